@@ -1,0 +1,89 @@
+# danelab - plain make + pkg-config.
+#   make            build ./danelab
+#   make check      Check unit tests
+#   make SAN=1      build with AddressSanitizer + UBSan (use `make clean` first)
+#   make deps       install (as root) or name the Debian packages needed
+#   make demo       deps, build, bring up the lab, show a validated answer, down
+#   make bench      benchmarks, printing figures
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/danelab
+PKG_CONFIG ?= pkg-config
+
+PKGS     = openssl ldns libunbound
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+CPPFLAGS += -D_GNU_SOURCE -DDANELAB_DATADIR='"$(DATADIR)"'
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+ifeq ($(SAN),1)
+CFLAGS  += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS)
+
+# Every module but main.o, so the unit tests link the same code.
+LIB_OBJS = \
+	harness/msg.o \
+	harness/mem.o \
+	harness/zone.o \
+	harness/lab.o
+
+MAIN_OBJ = harness/main.o
+
+TEST_OBJS = \
+	harness/tests/check_main.o \
+	harness/tests/check_zone.o
+
+HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
+
+all: danelab
+
+danelab: $(MAIN_OBJ) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LIB_OBJS) $(PKG_LIBS)
+
+harness/tests/check_danelab: $(TEST_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
+
+.SUFFIXES: .c .o
+.c.o:
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Iharness -c -o $@ $<
+
+$(MAIN_OBJ) $(LIB_OBJS) $(TEST_OBJS): $(HEADERS)
+
+check: harness/tests/check_danelab danelab
+	DANELAB_DATADIR=$(CURDIR) ./harness/tests/check_danelab
+
+deps:
+	sh .ci/deps
+
+demo:
+	sh .ci/deps
+	$(MAKE) all
+	./danelab up
+	./danelab exec -- dig +dnssec +multiline www.secure.example. A
+	./danelab down
+
+bench: danelab
+	sh harness/bench.sh
+
+install: danelab
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 755 danelab $(DESTDIR)$(BINDIR)/danelab
+	for d in zones certs scenarios reports harness/targets; do \
+		find $$d -type f ! -path '*/runs/*' | while read -r f; do \
+			install -D -m 644 "$$f" "$(DESTDIR)$(DATADIR)/$$f"; \
+		done; \
+	done
+
+clean:
+	rm -f danelab harness/*.o harness/tests/*.o harness/tests/check_danelab
+
+.PHONY: all check deps demo bench install clean

@@ -1,0 +1,74 @@
+/* msg.c - diagnostics and fatal errors */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "msg.h"
+
+static const char *progname = "danelab";
+int msg_quiet;
+void (*msg_fatal_hook)(void);
+
+void
+msg_set_progname(const char *name)
+{
+	progname = name;
+}
+
+/* vmsg - print one diagnostic line */
+static void
+vmsg(const char *level, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s", progname, level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+void
+msg_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void
+msg_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (msg_quiet)
+		return;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void
+msg_fatal(int code, const char *fmt, ...)
+{
+	va_list ap;
+	void (*hook)(void) = msg_fatal_hook;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+	msg_fatal_hook = NULL;
+	if (hook)
+		hook();
+	exit(code);
+}
+
+void
+msg_panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("panic: ", fmt, ap);
+	va_end(ap);
+	abort();
+}

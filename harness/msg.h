@@ -1,0 +1,41 @@
+/*
+ * msg.h - diagnostics and the program's fixed exit codes.
+ *
+ * Three levels, as in Postfix msg(3): msg_fatal() for misuse and a broken
+ * environment (exits with the code given), msg_panic() for an internal
+ * impossibility (aborts), msg_warn() for a recoverable failure that the
+ * caller reports by its return value.
+ */
+#ifndef DANELAB_MSG_H
+#define DANELAB_MSG_H
+
+/* Exit codes of danelab, documented in --help and README.md. */
+enum {
+	EXIT_PASS = 0,		/* every cell passes or is a known xfail */
+	EXIT_FAILED = 1,	/* some cell fails */
+	EXIT_USAGE = 2,		/* usage or input error */
+	EXIT_ENV = 3		/* lab or environment could not be set up */
+};
+
+/* msg_set_progname - name printed before every message */
+void msg_set_progname(const char *name);
+
+/* msg_warn - print "danelab: message" to stderr */
+void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* msg_info - print "danelab: message" to stderr unless quiet */
+void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern int msg_quiet;
+
+/* msg_fatal - print the message and exit with status code */
+void msg_fatal(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+/* msg_panic - internal error: print and abort */
+void msg_panic(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+/* msg_fatal_hook - called once before msg_fatal exits (e.g. lab teardown) */
+extern void (*msg_fatal_hook)(void);
+
+#endif

@@ -1,0 +1,9 @@
+/* suites.h - one Check suite per module, run by check_main.c */
+#ifndef DANELAB_SUITES_H
+#define DANELAB_SUITES_H
+
+#include <check.h>
+
+Suite *zone_suite(void);
+
+#endif
