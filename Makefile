@@ -33,8 +33,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS)
 LIB_OBJS = \
 	harness/msg.o \
 	harness/mem.o \
-	harness/zone.o \
-	harness/lab.o
+	harness/zone.o
 
 MAIN_OBJ = harness/main.o
 
@@ -58,7 +57,7 @@ harness/tests/check_danelab: $(TEST_OBJS) $(LIB_OBJS)
 
 $(MAIN_OBJ) $(LIB_OBJS) $(TEST_OBJS): $(HEADERS)
 
-check: harness/tests/check_danelab danelab
+check: harness/tests/check_danelab
 	DANELAB_DATADIR=$(CURDIR) ./harness/tests/check_danelab
 
 deps:
