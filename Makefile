@@ -33,7 +33,10 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS)
 LIB_OBJS = \
 	harness/msg.o \
 	harness/mem.o \
-	harness/zone.o
+	harness/zone.o \
+	harness/template.o \
+	harness/lab.o \
+	harness/demo.o
 
 MAIN_OBJ = harness/main.o
 

@@ -3,20 +3,238 @@
  * dispatch, nothing else.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/resource.h>
 
+#include "demo.h"
+#include "lab.h"
+#include "mem.h"
 #include "msg.h"
+#include "zone.h"
 
 static const char usage_text[] =
 "usage: danelab COMMAND [OPTIONS]\n"
 "\n"
 "Commands:\n"
-"  help                     this text\n"
+"  up    [LAB OPTIONS]          build and sign the zones, start the lab\n"
+"                               (NSD + validating Unbound in private\n"
+"                               namespaces) and leave it running\n"
+"  exec  [--dir DIR] -- CMD..   run CMD inside the running lab, e.g.\n"
+"                               danelab exec -- dig +dnssec . SOA\n"
+"  down  [--dir DIR]            stop the lab; nothing is left behind\n"
+"  bench [LAB OPTIONS]          bring a lab up and down once, printing\n"
+"                               build, sign and readiness times and peak\n"
+"                               memory\n"
+"  help                         this text\n"
 "\n"
-"Exit status: 0 all cells pass or xfail; 1 some cell fails;\n"
-"2 usage or input error; 3 the lab or the environment could not be set up.\n";
+"Lab options:\n"
+"  --dir DIR          run directory for configs, zones, logs and state\n"
+"                     (default $DANELAB_LAB_DIR or " LAB_DIR_DEFAULT ")\n"
+"  --zones N          also serve N generated child zones (benchmarks)\n"
+"  --deadline MS      readiness deadline per daemon (default 10000)\n"
+"  --nsd PATH         NSD binary (default $DANELAB_NSD_BIN, then PATH)\n"
+"  --unbound PATH     Unbound binary (default $DANELAB_UNBOUND_BIN, then PATH)\n"
+"  --override-date D  Unbound's validation clock, YYYYMMDDHHMMSS\n"
+"  -q, --quiet        say less\n"
+"\n"
+"Making the lab's namespaces needs CAP_SYS_ADMIN: run as root.\n"
+"\n"
+"Exit status: 0 all cells pass or xfail (or the command succeeded);\n"
+"1 some cell fails; 2 usage or input error; 3 the lab or the environment\n"
+"could not be set up.\n";
+
+/* usage_error - a usage message and exit 2 */
+static void __attribute__((noreturn))
+usage_error(const char *why, const char *arg)
+{
+	msg_warn("%s%s%s (see danelab help)", why, arg ? ": " : "",
+	    arg ? arg : "");
+	exit(EXIT_USAGE);
+}
+
+/* parse_int - a whole number in [lo, hi] or a usage error naming opt */
+static int
+parse_int(const char *opt, const char *s, long lo, long hi)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == 0 || *end != 0 || v < lo || v > hi) {
+		msg_warn("%s wants a number from %ld to %ld, not \"%s\"", opt,
+		    lo, hi, s);
+		exit(EXIT_USAGE);
+	}
+	return (int)v;
+}
+
+/* lab_dir_default - $DANELAB_LAB_DIR or the compiled default */
+static const char *
+lab_dir_default(void)
+{
+	const char *d = getenv("DANELAB_LAB_DIR");
+
+	return d && *d ? d : LAB_DIR_DEFAULT;
+}
+
+struct lab_args {
+	struct lab_options lab;
+	int zones;
+};
+
+/* parse_lab_args - the lab options shared by up and bench */
+static void
+parse_lab_args(int argc, char **argv, struct lab_args *a)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "zones", required_argument, NULL, 'z' },
+		{ "deadline", required_argument, NULL, 'D' },
+		{ "nsd", required_argument, NULL, 'n' },
+		{ "unbound", required_argument, NULL, 'u' },
+		{ "override-date", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->lab.dir = lab_dir_default();
+	a->lab.deadline_ms = 10000;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': a->lab.dir = optarg; break;
+		case 'z': a->zones = parse_int("--zones", optarg, 0, 100000); break;
+		case 'D': a->lab.deadline_ms = parse_int("--deadline", optarg,
+		    10, 600000); break;
+		case 'n': a->lab.nsd_bin = optarg; break;
+		case 'u': a->lab.unbound_bin = optarg; break;
+		case 'o':
+			if (strlen(optarg) != 14
+			    || strspn(optarg, "0123456789") != 14)
+				usage_error("--override-date wants "
+				    "YYYYMMDDHHMMSS", optarg);
+			a->lab.override_date = optarg;
+			break;
+		case 'q': msg_quiet = 1; break;
+		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
+		default: usage_error("bad option", NULL);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument", argv[optind]);
+	if (a->lab.dir[0] != '/')
+		usage_error("--dir wants an absolute path", a->lab.dir);
+}
+
+/* lab_zones - the zones to serve, signed; exits 3 on failure */
+static struct zone_tree *
+lab_zones(int extra)
+{
+	struct zone_tree *t = demo_zones(LAB_AUTH_ADDR, LAB_LAME_ADDR, extra);
+
+	if (t == NULL || zone_tree_sign(t) != 0)
+		msg_fatal(EXIT_ENV, "cannot build the lab's zones");
+	return t;
+}
+
+/* cmd_up - start a lab and leave it running */
+static int
+cmd_up(int argc, char **argv)
+{
+	struct lab_args a;
+	struct zone_tree *t;
+	struct lab *l;
+
+	parse_lab_args(argc, argv, &a);
+	t = lab_zones(a.zones);
+	if ((l = lab_start(&a.lab, t, NULL)) == NULL) {
+		zone_tree_free(t);
+		return EXIT_ENV;
+	}
+	msg_info("lab up in %s (keeper pid %ld); danelab exec -- CMD runs "
+	    "inside it, danelab down stops it", a.lab.dir, (long)lab_keeper(l));
+	lab_detach(l);
+	zone_tree_free(t);
+	return EXIT_PASS;
+}
+
+/* cmd_bench - one lab up and down, with figures */
+static int
+cmd_bench(int argc, char **argv)
+{
+	struct lab_args a;
+	struct lab_stats s = { 0 };
+	struct timespec t0, t1, t2, t3;
+	struct zone_tree *t;
+	struct rusage ru;
+	struct lab *l;
+
+	parse_lab_args(argc, argv, &a);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t = demo_zones(LAB_AUTH_ADDR, LAB_LAME_ADDR, a.zones);
+	if (t == NULL)
+		return EXIT_ENV;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (zone_tree_sign(t) != 0)
+		return EXIT_ENV;
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	if ((l = lab_start(&a.lab, t, &s)) == NULL)
+		return EXIT_ENV;
+	clock_gettime(CLOCK_MONOTONIC, &t3);
+	lab_stop(l);
+	getrusage(RUSAGE_SELF, &ru);
+#define SEC(a, b) ((b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9)
+	printf("zones %zu  build %.3f s  sign %.3f s  write %.3f s  "
+	    "nsd-ready %.3f s  unbound-ready %.3f s  total %.3f s  "
+	    "peak-rss danelab %ld kB nsd %ld kB unbound %ld kB\n",
+	    zone_tree_count(t), SEC(t0, t1), SEC(t1, t2), s.write_s,
+	    s.nsd_ready_s, s.unbound_ready_s, SEC(t0, t3), ru.ru_maxrss,
+	    s.nsd_hwm_kb, s.unbound_hwm_kb);
+#undef SEC
+	zone_tree_free(t);
+	return EXIT_PASS;
+}
+
+/* cmd_down - stop the lab */
+static int
+cmd_down(int argc, char **argv)
+{
+	struct lab_args a;
+
+	parse_lab_args(argc, argv, &a);
+	return lab_down(a.lab.dir) == 0 ? EXIT_PASS : EXIT_ENV;
+}
+
+/* cmd_exec - run a command inside the lab */
+static int
+cmd_exec(int argc, char **argv)
+{
+	const char *dir = lab_dir_default();
+	int i, ret;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else if (strncmp(argv[i], "--dir=", 6) == 0)
+			dir = argv[i] + 6;
+		else if (strcmp(argv[i], "-q") == 0
+		    || strcmp(argv[i], "--quiet") == 0)
+			msg_quiet = 1;
+		else
+			usage_error("exec wants [--dir DIR] -- CMD [ARGS]",
+			    argv[i]);
+	}
+	if (i >= argc - 1)
+		usage_error("exec wants a command after --", NULL);
+	ret = lab_exec(dir, argv + i + 1);
+	return ret < 0 ? EXIT_ENV : ret;
+}
 
 /* cmd_help - print the usage text */
 static int
@@ -32,6 +250,10 @@ static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
+	{ "up", cmd_up },
+	{ "exec", cmd_exec },
+	{ "down", cmd_down },
+	{ "bench", cmd_bench },
 	{ "help", cmd_help },
 };
 

@@ -1,0 +1,928 @@
+/*
+ * lab.c - namespaces, NSD and Unbound: start, readiness, teardown.
+ *
+ * The parent writes every file, then clones the keeper straight into new
+ * PID, network and mount namespaces.  The keeper reports "ready ..." or
+ * "error ..." on a pipe; until it has, it dies with its parent
+ * (PR_SET_PDEATHSIG), so an interrupted start leaves nothing behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <ldns/ldns.h>
+
+#include "lab.h"
+#include "mem.h"
+#include "msg.h"
+#include "template.h"
+
+#define LAB_TEARDOWN_MS	3000	/* TERM, then KILL after this */
+#define LAB_STATE	"lab.state"
+
+struct lab {
+	pid_t keeper;
+	char *dir;
+};
+
+static volatile sig_atomic_t lab_signalled;	/* signal number seen */
+
+/* lab_now - monotonic seconds */
+static double
+lab_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* lab_mkdir - make dir and its parents */
+static int
+lab_mkdir(const char *dir)
+{
+	char *p = xstrdup(dir), *s;
+	int ret = 0;
+
+	for (s = p + 1; ; s++) {
+		if (*s == '/' || *s == 0) {
+			char c = *s;
+
+			*s = 0;
+			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+				msg_warn("cannot make directory %s: %s", p,
+				    strerror(errno));
+				ret = -1;
+				break;
+			}
+			if ((*s = c) == 0)
+				break;
+		}
+	}
+	free(p);
+	return ret;
+}
+
+/* lab_which - the daemon binary: explicit, $env, PATH, /usr/sbin */
+static char *
+lab_which(const char *given, const char *env, const char *name)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *d, *save = NULL, *found = NULL;
+
+	if (given == NULL && getenv(env) && *getenv(env))
+		given = getenv(env);
+	if (given) {
+		if (access(given, X_OK) == 0)
+			return xstrdup(given);
+		msg_warn("%s %s is not an executable file (%s)", name, given,
+		    strerror(errno));
+		return NULL;
+	}
+	dirs = xasprintf("%s:/usr/sbin:/sbin:/usr/local/sbin",
+	    path ? path : "/usr/bin:/bin");
+	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char *f = xasprintf("%s/%s", d, name);
+
+		if (access(f, X_OK) == 0) {
+			found = f;
+			break;
+		}
+		free(f);
+	}
+	free(dirs);
+	if (found == NULL)
+		msg_warn("%s not found in PATH or /usr/sbin: install the Debian "
+		    "package %s (make deps) or set %s", name, name, env);
+	return found;
+}
+
+/* lab_starttime - field 22 of /proc/pid/stat, 0 when gone or a zombie */
+static unsigned long long
+lab_starttime(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	if ((p = strrchr(buf, ')')) == NULL || p[1] == 0 || p[2] == 'Z')
+		return 0;
+	for (field = 2, p++; *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	if (field == 22)
+		start = strtoull(p, NULL, 10);
+	return start;
+}
+
+/* lab_state_path - "<dir>/lab.state"; caller frees */
+static char *
+lab_state_path(const char *dir)
+{
+	return xasprintf("%s/%s", dir, LAB_STATE);
+}
+
+pid_t
+lab_find(const char *dir)
+{
+	char *path = lab_state_path(dir), *text;
+	long pid = 0;
+	unsigned long long start = 0;
+
+	if ((text = file_read(path, NULL)) == NULL) {
+		free(path);
+		return 0;
+	}
+	if (sscanf(text, "%ld %llu", &pid, &start) == 2 && pid > 1
+	    && lab_starttime((pid_t)pid) == start) {
+		free(text);
+		free(path);
+		return (pid_t)pid;
+	}
+	msg_info("removing the state of a lab left behind in %s (keeper pid "
+	    "%ld is gone; the kernel ended its processes and namespaces)",
+	    dir, pid);
+	unlink(path);
+	free(text);
+	free(path);
+	return 0;
+}
+
+/* lab_write_files - zones, configs and anchors under dir */
+static int
+lab_write_files(const struct lab_options *o, struct zone_tree *t)
+{
+	const char *data = template_datadir();
+	char *zdir = xasprintf("%s/zones", o->dir);
+	char *adir = xasprintf("%s/anchors", o->dir);
+	char *tmpl = NULL, *out = NULL, *override = NULL;
+	struct buf zones = { 0 }, hints = { 0 }, key = { 0 };
+	int ret = -1;
+
+	if (lab_mkdir(zdir) || lab_mkdir(adir))
+		goto out;
+	if (zone_tree_write(t, zdir) != 0)
+		goto out;
+	for (size_t i = 0; i < zone_tree_count(t); i++) {
+		struct zone *z = zone_tree_get(t, i);
+
+		buf_printf(&zones, "zone:\n\tname: \"%s\"\n\tzonefile: \"%s\"\n",
+		    zone_name(z), zone_file(z));
+	}
+	buf_printf(&hints, ".\t3600000\tNS\tns.nic.%s\n"
+	    "ns.nic.%s\t3600000\tA\t%s\n", zone_name(zone_tree_tld(t)),
+	    zone_name(zone_tree_tld(t)), LAB_AUTH_ADDR);
+	buf_printf(&key, "%s%s", zone_tree_trust_anchor(t),
+	    zone_tree_root_dnskey(t));
+	override = o->override_date
+	    ? xasprintf("val-override-date: \"%s\"", o->override_date)
+	    : xstrdup("# val-override-date: not set");
+	{
+		const struct template_var vars[] = {
+			{ "RUNDIR", o->dir },
+			{ "ZONES", zones.data ? zones.data : "" },
+			{ "AUTH_ADDR", LAB_AUTH_ADDR },
+			{ "RESOLVER_ADDR", LAB_RESOLVER_ADDR },
+			{ "OVERRIDE_DATE", override },
+		};
+		const int n = sizeof(vars) / sizeof(vars[0]);
+		static const char *const files[][2] = {
+			{ "zones/nsd.conf.in", "nsd.conf" },
+			{ "zones/unbound.conf.in", "unbound.conf" },
+			{ "zones/resolv.conf.in", "resolv.conf" },
+		};
+
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			free(tmpl);
+			free(out);
+			tmpl = xasprintf("%s/%s", data, files[i][0]);
+			out = xasprintf("%s/%s", o->dir, files[i][1]);
+			if (template_expand_file(tmpl, out, vars, n) != 0)
+				goto out;
+		}
+	}
+	free(out);
+	out = xasprintf("%s/root.hints", o->dir);
+	if (file_write(out, hints.data, hints.len) != 0)
+		goto out;
+	/* What libraries read as the root trust anchor, inside the lab. */
+	free(out);
+	out = xasprintf("%s/root.key", adir);
+	if (file_write(out, key.data, key.len) != 0)
+		goto out;
+	free(out);
+	out = xasprintf("%s/root.ds", adir);
+	if (file_write(out, zone_tree_trust_anchor(t),
+	    strlen(zone_tree_trust_anchor(t))) != 0)
+		goto out;
+	free(out);
+	out = xasprintf("%s/root.hints", adir);
+	if (file_write(out, hints.data, hints.len) != 0)
+		goto out;
+	ret = 0;
+out:
+	free(zdir);
+	free(adir);
+	free(tmpl);
+	free(out);
+	free(override);
+	buf_free(&zones);
+	buf_free(&hints);
+	buf_free(&key);
+	return ret;
+}
+
+/* ---- inside the keeper ---- */
+
+static int keeper_fd = -1;		/* the status pipe to the parent */
+
+/* keeper_say - one status line to the parent */
+static int
+keeper_say(const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	int n;
+
+	if (keeper_fd < 0)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(keeper_fd, line, n) != n) {
+		msg_warn("cannot report to the parent: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* keeper_onsignal - note a teardown request */
+static void
+keeper_onsignal(int sig)
+{
+	lab_signalled = sig;
+}
+
+/* keeper_lo_up - bring the loopback interface up */
+static int
+keeper_lo_up(void)
+{
+	struct ifreq ifr;
+	int fd, ret = -1;
+
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) == 0)
+			ret = 0;
+	}
+	close(fd);
+	return ret;
+}
+
+/* keeper_bind - bind-mount src over dst when dst exists */
+static int
+keeper_bind(const char *src, const char *dst)
+{
+	char real[PATH_MAX];
+	struct stat st;
+
+	if (stat(dst, &st) != 0 || realpath(dst, real) == NULL)
+		return 0;	/* nothing there for a library to read */
+	if (mount(src, real, NULL, MS_BIND, NULL) != 0) {
+		keeper_say("error cannot bind %s over %s inside the lab: %s",
+		    src, real, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* keeper_mounts - private mounts: /proc, resolv.conf, trust anchors */
+static int
+keeper_mounts(const char *dir)
+{
+	char *resolv = xasprintf("%s/resolv.conf", dir);
+	char *anchors = xasprintf("%s/anchors", dir);
+	int ret = -1;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+		keeper_say("error cannot make the lab's mounts private: %s",
+		    strerror(errno));
+		goto out;
+	}
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    NULL) != 0) {
+		keeper_say("error cannot mount /proc inside the lab: %s",
+		    strerror(errno));
+		goto out;
+	}
+	if (keeper_bind(resolv, "/etc/resolv.conf")
+	    || keeper_bind(anchors, "/usr/share/dns")
+	    || keeper_bind(anchors, "/var/lib/unbound"))
+		goto out;
+	ret = 0;
+out:
+	free(resolv);
+	free(anchors);
+	return ret;
+}
+
+/* keeper_spawn - start argv with stdout and stderr appended to log */
+static pid_t
+keeper_spawn(char *const argv[], const char *log)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execv(argv[0], argv);
+		fprintf(stderr, "cannot execute %s: %s\n", argv[0],
+		    strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+/* keeper_last_line - the last non-empty line of a log, for errors */
+static char *
+keeper_last_line(const char *log)
+{
+	char *text = file_read(log, NULL), *end, *start, *line;
+
+	if (text == NULL)
+		return xstrdup("(no log)");
+	end = text + strlen(text);
+	while (end > text && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	*end = 0;
+	start = strrchr(text, '\n');
+	line = xstrdup(start ? start + 1 : (*text ? text : "(empty log)"));
+	free(text);
+	return line;
+}
+
+/*
+ * keeper_query - one DNS query over UDP; returns 0 when an answer came
+ * with rcode NOERROR (and AA or AD as asked), 1 for another answer or
+ * none yet, and sets *what to a short description of the last answer.
+ */
+static int
+keeper_query(const char *addr, const char *qname, ldns_rr_type type,
+    int want_ad, char *what, size_t whatlen)
+{
+	ldns_pkt *q = NULL, *a = NULL;
+	ldns_rdf *name = NULL;
+	uint8_t *wire = NULL, reply[65536];
+	size_t wlen;
+	struct sockaddr_in sin;
+	struct pollfd pfd;
+	ssize_t n;
+	int fd = -1, ret = 1;
+
+	if ((name = ldns_dname_new_frm_str(qname)) == NULL)
+		goto out;
+	q = ldns_pkt_query_new(name, type, LDNS_RR_CLASS_IN, LDNS_RD);
+	name = NULL;
+	ldns_pkt_set_edns_udp_size(q, 1232);
+	ldns_pkt_set_edns_do(q, 1);
+	ldns_pkt_set_id(q, (uint16_t)(getpid() ^ time(NULL)));
+	if (ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK)
+		goto out;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(53);
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		goto out;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0
+	    || send(fd, wire, wlen, 0) < 0) {
+		snprintf(what, whatlen, "%s", strerror(errno));
+		goto out;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 200) <= 0) {
+		snprintf(what, whatlen, "no answer");
+		goto out;
+	}
+	if ((n = recv(fd, reply, sizeof(reply), 0)) <= 0) {
+		snprintf(what, whatlen, "%s", n < 0 ? strerror(errno) : "empty");
+		goto out;
+	}
+	if (ldns_wire2pkt(&a, reply, (size_t)n) != LDNS_STATUS_OK) {
+		snprintf(what, whatlen, "unparseable answer");
+		goto out;
+	}
+	snprintf(what, whatlen, "rcode %s%s%s",
+	    ldns_pkt_get_rcode(a) == LDNS_RCODE_NOERROR ? "NOERROR" :
+	    ldns_pkt_get_rcode(a) == LDNS_RCODE_SERVFAIL ? "SERVFAIL" : "other",
+	    ldns_pkt_aa(a) ? " aa" : "", ldns_pkt_ad(a) ? " ad" : "");
+	if (ldns_pkt_get_rcode(a) == LDNS_RCODE_NOERROR
+	    && (want_ad ? ldns_pkt_ad(a) : ldns_pkt_aa(a)))
+		ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(wire);
+	ldns_rdf_deep_free(name);
+	ldns_pkt_free(q);
+	ldns_pkt_free(a);
+	return ret;
+}
+
+/* keeper_hwm_kb - VmHWM of a process, in kB, or -1 */
+static long
+keeper_hwm_kb(pid_t pid)
+{
+	char path[64], *text, *p;
+	long kb = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((text = file_read(path, NULL)) == NULL)
+		return -1;
+	if ((p = strstr(text, "VmHWM:")) != NULL)
+		kb = strtol(p + 6, NULL, 10);
+	free(text);
+	return kb;
+}
+
+/*
+ * keeper_wait_ready - probe a daemon until it answers as wanted, it
+ * exits, the deadline passes or a signal asks to stop.  0 when ready.
+ */
+static int
+keeper_wait_ready(const char *name, pid_t pid, const char *log,
+    const char *addr, int want_ad, int deadline_ms)
+{
+	double end = lab_now() + deadline_ms / 1000.0;
+	char what[128] = "no answer";
+	int status;
+
+	for (;;) {
+		if (lab_signalled) {
+			keeper_say("error interrupted by signal %d while "
+			    "waiting for %s", (int)lab_signalled, name);
+			return -1;
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			char *line = keeper_last_line(log);
+
+			keeper_say("error %s %s %d during start-up; its log "
+			    "(%s) says: %s", name, WIFEXITED(status)
+			    ? "exited with status" : "was killed by signal",
+			    WIFEXITED(status) ? WEXITSTATUS(status)
+			    : WTERMSIG(status), log, line);
+			free(line);
+			return -1;
+		}
+		if (keeper_query(addr, ".", LDNS_RR_TYPE_SOA, want_ad, what,
+		    sizeof(what)) == 0)
+			return 0;
+		if (lab_now() > end) {
+			char *line = keeper_last_line(log);
+
+			keeper_say("error %s did not answer \". SOA\"%s at %s "
+			    "within %d ms (last: %s); its log (%s) says: %s",
+			    name, want_ad ? " with AD" : " authoritatively",
+			    addr, deadline_ms, what, log, line);
+			free(line);
+			return -1;
+		}
+		/* Not a bare sleep: the probe itself waits up to 200 ms. */
+		if (strcmp(what, "no answer") != 0)
+			poll(NULL, 0, 5);
+	}
+}
+
+/* keeper_teardown - TERM every daemon, KILL after a deadline, reap */
+static void
+keeper_teardown(void)
+{
+	double end = lab_now() + LAB_TEARDOWN_MS / 1000.0;
+
+	kill(-1, SIGTERM);	/* from PID 1: every process of the lab */
+	while (lab_now() < end) {
+		pid_t p = waitpid(-1, NULL, WNOHANG);
+
+		if (p < 0 && errno == ECHILD)
+			return;
+		if (p == 0)
+			poll(NULL, 0, 10);
+	}
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+}
+
+/* keeper_main - PID 1 of the lab; never returns */
+static void
+keeper_main(const struct lab_options *o, const char *nsd, const char *unbound,
+    int detach)
+{
+	char *nsd_conf = xasprintf("%s/nsd.conf", o->dir);
+	char *unb_conf = xasprintf("%s/unbound.conf", o->dir);
+	char *nsd_log = xasprintf("%s/nsd.log", o->dir);
+	char *unb_log = xasprintf("%s/unbound.log", o->dir);
+	char *lab_log = xasprintf("%s/lab.log", o->dir);
+	char *const nsd_argv[] = { (char *)nsd, "-d", "-c", nsd_conf, NULL };
+	char *const unb_argv[] = { (char *)unbound, "-d", "-c", unb_conf, NULL };
+	struct sigaction sa;
+	double t0 = lab_now(), t_nsd, t_unb;
+	pid_t nsd_pid, unb_pid;
+	sigset_t none;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = keeper_onsignal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	if ((fd = open("/dev/null", O_RDONLY)) >= 0) {
+		dup2(fd, 0);
+		close(fd);
+	}
+	if ((fd = open(lab_log, O_WRONLY | O_CREAT | O_APPEND, 0644)) >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+	}
+	msg_quiet = 0;
+	if (detach)
+		setsid();
+	if (keeper_lo_up() != 0) {
+		keeper_say("error cannot bring up lo inside the lab: %s",
+		    strerror(errno));
+		_exit(EXIT_ENV);
+	}
+	if (keeper_mounts(o->dir) != 0)
+		_exit(EXIT_ENV);
+	unlink(nsd_log);
+	unlink(unb_log);
+	if ((nsd_pid = keeper_spawn(nsd_argv, nsd_log)) < 0
+	    || keeper_wait_ready("nsd", nsd_pid, nsd_log, LAB_AUTH_ADDR, 0,
+	    o->deadline_ms) != 0) {
+		keeper_teardown();
+		_exit(EXIT_ENV);
+	}
+	t_nsd = lab_now();
+	if ((unb_pid = keeper_spawn(unb_argv, unb_log)) < 0
+	    || keeper_wait_ready("unbound", unb_pid, unb_log, LAB_RESOLVER_ADDR,
+	    1, o->deadline_ms) != 0) {
+		keeper_teardown();
+		_exit(EXIT_ENV);
+	}
+	t_unb = lab_now();
+	/* From here on the lab outlives a detaching parent. */
+	if (detach)
+		prctl(PR_SET_PDEATHSIG, 0);
+	signal(SIGPIPE, SIG_IGN);
+	if (keeper_say("ready %.6f %.6f %ld %ld", t_nsd - t0, t_unb - t0,
+	    keeper_hwm_kb(nsd_pid), keeper_hwm_kb(unb_pid)) != 0) {
+		keeper_teardown();	/* the parent is gone */
+		_exit(EXIT_ENV);
+	}
+	close(keeper_fd);
+	keeper_fd = -1;
+	printf("lab up: nsd pid %ld, unbound pid %ld (lab pids)\n",
+	    (long)nsd_pid, (long)unb_pid);
+	fflush(stdout);
+
+	/* Serve until asked to stop; a daemon that dies ends the lab. */
+	sigemptyset(&none);
+	while (!lab_signalled) {
+		int status;
+		pid_t p;
+
+		while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (p == nsd_pid || p == unb_pid) {
+				printf("%s exited (status 0x%x): tearing the "
+				    "lab down\n", p == nsd_pid ? "nsd"
+				    : "unbound", status);
+				lab_signalled = SIGCHLD;
+			}
+		}
+		if (!lab_signalled)
+			poll(NULL, 0, 250);
+	}
+	printf("tearing down (signal %d)\n", (int)lab_signalled);
+	fflush(stdout);
+	keeper_teardown();
+	_exit(0);
+}
+
+/* ---- in the parent ---- */
+
+/* lab_onsignal - remember SIGINT/SIGTERM during a start */
+static void
+lab_onsignal(int sig)
+{
+	lab_signalled = sig;
+}
+
+/* lab_wait_gone - wait until pid is gone (or a zombie), up to ms */
+static int
+lab_wait_gone(pid_t pid, unsigned long long start, int ms)
+{
+	double end = lab_now() + ms / 1000.0;
+
+	while (lab_now() < end) {
+		if (waitpid(pid, NULL, WNOHANG) == pid
+		    || lab_starttime(pid) != start)
+			return 0;
+		poll(NULL, 0, 5);
+	}
+	return -1;
+}
+
+struct lab *
+lab_start(const struct lab_options *o, struct zone_tree *t,
+    struct lab_stats *stats)
+{
+	struct lab *l = NULL;
+	char *nsd = NULL, *unbound = NULL, *state = NULL, *line = NULL;
+	struct sigaction sa, old_int, old_term;
+	double t0 = lab_now();
+	char reply[2048];
+	size_t got = 0;
+	int pfd[2] = { -1, -1 };
+	pid_t pid;
+
+	if (lab_find(o->dir) != 0) {
+		msg_warn("a lab is already up in %s (danelab down --dir %s "
+		    "stops it)", o->dir, o->dir);
+		return NULL;
+	}
+	if ((nsd = lab_which(o->nsd_bin, "DANELAB_NSD_BIN", "nsd")) == NULL
+	    || (unbound = lab_which(o->unbound_bin, "DANELAB_UNBOUND_BIN",
+	    "unbound")) == NULL)
+		goto fail;
+	if (lab_mkdir(o->dir) != 0 || lab_write_files(o, t) != 0)
+		goto fail;
+	if (stats)
+		stats->write_s = lab_now() - t0;
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
+		msg_warn("pipe: %s", strerror(errno));
+		goto fail;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = lab_onsignal;	/* no SA_RESTART: read() returns */
+	lab_signalled = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	fflush(NULL);
+	pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNET
+	    | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		if (errno == EPERM)
+			msg_warn("cannot make the lab's namespaces: this needs "
+			    "CAP_SYS_ADMIN (run danelab as root)");
+		else
+			msg_warn("cannot make the lab's namespaces: %s",
+			    strerror(errno));
+		goto fail_sig;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		keeper_fd = pfd[1];
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		keeper_main(o, nsd, unbound, stats == NULL);
+	}
+	close(pfd[1]);
+	pfd[1] = -1;
+	while (got < sizeof(reply) - 1) {
+		ssize_t n = read(pfd[0], reply + got, sizeof(reply) - 1 - got);
+
+		if (n < 0 && errno == EINTR) {
+			if (lab_signalled) {
+				msg_warn("interrupted: tearing the lab down");
+				kill(pid, SIGTERM);
+				waitpid(pid, NULL, 0);
+				goto fail_sig;
+			}
+			continue;
+		}
+		if (n <= 0)
+			break;
+		got += n;
+		if (memchr(reply, '\n', got))
+			break;
+	}
+	reply[got] = 0;
+	reply[strcspn(reply, "\n")] = 0;
+	if (strncmp(reply, "ready ", 6) != 0) {
+		int status = 0;
+
+		waitpid(pid, &status, 0);
+		if (strncmp(reply, "error ", 6) == 0)
+			msg_warn("%s", reply + 6);
+		else
+			msg_warn("the lab's keeper ended without a word "
+			    "(status 0x%x); see %s/lab.log", status, o->dir);
+		goto fail_sig;
+	}
+	if (stats)
+		sscanf(reply + 6, "%lf %lf %ld %ld", &stats->nsd_ready_s,
+		    &stats->unbound_ready_s, &stats->nsd_hwm_kb,
+		    &stats->unbound_hwm_kb);
+	state = lab_state_path(o->dir);
+	line = xasprintf("%ld %llu\n", (long)pid, lab_starttime(pid));
+	if (file_write(state, line, strlen(line)) != 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		goto fail_sig;
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (lab_signalled) {
+		msg_warn("interrupted: tearing the lab down");
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		unlink(state);
+		goto fail;
+	}
+	l = xcalloc(1, sizeof(*l));
+	l->keeper = pid;
+	l->dir = xstrdup(o->dir);
+	goto done;
+fail_sig:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+fail:
+	l = NULL;
+done:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	free(nsd);
+	free(unbound);
+	free(state);
+	free(line);
+	return l;
+}
+
+pid_t
+lab_keeper(const struct lab *l)
+{
+	return l->keeper;
+}
+
+struct lab *
+lab_detach(struct lab *l)
+{
+	free(l->dir);
+	free(l);
+	return NULL;
+}
+
+struct lab *
+lab_stop(struct lab *l)
+{
+	char *state = lab_state_path(l->dir);
+
+	kill(l->keeper, SIGTERM);
+	waitpid(l->keeper, NULL, 0);
+	unlink(state);
+	free(state);
+	return lab_detach(l);
+}
+
+int
+lab_down(const char *dir)
+{
+	char *state = lab_state_path(dir);
+	unsigned long long start;
+	pid_t pid;
+	int ret = 0;
+
+	if ((pid = lab_find(dir)) == 0) {
+		msg_info("no lab is up in %s", dir);
+		free(state);
+		return 0;
+	}
+	start = lab_starttime(pid);
+	kill(pid, SIGTERM);
+	if (lab_wait_gone(pid, start, LAB_TEARDOWN_MS + 2000) != 0) {
+		msg_warn("keeper pid %ld did not stop; killing it (the kernel "
+		    "ends the lab's processes with it)", (long)pid);
+		kill(pid, SIGKILL);
+		if (lab_wait_gone(pid, start, 2000) != 0) {
+			msg_warn("keeper pid %ld survived SIGKILL", (long)pid);
+			ret = -1;
+		}
+	}
+	if (ret == 0)
+		unlink(state);
+	free(state);
+	return ret;
+}
+
+int
+lab_exec(const char *dir, char *const argv[])
+{
+	static const char *const kinds[] = { "net", "pid", "mnt" };
+	int fds[3] = { -1, -1, -1 }, status, ret = -1;
+	char cwd[PATH_MAX];
+	struct sigaction ign, old_int, old_quit;
+	pid_t keeper, child;
+
+	if ((keeper = lab_find(dir)) == 0) {
+		msg_warn("no lab is up in %s (start one with danelab up)", dir);
+		return -1;
+	}
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		strcpy(cwd, "/");
+	for (int i = 0; i < 3; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%ld/ns/%s", (long)keeper,
+		    kinds[i]);
+		if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			msg_warn("cannot open %s: %s", path, strerror(errno));
+			goto out;
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		if (setns(fds[i], 0) != 0) {
+			msg_warn("cannot join the lab's %s namespace: %s%s",
+			    kinds[i], strerror(errno), errno == EPERM
+			    ? " (this needs CAP_SYS_ADMIN: run as root)" : "");
+			goto out;
+		}
+	}
+	if (chdir(cwd) != 0 && chdir("/") != 0)
+		msg_warn("chdir /: %s", strerror(errno));
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	fflush(NULL);
+	if ((child = fork()) < 0) {
+		msg_warn("fork: %s", strerror(errno));
+		goto out;
+	}
+	if (child == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		setenv("DANELAB_RESOLVER", LAB_RESOLVER_ADDR, 1);
+		setenv("DANELAB_LAB_DIR", dir, 1);
+		execvp(argv[0], argv);
+		msg_warn("cannot execute %s: %s", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			goto out;
+	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+out:
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return ret;
+}

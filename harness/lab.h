@@ -1,0 +1,84 @@
+/*
+ * lab.h - the lab: a private network, mount and PID namespace holding
+ * the lab's NSD (every zone) and its validating Unbound.
+ *
+ * The keeper process is PID 1 of the lab's PID namespace: it brings
+ * loopback up, overlays /etc/resolv.conf and the root trust-anchor files
+ * inside its private mount namespace, starts both daemons, probes them
+ * until they answer, and tears everything down on SIGTERM, SIGINT or
+ * SIGHUP.  Because it is PID 1, the kernel ends every process of the lab
+ * when it dies, however it dies, and the namespaces go with them: a
+ * killed run leaves at most a stale state file, which the next start
+ * finds and removes.  The host's files are never written.
+ *
+ * Addresses inside the lab: 127.0.0.1 Unbound, 127.0.0.2 NSD, 127.0.0.3
+ * an address where nothing answers (lame delegations).  Scenario
+ * endpoints use 127.1.0.0/16 and up.
+ */
+#ifndef DANELAB_LAB_H
+#define DANELAB_LAB_H
+
+#include <sys/types.h>
+
+#include "zone.h"
+
+#define LAB_RESOLVER_ADDR	"127.0.0.1"
+#define LAB_AUTH_ADDR		"127.0.0.2"
+#define LAB_LAME_ADDR		"127.0.0.3"
+#define LAB_DIR_DEFAULT		"/run/danelab/lab"
+
+struct lab_options {
+	const char *dir;		/* run directory: state, configs, logs */
+	const char *nsd_bin;		/* NULL: $DANELAB_NSD_BIN, then PATH */
+	const char *unbound_bin;	/* NULL: $DANELAB_UNBOUND_BIN, then PATH */
+	int deadline_ms;		/* readiness deadline per daemon */
+	const char *override_date;	/* Unbound val-override-date, or NULL */
+};
+
+/* What lab_start() measured, for the benchmark. */
+struct lab_stats {
+	double write_s;			/* zone files and configs written */
+	double nsd_ready_s;		/* NSD answered (since start) */
+	double unbound_ready_s;		/* Unbound answered with AD */
+	long nsd_hwm_kb;		/* peak resident memory of NSD */
+	long unbound_hwm_kb;		/* peak resident memory of Unbound */
+};
+
+struct lab;
+
+/*
+ * lab_start - write the signed zones of t and the daemon configurations
+ * into o->dir, make the namespaces, start NSD and Unbound and wait until
+ * both answer.  Any lab left behind in o->dir is cleaned first; a lab
+ * still running there is an error.  Returns the running lab, or NULL
+ * after saying why (the caller exits 3); nothing is left running then.
+ */
+struct lab *lab_start(const struct lab_options *o, struct zone_tree *t,
+    struct lab_stats *stats);
+
+/* lab_detach - leave the lab running (for "up"); frees l, returns NULL */
+struct lab *lab_detach(struct lab *l);
+
+/* lab_stop - tear the lab down and wait for it; frees l, returns NULL */
+struct lab *lab_stop(struct lab *l);
+
+/* lab_keeper - the keeper's PID (host namespace) */
+pid_t lab_keeper(const struct lab *l);
+
+/*
+ * lab_find - the keeper PID of the lab running in dir, or 0 when none;
+ * a stale state file is removed (and said so) on the way.
+ */
+pid_t lab_find(const char *dir);
+
+/* lab_down - stop the lab running in dir; 0 on success or nothing up */
+int lab_down(const char *dir);
+
+/*
+ * lab_exec - run argv inside the lab in dir (its network, mount and PID
+ * namespaces) and wait for it.  Returns its exit status (128+signal when
+ * killed), or -1 after saying why.
+ */
+int lab_exec(const char *dir, char *const argv[]);
+
+#endif

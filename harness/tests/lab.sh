@@ -1,0 +1,177 @@
+# harness/tests/lab.sh - the lab tests, sourced by run-tests.sh (POSIX sh).
+# Each test brings up real NSD and Unbound in real namespaces, asks real
+# questions, and checks that nothing is left behind.  Uses tap_ok,
+# tap_not_ok, tap_skip, $TOP and $TMP from run-tests.sh.
+
+DL=$TOP/danelab
+
+# t NAME COMMAND... - one test: ok when COMMAND succeeds
+t() {
+	name=$1
+	shift
+	if "$@" >"$TMP/t.out" 2>&1; then
+		tap_ok "$name"
+	else
+		tap_not_ok "$name"
+		sed 's/^/#   /' "$TMP/t.out" | head -40
+	fi
+}
+
+# keeper DIR - the keeper pid of the lab in DIR
+keeper() { cut -d' ' -f1 "$1/lab.state" 2>/dev/null; }
+
+# netns_of PID - the inode name of a process's network namespace
+netns_of() { readlink "/proc/$1/ns/net" 2>/dev/null; }
+
+# procs_in NS - pids of every process in that network namespace
+procs_in() {
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
+	done
+}
+
+# mounts - the host's mount points, sorted
+mounts() { awk '{print $5}' /proc/self/mountinfo | sort; }
+
+# dig_in DIR ARGS - dig inside the lab in DIR, answer section and flags
+dig_in() { d=$1; shift; "$DL" exec --dir "$d" -- dig +dnssec +tries=1 +time=3 "$@"; }
+
+# expect_flag DIR NAME TYPE STATUS FLAG|-FLAG - rcode and AD as wanted
+expect_answer() {
+	d=$1 name=$2 type=$3 status=$4 ad=$5
+	out=$(dig_in "$d" "$name" "$type") || { echo "$out"; return 1; }
+	echo "$out"
+	echo "$out" | grep -q "status: $status," || return 1
+	flags=$(echo "$out" | sed -n 's/^;; flags: \([^;]*\);.*/\1/p')
+	case $ad in
+	ad) echo " $flags " | grep -q " ad " ;;
+	-ad) ! echo " $flags " | grep -q " ad " ;;
+	esac
+}
+
+# nothing_left NS MOUNTS_FILE - no process in NS, host mounts as before
+nothing_left() {
+	left=$(procs_in "$1")
+	[ -z "$left" ] || { echo "still running in $1: $left"; ps -o pid,args -p "$(echo $left | tr ' ' ,)"; return 1; }
+	mounts >"$TMP/mounts.after"
+	diff "$2" "$TMP/mounts.after" || { echo "host mounts changed"; return 1; }
+}
+
+# test_unprivileged - without CAP_SYS_ADMIN, a clear error and exit 3
+test_unprivileged() {
+	d=$TMP/unpriv
+	mkdir -p "$d" && chmod 777 "$d"
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$DL" up --dir "$d" >"$TMP/unpriv.out" 2>&1
+	rc=$?
+	cat "$TMP/unpriv.out"
+	[ $rc -eq 3 ] && grep -q "CAP_SYS_ADMIN" "$TMP/unpriv.out"
+}
+
+# test_bad_daemon BIN EXPECT - a broken daemon: exit 3, message, no leftovers
+test_bad_daemon() {
+	d=$TMP/bad
+	mounts >"$TMP/mounts.bad"
+	before=$(ps -eo pid= | wc -l)
+	DANELAB_NSD_BIN=$1 "$DL" up --dir "$d" --deadline 1500 >"$TMP/bad.out" 2>&1
+	rc=$?
+	cat "$TMP/bad.out"
+	[ $rc -eq 3 ] || { echo "exit $rc, wanted 3"; return 1; }
+	grep -q "$2" "$TMP/bad.out" || { echo "no \"$2\" in the message"; return 1; }
+	[ ! -e "$d/lab.state" ] || { echo "state file left"; return 1; }
+	pgrep -f "$d/" && { echo "processes left"; return 1; }
+	mounts >"$TMP/mounts.bad2"
+	diff "$TMP/mounts.bad" "$TMP/mounts.bad2"
+}
+
+# test_interrupted_start - SIGINT while daemons start: nothing left
+test_interrupted_start() {
+	d=$TMP/intr
+	"$DL" up --dir "$d" --deadline 20000 --nsd "$TMP/fake-nsd" >"$TMP/intr.out" 2>&1 &
+	up=$!
+	i=0
+	while [ ! -s "$TMP/fake-nsd.started" ] && [ $i -lt 100 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	fake=$(cat "$TMP/fake-nsd.started" 2>/dev/null)
+	kill -INT $up
+	wait $up
+	rc=$?
+	cat "$TMP/intr.out"
+	[ -n "$fake" ] || { echo "the fake daemon never started"; return 1; }
+	[ $rc -eq 3 ] || { echo "exit $rc, wanted 3"; return 1; }
+	sleep 0.2
+	pgrep -f fake-nsd && { echo "fake daemon left running"; return 1; }
+	return 0
+}
+
+lab_tests() {
+	if [ "$(id -u)" -ne 0 ]; then
+		tap_skip "lab tests" "need root (CAP_SYS_ADMIN for namespaces)"
+		return
+	fi
+	D=$TMP/lab
+	sha_before=$(sha256sum /etc/resolv.conf 2>/dev/null)
+	mounts >"$TMP/mounts.before"
+
+	t "up brings the lab up" "$DL" up --dir "$D"
+	NS=$(netns_of "$(keeper "$D")")
+	t "the lab has its own network namespace" \
+		test -n "$NS" -a "$NS" != "$(netns_of $$)"
+	t "dig +dnssec . SOA in the lab shows ad" \
+		expect_answer "$D" . SOA NOERROR ad
+	t "a name in a secure child zone validates (ad)" \
+		expect_answer "$D" www.secure.example. A NOERROR ad
+	t "a corrupted RRSIG gives SERVFAIL" \
+		expect_answer "$D" www.bogus.example. A SERVFAIL -ad
+	t "an unsigned delegation answers without ad" \
+		expect_answer "$D" www.insecure.example. A NOERROR -ad
+	t "the lab's resolv.conf is overlaid inside the lab" \
+		sh -c "'$DL' exec --dir '$D' -- cat /etc/resolv.conf | grep -q '^options trust-ad'"
+	t "the root trust anchor files are overlaid inside the lab" \
+		sh -c "'$DL' exec --dir '$D' -- cat /usr/share/dns/root.key | grep -q DNSKEY"
+	t "the host's resolv.conf is unchanged while the lab is up" \
+		test "$(sha256sum /etc/resolv.conf 2>/dev/null)" = "$sha_before"
+	t "exec passes the command's exit status" \
+		sh -c "'$DL' exec --dir '$D' -- sh -c 'exit 7'; test \$? -eq 7"
+	t "a second up in the same directory is refused (exit 3)" \
+		sh -c "'$DL' up --dir '$D'; test \$? -eq 3"
+	t "Unbound's query log records names asked" \
+		grep -q "www.secure.example. A IN" "$D/unbound.log"
+	t "down stops the lab" "$DL" down --dir "$D"
+	t "nothing left running, mounted or namespaced after down" \
+		nothing_left "$NS" "$TMP/mounts.before"
+	t "exec without a lab is an error (exit 3)" \
+		sh -c "'$DL' exec --dir '$D' -- true; test \$? -eq 3"
+
+	# A killed keeper: the kernel ends the lab; the next up cleans up.
+	t "up again" "$DL" up --dir "$D"
+	NS=$(netns_of "$(keeper "$D")")
+	kill -KILL "$(keeper "$D")"
+	t "after the keeper is killed nothing of the lab is left" \
+		sh -c "sleep 0.3; . '$TOP/harness/tests/lab.sh'; TMP='$TMP'; nothing_left '$NS' '$TMP/mounts.before'"
+	t "the next up finds and cleans the lab left behind" \
+		sh -c "'$DL' up --dir '$D' 2>&1 | tee /dev/stderr | grep -q 'left behind'"
+	t "down after recovery" "$DL" down --dir "$D"
+	t "the host's resolv.conf is unchanged after down" \
+		test "$(sha256sum /etc/resolv.conf 2>/dev/null)" = "$sha_before"
+
+	# Bad environments: one clear error, exit 3, nothing left.
+	t "a missing daemon binary: exit 3 naming it" \
+		test_bad_daemon /nonexistent/nsd "not an executable"
+	printf '#!/bin/sh\necho "[nsd] error: cannot open zonesdir: Permission denied" >&2\nexit 1\n' >"$TMP/failing-nsd"
+	chmod +x "$TMP/failing-nsd"
+	t "a daemon that fails to start: exit 3 quoting its log" \
+		test_bad_daemon "$TMP/failing-nsd" "exited with status 1.*cannot open zonesdir"
+	printf '#!/bin/sh\necho $$ > %s/fake-nsd.started\nexec sleep 30\n' "$TMP" >"$TMP/fake-nsd"
+	chmod +x "$TMP/fake-nsd"
+	t "a daemon that never answers: exit 3 at the deadline" \
+		test_bad_daemon "$TMP/fake-nsd" "did not answer"
+	rm -f "$TMP/fake-nsd.started"
+	t "SIGINT during start-up tears down (exit 3, nothing left)" \
+		test_interrupted_start
+	t "without CAP_SYS_ADMIN: exit 3 saying which privilege" \
+		test_unprivileged
+	t "no lab, mount or daemon left at the end" \
+		nothing_left "$NS" "$TMP/mounts.before"
+}

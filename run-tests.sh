@@ -1,0 +1,53 @@
+#!/bin/sh
+# run-tests.sh - danelab's whole test suite: the Check unit tests, then
+# the lab tests (real NSD, real Unbound, real namespaces; need root).
+# Installs what is missing (as root), builds, prints "ok N - name" /
+# "not ok N - name", ends with "N passed, N failed[, N skipped]" and exits
+# non-zero when any test failed.
+#
+#   ./run-tests.sh              everything
+#   ./run-tests.sh unit         only the unit tests
+#   ./run-tests.sh lab          only the lab tests
+set -u
+cd "$(dirname "$0")" || exit 3
+TOP=$(pwd)
+WHAT=${1:-all}
+
+sh .ci/deps || exit 3
+make -s all harness/tests/check_danelab >/dev/null || { echo "build failed" >&2; exit 2; }
+
+N=0 PASSED=0 FAILED=0 SKIPPED=0
+# tap_ok NAME / tap_not_ok NAME / tap_skip NAME WHY - one result line
+tap_ok() { N=$((N + 1)); PASSED=$((PASSED + 1)); echo "ok $N - $1"; }
+tap_not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; }
+tap_skip() { N=$((N + 1)); SKIPPED=$((SKIPPED + 1)); echo "ok $N - $1 # SKIP $2"; }
+
+TMP=$(mktemp -d /tmp/danelab-tests.XXXXXX) || exit 3
+trap 'rm -rf "$TMP"' EXIT INT TERM
+
+if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
+	# Check writes TAP for every test case; renumber into our stream.
+	CK_TAP_LOG_FILE_NAME=$TMP/unit.tap CK_VERBOSITY=silent \
+	DANELAB_DATADIR=$TOP ./harness/tests/check_danelab >"$TMP/unit.out" 2>&1
+	unit_status=$?
+	if [ ! -s "$TMP/unit.tap" ]; then
+		cat "$TMP/unit.out"
+		tap_not_ok "unit tests ran (runner exit $unit_status, no TAP)"
+	else
+		while IFS= read -r line; do
+			case $line in
+			"ok "*) tap_ok "unit: ${line#ok * - }" ;;
+			"not ok "*) tap_not_ok "unit: ${line#not ok * - }" ;;
+			esac
+		done <"$TMP/unit.tap"
+		[ "$unit_status" -eq 0 ] || grep -v '^$' "$TMP/unit.out" | sed 's/^/# /'
+	fi
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = lab ]; then
+	. "$TOP/harness/tests/lab.sh"
+	lab_tests
+fi
+
+echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+[ "$FAILED" -eq 0 ]
