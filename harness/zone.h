@@ -97,9 +97,22 @@ int zone_tree_sign(struct zone_tree *t);
  */
 int zone_tree_write(struct zone_tree *t, const char *dir);
 
-/* zone_tree_count, zone_tree_get - iterate over all zones, root first */
+/*
+ * zone_tree_count, zone_tree_get - iterate over the served zones, root
+ * first, then the TLD, then children in the order they were added.
+ * ZONE_LAME children are not served (their delegation points at a server
+ * that never answers), so they are left out here and not written; they
+ * can still be found with zone_tree_find().  zone_tree_get returns NULL
+ * when i is out of range.
+ */
 size_t zone_tree_count(const struct zone_tree *t);
 struct zone *zone_tree_get(const struct zone_tree *t, size_t i);
+
+/* zone_served - 1 if NSD serves z (every zone but ZONE_LAME children) */
+int zone_served(const struct zone *z);
+
+/* zone_delegation_of - how z is delegated (ZONE_SECURE for root and TLD) */
+enum zone_delegation zone_delegation_of(const struct zone *z);
 
 /* zone_name - the origin with trailing dot ("." for the root); borrowed */
 const char *zone_name(const struct zone *z);

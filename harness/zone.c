@@ -1,0 +1,924 @@
+/*
+ * zone.c - the lab's DNS hierarchy, built and signed with libldns.
+ *
+ * Each zone keeps the records its owner added (SOA and NS come from
+ * zone_tree_new and zone_tree_add_child) and, once signed, a flat list of
+ * the records it publishes.  zone_tree_sign() builds the children first,
+ * so the TLD's delegations carry DS computed from the children's final
+ * DNSKEYs, then the TLD, then the root.  Faults are applied to a zone's
+ * flat list right after it was signed, from one table of fault kinds.
+ * Signatures are Ed25519 with fixed dates, so every run writes the same
+ * bytes.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ldns/ldns.h>
+
+#include "mem.h"
+#include "msg.h"
+#include "zone.h"
+
+#define ZONE_TTL		300
+#define ZONE_SERIAL		"2026010101"
+#define ZONE_KEY_FLAGS		257	/* one CSK per zone */
+#define ZONE_UNSUPPORTED_ALG_NUM 253	/* PRIVATEDNS: no validator has it */
+
+/* Dates written by the date faults. */
+#define ZONE_EXPIRED_INCEPTION	((uint32_t)946684800)	/* 2000-01-01 */
+#define ZONE_EXPIRED_EXPIRATION	((uint32_t)978307200)	/* 2001-01-01 */
+#define ZONE_FUTURE_INCEPTION	((uint32_t)3155760000u)	/* 2070-01-01 */
+#define ZONE_FUTURE_EXPIRATION	((uint32_t)3439756800u)	/* 2079-01-01 */
+
+/* The key files under keydir, one per level. */
+#define ZONE_KEY_ROOT	"test-only-root.private"
+#define ZONE_KEY_TLD	"test-only-tld.private"
+#define ZONE_KEY_CHILD	"test-only-child.private"
+
+struct zone_fault_kind;
+
+/* One fault to apply to an RRset when the zone is signed. */
+struct zone_fault {
+	const struct zone_fault_kind *kind;
+	ldns_rdf *owner;		/* absolute */
+	ldns_rr_type type;
+};
+
+struct zone {
+	struct zone_tree *tree;		/* back pointer, borrowed */
+	struct zone *parent;		/* NULL for the root */
+	char *name;			/* "foo.example." */
+	char *file;			/* "foo.example.zone" */
+	ldns_rdf *origin;
+	enum zone_delegation delegation;
+	ldns_key_list *keys;		/* borrowed from the tree */
+	ldns_rr_list *rrs;		/* records as added, unsigned */
+	struct zone_fault *faults;
+	size_t nfaults;
+	ldns_rr_list *out;		/* published records, after signing */
+	ldns_rr *dnskey;		/* published DNSKEY, after signing */
+};
+
+struct zone_tree {
+	ldns_key_list *root_keys;
+	ldns_key_list *tld_keys;
+	ldns_key_list *child_keys;
+	char *tld;			/* "example." */
+	char *ns_addr;
+	char *lame_addr;
+	time_t inception;
+	time_t expiration;
+	struct zone **zones;		/* root, TLD, children in order */
+	size_t nzones;
+	struct zone **served;		/* the zones NSD serves */
+	size_t nserved;
+	char *trust_anchor;
+	char *root_dnskey;
+};
+
+/* A way of breaking an RRset's signature; apply returns 0, or -1 if absent. */
+struct zone_fault_kind {
+	const char *name;
+	int (*apply)(struct zone *z, const struct zone_fault *f);
+	const char *what;		/* what was missing, for the message */
+};
+
+static int zone_fault_corrupt(struct zone *, const struct zone_fault *);
+static int zone_fault_missing(struct zone *, const struct zone_fault *);
+static int zone_fault_expired(struct zone *, const struct zone_fault *);
+static int zone_fault_future(struct zone *, const struct zone_fault *);
+static int zone_fault_nsec(struct zone *, const struct zone_fault *);
+
+static const struct zone_fault_kind zone_fault_kinds[] = {
+	{ "corrupt-rrsig", zone_fault_corrupt, "RRSIG over" },
+	{ "missing-rrsig", zone_fault_missing, "RRSIG over" },
+	{ "expired-rrsig", zone_fault_expired, "signed RRset" },
+	{ "future-rrsig", zone_fault_future, "signed RRset" },
+	{ "broken-nsec", zone_fault_nsec, "signed NSEC at" },
+};
+#define ZONE_NFAULT_KINDS (sizeof(zone_fault_kinds) / sizeof(zone_fault_kinds[0]))
+
+/* zone_label_ok - whether s is one plain DNS label (LDH and underscore) */
+static int
+zone_label_ok(const char *s, size_t len)
+{
+	if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-')
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/* zone_load_keys - read one private key file into a one-key list */
+static ldns_key_list *
+zone_load_keys(const char *keydir, const char *file)
+{
+	char *path = xasprintf("%s/%s", keydir, file);
+	ldns_key_list *keys = NULL;
+	ldns_key *key = NULL;
+	ldns_status st;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		msg_warn("open %s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	st = ldns_key_new_frm_fp(&key, fp);
+	fclose(fp);
+	if (st != LDNS_STATUS_OK) {
+		msg_warn("%s: %s", path, ldns_get_errorstr_by_id(st));
+		goto cleanup;
+	}
+	ldns_key_set_flags(key, ZONE_KEY_FLAGS);
+	keys = ldns_key_list_new();
+	ldns_key_list_push_key(keys, key);
+cleanup:
+	free(path);
+	return keys;
+}
+
+/* zone_rr - parse a record the code itself composes; failure is a bug */
+static ldns_rr *
+zone_rr(const ldns_rdf *origin, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static ldns_rr *
+zone_rr(const ldns_rdf *origin, const char *fmt, ...)
+{
+	ldns_rr *rr = NULL;
+	ldns_status st;
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		msg_fatal(EXIT_ENV, "out of memory");
+	va_end(ap);
+	st = ldns_rr_new_frm_str(&rr, text, ZONE_TTL, (ldns_rdf *)origin,
+	    NULL);
+	if (st != LDNS_STATUS_OK)
+		msg_panic("zone_rr: \"%s\": %s", text,
+		    ldns_get_errorstr_by_id(st));
+	free(text);
+	return rr;
+}
+
+/* zone_new - a zone with its SOA and apex NS, not yet in the tree */
+static struct zone *
+zone_new(struct zone_tree *t, const char *name, enum zone_delegation d,
+    ldns_key_list *keys, struct zone *parent)
+{
+	struct zone *z = xcalloc(1, sizeof(*z));
+	size_t len = strlen(name);
+
+	z->tree = t;
+	z->parent = parent;
+	z->name = xstrdup(name);
+	if (strcmp(name, ".") == 0)
+		z->file = xstrdup("root.zone");
+	else
+		z->file = xasprintf("%.*szone", (int)len, name);
+	if (ldns_str2rdf_dname(&z->origin, name) != LDNS_STATUS_OK)
+		msg_panic("zone_new: bad name %s", name);
+	z->delegation = d;
+	z->keys = keys;
+	z->rrs = ldns_rr_list_new();
+	ldns_rr_list_push_rr(z->rrs, zone_rr(z->origin,
+	    "@ IN SOA ns.nic.%s hostmaster.nic.%s " ZONE_SERIAL
+	    " 3600 900 604800 300", t->tld, t->tld));
+	ldns_rr_list_push_rr(z->rrs, zone_rr(z->origin, "@ IN NS ns.nic.%s",
+	    t->tld));
+	return z;
+}
+
+/* zone_free - release one zone */
+static void
+zone_free(struct zone *z)
+{
+	if (z == NULL)
+		return;
+	free(z->name);
+	free(z->file);
+	ldns_rdf_deep_free(z->origin);
+	ldns_rr_list_deep_free(z->rrs);
+	ldns_rr_list_deep_free(z->out);
+	ldns_rr_free(z->dnskey);
+	for (size_t i = 0; i < z->nfaults; i++)
+		ldns_rdf_deep_free(z->faults[i].owner);
+	free(z->faults);
+	free(z);
+}
+
+/* zone_tree_push - append a zone to the tree (and to the served list) */
+static void
+zone_tree_push(struct zone_tree *t, struct zone *z)
+{
+	if ((t->nzones & (t->nzones - 1)) == 0) {
+		size_t cap = t->nzones ? 2 * t->nzones : 4;
+
+		t->zones = xrealloc(t->zones, cap * sizeof(*t->zones));
+		t->served = xrealloc(t->served, cap * sizeof(*t->served));
+	}
+	t->zones[t->nzones++] = z;
+	if (zone_served(z))
+		t->served[t->nserved++] = z;
+}
+
+struct zone_tree *
+zone_tree_new(const char *keydir, const char *tld, const char *ns_addr,
+    const char *lame_addr, time_t inception, time_t expiration)
+{
+	struct zone_tree *t = xcalloc(1, sizeof(*t));
+	size_t len = strlen(tld);
+	struct zone *root;
+	struct zone *top;
+
+	if (len > 0 && tld[len - 1] == '.')
+		len--;
+	if (!zone_label_ok(tld, len)) {
+		msg_warn("bad top-level domain \"%s\"", tld);
+		goto fail;
+	}
+	t->tld = xasprintf("%.*s.", (int)len, tld);
+	t->ns_addr = xstrdup(ns_addr);
+	t->lame_addr = xstrdup(lame_addr);
+	t->inception = inception;
+	t->expiration = expiration;
+	if ((t->root_keys = zone_load_keys(keydir, ZONE_KEY_ROOT)) == NULL ||
+	    (t->tld_keys = zone_load_keys(keydir, ZONE_KEY_TLD)) == NULL ||
+	    (t->child_keys = zone_load_keys(keydir, ZONE_KEY_CHILD)) == NULL)
+		goto fail;
+
+	root = zone_new(t, ".", ZONE_SECURE, t->root_keys, NULL);
+	zone_tree_push(t, root);
+	top = zone_new(t, t->tld, ZONE_SECURE, t->tld_keys, root);
+	zone_tree_push(t, top);
+
+	/* The server's address, as glue in the root and data in the TLD. */
+	ldns_rr_list_push_rr(root->rrs, zone_rr(root->origin,
+	    "%s IN NS ns.nic.%s", t->tld, t->tld));
+	ldns_rr_list_push_rr(root->rrs, zone_rr(root->origin,
+	    "ns.nic.%s IN A %s", t->tld, ns_addr));
+	ldns_rr_list_push_rr(top->rrs, zone_rr(top->origin,
+	    "ns.nic.%s IN A %s", t->tld, ns_addr));
+	return t;
+
+fail:
+	return zone_tree_free(t);
+}
+
+struct zone_tree *
+zone_tree_free(struct zone_tree *t)
+{
+	if (t == NULL)
+		return NULL;
+	for (size_t i = 0; i < t->nzones; i++)
+		zone_free(t->zones[i]);
+	free(t->zones);
+	free(t->served);
+	if (t->root_keys)
+		ldns_key_list_free(t->root_keys);
+	if (t->tld_keys)
+		ldns_key_list_free(t->tld_keys);
+	if (t->child_keys)
+		ldns_key_list_free(t->child_keys);
+	free(t->tld);
+	free(t->ns_addr);
+	free(t->lame_addr);
+	free(t->trust_anchor);
+	free(t->root_dnskey);
+	free(t);
+	return NULL;
+}
+
+struct zone *
+zone_tree_add_child(struct zone_tree *t, const char *label,
+    enum zone_delegation d)
+{
+	struct zone *z;
+	char *name;
+
+	if (!zone_label_ok(label, strlen(label))) {
+		msg_warn("bad child zone label \"%s\"", label);
+		return NULL;
+	}
+	name = xasprintf("%s.%s", label, t->tld);
+	if (zone_tree_find(t, name) != NULL || strcasecmp(label, "nic") == 0) {
+		msg_warn("child zone %s already exists", name);
+		free(name);
+		return NULL;
+	}
+	z = zone_new(t, name, d, t->child_keys, t->zones[1]);
+	free(name);
+	zone_tree_push(t, z);
+	return z;
+}
+
+struct zone *
+zone_tree_root(struct zone_tree *t)
+{
+	return t->zones[0];
+}
+
+struct zone *
+zone_tree_tld(struct zone_tree *t)
+{
+	return t->zones[1];
+}
+
+struct zone *
+zone_tree_find(struct zone_tree *t, const char *origin)
+{
+	size_t len = strlen(origin);
+
+	if (len > 1 && origin[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i < t->nzones; i++) {
+		const char *n = t->zones[i]->name;
+
+		if (strncasecmp(n, origin, len) == 0 &&
+		    (n[len] == 0 || (n[len] == '.' && n[len + 1] == 0)))
+			return t->zones[i];
+	}
+	return NULL;
+}
+
+/* zone_owner - parse an owner relative to the zone ("@", "www", "a.b.") */
+static ldns_rdf *
+zone_owner(const struct zone *z, const char *owner)
+{
+	ldns_rdf *d = NULL;
+
+	if (owner == NULL || strcmp(owner, "@") == 0 || *owner == 0)
+		return ldns_rdf_clone(z->origin);
+	if (ldns_str2rdf_dname(&d, owner) != LDNS_STATUS_OK)
+		return NULL;
+	if (owner[strlen(owner) - 1] != '.' &&
+	    ldns_dname_cat(d, z->origin) != LDNS_STATUS_OK) {
+		ldns_rdf_deep_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+const char *
+zone_add_rr(struct zone *z, const char *text)
+{
+	ldns_rr *rr = NULL;
+	ldns_status st;
+
+	st = ldns_rr_new_frm_str(&rr, text, ZONE_TTL, z->origin, NULL);
+	if (st != LDNS_STATUS_OK)
+		return ldns_get_errorstr_by_id(st);
+	if (!ldns_dname_is_subdomain(ldns_rr_owner(rr), z->origin) &&
+	    ldns_dname_compare(ldns_rr_owner(rr), z->origin) != 0) {
+		ldns_rr_free(rr);
+		return "owner name is outside the zone";
+	}
+	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+		ldns_rr_free(rr);
+		return "only class IN is served";
+	}
+	switch (ldns_rr_get_type(rr)) {
+	case LDNS_RR_TYPE_SOA:
+	case LDNS_RR_TYPE_RRSIG:
+	case LDNS_RR_TYPE_NSEC:
+	case LDNS_RR_TYPE_NSEC3:
+	case LDNS_RR_TYPE_NSEC3PARAM:
+		ldns_rr_free(rr);
+		return "SOA, RRSIG and NSEC records are made by the signer";
+	default:
+		break;
+	}
+	ldns_rr_list_push_rr(z->rrs, rr);
+	return NULL;
+}
+
+const char *
+zone_add_fault(struct zone *z, const char *fault, const char *owner,
+    const char *type)
+{
+	const struct zone_fault_kind *kind = NULL;
+	ldns_rr_type rtype = LDNS_RR_TYPE_NSEC;
+	struct zone *target = z;
+	struct zone_fault *f;
+	ldns_rdf *name;
+
+	for (size_t i = 0; i < ZONE_NFAULT_KINDS; i++)
+		if (strcmp(zone_fault_kinds[i].name, fault) == 0)
+			kind = &zone_fault_kinds[i];
+	if (kind == NULL)
+		return "unknown fault";
+	if (kind->apply != zone_fault_nsec) {
+		if (type == NULL || *type == 0)
+			return "fault needs an RR type";
+		rtype = ldns_get_rr_type_by_name(type);
+		if (rtype == 0)
+			return "unknown RR type";
+		if (rtype == LDNS_RR_TYPE_RRSIG)
+			return "faults apply to the RRset an RRSIG covers";
+	}
+	if (rtype == LDNS_RR_TYPE_DNSKEY)
+		owner = "@";
+	if ((name = zone_owner(z, owner)) == NULL)
+		return "bad owner name";
+	if (rtype == LDNS_RR_TYPE_DS &&
+	    ldns_dname_compare(name, z->origin) == 0) {
+		if (z->parent == NULL) {
+			ldns_rdf_deep_free(name);
+			return "the root has no parent to hold its DS";
+		}
+		target = z->parent;
+	}
+	target->faults = xrealloc(target->faults,
+	    (target->nfaults + 1) * sizeof(*target->faults));
+	f = &target->faults[target->nfaults++];
+	f->kind = kind;
+	f->owner = name;
+	f->type = rtype;
+	return NULL;
+}
+
+const char *const *
+zone_fault_names(void)
+{
+	static const char *names[ZONE_NFAULT_KINDS + 1];
+
+	if (names[0] == NULL)
+		for (size_t i = 0; i < ZONE_NFAULT_KINDS; i++)
+			names[i] = zone_fault_kinds[i].name;
+	return names;
+}
+
+/* zone_sig_covers - whether rr is an RRSIG over the RRset (owner, type) */
+static int
+zone_sig_covers(const ldns_rr *rr, const ldns_rdf *owner, ldns_rr_type type)
+{
+	return ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG &&
+	    ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr)) == type &&
+	    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0;
+}
+
+/* zone_replace_sigs - swap the RRSIGs over (owner, type) for sigs (taken) */
+static int
+zone_replace_sigs(struct zone *z, const ldns_rdf *owner, ldns_rr_type type,
+    ldns_rr_list *sigs)
+{
+	ldns_rr_list *out = ldns_rr_list_new();
+	int found = 0;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->out); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(z->out, i);
+
+		if (!zone_sig_covers(rr, owner, type)) {
+			ldns_rr_list_push_rr(out, rr);
+			continue;
+		}
+		if (!found && sigs != NULL)
+			for (size_t j = 0; j < ldns_rr_list_rr_count(sigs); j++)
+				ldns_rr_list_push_rr(out,
+				    ldns_rr_list_rr(sigs, j));
+		found = 1;
+		ldns_rr_free(rr);
+	}
+	ldns_rr_list_free(z->out);
+	z->out = out;
+	if (sigs != NULL) {
+		if (!found)
+			ldns_rr_list_deep_free(sigs);
+		else
+			ldns_rr_list_free(sigs);
+	}
+	return found ? 0 : -1;
+}
+
+/* zone_flip_sigs - flip bits in the signatures over (owner, type) */
+static int
+zone_flip_sigs(struct zone *z, const ldns_rdf *owner, ldns_rr_type type)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->out); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(z->out, i);
+		ldns_rdf *sig;
+
+		if (!zone_sig_covers(rr, owner, type))
+			continue;
+		sig = ldns_rr_rrsig_sig(rr);
+		ldns_rdf_data(sig)[ldns_rdf_size(sig) / 2] ^= 0x5a;
+		found = 1;
+	}
+	return found ? 0 : -1;
+}
+
+/* zone_key_prepare - point the zone's key at this zone and its dates */
+static ldns_key *
+zone_key_prepare(struct zone *z, uint32_t inception, uint32_t expiration)
+{
+	ldns_key *key = ldns_key_list_key(z->keys, 0);
+	ldns_rr *rr;
+
+	if (ldns_key_pubkey_owner(key) != NULL)
+		ldns_rdf_deep_free(ldns_key_pubkey_owner(key));
+	ldns_key_set_pubkey_owner(key, ldns_rdf_clone(z->origin));
+	ldns_key_set_inception(key, inception);
+	ldns_key_set_expiration(key, expiration);
+	ldns_key_set_use(key, 1);
+	rr = ldns_key2rr(key);
+	ldns_key_set_keytag(key, ldns_calc_keytag(rr));
+	ldns_rr_free(rr);
+	return key;
+}
+
+/* zone_resign - sign (owner, type) again with the dates given */
+static int
+zone_resign(struct zone *z, const struct zone_fault *f, uint32_t inception,
+    uint32_t expiration)
+{
+	ldns_rr_list *rrset = ldns_rr_list_new();
+	ldns_rr_list *sigs = NULL;
+	int signed_before = 0;
+	int ret = -1;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->out); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(z->out, i);
+
+		if (zone_sig_covers(rr, f->owner, f->type))
+			signed_before = 1;
+		else if (ldns_rr_get_type(rr) == f->type &&
+		    ldns_dname_compare(ldns_rr_owner(rr), f->owner) == 0)
+			ldns_rr_list_push_rr(rrset, rr);
+	}
+	if (!signed_before || ldns_rr_list_rr_count(rrset) == 0)
+		goto cleanup;
+	zone_key_prepare(z, inception, expiration);
+	if ((sigs = ldns_sign_public(rrset, z->keys)) == NULL)
+		msg_panic("zone %s: re-signing failed", z->name);
+	ret = zone_replace_sigs(z, f->owner, f->type, sigs);
+	zone_key_prepare(z, (uint32_t)z->tree->inception,
+	    (uint32_t)z->tree->expiration);
+cleanup:
+	ldns_rr_list_free(rrset);
+	return ret;
+}
+
+/* zone_fault_corrupt - flip bits in the RRSIG over the RRset */
+static int
+zone_fault_corrupt(struct zone *z, const struct zone_fault *f)
+{
+	return zone_flip_sigs(z, f->owner, f->type);
+}
+
+/* zone_fault_missing - remove the RRSIG over the RRset */
+static int
+zone_fault_missing(struct zone *z, const struct zone_fault *f)
+{
+	return zone_replace_sigs(z, f->owner, f->type, NULL);
+}
+
+/* zone_fault_expired - sign the RRset for 2000-01-01 to 2001-01-01 */
+static int
+zone_fault_expired(struct zone *z, const struct zone_fault *f)
+{
+	return zone_resign(z, f, ZONE_EXPIRED_INCEPTION,
+	    ZONE_EXPIRED_EXPIRATION);
+}
+
+/* zone_fault_future - sign the RRset for 2070-01-01 to 2079-01-01 */
+static int
+zone_fault_future(struct zone *z, const struct zone_fault *f)
+{
+	return zone_resign(z, f, ZONE_FUTURE_INCEPTION,
+	    ZONE_FUTURE_EXPIRATION);
+}
+
+/* zone_fault_nsec - make the NSEC at the owner bogus (corrupt its RRSIG) */
+static int
+zone_fault_nsec(struct zone *z, const struct zone_fault *f)
+{
+	return zone_flip_sigs(z, f->owner, LDNS_RR_TYPE_NSEC);
+}
+
+/* zone_flatten_rrs - append clones of a dnssec_rrs chain to list */
+static void
+zone_flatten_rrs(ldns_rr_list *list, const ldns_dnssec_rrs *rrs)
+{
+	for (; rrs != NULL; rrs = rrs->next)
+		ldns_rr_list_push_rr(list, ldns_rr_clone(rrs->rr));
+}
+
+/* zone_flatten - the zone's records in canonical order, SOA first */
+static ldns_rr_list *
+zone_flatten(const ldns_dnssec_zone *dz)
+{
+	ldns_rr_list *head = ldns_rr_list_new();
+	ldns_rr_list *body = ldns_rr_list_new();
+	ldns_rbnode_t *node;
+
+	for (node = ldns_rbtree_first(dz->names); node != LDNS_RBTREE_NULL;
+	    node = ldns_rbtree_next(node)) {
+		const ldns_dnssec_name *name = node->data;
+		const ldns_dnssec_rrsets *s;
+
+		for (s = name->rrsets; s != NULL; s = s->next) {
+			ldns_rr_list *to = s->type == LDNS_RR_TYPE_SOA ?
+			    head : body;
+
+			zone_flatten_rrs(to, s->rrs);
+			zone_flatten_rrs(to, s->signatures);
+		}
+		if (name->nsec != NULL)
+			ldns_rr_list_push_rr(body, ldns_rr_clone(name->nsec));
+		zone_flatten_rrs(body, name->nsec_signatures);
+	}
+	ldns_rr_list_push_rr_list(head, body);
+	ldns_rr_list_free(body);
+	return head;
+}
+
+/* zone_add_clone - add a copy of rr to the dnssec zone */
+static int
+zone_add_clone(struct zone *z, ldns_dnssec_zone *dz, const ldns_rr *rr)
+{
+	ldns_rr *copy = ldns_rr_clone(rr);
+	ldns_status st;
+
+	if ((st = ldns_dnssec_zone_add_rr(dz, copy)) != LDNS_STATUS_OK) {
+		char *text = ldns_rr2str(rr);
+
+		msg_warn("zone %s: cannot add %s: %s", z->name,
+		    text ? text : "record", ldns_get_errorstr_by_id(st));
+		free(text);
+		ldns_rr_free(copy);
+		return -1;
+	}
+	return 0;
+}
+
+/* zone_unsupported_alg - relabel the keys and signatures with alg 253 */
+static void
+zone_unsupported_alg(struct zone *z)
+{
+	uint16_t tag;
+
+	ldns_rdf_data(ldns_rr_rdf(z->dnskey, 2))[0] = ZONE_UNSUPPORTED_ALG_NUM;
+	tag = ldns_calc_keytag(z->dnskey);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->out); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(z->out, i);
+		uint8_t *d;
+
+		switch (ldns_rr_get_type(rr)) {
+		case LDNS_RR_TYPE_DNSKEY:
+			ldns_rdf_data(ldns_rr_rdf(rr, 2))[0] =
+			    ZONE_UNSUPPORTED_ALG_NUM;
+			break;
+		case LDNS_RR_TYPE_RRSIG:
+			ldns_rdf_data(ldns_rr_rdf(rr, 1))[0] =
+			    ZONE_UNSUPPORTED_ALG_NUM;
+			d = ldns_rdf_data(ldns_rr_rdf(rr, 6));
+			d[0] = (uint8_t)(tag >> 8);
+			d[1] = (uint8_t)tag;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* zone_build - sign z with its records plus extra (borrowed), then faults */
+static int
+zone_build(struct zone *z, const ldns_rr_list *extra)
+{
+	ldns_dnssec_zone *dz = ldns_dnssec_zone_new();
+	ldns_rr_list *new_rrs = NULL;
+	ldns_status st;
+	int ret = -1;
+
+	ldns_rr_list_deep_free(z->out);
+	z->out = NULL;
+	ldns_rr_free(z->dnskey);
+	z->dnskey = NULL;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++)
+		if (zone_add_clone(z, dz, ldns_rr_list_rr(z->rrs, i)) < 0)
+			goto cleanup;
+	for (size_t i = 0; extra && i < ldns_rr_list_rr_count(extra); i++)
+		if (zone_add_clone(z, dz, ldns_rr_list_rr(extra, i)) < 0)
+			goto cleanup;
+	if (z->delegation != ZONE_INSECURE) {
+		ldns_key *key = zone_key_prepare(z,
+		    (uint32_t)z->tree->inception,
+		    (uint32_t)z->tree->expiration);
+
+		z->dnskey = ldns_key2rr(key);
+		ldns_rr_set_ttl(z->dnskey, ZONE_TTL);
+		if (zone_add_clone(z, dz, z->dnskey) < 0)
+			goto cleanup;
+		new_rrs = ldns_rr_list_new();
+		st = ldns_dnssec_zone_sign(dz, new_rrs, z->keys,
+		    ldns_dnssec_default_replace_signatures, NULL);
+		if (st != LDNS_STATUS_OK) {
+			msg_warn("zone %s: signing failed: %s", z->name,
+			    ldns_get_errorstr_by_id(st));
+			goto cleanup;
+		}
+	}
+	z->out = zone_flatten(dz);
+	for (size_t i = 0; i < z->nfaults; i++) {
+		const struct zone_fault *f = &z->faults[i];
+
+		if (f->kind->apply(z, f) < 0) {
+			char *owner = ldns_rdf2str(f->owner);
+			char *type = ldns_rr_type2str(f->type);
+
+			msg_warn("zone %s: fault %s: no %s %s %s", z->name,
+			    f->kind->name, f->kind->what, owner, type);
+			free(owner);
+			free(type);
+			goto cleanup;
+		}
+	}
+	if (z->delegation == ZONE_UNSUPPORTED_ALG)
+		zone_unsupported_alg(z);
+	ret = 0;
+cleanup:
+	if (new_rrs)
+		ldns_rr_list_free(new_rrs);
+	ldns_dnssec_zone_deep_free(dz);
+	return ret;
+}
+
+/* zone_ds - the DS the parent publishes for signed zone z; caller frees */
+static ldns_rr *
+zone_ds(const struct zone *z)
+{
+	ldns_rr *ds = ldns_key_rr2ds(z->dnskey, LDNS_SHA256);
+	ldns_rdf *digest;
+
+	if (ds == NULL)
+		msg_panic("zone %s: cannot compute DS", z->name);
+	ldns_rr_set_ttl(ds, ZONE_TTL);
+	if (z->delegation == ZONE_DS_MISMATCH) {
+		digest = ldns_rr_rdf(ds, 3);
+		ldns_rdf_data(digest)[0] ^= 0xff;
+	}
+	return ds;
+}
+
+int
+zone_tree_sign(struct zone_tree *t)
+{
+	struct zone *root = t->zones[0];
+	struct zone *top = t->zones[1];
+	ldns_rr_list *extra = ldns_rr_list_new();
+	int lame = 0;
+	int ret = -1;
+
+	free(t->trust_anchor);
+	free(t->root_dnskey);
+	t->trust_anchor = t->root_dnskey = NULL;
+
+	/* Children, and their delegations in the TLD. */
+	for (size_t i = 2; i < t->nzones; i++) {
+		struct zone *z = t->zones[i];
+
+		if (zone_build(z, NULL) < 0)
+			goto cleanup;
+		if (z->delegation == ZONE_LAME) {
+			ldns_rr_list_push_rr(extra, zone_rr(z->origin,
+			    "@ IN NS ns-lame.nic.%s", t->tld));
+			lame = 1;
+		} else {
+			ldns_rr_list_push_rr(extra, zone_rr(z->origin,
+			    "@ IN NS ns.nic.%s", t->tld));
+		}
+		if (z->delegation != ZONE_INSECURE)
+			ldns_rr_list_push_rr(extra, zone_ds(z));
+	}
+	if (lame)
+		ldns_rr_list_push_rr(extra, zone_rr(top->origin,
+		    "ns-lame.nic.%s IN A %s", t->tld, t->lame_addr));
+	if (zone_build(top, extra) < 0)
+		goto cleanup;
+	ldns_rr_list_deep_free(extra);
+
+	/* The TLD's DS in the root, then the root and its trust anchor. */
+	extra = ldns_rr_list_new();
+	ldns_rr_list_push_rr(extra, zone_ds(top));
+	if (zone_build(root, extra) < 0)
+		goto cleanup;
+	ldns_rr_list_deep_free(extra);
+	extra = ldns_rr_list_new();
+	ldns_rr_list_push_rr(extra, zone_ds(root));
+	t->trust_anchor = ldns_rr_list2str(extra);
+	t->root_dnskey = ldns_rr2str(root->dnskey);
+	if (t->trust_anchor == NULL || t->root_dnskey == NULL)
+		msg_fatal(EXIT_ENV, "out of memory");
+	ret = 0;
+cleanup:
+	ldns_rr_list_deep_free(extra);
+	return ret;
+}
+
+/* zone_write_file - write text or records to path; 0 or -1 */
+static int
+zone_write_file(const char *path, const ldns_rr_list *rrs, const char *text)
+{
+	FILE *fp;
+
+	if ((fp = fopen(path, "w")) == NULL) {
+		msg_warn("open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (text != NULL)
+		fputs(text, fp);
+	for (size_t i = 0; rrs && i < ldns_rr_list_rr_count(rrs); i++)
+		ldns_rr_print(fp, ldns_rr_list_rr(rrs, i));
+	if (ferror(fp) | fclose(fp)) {
+		msg_warn("write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+zone_tree_write(struct zone_tree *t, const char *dir)
+{
+	int ret = -1;
+	char *path;
+
+	if (t->trust_anchor == NULL) {
+		msg_warn("zone tree written before it was signed");
+		return -1;
+	}
+	for (size_t i = 0; i < t->nserved; i++) {
+		struct zone *z = t->served[i];
+
+		path = xasprintf("%s/%s", dir, z->file);
+		ret = zone_write_file(path, z->out, NULL);
+		free(path);
+		if (ret < 0)
+			return -1;
+	}
+	path = xasprintf("%s/root.ds", dir);
+	ret = zone_write_file(path, NULL, t->trust_anchor);
+	free(path);
+	return ret;
+}
+
+size_t
+zone_tree_count(const struct zone_tree *t)
+{
+	return t->nserved;
+}
+
+struct zone *
+zone_tree_get(const struct zone_tree *t, size_t i)
+{
+	return i < t->nserved ? t->served[i] : NULL;
+}
+
+const char *
+zone_name(const struct zone *z)
+{
+	return z->name;
+}
+
+const char *
+zone_file(const struct zone *z)
+{
+	return z->file;
+}
+
+int
+zone_served(const struct zone *z)
+{
+	return z->delegation != ZONE_LAME;
+}
+
+enum zone_delegation
+zone_delegation_of(const struct zone *z)
+{
+	return z->delegation;
+}
+
+const char *
+zone_tree_trust_anchor(const struct zone_tree *t)
+{
+	return t->trust_anchor;
+}
+
+const char *
+zone_tree_root_dnskey(const struct zone_tree *t)
+{
+	return t->root_dnskey;
+}
