@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -474,19 +475,32 @@ out:
 	return ret;
 }
 
-/* keeper_hwm_kb - VmHWM of a process, in kB, or -1 */
+/* keeper_hwm_kb - summed VmHWM of the lab's processes named comm or
+ * "comm: ...", in kB */
 static long
-keeper_hwm_kb(pid_t pid)
+keeper_hwm_kb(const char *comm)
 {
-	char path[64], *text, *p;
-	long kb = -1;
+	char path[300], *text, *p;
+	struct dirent *de;
+	long kb = 0;
+	DIR *d;
 
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if ((text = file_read(path, NULL)) == NULL)
+	if ((d = opendir("/proc")) == NULL)
 		return -1;
-	if ((p = strstr(text, "VmHWM:")) != NULL)
-		kb = strtol(p + 6, NULL, 10);
-	free(text);
+	while ((de = readdir(d)) != NULL) {
+		if (strspn(de->d_name, "0123456789") != strlen(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/status", de->d_name);
+		if ((text = file_read(path, NULL)) == NULL)
+			continue;
+		if (strncmp(text, "Name:\t", 6) == 0
+		    && strncmp(text + 6, comm, strlen(comm)) == 0
+		    && strchr("\n:", text[6 + strlen(comm)]) != NULL
+		    && (p = strstr(text, "VmHWM:")) != NULL)
+			kb += strtol(p + 6, NULL, 10);
+		free(text);
+	}
+	closedir(d);
 	return kb;
 }
 
@@ -623,7 +637,7 @@ keeper_main(const struct lab_options *o, const char *nsd, const char *unbound,
 		prctl(PR_SET_PDEATHSIG, 0);
 	signal(SIGPIPE, SIG_IGN);
 	if (keeper_say("ready %.6f %.6f %ld %ld", t_nsd - t0, t_unb - t0,
-	    keeper_hwm_kb(nsd_pid), keeper_hwm_kb(unb_pid)) != 0) {
+	    keeper_hwm_kb("nsd"), keeper_hwm_kb("unbound")) != 0) {
 		keeper_teardown();	/* the parent is gone */
 		_exit(EXIT_ENV);
 	}

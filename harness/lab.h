@@ -35,7 +35,8 @@ struct lab_options {
 	const char *override_date;	/* Unbound val-override-date, or NULL */
 };
 
-/* What lab_start() measured, for the benchmark. */
+/* What lab_start() measured, for the benchmark (memory summed over
+ * every process of each daemon). */
 struct lab_stats {
 	double write_s;			/* zone files and configs written */
 	double nsd_ready_s;		/* NSD answered (since start) */
