@@ -1,0 +1,88 @@
+/*
+ * endpoint.h - the lab's own servers: SMTP and XMPP listeners, one per
+ * scenario host and port, serving the scenario's certificate chain and
+ * recording what each client did.
+ *
+ * One event loop (poll) in one thread serves every listener of a set;
+ * every connection is an explicit state machine with bounded buffers,
+ * bounded line lengths and a deadline.  Untrusted input never crashes
+ * or stalls the loop.
+ */
+#ifndef DANELAB_ENDPOINT_H
+#define DANELAB_ENDPOINT_H
+
+#include <stddef.h>
+#include <openssl/ssl.h>
+
+#include "observe.h"
+
+enum endpoint_proto {
+	ENDPOINT_SMTP,		/* port 25: plain, STARTTLS offered */
+	ENDPOINT_SMTPS,		/* port 465: TLS on connect */
+	ENDPOINT_XMPP,		/* port 5269: s2s stream, STARTTLS offered */
+	ENDPOINT_XMPPS		/* port 5270: direct TLS, ALPN xmpp-server */
+};
+
+/* Behaviour flags of one listener. */
+#define ENDPOINT_NO_STARTTLS	(1u << 0)	/* withhold STARTTLS */
+#define ENDPOINT_CLIENT_CERT	(1u << 1)	/* request a client certificate */
+
+/* What one listener is. */
+struct endpoint_spec {
+	const char *tag;		/* e.g. "scenario-id/mx1", copied */
+	const char *addr;		/* IPv4 or IPv6 literal, copied */
+	int port;
+	enum endpoint_proto proto;
+	SSL_CTX *ctx;			/* chain and key to serve; up-ref'd */
+	unsigned flags;
+};
+
+/* What one connection did: the transcript, classified. */
+struct endpoint_conn {
+	char tag[128];			/* the listener's tag */
+	char addr[64];			/* the listener's address */
+	int port;
+	enum endpoint_proto proto;
+	char sni[256];			/* SNI the client sent, "" if none */
+	char alpn[64];			/* ALPN selected, "" if none */
+	char tls_version[16];		/* "TLSv1.3", "" if no TLS */
+	int tls_done;			/* handshake completed */
+	int tls_failed;			/* handshake started but failed */
+	char alert[128];		/* alert received from the client, "" */
+	int commands_after_tls;		/* SMTP commands / XMPP stanzas after TLS */
+	int cleartext_commands;		/* MAIL/RCPT/DATA or stanzas before TLS */
+	int message_done;		/* SMTP message accepted / XMPP stream restarted */
+	char client_cert[256];		/* client certificate subject, "" if none */
+	enum outcome outcome;		/* classification (not yet knowing DANE) */
+	char *transcript;		/* every line in and out, NUL-terminated */
+};
+
+struct endpoint_set;
+
+/* endpoint_set_new - an empty set; endpoint_set_free returns NULL */
+struct endpoint_set *endpoint_set_new(void);
+struct endpoint_set *endpoint_set_free(struct endpoint_set *s);
+
+/*
+ * endpoint_listen - bind and listen (the caller is inside the lab's
+ * network namespace).  Returns 0, or -1 after saying why (e.g. address
+ * in use: the message names address and port).
+ */
+int endpoint_listen(struct endpoint_set *s, const struct endpoint_spec *spec);
+
+/* endpoint_start - serve every listener in a thread; 0 or -1 */
+int endpoint_start(struct endpoint_set *s);
+
+/* endpoint_stop - stop the thread, close every socket; idempotent */
+void endpoint_stop(struct endpoint_set *s);
+
+/*
+ * endpoint_take - move every finished connection whose tag starts with
+ * prefix into *out (an array of *n, caller frees with endpoint_conns_free).
+ * Thread-safe while the set runs.
+ */
+void endpoint_take(struct endpoint_set *s, const char *prefix,
+    struct endpoint_conn **out, size_t *n);
+void endpoint_conns_free(struct endpoint_conn *c, size_t n);
+
+#endif
