@@ -36,7 +36,9 @@ LIB_OBJS = \
 	harness/zone.o \
 	harness/template.o \
 	harness/lab.o \
-	harness/demo.o
+	harness/demo.o \
+	harness/observe.o \
+	harness/scenario.o
 
 MAIN_OBJ = harness/main.o
 

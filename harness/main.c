@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,9 @@
 #include "lab.h"
 #include "mem.h"
 #include "msg.h"
+#include "observe.h"
+#include "scenario.h"
+#include "template.h"
 #include "zone.h"
 
 static const char usage_text[] =
@@ -29,6 +33,11 @@ static const char usage_text[] =
 "  bench [LAB OPTIONS]          bring a lab up and down once, printing\n"
 "                               build, sign and readiness times and peak\n"
 "                               memory\n"
+"  list  [--scenarios PATH..] [--filter RE]\n"
+"                               the expanded matrix: one line per\n"
+"                               scenario x protocol x policy\n"
+"  check PATH..                 lint scenario files (every error, as\n"
+"                               file:line: message; exit 2 if any)\n"
 "  help                         this text\n"
 "\n"
 "Lab options:\n"
@@ -236,6 +245,129 @@ cmd_exec(int argc, char **argv)
 	return ret < 0 ? EXIT_ENV : ret;
 }
 
+/* catalogue_load - load every path (default: the data directory's
+ * scenarios/) into cat, lint it; returns the number of errors */
+static int
+catalogue_load(struct scn_catalogue *cat, char **paths, int npaths)
+{
+	char *def = NULL;
+	int errors = 0;
+
+	if (npaths == 0) {
+		def = xasprintf("%s/scenarios", template_datadir());
+		errors += scn_catalogue_load(cat, def, NULL);
+		free(def);
+	}
+	for (int i = 0; i < npaths; i++)
+		errors += scn_catalogue_load(cat, paths[i], NULL);
+	errors += scn_catalogue_check(cat);
+	return errors;
+}
+
+/* parse_scenario_args - --scenarios PATH (repeatable), --filter RE */
+static int
+parse_scenario_args(int argc, char **argv, char ***paths, regex_t *re,
+    int *have_re)
+{
+	static const struct option opts[] = {
+		{ "scenarios", required_argument, NULL, 's' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, n = 0;
+
+	*paths = xcalloc(argc + 1, sizeof(char *));
+	*have_re = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': (*paths)[n++] = optarg; break;
+		case 'f':
+			if (regcomp(re, optarg, REG_EXTENDED | REG_NOSUB) != 0)
+				usage_error("--filter: not an extended regular "
+				    "expression", optarg);
+			*have_re = 1;
+			break;
+		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
+		default: usage_error("bad option", NULL);
+		}
+	}
+	for (; optind < argc; optind++)
+		(*paths)[n++] = argv[optind];
+	return n;
+}
+
+/* cmd_list - the expanded matrix, one line per scenario x proto x policy */
+static int
+cmd_list(int argc, char **argv)
+{
+	struct scn_catalogue cat = { 0 };
+	char **paths;
+	regex_t re;
+	int have_re, n, errors;
+
+	n = parse_scenario_args(argc, argv, &paths, &re, &have_re);
+	if ((errors = catalogue_load(&cat, paths, n)) != 0) {
+		msg_warn("%d error%s in the scenarios", errors,
+		    errors == 1 ? "" : "s");
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < cat.n; i++) {
+		const struct scenario *s = cat.list[i];
+
+		if (have_re && regexec(&re, s->id, 0, NULL, 0) != 0)
+			continue;
+		for (int p = 0; p < SCN_PROTO_COUNT; p++) {
+			if (!(s->protos & (1u << p)))
+				continue;
+			for (int q = 0; q < SCN_POLICY_COUNT; q++) {
+				const struct scn_expect *e = scn_expect_for(s, p, q);
+				struct buf o = { 0 };
+
+				for (int k = 0; k < OUTCOME_COUNT; k++)
+					if (e->outcomes & OUTCOME_BIT(k))
+						buf_printf(&o, "%s%s", o.len ?
+						    "," : "", outcome_name(k));
+				printf("%-44s %-5s %-13s %s%s%s\n", s->id,
+				    scn_proto_name(p), scn_policy_name(q),
+				    o.data, e->host ? " at " : "",
+				    e->host ? e->host : "");
+				buf_free(&o);
+			}
+		}
+	}
+	if (have_re)
+		regfree(&re);
+	free(paths);
+	scn_catalogue_free(&cat);
+	return EXIT_PASS;
+}
+
+/* cmd_check - lint scenario files; exit 2 on any error */
+static int
+cmd_check(int argc, char **argv)
+{
+	struct scn_catalogue cat = { 0 };
+	char **paths;
+	regex_t re;
+	int have_re, n, errors;
+
+	n = parse_scenario_args(argc, argv, &paths, &re, &have_re);
+	if (n == 0)
+		usage_error("check wants scenario files or directories", NULL);
+	errors = catalogue_load(&cat, paths, n);
+	if (errors == 0)
+		printf("%zu scenarios, no errors\n", cat.n);
+	else
+		msg_warn("%d error%s", errors, errors == 1 ? "" : "s");
+	if (have_re)
+		regfree(&re);
+	free(paths);
+	scn_catalogue_free(&cat);
+	return errors ? EXIT_USAGE : EXIT_PASS;
+}
+
 /* cmd_help - print the usage text */
 static int
 cmd_help(int argc, char **argv)
@@ -254,6 +386,8 @@ static const struct command {
 	{ "exec", cmd_exec },
 	{ "down", cmd_down },
 	{ "bench", cmd_bench },
+	{ "list", cmd_list },
+	{ "check", cmd_check },
 	{ "help", cmd_help },
 };
 

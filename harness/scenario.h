@@ -1,0 +1,197 @@
+/*
+ * scenario.h - the scenario language: parse, expand matrices, lint.
+ *
+ * A scenario file holds blocks, each starting with a "scenario ID" line;
+ * every other line is "keyword arguments", "#" starts a comment.  Axis
+ * lines make a block a matrix: the block expands once per combination of
+ * axis values, "{axis}" in any argument is replaced by the value, and a
+ * line ending in "when AXIS=V[,V..] [AXIS=...]" applies only to the
+ * combinations that match.  The full language, with examples, is in
+ * scenarios/README.md; this header and that file must agree.
+ *
+ * Errors are reported as "file:line: message", every error of a file in
+ * one pass; the functions return how many they found.
+ */
+#ifndef DANELAB_SCENARIO_H
+#define DANELAB_SCENARIO_H
+
+#include <stddef.h>
+
+#include "observe.h"
+
+/* Protocols a scenario applies to; each has its default port. */
+enum scn_proto {
+	SCN_SMTP,		/* MX, 25, STARTTLS */
+	SCN_SMTPS,		/* MX, 465, TLS on connect */
+	SCN_XMPP,		/* _xmpp-server._tcp SRV, 5269, STARTTLS */
+	SCN_XMPPS,		/* _xmpps-server._tcp SRV, 5270, direct TLS */
+	SCN_PROTO_COUNT
+};
+
+enum scn_policy {
+	SCN_OPPORTUNISTIC,
+	SCN_MANDATORY,
+	SCN_POLICY_COUNT
+};
+
+/* DNSSEC state of a zone (see enum zone_delegation). */
+enum scn_zone_state {
+	SCN_ZONE_SECURE,
+	SCN_ZONE_INSECURE,
+	SCN_ZONE_DS_MISMATCH,
+	SCN_ZONE_UNSUPPORTED_ALG,
+	SCN_ZONE_LAME,
+	SCN_ZONE_STATE_COUNT
+};
+
+#define SCN_HOST_NO_STARTTLS	(1u << 0)
+#define SCN_HOST_CLIENT_CERT	(1u << 1)
+#define SCN_HOST_DOWN		(1u << 2)	/* address published, nothing listens */
+
+/*
+ * Names in a scenario are relative: "@" is the scenario's domain
+ * "<id>.<tld>", "mx1" is "mx1.<id>.<tld>", and a name whose last label
+ * is the label of a declared extra zone lives in that zone: with
+ * "zone hosts insecure", "mx1.hosts" is "mx1.<id>-hosts.<tld>" and
+ * "hosts" its apex.  A name ending in "." is absolute.
+ */
+struct scn_zone {
+	char *label;		/* "@" for the domain's own zone */
+	enum scn_zone_state state;
+	int line;
+};
+
+struct scn_host {
+	char *name;		/* scenario-relative */
+	char *chain;		/* PKI profile chain served */
+	unsigned flags;		/* SCN_HOST_* */
+	int line;
+};
+
+enum scn_rr_kind {
+	SCN_RR_MX,		/* a[0]=preference a[1]=host */
+	SCN_RR_SRV,		/* a[0]=service a[1]=prio a[2]=weight a[3]=port a[4]=target */
+	SCN_RR_CNAME,		/* a[0]=owner a[1]=target */
+	SCN_RR_ADDR,		/* a[0]=owner a[1]=host whose address to copy */
+	SCN_RR_RAW		/* a[0]=owner a[1]=type a[2..]=rdata, verbatim */
+};
+
+struct scn_rr {
+	enum scn_rr_kind kind;
+	int argc;
+	char **argv;
+	int line;
+};
+
+struct scn_tlsa {
+	char *owner;		/* host name, or "_port._tcp.host" */
+	int port;		/* 0: every port the host serves */
+	char *spec;		/* "U S M FROM [FAULT]" for the tlsa module */
+	int line;
+};
+
+struct scn_fault {
+	char *kind;		/* a zone_fault_names() entry */
+	char *owner;		/* scenario-relative */
+	char *type;		/* RR type mnemonic */
+	int line;
+};
+
+struct scn_expect {
+	unsigned protos;	/* bit per enum scn_proto */
+	unsigned policies;	/* bit per enum scn_policy */
+	outcome_set outcomes;
+	char *host;		/* "at HOST", or NULL: wherever it went */
+	char *cite;		/* "RFC7672 2.2" ... */
+	int line;
+};
+
+struct scenario {
+	char *id;		/* expanded id, unique in a catalogue */
+	char *file;		/* where it was defined */
+	int line;		/* the "scenario" line */
+	char *summary;
+	char *refs;
+	char *latitude;		/* where the RFCs leave latitude, or NULL */
+	char *area;		/* directory under scenarios/, e.g. "smtp" */
+	unsigned protos;	/* bit per enum scn_proto */
+	char *axes;		/* "usage=3 selector=1", or NULL */
+	struct scn_zone *zones;
+	size_t nzones;
+	struct scn_host *hosts;
+	size_t nhosts;
+	struct scn_rr *rrs;
+	size_t nrrs;
+	struct scn_tlsa *tlsas;
+	size_t ntlsas;
+	struct scn_fault *faults;
+	size_t nfaults;
+	struct scn_expect *expects;
+	size_t nexpects;
+};
+
+/* A catalogue: every expanded scenario of some files. */
+struct scn_catalogue {
+	struct scenario **list;
+	size_t n;
+};
+
+/*
+ * Checks that need other modules (chain names of the PKI profile, TLSA
+ * spec syntax) come through these hooks; NULL hooks skip the check.
+ * Each returns NULL or a static message.
+ */
+struct scn_hooks {
+	const char *(*chain_ok)(void *arg, const char *chain);
+	const char *(*tlsa_ok)(void *arg, const char *spec);
+	void *arg;
+};
+
+/*
+ * scn_catalogue_load - parse, expand and lint files; a directory is read
+ * recursively for "*.scn" files in sorted order.  Every error goes to
+ * stderr as "file:line: message"; returns the number of errors, and adds
+ * the scenarios of error-free blocks to cat.
+ */
+int scn_catalogue_load(struct scn_catalogue *cat, const char *path,
+    const struct scn_hooks *hooks);
+
+/*
+ * scn_parse_text - parse one file's text (for tests and the fuzzer);
+ * name is used in messages.  Same contract as scn_catalogue_load.
+ */
+int scn_parse_text(struct scn_catalogue *cat, const char *name,
+    const char *text, size_t len, const struct scn_hooks *hooks);
+
+/* scn_catalogue_check - catalogue-wide lint (duplicate ids); errors */
+int scn_catalogue_check(const struct scn_catalogue *cat);
+
+/* scn_catalogue_free - release every scenario; the struct is reusable */
+void scn_catalogue_free(struct scn_catalogue *cat);
+
+/*
+ * scn_expect_for - the expectation that applies to (proto, policy), or
+ * NULL (a lint error, never after a successful load).
+ */
+const struct scn_expect *scn_expect_for(const struct scenario *s,
+    enum scn_proto proto, enum scn_policy policy);
+
+/* scn_name_abs - a scenario-relative name made absolute; caller frees */
+char *scn_name_abs(const struct scenario *s, const char *name, const char *tld);
+
+/* scn_zone_origin - the origin of zone z of s ("<id>.<tld>" ...); caller frees */
+char *scn_zone_origin(const struct scenario *s, const struct scn_zone *z,
+    const char *tld);
+
+/* scn_zone_of - the zone a relative name lives in */
+const struct scn_zone *scn_zone_of(const struct scenario *s, const char *name);
+
+/* scn_proto_name, scn_policy_name, scn_zone_state_name - static names */
+const char *scn_proto_name(enum scn_proto p);
+const char *scn_policy_name(enum scn_policy p);
+const char *scn_zone_state_name(enum scn_zone_state s);
+
+/* scn_proto_port - 25, 465, 5269, 5270 */
+int scn_proto_port(enum scn_proto p);
+
+#endif
