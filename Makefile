@@ -33,13 +33,15 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS)
 LIB_OBJS = \
 	harness/msg.o \
 	harness/mem.o \
-	harness/zone.o
+	harness/pki.o \
+	harness/tlsa.o
 
 MAIN_OBJ = harness/main.o
 
 TEST_OBJS = \
 	harness/tests/check_main.o \
-	harness/tests/check_zone.o
+	harness/tests/check_pki.o \
+	harness/tests/check_tlsa.o
 
 HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
 
