@@ -1025,6 +1025,14 @@ pki_profile_get1_cert(struct pki_profile *p, const char *name,
 	return i < 0 ? NULL : pki_build(p, i, names);
 }
 
+/* pki_stands_in - 1 if template a can stand in for issuer b */
+static int
+pki_stands_in(const struct pki_tmpl *a, const struct pki_tmpl *b)
+{
+	return a->key == b->key && a->cn != NULL && b->cn != NULL &&
+	    strcmp(a->cn, b->cn) == 0;
+}
+
 struct pki_chain *
 pki_chain_new(struct pki_profile *p, const char *name,
     const struct pki_names *names)
@@ -1032,7 +1040,6 @@ pki_chain_new(struct pki_profile *p, const char *name,
 	int ci = pki_find_chain(p, name);
 	struct pki_chaindef *def;
 	struct pki_chain *c;
-	int npath, top;
 
 	if (ci < 0) {
 		msg_warn("%s: no chain \"%s\"", p->path, name);
@@ -1046,31 +1053,39 @@ pki_chain_new(struct pki_profile *p, const char *name,
 	c->path = sk_X509_new_null();
 	if (c->served == NULL || c->extra == NULL || c->path == NULL)
 		msg_fatal(EXIT_ENV, "out of memory");
-	/* Path: the served certificates, then the issuers of the last one. */
-	npath = def->ncerts;
-	top = def->certs[def->ncerts - 1];
-	for (int j = p->tmpls[top].issuer; j >= 0; j = p->tmpls[j].issuer)
-		npath++;
-	c->path_names = xcalloc(npath, sizeof(char *));
-	for (int k = 0, j = def->certs[0]; k < npath; k++) {
+	for (int k = 0; k < def->ncerts; k++) {
+		X509 *x = pki_build(p, def->certs[k], names);
+
+		if (x == NULL)
+			return pki_chain_free(c);
+		if (!sk_X509_push(c->served, x))
+			msg_fatal(EXIT_ENV, "out of memory");
+		if (k > 0) {
+			X509_up_ref(x);
+			if (!sk_X509_push(c->extra, x))
+				msg_fatal(EXIT_ENV, "out of memory");
+		}
+	}
+	/*
+	 * Path: the leaf, then its issuers up to a self-signed certificate;
+	 * where the served certificate at that depth stands in for the
+	 * issuer (same key and subject, as a cross-signed one does), the
+	 * served one.  Bounded: issuers have no cycles.
+	 */
+	c->path_names = xcalloc(p->ntmpls + 1, sizeof(char *));
+	for (int k = 0, j = def->certs[0]; j >= 0; k++) {
 		X509 *x;
 
-		j = k < def->ncerts ? def->certs[k] : p->tmpls[j].issuer;
 		if ((x = pki_build(p, j, names)) == NULL)
 			return pki_chain_free(c);
 		c->path_names[k] = p->tmpls[j].name;
 		if (!sk_X509_push(c->path, x))
 			msg_fatal(EXIT_ENV, "out of memory");
-		if (k < def->ncerts) {
-			X509_up_ref(x);
-			if (!sk_X509_push(c->served, x))
-				msg_fatal(EXIT_ENV, "out of memory");
-			if (k > 0) {
-				X509_up_ref(x);
-				if (!sk_X509_push(c->extra, x))
-					msg_fatal(EXIT_ENV, "out of memory");
-			}
-		}
+		if ((j = p->tmpls[j].issuer) < 0)
+			break;
+		if (k + 1 < def->ncerts &&
+		    pki_stands_in(&p->tmpls[def->certs[k + 1]], &p->tmpls[j]))
+			j = def->certs[k + 1];
 	}
 	c->key = p->keys[p->tmpls[def->certs[0]].key].pkey;
 	EVP_PKEY_up_ref(c->key);

@@ -95,9 +95,13 @@ char *pki_names_subst(const struct pki_profile *p, const struct pki_names *n,
  * A chain has two views:
  *   served  - the certificates the endpoint sends, leaf first, exactly as
  *             the profile lists them (possibly broken on purpose);
- *   path    - the served certificates followed by the issuers of the last
- *             served one, up to a self-signed certificate: what "root" or
- *             "depth N" in a TLSA spec refer to, even when not served.
+ *   path    - the leaf, then its issuers as the profile defines them, up
+ *             to a self-signed certificate; where the served certificate
+ *             at the same depth has the issuer's key and subject (a
+ *             cross-signed intermediate), that one instead.  This is what
+ *             "int", "root" and "depth:N" in a TLSA spec refer to, served
+ *             or not: for a chain serving only "leaf root", "int" is
+ *             still the leaf's issuer.
  */
 struct pki_chain *pki_chain_new(struct pki_profile *p, const char *name,
     const struct pki_names *names);
