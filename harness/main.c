@@ -163,9 +163,12 @@ cmd_pki(int argc, char **argv)
 		status = EXIT_PASS;
 		goto cleanup;
 	}
-	if (nchains == 0)
+	if (nchains == 0) {
+		free(chains);
+		chains = xcalloc(pki_profile_chain_count(p) + 1, sizeof(char *));
 		for (int i = 0; i < pki_profile_chain_count(p); i++)
 			chains[nchains++] = pki_profile_chain_name(p, i);
+	}
 	/* Compute every record before writing anything. */
 	for (int i = 0; i < nchains; i++)
 		if (tlsa_format(&text, p, chains[i], names,
