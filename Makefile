@@ -38,13 +38,16 @@ LIB_OBJS = \
 	harness/lab.o \
 	harness/demo.o \
 	harness/observe.o \
-	harness/scenario.o
+	harness/scenario.o \
+	harness/pki.o \
+	harness/tlsa.o
 
 MAIN_OBJ = harness/main.o
 
 TEST_OBJS = \
 	harness/tests/check_main.o \
-	harness/tests/check_zone.o
+	harness/tests/check_pki.o \
+	harness/tests/check_tlsa.o
 
 HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
 

@@ -12,7 +12,8 @@ static const struct {
 	const char *name;
 	Suite *(*make)(void);
 } suites[] = {
-	{ "zone", zone_suite },
+	{ "pki", pki_suite },
+	{ "tlsa", tlsa_suite },
 };
 
 int
