@@ -40,7 +40,8 @@ LIB_OBJS = \
 	harness/observe.o \
 	harness/scenario.o \
 	harness/pki.o \
-	harness/tlsa.o
+	harness/tlsa.o \
+	harness/plan.o
 
 MAIN_OBJ = harness/main.o
 
