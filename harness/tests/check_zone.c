@@ -678,6 +678,58 @@ START_TEST(test_deterministic)
 }
 END_TEST
 
+/* check_zone_many - a tree with n secure children, signed on threads */
+static struct zone_tree *
+check_zone_many(size_t n)
+{
+	struct zone_tree *t = check_zone_tree();
+
+	for (size_t i = 0; i < n; i++) {
+		char label[32];
+		struct zone *z;
+
+		snprintf(label, sizeof(label), "c%zu", i);
+		z = zone_tree_add_child(t, label, ZONE_SECURE);
+		ck_assert_ptr_nonnull(z);
+		ck_assert_ptr_null(zone_add_rr(z, "www A 127.1.0.1"));
+	}
+	return t;
+}
+
+START_TEST(test_many_children)
+{
+	struct zone_tree *t1 = check_zone_many(150);
+	struct zone_tree *t2 = check_zone_many(150);
+	char *d1 = check_zone_write(t1);
+	char *d2 = check_zone_write(t2);
+	ldns_rr_list *tld = check_zone_read(d1, "example.zone");
+
+	ck_assert_uint_eq(zone_tree_count(t1), 156);
+	for (size_t i = 0; i < zone_tree_count(t1); i++) {
+		struct zone *z = zone_tree_get(t1, i);
+		ldns_rr_list *all;
+		size_t n;
+
+		ck_assert_msg(check_zone_same_file(d1, d2, zone_file(z)),
+		    "%s differs", zone_file(z));
+		if (zone_delegation_of(z) != ZONE_SECURE)
+			continue;
+		all = check_zone_read(d1, zone_file(z));
+		ck_assert_msg(check_zone_count_bad(all, &n) == 0 && n > 0,
+		    "%s does not verify", zone_name(z));
+		if (i > 1)
+			ck_assert(check_zone_ds_matches(check_zone_one_ds(tld,
+			    zone_name(z)), all));
+		ldns_rr_list_deep_free(all);
+	}
+	ldns_rr_list_deep_free(tld);
+	check_zone_rmdir(d1);
+	check_zone_rmdir(d2);
+	zone_tree_free(t1);
+	zone_tree_free(t2);
+}
+END_TEST
+
 START_TEST(test_add_rr_errors)
 {
 	struct zone_tree *t = check_zone_tree();
@@ -728,6 +780,7 @@ zone_suite(void)
 	tcase_add_test(tc, test_faults);
 	tcase_add_test(tc, test_fault_errors);
 	tcase_add_test(tc, test_deterministic);
+	tcase_add_test(tc, test_many_children);
 	tcase_add_test(tc, test_add_rr_errors);
 	tcase_add_test(tc, test_bad_keydir);
 	suite_add_tcase(s, tc);
