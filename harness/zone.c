@@ -109,7 +109,7 @@ static const struct zone_fault_kind zone_fault_kinds[] = {
 	{ "missing-rrsig", zone_fault_missing, "RRSIG over" },
 	{ "expired-rrsig", zone_fault_expired, "signed RRset" },
 	{ "future-rrsig", zone_fault_future, "signed RRset" },
-	{ "broken-nsec", zone_fault_nsec, "signed NSEC at" },
+	{ "broken-nsec", zone_fault_nsec, "signed NSEC covering" },
 };
 #define ZONE_NFAULT_KINDS (sizeof(zone_fault_kinds) / sizeof(zone_fault_kinds[0]))
 
@@ -615,11 +615,29 @@ zone_fault_future(struct zone *z, const struct zone_fault *f)
 	    ZONE_FUTURE_EXPIRATION);
 }
 
-/* zone_fault_nsec - make the NSEC at the owner bogus (corrupt its RRSIG) */
+/*
+ * zone_fault_nsec - make bogus (corrupt the RRSIG of) the NSEC that
+ * denies something at the owner: the NSEC at the owner if it exists
+ * (NODATA), else the one whose span covers it (NXDOMAIN).
+ */
 static int
 zone_fault_nsec(struct zone *z, const struct zone_fault *f)
 {
-	return zone_flip_sigs(z, f->owner, LDNS_RR_TYPE_NSEC);
+	const ldns_rdf *best = NULL;
+
+	if (ldns_dname_compare(f->owner, z->origin) != 0 &&
+	    !ldns_dname_is_subdomain(f->owner, z->origin))
+		return -1;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->out); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(z->out, i);
+		const ldns_rdf *o = ldns_rr_owner(rr);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC &&
+		    ldns_dname_compare(o, f->owner) <= 0 &&
+		    (best == NULL || ldns_dname_compare(o, best) > 0))
+			best = o;
+	}
+	return best ? zone_flip_sigs(z, best, LDNS_RR_TYPE_NSEC) : -1;
 }
 
 /* zone_flatten_rrs - append clones of a dnssec_rrs chain to list */

@@ -592,6 +592,45 @@ START_TEST(test_faults)
 }
 END_TEST
 
+START_TEST(test_broken_nsec_covering)
+{
+	struct zone_tree *t = check_zone_tree();
+	struct zone *z = zone_tree_find(t, "secure.example.");
+	ldns_rdf *nx = check_zone_dname("nx.secure.example.");
+	ldns_rr_list *child;
+	size_t n, covering = 0;
+	char *dir;
+
+	ck_assert_ptr_null(zone_add_fault(z, "broken-nsec", "nx", "A"));
+	dir = check_zone_write(t);
+	child = check_zone_read(dir, "secure.example.zone");
+	ck_assert_uint_eq(check_zone_count_bad(child, &n), 1);
+	/* The one bad signature is over the NSEC whose span holds nx. */
+	for (size_t i = 0; i < ldns_rr_list_rr_count(child); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(child, i);
+		char *owner;
+		uint32_t inc, exp;
+
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NSEC ||
+		    ldns_dname_compare(ldns_rr_owner(rr), nx) > 0 ||
+		    (ldns_dname_compare(ldns_rr_rdf(rr, 0), nx) < 0 &&
+		    ldns_dname_compare(ldns_rr_rdf(rr, 0),
+		    ldns_rr_owner(ldns_rr_list_rr(child, 0))) != 0))
+			continue;
+		covering++;
+		owner = ldns_rdf2str(ldns_rr_owner(rr));
+		ck_assert(!check_zone_sig_ok(child, owner, LDNS_RR_TYPE_NSEC,
+		    &inc, &exp));
+		free(owner);
+	}
+	ck_assert_uint_eq(covering, 1);
+	ldns_rdf_deep_free(nx);
+	ldns_rr_list_deep_free(child);
+	check_zone_rmdir(dir);
+	zone_tree_free(t);
+}
+END_TEST
+
 START_TEST(test_fault_errors)
 {
 	struct zone_tree *t = check_zone_tree();
@@ -778,6 +817,7 @@ zone_suite(void)
 	tcase_add_test(tc, test_ds_chain);
 	tcase_add_test(tc, test_nsec_chain);
 	tcase_add_test(tc, test_faults);
+	tcase_add_test(tc, test_broken_nsec_covering);
 	tcase_add_test(tc, test_fault_errors);
 	tcase_add_test(tc, test_deterministic);
 	tcase_add_test(tc, test_many_children);
