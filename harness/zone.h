@@ -96,6 +96,9 @@ const char *const *zone_fault_names(void);
 /*
  * zone_tree_sign - sign every zone bottom-up (children, DS into the TLD,
  * TLD, DS into the root, root), applying faults and NSEC denial.
+ * DNSKEYs and DS are computed first, so with many children the zones are
+ * signed on several threads (one per CPU, up to 8); the output is the
+ * same either way.  Not to be called concurrently on one tree.
  * Returns 0, or -1 after saying why (e.g. a fault on a missing RRset).
  */
 int zone_tree_sign(struct zone_tree *t);
