@@ -11,12 +11,14 @@
  * bytes.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <ldns/ldns.h>
 
@@ -28,6 +30,12 @@
 #define ZONE_SERIAL		"2026010101"
 #define ZONE_KEY_FLAGS		257	/* one CSK per zone */
 #define ZONE_UNSUPPORTED_ALG_NUM 253	/* PRIVATEDNS: no validator has it */
+
+/* Children are signed on up to this many threads, when there are many. */
+#define ZONE_THREAD_MIN		64
+#ifndef ZONE_THREAD_MAX
+#define ZONE_THREAD_MAX		8
+#endif
 
 /* Dates written by the date faults. */
 #define ZONE_EXPIRED_INCEPTION	((uint32_t)946684800)	/* 2000-01-01 */
@@ -57,6 +65,7 @@ struct zone {
 	ldns_rdf *origin;
 	enum zone_delegation delegation;
 	ldns_key_list *keys;		/* borrowed from the tree */
+	ldns_key_list *signing;		/* keys in use while being built */
 	ldns_rr_list *rrs;		/* records as added, unsigned */
 	struct zone_fault *faults;
 	size_t nfaults;
@@ -68,6 +77,7 @@ struct zone_tree {
 	ldns_key_list *root_keys;
 	ldns_key_list *tld_keys;
 	ldns_key_list *child_keys;
+	char *keydir;
 	char *tld;			/* "example." */
 	char *ns_addr;
 	char *lame_addr;
@@ -99,7 +109,7 @@ static const struct zone_fault_kind zone_fault_kinds[] = {
 	{ "missing-rrsig", zone_fault_missing, "RRSIG over" },
 	{ "expired-rrsig", zone_fault_expired, "signed RRset" },
 	{ "future-rrsig", zone_fault_future, "signed RRset" },
-	{ "broken-nsec", zone_fault_nsec, "signed NSEC at" },
+	{ "broken-nsec", zone_fault_nsec, "signed NSEC covering" },
 };
 #define ZONE_NFAULT_KINDS (sizeof(zone_fault_kinds) / sizeof(zone_fault_kinds[0]))
 
@@ -250,6 +260,7 @@ zone_tree_new(const char *keydir, const char *tld, const char *ns_addr,
 		goto fail;
 	}
 	t->tld = xasprintf("%.*s.", (int)len, tld);
+	t->keydir = xstrdup(keydir);
 	t->ns_addr = xstrdup(ns_addr);
 	t->lame_addr = xstrdup(lame_addr);
 	t->inception = inception;
@@ -292,6 +303,7 @@ zone_tree_free(struct zone_tree *t)
 		ldns_key_list_free(t->tld_keys);
 	if (t->child_keys)
 		ldns_key_list_free(t->child_keys);
+	free(t->keydir);
 	free(t->tld);
 	free(t->ns_addr);
 	free(t->lame_addr);
@@ -521,11 +533,12 @@ zone_flip_sigs(struct zone *z, const ldns_rdf *owner, ldns_rr_type type)
 	return found ? 0 : -1;
 }
 
-/* zone_key_prepare - point the zone's key at this zone and its dates */
+/* zone_key_prepare - point a key at this zone and the dates given */
 static ldns_key *
-zone_key_prepare(struct zone *z, uint32_t inception, uint32_t expiration)
+zone_key_prepare(struct zone *z, ldns_key_list *keys, uint32_t inception,
+    uint32_t expiration)
 {
-	ldns_key *key = ldns_key_list_key(z->keys, 0);
+	ldns_key *key = ldns_key_list_key(keys, 0);
 	ldns_rr *rr;
 
 	if (ldns_key_pubkey_owner(key) != NULL)
@@ -561,11 +574,11 @@ zone_resign(struct zone *z, const struct zone_fault *f, uint32_t inception,
 	}
 	if (!signed_before || ldns_rr_list_rr_count(rrset) == 0)
 		goto cleanup;
-	zone_key_prepare(z, inception, expiration);
-	if ((sigs = ldns_sign_public(rrset, z->keys)) == NULL)
+	zone_key_prepare(z, z->signing, inception, expiration);
+	if ((sigs = ldns_sign_public(rrset, z->signing)) == NULL)
 		msg_panic("zone %s: re-signing failed", z->name);
 	ret = zone_replace_sigs(z, f->owner, f->type, sigs);
-	zone_key_prepare(z, (uint32_t)z->tree->inception,
+	zone_key_prepare(z, z->signing, (uint32_t)z->tree->inception,
 	    (uint32_t)z->tree->expiration);
 cleanup:
 	ldns_rr_list_free(rrset);
@@ -602,11 +615,29 @@ zone_fault_future(struct zone *z, const struct zone_fault *f)
 	    ZONE_FUTURE_EXPIRATION);
 }
 
-/* zone_fault_nsec - make the NSEC at the owner bogus (corrupt its RRSIG) */
+/*
+ * zone_fault_nsec - make bogus (corrupt the RRSIG of) the NSEC that
+ * denies something at the owner: the NSEC at the owner if it exists
+ * (NODATA), else the one whose span covers it (NXDOMAIN).
+ */
 static int
 zone_fault_nsec(struct zone *z, const struct zone_fault *f)
 {
-	return zone_flip_sigs(z, f->owner, LDNS_RR_TYPE_NSEC);
+	const ldns_rdf *best = NULL;
+
+	if (ldns_dname_compare(f->owner, z->origin) != 0 &&
+	    !ldns_dname_is_subdomain(f->owner, z->origin))
+		return -1;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->out); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(z->out, i);
+		const ldns_rdf *o = ldns_rr_owner(rr);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC &&
+		    ldns_dname_compare(o, f->owner) <= 0 &&
+		    (best == NULL || ldns_dname_compare(o, best) > 0))
+			best = o;
+	}
+	return best ? zone_flip_sigs(z, best, LDNS_RR_TYPE_NSEC) : -1;
 }
 
 /* zone_flatten_rrs - append clones of a dnssec_rrs chain to list */
@@ -669,10 +700,8 @@ zone_add_clone(struct zone *z, ldns_dnssec_zone *dz, const ldns_rr *rr)
 static void
 zone_unsupported_alg(struct zone *z)
 {
-	uint16_t tag;
+	uint16_t tag = ldns_calc_keytag(z->dnskey);
 
-	ldns_rdf_data(ldns_rr_rdf(z->dnskey, 2))[0] = ZONE_UNSUPPORTED_ALG_NUM;
-	tag = ldns_calc_keytag(z->dnskey);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(z->out); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(z->out, i);
 		uint8_t *d;
@@ -695,19 +724,22 @@ zone_unsupported_alg(struct zone *z)
 	}
 }
 
-/* zone_build - sign z with its records plus extra (borrowed), then faults */
+/*
+ * zone_build - sign z with its records plus extra (borrowed), then apply
+ * its faults.  keys are the zone's keys or a private copy of them (for a
+ * worker thread), since signing sets the key's owner and dates.
+ */
 static int
-zone_build(struct zone *z, const ldns_rr_list *extra)
+zone_build(struct zone *z, const ldns_rr_list *extra, ldns_key_list *keys)
 {
 	ldns_dnssec_zone *dz = ldns_dnssec_zone_new();
 	ldns_rr_list *new_rrs = NULL;
 	ldns_status st;
 	int ret = -1;
 
+	z->signing = keys;
 	ldns_rr_list_deep_free(z->out);
 	z->out = NULL;
-	ldns_rr_free(z->dnskey);
-	z->dnskey = NULL;
 	for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++)
 		if (zone_add_clone(z, dz, ldns_rr_list_rr(z->rrs, i)) < 0)
 			goto cleanup;
@@ -715,16 +747,16 @@ zone_build(struct zone *z, const ldns_rr_list *extra)
 		if (zone_add_clone(z, dz, ldns_rr_list_rr(extra, i)) < 0)
 			goto cleanup;
 	if (z->delegation != ZONE_INSECURE) {
-		ldns_key *key = zone_key_prepare(z,
+		ldns_key *key = zone_key_prepare(z, keys,
 		    (uint32_t)z->tree->inception,
 		    (uint32_t)z->tree->expiration);
+		ldns_rr *dnskey = ldns_key2rr(key);
 
-		z->dnskey = ldns_key2rr(key);
-		ldns_rr_set_ttl(z->dnskey, ZONE_TTL);
-		if (zone_add_clone(z, dz, z->dnskey) < 0)
-			goto cleanup;
+		ldns_rr_set_ttl(dnskey, ZONE_TTL);
+		if (ldns_dnssec_zone_add_rr(dz, dnskey) != LDNS_STATUS_OK)
+			msg_panic("zone %s: cannot add DNSKEY", z->name);
 		new_rrs = ldns_rr_list_new();
-		st = ldns_dnssec_zone_sign(dz, new_rrs, z->keys,
+		st = ldns_dnssec_zone_sign(dz, new_rrs, keys,
 		    ldns_dnssec_default_replace_signatures, NULL);
 		if (st != LDNS_STATUS_OK) {
 			msg_warn("zone %s: signing failed: %s", z->name,
@@ -754,6 +786,7 @@ cleanup:
 	if (new_rrs)
 		ldns_rr_list_free(new_rrs);
 	ldns_dnssec_zone_deep_free(dz);
+	z->signing = NULL;
 	return ret;
 }
 
@@ -774,12 +807,128 @@ zone_ds(const struct zone *z)
 	return ds;
 }
 
+/* zone_dnskey - the DNSKEY z will publish (relabelled if unsupported) */
+static ldns_rr *
+zone_dnskey(struct zone *z)
+{
+	ldns_rr *rr = ldns_key2rr(zone_key_prepare(z, z->keys,
+	    (uint32_t)z->tree->inception, (uint32_t)z->tree->expiration));
+
+	ldns_rr_set_ttl(rr, ZONE_TTL);
+	if (z->delegation == ZONE_UNSUPPORTED_ALG)
+		ldns_rdf_data(ldns_rr_rdf(rr, 2))[0] = ZONE_UNSUPPORTED_ALG_NUM;
+	return rr;
+}
+
+/*
+ * The zones to build, shared by the signing threads.  Once every
+ * DNSKEY is known the zones no longer depend on each other, so job 0 is
+ * the TLD (the biggest), job 1 the root, job j >= 2 child zones[j].
+ */
+struct zone_pool {
+	struct zone_tree *tree;
+	const ldns_rr_list *tld_extra;	/* delegations to the children */
+	const ldns_rr_list *root_extra;	/* DS of the TLD */
+	pthread_mutex_t lock;
+	size_t next;			/* next job to hand out */
+	int status;			/* 0, or -1 once a zone failed */
+};
+
+/* One signing thread, with its own copy of the shared child key. */
+struct zone_worker {
+	struct zone_pool *pool;
+	ldns_key_list *child_keys;
+	pthread_t thread;
+};
+
+/* zone_worker_run - build zones until none is left */
+static void *
+zone_worker_run(void *arg)
+{
+	struct zone_worker *w = arg;
+	struct zone_pool *p = w->pool;
+	struct zone_tree *t = p->tree;
+
+	for (;;) {
+		size_t j;
+		int r;
+
+		pthread_mutex_lock(&p->lock);
+		j = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (j >= t->nzones)
+			break;
+		if (j == 0)
+			r = zone_build(t->zones[1], p->tld_extra, t->tld_keys);
+		else if (j == 1)
+			r = zone_build(t->zones[0], p->root_extra,
+			    t->root_keys);
+		else
+			r = zone_build(t->zones[j], NULL, w->child_keys);
+		if (r < 0) {
+			pthread_mutex_lock(&p->lock);
+			p->status = -1;
+			pthread_mutex_unlock(&p->lock);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * zone_tree_build_all - sign every zone, on all CPUs when there are many
+ * (Ed25519 signing is most of the cost).  The output does not depend on
+ * the number of threads.
+ */
+static int
+zone_tree_build_all(struct zone_tree *t, const ldns_rr_list *tld_extra,
+    const ldns_rr_list *root_extra)
+{
+	struct zone_pool pool = { .tree = t, .tld_extra = tld_extra,
+	    .root_extra = root_extra };
+	struct zone_worker *w;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = 1;
+	size_t k;
+
+	if (t->nzones > ZONE_THREAD_MIN && ncpu > 1)
+		nthreads = ncpu > ZONE_THREAD_MAX ? ZONE_THREAD_MAX :
+		    (size_t)ncpu;
+	pthread_mutex_init(&pool.lock, NULL);
+	w = xcalloc(nthreads, sizeof(*w));
+	for (k = 0; k < nthreads; k++) {
+		w[k].pool = &pool;
+		w[k].child_keys = k == 0 ? t->child_keys :
+		    zone_load_keys(t->keydir, ZONE_KEY_CHILD);
+		if (w[k].child_keys == NULL)
+			break;
+	}
+	if (k < nthreads) {
+		pool.status = -1;
+		nthreads = k;
+		goto cleanup;
+	}
+	for (k = 1; k < nthreads; k++)
+		if (pthread_create(&w[k].thread, NULL, zone_worker_run,
+		    &w[k]) != 0)
+			msg_fatal(EXIT_ENV, "cannot start a signing thread");
+	zone_worker_run(&w[0]);
+	for (k = 1; k < nthreads; k++)
+		pthread_join(w[k].thread, NULL);
+cleanup:
+	for (k = 1; k < nthreads; k++)
+		ldns_key_list_free(w[k].child_keys);
+	free(w);
+	pthread_mutex_destroy(&pool.lock);
+	return pool.status;
+}
+
 int
 zone_tree_sign(struct zone_tree *t)
 {
-	struct zone *root = t->zones[0];
 	struct zone *top = t->zones[1];
-	ldns_rr_list *extra = ldns_rr_list_new();
+	ldns_rr_list *tld_extra = ldns_rr_list_new();
+	ldns_rr_list *root_extra = ldns_rr_list_new();
+	ldns_rr_list *anchor = ldns_rr_list_new();
 	int lame = 0;
 	int ret = -1;
 
@@ -787,45 +936,47 @@ zone_tree_sign(struct zone_tree *t)
 	free(t->root_dnskey);
 	t->trust_anchor = t->root_dnskey = NULL;
 
-	/* Children, and their delegations in the TLD. */
+	/* Every DNSKEY first: the delegations need them. */
+	for (size_t i = 0; i < t->nzones; i++) {
+		struct zone *z = t->zones[i];
+
+		ldns_rr_free(z->dnskey);
+		z->dnskey = NULL;
+		if (z->delegation != ZONE_INSECURE)
+			z->dnskey = zone_dnskey(z);
+	}
 	for (size_t i = 2; i < t->nzones; i++) {
 		struct zone *z = t->zones[i];
 
-		if (zone_build(z, NULL) < 0)
-			goto cleanup;
 		if (z->delegation == ZONE_LAME) {
-			ldns_rr_list_push_rr(extra, zone_rr(z->origin,
+			ldns_rr_list_push_rr(tld_extra, zone_rr(z->origin,
 			    "@ IN NS ns-lame.nic.%s", t->tld));
 			lame = 1;
 		} else {
-			ldns_rr_list_push_rr(extra, zone_rr(z->origin,
+			ldns_rr_list_push_rr(tld_extra, zone_rr(z->origin,
 			    "@ IN NS ns.nic.%s", t->tld));
 		}
 		if (z->delegation != ZONE_INSECURE)
-			ldns_rr_list_push_rr(extra, zone_ds(z));
+			ldns_rr_list_push_rr(tld_extra, zone_ds(z));
 	}
 	if (lame)
-		ldns_rr_list_push_rr(extra, zone_rr(top->origin,
+		ldns_rr_list_push_rr(tld_extra, zone_rr(top->origin,
 		    "ns-lame.nic.%s IN A %s", t->tld, t->lame_addr));
-	if (zone_build(top, extra) < 0)
-		goto cleanup;
-	ldns_rr_list_deep_free(extra);
+	ldns_rr_list_push_rr(root_extra, zone_ds(top));
 
-	/* The TLD's DS in the root, then the root and its trust anchor. */
-	extra = ldns_rr_list_new();
-	ldns_rr_list_push_rr(extra, zone_ds(top));
-	if (zone_build(root, extra) < 0)
+	if (zone_tree_build_all(t, tld_extra, root_extra) < 0)
 		goto cleanup;
-	ldns_rr_list_deep_free(extra);
-	extra = ldns_rr_list_new();
-	ldns_rr_list_push_rr(extra, zone_ds(root));
-	t->trust_anchor = ldns_rr_list2str(extra);
-	t->root_dnskey = ldns_rr2str(root->dnskey);
+
+	ldns_rr_list_push_rr(anchor, zone_ds(t->zones[0]));
+	t->trust_anchor = ldns_rr_list2str(anchor);
+	t->root_dnskey = ldns_rr2str(t->zones[0]->dnskey);
 	if (t->trust_anchor == NULL || t->root_dnskey == NULL)
 		msg_fatal(EXIT_ENV, "out of memory");
 	ret = 0;
 cleanup:
-	ldns_rr_list_deep_free(extra);
+	ldns_rr_list_deep_free(tld_extra);
+	ldns_rr_list_deep_free(root_extra);
+	ldns_rr_list_deep_free(anchor);
 	return ret;
 }
 

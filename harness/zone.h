@@ -74,9 +74,18 @@ const char *zone_add_rr(struct zone *z, const char *text);
  * zone_add_fault - inject a DNSSEC fault at the RRset (owner, type) of z,
  * applied when the tree is signed.  owner is relative to the origin or
  * absolute; a fault on type DS at the zone apex lands in the parent zone.
- * Fault names are those of zone_fault_names().  Returns NULL or a static
- * message (unknown fault, bad type).  An owner/type that does not exist
- * is reported by zone_tree_sign().
+ * Fault names are those of zone_fault_names():
+ *   corrupt-rrsig	flip bits in the signature of the RRSIG over the RRset
+ *   missing-rrsig	remove the RRSIG over the RRset
+ *   expired-rrsig	sign the RRset for 2000-01-01 .. 2001-01-01
+ *   future-rrsig	sign the RRset for 2070-01-01 .. 2079-01-01
+ *   broken-nsec	corrupt the RRSIG of the NSEC at owner (NODATA) or,
+ *			if owner does not exist, of the NSEC covering it
+ *			(NXDOMAIN); type is ignored and may be NULL
+ * A fault on DNSKEY applies at the apex whatever the owner; a fault on DS
+ * at the zone apex lands in the parent.  Returns NULL or a static message
+ * (unknown fault, bad type).  An owner/type that does not exist (or is
+ * not signed, e.g. in an insecure zone) makes zone_tree_sign() fail.
  */
 const char *zone_add_fault(struct zone *z, const char *fault,
     const char *owner, const char *type);
@@ -87,6 +96,9 @@ const char *const *zone_fault_names(void);
 /*
  * zone_tree_sign - sign every zone bottom-up (children, DS into the TLD,
  * TLD, DS into the root, root), applying faults and NSEC denial.
+ * DNSKEYs and DS are computed first, so with many children the zones are
+ * signed on several threads (one per CPU, up to 8); the output is the
+ * same either way.  Not to be called concurrently on one tree.
  * Returns 0, or -1 after saying why (e.g. a fault on a missing RRset).
  */
 int zone_tree_sign(struct zone_tree *t);
