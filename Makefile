@@ -47,6 +47,7 @@ MAIN_OBJ = harness/main.o
 
 TEST_OBJS = \
 	harness/tests/check_main.o \
+	harness/tests/check_zone.o \
 	harness/tests/check_pki.o \
 	harness/tests/check_tlsa.o
 

@@ -11,9 +11,10 @@
  * killed run leaves at most a stale state file, which the next start
  * finds and removes.  The host's files are never written.
  *
- * Addresses inside the lab: 127.0.0.1 Unbound, 127.0.0.2 NSD, 127.0.0.3
- * an address where nothing answers (lame delegations).  Scenario
- * endpoints use 127.1.0.0/16 and up.
+ * Addresses inside the lab: 127.0.0.1 Unbound, 127.0.0.2 NSD (which also
+ * stands for the lame server: it refuses zones it does not serve, so a
+ * lame delegation is indeterminate at once instead of after Unbound's
+ * timeouts).  Scenario endpoints use 127.1.0.0/16 and up.
  */
 #ifndef DANELAB_LAB_H
 #define DANELAB_LAB_H
@@ -24,7 +25,7 @@
 
 #define LAB_RESOLVER_ADDR	"127.0.0.1"
 #define LAB_AUTH_ADDR		"127.0.0.2"
-#define LAB_LAME_ADDR		"127.0.0.3"
+#define LAB_LAME_ADDR		LAB_AUTH_ADDR	/* refuses lame zones: SERVFAIL fast */
 #define LAB_DIR_DEFAULT		"/run/danelab/lab"
 
 struct lab_options {

@@ -12,6 +12,7 @@ static const struct {
 	const char *name;
 	Suite *(*make)(void);
 } suites[] = {
+	{ "zone", zone_suite },
 	{ "pki", pki_suite },
 	{ "tlsa", tlsa_suite },
 };

@@ -4,6 +4,7 @@
 
 #include <check.h>
 
+Suite *zone_suite(void);
 Suite *pki_suite(void);
 Suite *tlsa_suite(void);
 
