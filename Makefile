@@ -41,7 +41,8 @@ LIB_OBJS = \
 	harness/scenario.o \
 	harness/pki.o \
 	harness/tlsa.o \
-	harness/plan.o
+	harness/plan.o \
+	harness/world.o
 
 MAIN_OBJ = harness/main.o
 

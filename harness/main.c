@@ -22,6 +22,7 @@
 #include "scenario.h"
 #include "template.h"
 #include "tlsa.h"
+#include "world.h"
 #include "zone.h"
 
 static const char usage_text[] =
@@ -54,6 +55,10 @@ static const char usage_text[] =
 "  --nsd PATH         NSD binary (default $DANELAB_NSD_BIN, then PATH)\n"
 "  --unbound PATH     Unbound binary (default $DANELAB_UNBOUND_BIN, then PATH)\n"
 "  --override-date D  Unbound's validation clock, YYYYMMDDHHMMSS\n"
+"  --scenarios PATH   serve the zones of these scenario files or\n"
+"                     directories (repeatable; default: the catalogue)\n"
+"  --no-scenarios     serve only the built-in zones (secure., insecure.,\n"
+"                     bogus.example. and --zones)\n"
 "  -q, --quiet        say less\n"
 "\n"
 "Making the lab's namespaces needs CAP_SYS_ADMIN: run as root.\n"
@@ -98,6 +103,9 @@ lab_dir_default(void)
 struct lab_args {
 	struct lab_options lab;
 	int zones;
+	char **paths;		/* --scenarios, repeatable */
+	int npaths;
+	int no_scenarios;
 };
 
 /* parse_lab_args - the lab options shared by up and bench */
@@ -111,6 +119,8 @@ parse_lab_args(int argc, char **argv, struct lab_args *a)
 		{ "nsd", required_argument, NULL, 'n' },
 		{ "unbound", required_argument, NULL, 'u' },
 		{ "override-date", required_argument, NULL, 'o' },
+		{ "scenarios", required_argument, NULL, 's' },
+		{ "no-scenarios", no_argument, NULL, 'N' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -120,6 +130,7 @@ parse_lab_args(int argc, char **argv, struct lab_args *a)
 	memset(a, 0, sizeof(*a));
 	a->lab.dir = lab_dir_default();
 	a->lab.deadline_ms = 10000;
+	a->paths = xcalloc(argc + 1, sizeof(char *));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -136,26 +147,35 @@ parse_lab_args(int argc, char **argv, struct lab_args *a)
 				    "YYYYMMDDHHMMSS", optarg);
 			a->lab.override_date = optarg;
 			break;
+		case 's': a->paths[a->npaths++] = optarg; break;
+		case 'N': a->no_scenarios = 1; break;
 		case 'q': msg_quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
 		default: usage_error("bad option", NULL);
 		}
 	}
+	if (a->no_scenarios && a->npaths)
+		usage_error("--no-scenarios and --scenarios exclude each other",
+		    NULL);
 	if (optind < argc)
 		usage_error("unexpected argument", argv[optind]);
 	if (a->lab.dir[0] != '/')
 		usage_error("--dir wants an absolute path", a->lab.dir);
 }
 
-/* lab_zones - the zones to serve, signed; exits 3 on failure */
-static struct zone_tree *
-lab_zones(int extra)
+/* lab_world - what the lab serves, signed; exits 2 on bad scenarios */
+static struct world *
+lab_world(const struct lab_args *a)
 {
-	struct zone_tree *t = demo_zones(LAB_AUTH_ADDR, LAB_LAME_ADDR, extra);
+	struct world *w;
+	int errors;
 
-	if (t == NULL || zone_tree_sign(t) != 0)
-		msg_fatal(EXIT_ENV, "cannot build the lab's zones");
-	return t;
+	w = world_load(a->paths, a->npaths, a->no_scenarios, WORLD_SIGNED,
+	    a->zones, &errors);
+	if (w == NULL)
+		msg_fatal(EXIT_USAGE, "%d error%s in the scenarios or the "
+		    "profile: no lab started", errors, errors == 1 ? "" : "s");
+	return w;
 }
 
 /* cmd_up - start a lab and leave it running */
@@ -163,19 +183,22 @@ static int
 cmd_up(int argc, char **argv)
 {
 	struct lab_args a;
-	struct zone_tree *t;
+	struct world *w;
 	struct lab *l;
 
 	parse_lab_args(argc, argv, &a);
-	t = lab_zones(a.zones);
-	if ((l = lab_start(&a.lab, t, NULL)) == NULL) {
-		zone_tree_free(t);
+	w = lab_world(&a);
+	if ((l = lab_start(&a.lab, w->tree, NULL)) == NULL) {
+		world_free(w);
 		return EXIT_ENV;
 	}
-	msg_info("lab up in %s (keeper pid %ld); danelab exec -- CMD runs "
-	    "inside it, danelab down stops it", a.lab.dir, (long)lab_keeper(l));
+	msg_info("lab up in %s with %zu zones, %zu scenarios (keeper pid %ld); "
+	    "danelab exec -- CMD runs inside it, danelab down stops it",
+	    a.lab.dir, zone_tree_count(w->tree), w->cat.n,
+	    (long)lab_keeper(l));
 	lab_detach(l);
-	zone_tree_free(t);
+	world_free(w);
+	free(a.paths);
 	return EXIT_PASS;
 }
 
@@ -185,34 +208,28 @@ cmd_bench(int argc, char **argv)
 {
 	struct lab_args a;
 	struct lab_stats s = { 0 };
-	struct timespec t0, t1, t2, t3;
-	struct zone_tree *t;
+	struct timespec t0, t1;
 	struct rusage ru;
+	struct world *w;
 	struct lab *l;
 
 	parse_lab_args(argc, argv, &a);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	t = demo_zones(LAB_AUTH_ADDR, LAB_LAME_ADDR, a.zones);
-	if (t == NULL)
+	w = lab_world(&a);
+	if ((l = lab_start(&a.lab, w->tree, &s)) == NULL)
 		return EXIT_ENV;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (zone_tree_sign(t) != 0)
-		return EXIT_ENV;
-	clock_gettime(CLOCK_MONOTONIC, &t2);
-	if ((l = lab_start(&a.lab, t, &s)) == NULL)
-		return EXIT_ENV;
-	clock_gettime(CLOCK_MONOTONIC, &t3);
 	lab_stop(l);
 	getrusage(RUSAGE_SELF, &ru);
-#define SEC(a, b) ((b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9)
-	printf("zones %zu  build %.3f s  sign %.3f s  write %.3f s  "
-	    "nsd-ready %.3f s  unbound-ready %.3f s  total %.3f s  "
-	    "peak-rss danelab %ld kB nsd %ld kB unbound %ld kB\n",
-	    zone_tree_count(t), SEC(t0, t1), SEC(t1, t2), s.write_s,
-	    s.nsd_ready_s, s.unbound_ready_s, SEC(t0, t3), ru.ru_maxrss,
-	    s.nsd_hwm_kb, s.unbound_hwm_kb);
-#undef SEC
-	zone_tree_free(t);
+	printf("zones %zu  scenarios %zu  parse %.3f s  build %.3f s  "
+	    "sign %.3f s  write %.3f s  nsd-ready %.3f s  unbound-ready %.3f s"
+	    "  total %.3f s  peak-rss danelab %ld kB nsd %ld kB unbound %ld kB\n",
+	    zone_tree_count(w->tree), w->cat.n, w->load_s, w->plan_s,
+	    w->sign_s, s.write_s, s.nsd_ready_s, s.unbound_ready_s,
+	    (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
+	    ru.ru_maxrss, s.nsd_hwm_kb, s.unbound_hwm_kb);
+	world_free(w);
+	free(a.paths);
 	return EXIT_PASS;
 }
 
@@ -249,25 +266,6 @@ cmd_exec(int argc, char **argv)
 		usage_error("exec wants a command after --", NULL);
 	ret = lab_exec(dir, argv + i + 1);
 	return ret < 0 ? EXIT_ENV : ret;
-}
-
-/* catalogue_load - load every path (default: the data directory's
- * scenarios/) into cat, lint it; returns the number of errors */
-static int
-catalogue_load(struct scn_catalogue *cat, char **paths, int npaths)
-{
-	char *def = NULL;
-	int errors = 0;
-
-	if (npaths == 0) {
-		def = xasprintf("%s/scenarios", template_datadir());
-		errors += scn_catalogue_load(cat, def, NULL);
-		free(def);
-	}
-	for (int i = 0; i < npaths; i++)
-		errors += scn_catalogue_load(cat, paths[i], NULL);
-	errors += scn_catalogue_check(cat);
-	return errors;
 }
 
 /* parse_scenario_args - --scenarios PATH (repeatable), --filter RE */
@@ -308,19 +306,19 @@ parse_scenario_args(int argc, char **argv, char ***paths, regex_t *re,
 static int
 cmd_list(int argc, char **argv)
 {
-	struct scn_catalogue cat = { 0 };
+	struct world *w;
 	char **paths;
 	regex_t re;
 	int have_re, n, errors;
 
 	n = parse_scenario_args(argc, argv, &paths, &re, &have_re);
-	if ((errors = catalogue_load(&cat, paths, n)) != 0) {
+	if ((w = world_load(paths, n, 0, WORLD_PARSE, 0, &errors)) == NULL) {
 		msg_warn("%d error%s in the scenarios", errors,
 		    errors == 1 ? "" : "s");
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < cat.n; i++) {
-		const struct scenario *s = cat.list[i];
+	for (size_t i = 0; i < w->cat.n; i++) {
+		const struct scenario *s = w->cat.list[i];
 
 		if (have_re && regexec(&re, s->id, 0, NULL, 0) != 0)
 			continue;
@@ -346,7 +344,7 @@ cmd_list(int argc, char **argv)
 	if (have_re)
 		regfree(&re);
 	free(paths);
-	scn_catalogue_free(&cat);
+	world_free(w);
 	return EXIT_PASS;
 }
 
@@ -354,23 +352,26 @@ cmd_list(int argc, char **argv)
 static int
 cmd_check(int argc, char **argv)
 {
-	struct scn_catalogue cat = { 0 };
+	struct world *w;
 	char **paths;
 	regex_t re;
 	int have_re, n, errors;
+	size_t count = 0;
 
 	n = parse_scenario_args(argc, argv, &paths, &re, &have_re);
 	if (n == 0)
 		usage_error("check wants scenario files or directories", NULL);
-	errors = catalogue_load(&cat, paths, n);
+	/* Build and sign too: TLSA specs and faults are checked there. */
+	if ((w = world_load(paths, n, 1, WORLD_SIGNED, 0, &errors)) != NULL)
+		count = w->cat.n;
+	world_free(w);
 	if (errors == 0)
-		printf("%zu scenarios, no errors\n", cat.n);
+		printf("%zu scenarios, no errors\n", count);
 	else
 		msg_warn("%d error%s", errors, errors == 1 ? "" : "s");
 	if (have_re)
 		regfree(&re);
 	free(paths);
-	scn_catalogue_free(&cat);
 	return errors ? EXIT_USAGE : EXIT_PASS;
 }
 

@@ -242,19 +242,14 @@ out:
 
 struct plan *
 plan_build(const struct scn_catalogue *cat, struct pki_profile *p,
-    const char *keydir)
+    struct zone_tree *t)
 {
 	struct plan *pl = xcalloc(1, sizeof(*pl));
 	int errors = 0;
 
-	pl->tree = zone_tree_new(keydir, PLAN_TLD, LAB_AUTH_ADDR,
-	    LAB_LAME_ADDR, ZONE_INCEPTION_DEFAULT, ZONE_EXPIRATION_DEFAULT);
-	if (pl->tree == NULL)
-		return plan_free(pl);
+	pl->tree = t;
 	for (size_t i = 0; i < cat->n; i++)
 		errors += plan_scenario(pl, cat->list[i], p);
-	if (errors == 0 && zone_tree_sign(pl->tree) != 0)
-		errors++;
 	if (errors)
 		return plan_free(pl);
 	return pl;
@@ -270,7 +265,6 @@ plan_free(struct plan *pl)
 		pki_chain_free(pl->hosts[i].chain);
 	}
 	free(pl->hosts);
-	zone_tree_free(pl->tree);
 	free(pl);
 	return NULL;
 }

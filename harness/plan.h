@@ -27,21 +27,21 @@ struct plan_host {
 };
 
 struct plan {
-	struct zone_tree *tree;			/* signed by plan_build */
+	struct zone_tree *tree;			/* borrowed */
 	struct plan_host *hosts;
 	size_t nhosts;
 };
 
 /*
- * plan_build - build and sign the zones of every scenario of cat with
- * the committed keys of keydir, the chains of profile p.  Errors are
- * reported as "file:line: message"; returns NULL if there was any.
- * extra generated zones (benchmarks) may be added with extra > 0.
+ * plan_build - add the zones, records, TLSA and faults of every scenario
+ * of cat to the tree t (not yet signed; the caller signs it), with the
+ * chains of profile p.  Errors are reported as "file:line: message";
+ * returns NULL if there was any.
  */
 struct plan *plan_build(const struct scn_catalogue *cat,
-    struct pki_profile *p, const char *keydir);
+    struct pki_profile *p, struct zone_tree *t);
 
-/* plan_free - release the plan and its tree; returns NULL */
+/* plan_free - release the plan (not the tree); returns NULL */
 struct plan *plan_free(struct plan *pl);
 
 /* plan_domain - "<id>.example." of a scenario; caller frees */

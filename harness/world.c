@@ -1,0 +1,91 @@
+/* world.c - catalogue, profile, plan and zones of one lab */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "demo.h"
+#include "lab.h"
+#include "mem.h"
+#include "msg.h"
+#include "template.h"
+#include "world.h"
+
+/* world_now - monotonic seconds */
+static double
+world_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* world_chain_ok - scenario lint hook: does the profile have the chain? */
+static const char *
+world_chain_ok(void *arg, const char *chain)
+{
+	return pki_profile_has_chain(arg, chain) ? NULL
+	    : "no such chain in the PKI profile (danelab pki --list)";
+}
+
+struct world *
+world_load(char *const *paths, int npaths, int no_default,
+    enum world_stage stage, int extra, int *errors)
+{
+	struct world *w = xcalloc(1, sizeof(*w));
+	struct scn_hooks hooks = { world_chain_ok, NULL, NULL };
+	const char *prof = getenv("DANELAB_PROFILE");
+	char *path;
+	double t0 = world_now();
+
+	*errors = 0;
+	path = prof && *prof ? xstrdup(prof)
+	    : xasprintf("%s/certs/profile", template_datadir());
+	w->profile = pki_profile_load(path);
+	free(path);
+	if (w->profile == NULL) {
+		(*errors)++;
+		return world_free(w);
+	}
+	hooks.arg = w->profile;
+	if (npaths == 0 && !no_default) {
+		path = xasprintf("%s/scenarios", template_datadir());
+		*errors += scn_catalogue_load(&w->cat, path, &hooks);
+		free(path);
+	}
+	for (int i = 0; i < npaths; i++)
+		*errors += scn_catalogue_load(&w->cat, paths[i], &hooks);
+	*errors += scn_catalogue_check(&w->cat);
+	w->load_s = world_now() - t0;
+	if (*errors)
+		return world_free(w);
+	if (stage == WORLD_PARSE)
+		return w;
+	t0 = world_now();
+	if ((w->tree = demo_zones(LAB_AUTH_ADDR, LAB_LAME_ADDR, extra)) == NULL
+	    || (w->plan = plan_build(&w->cat, w->profile, w->tree)) == NULL) {
+		(*errors)++;
+		return world_free(w);
+	}
+	w->plan_s = world_now() - t0;
+	t0 = world_now();
+	if (zone_tree_sign(w->tree) != 0) {
+		(*errors)++;
+		return world_free(w);
+	}
+	w->sign_s = world_now() - t0;
+	return w;
+}
+
+struct world *
+world_free(struct world *w)
+{
+	if (w == NULL)
+		return NULL;
+	plan_free(w->plan);
+	zone_tree_free(w->tree);
+	scn_catalogue_free(&w->cat);
+	pki_profile_free(w->profile);
+	free(w);
+	return NULL;
+}
