@@ -176,6 +176,66 @@ lab_tests() {
 		test_interrupted_start
 	t "without CAP_SYS_ADMIN: exit 3 saying which privilege" \
 		test_unprivileged
+	t "every DNSSEC state and fault answers as it must (rcode, AD)" \
+		test_dns_faults
 	t "no lab, mount or daemon left at the end" \
 		nothing_left "$NS" "$TMP/mounts.before"
+}
+
+# answer_is DIR NAME TYPE STATUS ad|-ad [tcp] - one line of the fault table
+answer_is() {
+	d=$1 qn=$2 qt=$3 st=$4 adf=$5
+	out=$("$DL" exec --dir "$d" -- dig +dnssec +tries=1 +time=5 ${6:+"+$6"} "$qn" "$qt" 2>&1)
+	got=$(echo "$out" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p')
+	flags=$(echo "$out" | sed -n 's/^;; flags: \([^;]*\);.*/\1/p')
+	case " $flags " in *" ad "*) gad=ad ;; *) gad=-ad ;; esac
+	[ "$got" = "$st" ] && [ "$gad" = "$adf" ] && return 0
+	echo "$qn $qt: got $got $gad, wanted $st $adf"
+	return 1
+}
+
+# test_dns_faults - every DNSSEC state and fault of the scenario language,
+# asked of the lab's Unbound: rcode and AD bit (harness/tests/data/dns-faults.scn)
+test_dns_faults() {
+	d=$TMP/faults
+	"$DL" up -q --dir "$d" --scenarios "$TOP/harness/tests/data/dns-faults.scn" || return 1
+	bad=0
+	while read -r qn qt st adf via; do
+		case $qn in ""|"#"*) continue ;; esac
+		answer_is "$d" "$qn" "$qt" "$st" "$adf" $via || bad=1
+	done <<'TABLE'
+# name                                         type  rcode     ad
+mx1.f-ok.example.                              A     NOERROR   ad
+f-ok.example.                                  MX    NOERROR   ad
+_25._tcp.mx1.f-ok.example.                     TLSA  NOERROR   ad
+_xmpp-server._tcp.f-ok.example.                SRV   NOERROR   ad
+alias.f-ok.example.                            A     NOERROR   ad
+mx1.f-state-insecure.example.                  A     NOERROR   -ad
+mx1.f-state-ds-mismatch.example.               A     SERVFAIL  -ad
+mx1.f-state-unsupported-alg.example.           A     NOERROR   -ad
+mx1.f-state-lame.example.                      A     SERVFAIL  -ad
+_25._tcp.mx1.f-denial.example.                 TLSA  NXDOMAIN  ad
+mx1.f-denial.example.                          TLSA  NOERROR   ad
+_25._tcp.mx2.f-denial.example.                 TLSA  SERVFAIL  -ad
+_25._tcp.mx1.f-insecure-denial.example.        TLSA  NXDOMAIN  -ad
+_25._tcp.mx1.f-big-tlsa.example.               TLSA  NOERROR   ad   tcp
+TABLE
+	for kind in corrupt-rrsig missing-rrsig expired-rrsig future-rrsig; do
+		z=f-$kind
+		answer_is "$d" "$z-mx.example." MX SERVFAIL -ad || bad=1
+		answer_is "$d" "mx1.$z-a.example." A SERVFAIL -ad || bad=1
+		answer_is "$d" "mx1.$z-aaaa.example." AAAA SERVFAIL -ad || bad=1
+		answer_is "$d" "mx1.$z-aaaa.example." A NOERROR ad || bad=1
+		answer_is "$d" "_25._tcp.mx1.$z-tlsa.example." TLSA SERVFAIL -ad || bad=1
+		answer_is "$d" "_xmpp-server._tcp.$z-srv.example." SRV SERVFAIL -ad || bad=1
+		answer_is "$d" "alias.$z-cname.example." CNAME SERVFAIL -ad || bad=1
+		answer_is "$d" "mx1.$z-ds.example." A SERVFAIL -ad || bad=1
+		answer_is "$d" "mx1.$z-dnskey.example." A SERVFAIL -ad || bad=1
+	done
+	# The big RRset really needs TCP: NSD truncates it over UDP.
+	"$DL" exec --dir "$d" -- dig @127.0.0.2 +norec +dnssec +bufsize=1232 \
+		+ignore _25._tcp.mx1.f-big-tlsa.example. TLSA | grep -q "flags: qr aa tc" ||
+		{ echo "the big TLSA RRset was not truncated over UDP"; bad=1; }
+	"$DL" down -q --dir "$d"
+	return $bad
 }
