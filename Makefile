@@ -94,6 +94,27 @@ install: danelab
 	done
 
 clean:
-	rm -f danelab harness/*.o harness/tests/*.o harness/tests/check_danelab
+	rm -f danelab harness/*.o harness/tests/*.o harness/tests/check_danelab \
+	    harness/fuzz/fuzz_scenario
 
 .PHONY: all check deps demo bench install clean
+
+# Fuzzing the scenario parser with libFuzzer (clang): `make fuzz`
+# runs for FUZZ_SECONDS (default 600) from the seeds in harness/fuzz/corpus.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 600
+FUZZ_SRCS     = harness/msg.c harness/mem.c harness/template.c harness/zone.c \
+	harness/observe.c harness/scenario.c
+harness/fuzz/fuzz_scenario: harness/fuzz/fuzz_scenario.c $(FUZZ_SRCS) $(HEADERS)
+	$(FUZZ_CC) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined $(CPPFLAGS) $(PKG_CFLAGS) -Iharness \
+	    -o $@ harness/fuzz/fuzz_scenario.c $(FUZZ_SRCS) $(PKG_LIBS)
+
+fuzz: harness/fuzz/fuzz_scenario
+	mkdir -p harness/fuzz/corpus-run
+	./harness/fuzz/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=harness/fuzz/ \
+	    harness/fuzz/corpus-run harness/fuzz/corpus
+
+.PHONY: fuzz

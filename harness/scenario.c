@@ -31,6 +31,21 @@
 #define SCN_MAX_ZONE_LABEL	12
 #define SCN_MAX_REPORTED	256	/* distinct messages per block */
 
+static FILE *scn_errfp;
+
+/* scn_err - where error messages go (stderr unless scn_set_errors) */
+static FILE *
+scn_err(void)
+{
+	return scn_errfp ? scn_errfp : stderr;
+}
+
+void
+scn_set_errors(FILE *fp)
+{
+	scn_errfp = fp;
+}
+
 static const char *const proto_names[SCN_PROTO_COUNT] = {
 	"smtp", "smtps", "xmpp", "xmpps"
 };
@@ -120,7 +135,7 @@ scn_error(struct scn_block *b, int line, const char *fmt, ...)
 			free(full);
 			return;
 		}
-	fprintf(stderr, "%s\n", full);
+	fprintf(scn_err(), "%s\n", full);
 	if (b->nreported < SCN_MAX_REPORTED)
 		b->reported[b->nreported++] = full;
 	else
@@ -174,7 +189,7 @@ scn_lex(const char *file, const char *text, size_t len,
 		while (end < len && text[end] != '\n')
 			end++;
 		if (end - pos > SCN_MAX_LINE) {
-			fprintf(stderr, "%s:%d: line longer than %d bytes\n",
+			fprintf(scn_err(), "%s:%d: line longer than %d bytes\n",
 			    file, lineno, SCN_MAX_LINE);
 			(*errors)++;
 			pos = end + 1;
@@ -200,7 +215,7 @@ scn_lex(const char *file, const char *text, size_t len,
 			tokens[ntok++] = xstrndup(text + start, i - start);
 		}
 		if (bad) {
-			fprintf(stderr, "%s:%d: %s\n", file, lineno, ntok ==
+			fprintf(scn_err(), "%s:%d: %s\n", file, lineno, ntok ==
 			    SCN_MAX_TOKENS ? "too many words on one line"
 			    : "NUL byte in the text");
 			(*errors)++;
@@ -1089,7 +1104,7 @@ scn_parse_area(struct scn_catalogue *cat, const char *name, const char *area,
 
 	n = scn_lex(name, text, len, &lines, &errors);
 	while (i < n && strcmp(lines[i].argv[0], "scenario") != 0) {
-		fprintf(stderr, "%s:%d: \"%s\" outside a scenario block (a "
+		fprintf(scn_err(), "%s:%d: \"%s\" outside a scenario block (a "
 		    "block starts with \"scenario ID\")\n", name,
 		    lines[i].line, lines[i].argv[0]);
 		errors++;
@@ -1140,7 +1155,7 @@ scn_load_path(struct scn_catalogue *cat, const char *path, const char *area,
 	int errors = 0;
 
 	if (stat(path, &st) != 0) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		fprintf(scn_err(), "%s: %s\n", path, strerror(errno));
 		return 1;
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -1150,7 +1165,7 @@ scn_load_path(struct scn_catalogue *cat, const char *path, const char *area,
 		DIR *d;
 
 		if (depth > 8 || (d = opendir(path)) == NULL) {
-			fprintf(stderr, "%s: %s\n", path, depth > 8
+			fprintf(scn_err(), "%s: %s\n", path, depth > 8
 			    ? "directories nested too deep" : strerror(errno));
 			return 1;
 		}
@@ -1192,7 +1207,7 @@ scn_load_path(struct scn_catalogue *cat, const char *path, const char *area,
 		char *text = file_read(path, &len);
 
 		if (text == NULL) {
-			fprintf(stderr, "%s: %s\n", path, strerror(errno));
+			fprintf(scn_err(), "%s: %s\n", path, strerror(errno));
 			return 1;
 		}
 		errors = scn_parse_area(cat, path, area, text, len, hooks);
@@ -1234,7 +1249,7 @@ scn_catalogue_check(const struct scn_catalogue *cat)
 	qsort(sorted, cat->n, sizeof(*sorted), scn_cmp_id);
 	for (size_t i = 1; i < cat->n; i++)
 		if (strcmp(sorted[i]->id, sorted[i - 1]->id) == 0) {
-			fprintf(stderr, "%s:%d: duplicate scenario id \"%s\" "
+			fprintf(scn_err(), "%s:%d: duplicate scenario id \"%s\" "
 			    "(also at %s:%d)\n", sorted[i]->file,
 			    sorted[i]->line, sorted[i]->id,
 			    sorted[i - 1]->file, sorted[i - 1]->line);

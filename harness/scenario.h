@@ -16,6 +16,7 @@
 #define DANELAB_SCENARIO_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "observe.h"
 
@@ -162,6 +163,9 @@ int scn_catalogue_load(struct scn_catalogue *cat, const char *path,
  */
 int scn_parse_text(struct scn_catalogue *cat, const char *name,
     const char *text, size_t len, const struct scn_hooks *hooks);
+
+/* scn_set_errors - send error messages to fp instead of stderr (NULL: stderr) */
+void scn_set_errors(FILE *fp);
 
 /* scn_catalogue_check - catalogue-wide lint (duplicate ids); errors */
 int scn_catalogue_check(const struct scn_catalogue *cat);
