@@ -36,7 +36,8 @@ LIB_OBJS = \
 	harness/zone.o \
 	harness/template.o \
 	harness/lab.o \
-	harness/demo.o
+	harness/demo.o \
+	harness/refclient.o
 
 MAIN_OBJ = harness/main.o
 
