@@ -903,8 +903,9 @@ tls_judge(struct probe *p, const struct target *t, int auth,
 		giveup(p, "%s[%s]:%d: %s authentication failed: not going on "
 		    "(%s)", p->r->host, p->r->addr, p->r->port,
 		    t->mode == MODE_DANE ? "DANE" : "PKIX (no PKIX trust "
-		    "store in the lab)", t->mode == MODE_DANE ?
-		    "RFC 7672 3.2, RFC 7673 3.4" : "mandatory policy");
+		    "store in the lab)", t->mode == MODE_PKIX ?
+		    "mandatory policy" : p->proto == REF_SMTP ||
+		    p->proto == REF_SMTPS ? "RFC 7672 3.2" : "RFC 7671 4.1");
 		return 0;
 	}
 	*out = OUTCOME_ENCRYPTED;

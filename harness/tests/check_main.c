@@ -13,6 +13,7 @@ static const struct {
 	Suite *(*make)(void);
 } suites[] = {
 	{ "zone", zone_suite },
+	{ "refclient", refclient_suite },
 };
 
 int

@@ -5,5 +5,6 @@
 #include <check.h>
 
 Suite *zone_suite(void);
+Suite *refclient_suite(void);
 
 #endif
