@@ -189,6 +189,16 @@ giveup(struct probe *p, const char *fmt, ...)
 	plog(p, "give up: %s", p->why);
 }
 
+/* deadline - say the deadline ended the probe, keeping the last reason */
+static void
+deadline(struct probe *p)
+{
+	if (p->why[0] == '\0')
+		giveup(p, "deadline reached");
+	else
+		plog(p, "deadline reached");
+}
+
 /* now_ms - monotonic clock in milliseconds */
 static long long
 now_ms(void)
@@ -967,9 +977,10 @@ smtp_session(struct probe *p, struct conn *cn, const struct target *t,
 		smtp_deliver(p, cn);
 		return ATT_WENTON;
 	}
-	if (smtp_reply(cn, NULL) != 220) {
+	if ((code = smtp_reply(cn, NULL)) != 220) {
 		giveup(p, "no 220 greeting");
-		smtp_cmd(cn, "QUIT\r\n", NULL);
+		if (code > 0)
+			smtp_cmd(cn, "QUIT\r\n", NULL);
 		return ATT_GAVEUP;
 	}
 	if ((code = smtp_cmd(cn, "EHLO " REF_HELO "\r\n", &starttls)) != 250) {
@@ -1121,7 +1132,7 @@ try_target(struct probe *p, struct target *t, const struct addrs *ad)
 		struct conn cn;
 
 		if (remaining(p) <= 0) {
-			giveup(p, "deadline reached");
+			deadline(p);
 			return 0;
 		}
 		snprintf(p->r->addr, sizeof(p->r->addr), "%s", ad->addr[i]);
@@ -1244,7 +1255,7 @@ try_hosts(struct probe *p, const struct ref_host *h, size_t n, int dane,
 		int went;
 
 		if (remaining(p) <= 0) {
-			giveup(p, "deadline reached");
+			deadline(p);
 			return 0;
 		}
 		memset(&t, 0, sizeof(t));
