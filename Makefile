@@ -42,7 +42,8 @@ LIB_OBJS = \
 	harness/pki.o \
 	harness/tlsa.o \
 	harness/plan.o \
-	harness/world.o
+	harness/world.o \
+	harness/refclient.o
 
 MAIN_OBJ = harness/main.o
 
@@ -50,7 +51,8 @@ TEST_OBJS = \
 	harness/tests/check_main.o \
 	harness/tests/check_zone.o \
 	harness/tests/check_pki.o \
-	harness/tests/check_tlsa.o
+	harness/tests/check_tlsa.o \
+	harness/tests/check_refclient.o
 
 HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
 
@@ -59,6 +61,10 @@ all: danelab
 danelab: $(MAIN_OBJ) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LIB_OBJS) $(PKG_LIBS)
 
+# A hand driver of the reference client, for use inside a lab.
+harness/tests/refprobe: harness/tests/refprobe.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ harness/tests/refprobe.o $(LIB_OBJS) $(PKG_LIBS)
+
 harness/tests/check_danelab: $(TEST_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
 
@@ -66,7 +72,7 @@ harness/tests/check_danelab: $(TEST_OBJS) $(LIB_OBJS)
 .c.o:
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Iharness -c -o $@ $<
 
-$(MAIN_OBJ) $(LIB_OBJS) $(TEST_OBJS): $(HEADERS)
+$(MAIN_OBJ) $(LIB_OBJS) $(TEST_OBJS) harness/tests/refprobe.o: $(HEADERS)
 
 check: harness/tests/check_danelab
 	DANELAB_DATADIR=$(CURDIR) ./harness/tests/check_danelab
@@ -95,7 +101,8 @@ install: danelab
 
 clean:
 	rm -f danelab harness/*.o harness/tests/*.o harness/tests/check_danelab \
-	    harness/fuzz/fuzz_scenario
+	    harness/fuzz/fuzz_scenario \
+	    harness/tests/refprobe
 
 .PHONY: all check deps demo bench install clean
 

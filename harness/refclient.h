@@ -13,6 +13,8 @@
 #ifndef DANELAB_REFCLIENT_H
 #define DANELAB_REFCLIENT_H
 
+#include <stddef.h>
+
 #include "observe.h"
 
 enum ref_proto {
@@ -58,5 +60,71 @@ struct refclient *refclient_free(struct refclient *c);
 int refclient_probe(struct refclient *c, enum ref_proto proto,
     const char *domain, enum ref_policy policy, int deadline_ms,
     struct ref_result *r);
+
+/*
+ * Pure helpers, exported for the unit tests (check_refclient.c).
+ */
+
+/* One MX host or SRV target, in the order it is to be tried. */
+struct ref_host {
+	char name[256];		/* no trailing dot */
+	unsigned pref;		/* MX preference or SRV priority */
+	unsigned weight;	/* SRV weight, 0 for MX */
+	int port;		/* SRV port, 0 for MX */
+};
+
+/*
+ * refclient_sort_hosts - order h[0..n-1] for trying: preference (priority)
+ * ascending (RFC 5321 5.1, RFC 7672 2.2.1), then, deterministically in
+ * place of RFC 2782's random weighted choice, weight descending, then name.
+ */
+void refclient_sort_hosts(struct ref_host *h, size_t n);
+
+/*
+ * refclient_parse_mx, refclient_parse_srv - one MX or SRV rdata (names
+ * uncompressed, as libunbound returns them) into *h; 0, or -1 if malformed.
+ */
+int refclient_parse_mx(const unsigned char *rd, size_t len, struct ref_host *h);
+int refclient_parse_srv(const unsigned char *rd, size_t len,
+    struct ref_host *h);
+
+/* One TLSA record; data is borrowed. */
+struct ref_tlsa {
+	unsigned char usage, selector, mtype;
+	const unsigned char *data;
+	size_t len;
+};
+
+/* Why refclient_tlsa_select kept or dropped a record. */
+enum ref_tlsa_use {
+	REF_TLSA_USE,		/* usable and selected */
+	REF_TLSA_UNUSABLE,	/* unusable for proto (RFC 7671 4.1, 7672 3.1.3) */
+	REF_TLSA_WEAKER		/* dropped by digest agility (RFC 7671 9) */
+};
+
+/*
+ * refclient_tlsa_usable - is t usable for proto: usage 2/3 (SMTP), 0-3
+ * (XMPP), selector 0/1, matching type 0/1/2 with the right data (length
+ * 32/64, or a certificate / SubjectPublicKeyInfo that parses).
+ */
+int refclient_tlsa_usable(enum ref_proto proto, const struct ref_tlsa *t);
+
+/*
+ * refclient_tlsa_select - set use[i] for each of t[0..n-1]: unusable
+ * records dropped, then per usage+selector only Full(0) and the strongest
+ * digest present kept (RFC 7671 9).  Returns how many are REF_TLSA_USE.
+ */
+size_t refclient_tlsa_select(enum ref_proto proto, const struct ref_tlsa *t,
+    size_t n, enum ref_tlsa_use *use);
+
+/*
+ * refclient_base_candidates - TLSA base domain candidates, in lookup
+ * order, for host whose address lookup ended at canon (NULL or host when
+ * no CNAME) with a secure (addr_secure) or insecure answer: the expanded
+ * name then the original when the expansion is secure, else the original
+ * alone (RFC 7672 2.2.3, RFC 7671 7).  Borrows; returns 1 or 2.
+ */
+int refclient_base_candidates(const char *host, const char *canon,
+    int addr_secure, const char *out[2]);
 
 #endif

@@ -15,6 +15,7 @@ static const struct {
 	{ "zone", zone_suite },
 	{ "pki", pki_suite },
 	{ "tlsa", tlsa_suite },
+	{ "refclient", refclient_suite },
 };
 
 int
