@@ -154,16 +154,6 @@ struct conn {
 	size_t inlen;
 };
 
-/* outcome_label - an outcome's name (observe.c's outcome_name, local) */
-static const char *
-outcome_label(enum outcome o)
-{
-	static const char *const names[] = { "authenticated", "encrypted",
-	    "cleartext", "refused", "no-connect" };
-
-	return (unsigned)o < OUTCOME_COUNT ? names[o] : "?";
-}
-
 /* plog - append one line to the probe's log */
 static void __attribute__((format(printf, 2, 3)))
 plog(struct probe *p, const char *fmt, ...)
@@ -1149,7 +1139,7 @@ try_target(struct probe *p, struct target *t, const struct addrs *ad)
 		if (a == ATT_WENTON) {
 			p->r->outcome = out;
 			snprintf(p->r->detail, sizeof(p->r->detail),
-			    "%s at %s[%s]:%d (%s)%s%s", outcome_label(out),
+			    "%s at %s[%s]:%d (%s)%s%s", outcome_name(out),
 			    t->host, ad->addr[i], t->port, mode_names[t->mode],
 			    p->note[0] ? "; " : "", p->note);
 			plog(p, "outcome: %s", p->r->detail);
@@ -1505,7 +1495,7 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
 	if (r->detail[0] == '\0') {
 		r->outcome = p.connected ? OUTCOME_REFUSED : OUTCOME_NO_CONNECT;
 		snprintf(r->detail, sizeof(r->detail), "%s: %s",
-		    outcome_label(r->outcome), p.why[0] ? p.why :
+		    outcome_name(r->outcome), p.why[0] ? p.why :
 		    "no host to try");
 		plog(&p, "outcome: %s", r->detail);
 	}
