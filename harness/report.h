@@ -1,0 +1,81 @@
+/*
+ * report.h - the reports of one run: results.tap, junit.xml,
+ * results.json (versioned schema, documented in reports/README.md),
+ * summary.md and index.html (one self-contained file: a scenarios x
+ * targets matrix coloured by verdict, with filters and per-cell details),
+ * written into reports/runs/<id>/ with a "latest" link beside it.
+ * One table of writers (report_writers[]), one function each.
+ */
+#ifndef DANELAB_REPORT_H
+#define DANELAB_REPORT_H
+
+#include <stddef.h>
+
+enum verdict {
+	VERDICT_PASS,
+	VERDICT_FAIL,
+	VERDICT_XFAIL,		/* a known deviation in the target's baseline */
+	VERDICT_XPASS,		/* listed as a deviation, but passed */
+	VERDICT_SKIP,		/* target lacks the protocol or is not installed */
+	VERDICT_ERROR,		/* the harness or the target broke, or timed out */
+	VERDICT_COUNT
+};
+
+/* One cell: one scenario x target x protocol x policy. */
+struct report_cell {
+	char *scenario;		/* expanded id */
+	char *area;		/* "smtp", "dnssec", ... */
+	char *file;		/* "scenarios/smtp/grid.scn:12" */
+	char *summary;
+	char *refs;
+	char *target;		/* "ref", "postfix", ... */
+	char *proto;		/* "smtp", "xmpp", ... */
+	char *policy;		/* "opportunistic", "mandatory" */
+	char *expected;		/* "authenticated,encrypted[ at mx2]" */
+	char *cite;		/* "RFC7672 2.2" */
+	char *observed;		/* "authenticated at mx1", or "" */
+	enum verdict verdict;
+	char *reason;		/* one line: why this verdict (xfail reason, error) */
+	char *detail;		/* transcript, target log, DNS/TLSA records; may be long */
+	double seconds;		/* time the probe took */
+};
+
+/* What the run was. */
+struct report_meta {
+	char *run_id;		/* e.g. "20261128-162200-1234" */
+	char *started;		/* ISO 8601 UTC */
+	double seconds;		/* wall time of the run */
+	char *command;		/* the command line */
+	char *targets;		/* "ref 0.1 (built-in), postfix 3.7.11" one per line */
+	char *shard;		/* "1/4", or NULL */
+};
+
+/* verdict_name - "pass", "fail", "xfail", "xpass", "skip", "error" */
+const char *verdict_name(enum verdict v);
+int verdict_parse(const char *s);
+
+/*
+ * report_write - write every report of cells into dir (made if needed),
+ * each through a temporary file renamed into place, so a report is
+ * either whole or absent; templates come from the data directory's
+ * reports/.  Then point "<dir>/../latest" at dir.  Returns 0 or -1 after
+ * saying why.
+ */
+int report_write(const char *dir, const struct report_meta *meta,
+    const struct report_cell *cells, size_t n);
+
+/*
+ * report_read_json - read back a results.json (for "report merge"):
+ * appends its cells to *cells/*n (caller frees with report_cells_free)
+ * and fills meta if not NULL.  Returns 0, or -1 after "file: message".
+ */
+int report_read_json(const char *path, struct report_meta *meta,
+    struct report_cell **cells, size_t *n);
+
+void report_cells_free(struct report_cell *cells, size_t n);
+void report_meta_free(struct report_meta *meta);
+
+/* report_exit_status - 0 if every cell is pass, xfail or skip; else 1 */
+int report_exit_status(const struct report_cell *cells, size_t n);
+
+#endif
