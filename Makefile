@@ -36,7 +36,11 @@ LIB_OBJS = \
 	harness/zone.o \
 	harness/template.o \
 	harness/lab.o \
-	harness/demo.o
+	harness/demo.o \
+	harness/observe.o \
+	harness/endpoint.o \
+	harness/smtp.o \
+	harness/xmpp.o
 
 MAIN_OBJ = harness/main.o
 
