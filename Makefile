@@ -44,9 +44,12 @@ LIB_OBJS = \
 
 MAIN_OBJ = harness/main.o
 
+# A suite whose source is not on this branch yet is left out (its
+# function is weak in suites.h and the runner skips it).
 TEST_OBJS = \
 	harness/tests/check_main.o \
-	harness/tests/check_zone.o
+	$(patsubst %.c,%.o,$(wildcard harness/tests/check_zone.c)) \
+	harness/tests/check_endpoint.o
 
 HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
 

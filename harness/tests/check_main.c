@@ -3,6 +3,7 @@
  * With no argument every suite runs; otherwise only the suites named.
  * TAP goes to $CK_TAP_LOG_FILE_NAME when set (Check's own TAP log).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@ static const struct {
 	Suite *(*make)(void);
 } suites[] = {
 	{ "zone", zone_suite },
+	{ "endpoint", endpoint_suite },
 };
 
 int
@@ -29,6 +31,11 @@ main(int argc, char **argv)
 				wanted = 1;
 		if (!wanted)
 			continue;
+		if (suites[i].make == NULL) {
+			fprintf(stderr, "check_danelab: suite %s not built\n",
+			    suites[i].name);
+			continue;
+		}
 		if (sr == NULL)
 			sr = srunner_create(suites[i].make());
 		else
