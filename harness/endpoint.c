@@ -174,7 +174,7 @@ session_log_lines(struct session *s, const char *prefix, const char *data,
 
 		if (end > start && data[end - 1] == '\r')
 			end--;
-		if (i < len || end > start)
+		if (i < len || end > start || len == 0)
 			session_log(s, prefix, data + start, end - start);
 		start = i + 1;
 	}
@@ -745,6 +745,10 @@ endpoint_keep(struct endpoint_set *set, struct endpoint_conn *rec)
 static void
 session_finish(struct endpoint_set *set, struct session *s)
 {
+	if (s->in_len > 0) {
+		session_note(s, "unfinished input:");
+		session_log(s, "C: ", s->in, s->in_len);
+	}
 	session_note(s, "closed: %s", s->close_reason ? s->close_reason :
 	    "closed");
 	if (s->ssl != NULL) {

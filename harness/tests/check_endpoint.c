@@ -148,6 +148,9 @@ wait_one(struct endpoint_set *s, const char *tag, int ms)
 		endpoint_take(s, tag, &c, &n);
 		if (n > 0) {
 			ck_assert_uint_eq(n, 1);
+			if (getenv("CHECK_ENDPOINT_VERBOSE") != NULL)
+				fprintf(stderr, "== %s: %s\n%s", tag,
+				    outcome_name(c->outcome), c->transcript);
 			return c;
 		}
 		if (now_ms() > end)
@@ -482,6 +485,32 @@ START_TEST(test_smtp_verify_fails)
 }
 END_TEST
 
+START_TEST(test_smtp_starttls_injection)
+{
+	struct endpoint_set *s = endpoint_set_new();
+	struct endpoint_conn *c;
+	int port = listen_one(s, "inj/mx", ENDPOINT_SMTP, 0);
+	char buf[4096];
+	int fd;
+
+	ck_assert_int_eq(endpoint_start(s), 0);
+	fd = tcp_connect(port);
+	ck_assert(read_until(fd, "220 ", buf, sizeof(buf)));
+	send_str(fd, "EHLO c.example\r\n");
+	ck_assert(read_until(fd, "250 ", buf, sizeof(buf)));
+	send_str(fd, "STARTTLS\r\nMAIL FROM:<x@c.example>\r\n");
+	ck_assert(read_until(fd, "220 2.0.0", buf, sizeof(buf)));
+	ck_assert_int_eq(read_until(fd, "250 2.1.0", buf, sizeof(buf)), 0);
+	close(fd);
+	c = wait_one(s, "inj/mx", 5000);
+	ck_assert_ptr_nonnull(strstr(c->transcript, "discarded 25 bytes"));
+	ck_assert_int_eq(c->cleartext_commands, 0);
+	ck_assert_int_eq(c->outcome, OUTCOME_REFUSED);
+	endpoint_conns_free(c, 1);
+	endpoint_set_free(s);
+}
+END_TEST
+
 START_TEST(test_smtp_no_starttls)
 {
 	struct endpoint_set *s = endpoint_set_new();
@@ -741,6 +770,7 @@ START_TEST(test_hostile)
 	c = wait_one(s, "h/slow", 6000);
 	ck_assert_int_eq(c->outcome, OUTCOME_REFUSED);
 	ck_assert_ptr_nonnull(strstr(c->transcript, "idle deadline"));
+	ck_assert_ptr_nonnull(strstr(c->transcript, "C: EH\n"));
 	endpoint_conns_free(c, 1);
 	close(slow);
 	endpoint_set_free(s);
@@ -814,6 +844,7 @@ endpoint_suite(void)
 	tcase_add_test(tc, test_smtps);
 	tcase_add_test(tc, test_smtp_cleartext);
 	tcase_add_test(tc, test_smtp_verify_fails);
+	tcase_add_test(tc, test_smtp_starttls_injection);
 	tcase_add_test(tc, test_smtp_no_starttls);
 	tcase_add_test(tc, test_xmpp_starttls);
 	tcase_add_test(tc, test_xmpps_alpn);
