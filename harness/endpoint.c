@@ -686,6 +686,10 @@ session_service(struct session *s, short revents)
 		return;
 	}
 	session_pump(s);
+	if (s->ssl_want_write && (revents & POLLOUT)) {
+		s->ssl_want_write = 0;	/* SSL_read wanted to write: retry */
+		revents |= POLLIN;
+	}
 	if (session_reading(s) && s->out_len < SESSION_OUT_MAX / 2 &&
 	    ((revents & (POLLIN | POLLHUP | POLLERR)) ||
 	    (s->ssl != NULL && SSL_has_pending(s->ssl)))) {

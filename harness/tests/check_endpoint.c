@@ -243,10 +243,10 @@ send_str(int fd, const char *s)
  * peer closes (0); buf keeps everything read, NUL-terminated.
  */
 static int
-read_until(int fd, const char *needle, char *buf, size_t size)
+read_until_ms(int fd, const char *needle, char *buf, size_t size, int ms)
 {
 	size_t len = 0;
-	long long end = now_ms() + 5000;
+	long long end = now_ms() + ms;
 
 	buf[0] = '\0';
 	while (now_ms() < end && len + 1 < size) {
@@ -264,6 +264,13 @@ read_until(int fd, const char *needle, char *buf, size_t size)
 			return 1;
 	}
 	return 0;
+}
+
+/* read_until - read_until_ms with 5 s */
+static int
+read_until(int fd, const char *needle, char *buf, size_t size)
+{
+	return read_until_ms(fd, needle, buf, size, 5000);
 }
 
 /* smtp_to_starttls - greeting, EHLO, STARTTLS, 220 on a plain socket */
@@ -500,7 +507,8 @@ START_TEST(test_smtp_starttls_injection)
 	ck_assert(read_until(fd, "250 ", buf, sizeof(buf)));
 	send_str(fd, "STARTTLS\r\nMAIL FROM:<x@c.example>\r\n");
 	ck_assert(read_until(fd, "220 2.0.0", buf, sizeof(buf)));
-	ck_assert_int_eq(read_until(fd, "250 2.1.0", buf, sizeof(buf)), 0);
+	ck_assert_int_eq(read_until_ms(fd, "250 2.1.0", buf, sizeof(buf),
+	    500), 0);
 	close(fd);
 	c = wait_one(s, "inj/mx", 5000);
 	ck_assert_ptr_nonnull(strstr(c->transcript, "discarded 25 bytes"));
@@ -696,7 +704,7 @@ START_TEST(test_hostile)
 	/* Random bytes instead of a ClientHello after STARTTLS. */
 	fd = smtp_to_starttls(p_tlsjunk);
 	send_all(fd, junk, sizeof(junk));
-	read_until(fd, "never", buf, sizeof(buf));
+	read_until_ms(fd, "never", buf, sizeof(buf), 1000);
 	close(fd);
 
 	/* Half a ClientHello, then gone. */
@@ -721,7 +729,7 @@ START_TEST(test_hostile)
 	/* Random bytes to a TLS-on-connect port. */
 	fd = tcp_connect(p_sjunk);
 	send_all(fd, junk, sizeof(junk));
-	read_until(fd, "never", buf, sizeof(buf));
+	read_until_ms(fd, "never", buf, sizeof(buf), 1000);
 	close(fd);
 
 	/* A normal client is served meanwhile. */
@@ -811,7 +819,7 @@ START_TEST(test_limits)
 		if (i < 2)
 			ck_assert(read_until(fd[i], "220 ", buf, sizeof(buf)));
 	}
-	ck_assert_int_eq(read_until(fd[2], "220 ", buf, sizeof(buf)), 0);
+	ck_assert_int_eq(read_until_ms(fd[2], "220 ", buf, sizeof(buf), 500), 0);
 	c = wait_one(s, "dup/mx", 5000);
 	ck_assert_ptr_nonnull(strstr(c->transcript, "connection limit"));
 	ck_assert_int_eq(c->outcome, OUTCOME_REFUSED);
