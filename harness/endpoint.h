@@ -27,7 +27,9 @@ enum endpoint_proto {
 #define ENDPOINT_NO_STARTTLS	(1u << 0)	/* withhold STARTTLS */
 #define ENDPOINT_CLIENT_CERT	(1u << 1)	/* request a client certificate */
 
-/* What one listener is. */
+/* What one listener is.  Port 0 binds a free port: endpoint_last_port().
+ * The ctx gets an ALPN select callback (it picks "xmpp-server" on XMPPS
+ * listeners only); a ctx is needed unless the listener never does TLS. */
 struct endpoint_spec {
 	const char *tag;		/* e.g. "scenario-id/mx1", copied */
 	const char *addr;		/* IPv4 or IPv6 literal, copied */
@@ -84,5 +86,32 @@ void endpoint_stop(struct endpoint_set *s);
 void endpoint_take(struct endpoint_set *s, const char *prefix,
     struct endpoint_conn **out, size_t *n);
 void endpoint_conns_free(struct endpoint_conn *c, size_t n);
+
+/* endpoint_last_port - the port the last successful endpoint_listen bound */
+int endpoint_last_port(const struct endpoint_set *s);
+
+/*
+ * endpoint_set_deadlines - a connection is closed and classified after
+ * idle_ms without input or output, or total_ms after it was accepted
+ * (defaults 10000 and 30000; a value <= 0 keeps the current one).
+ */
+void endpoint_set_deadlines(struct endpoint_set *s, int idle_ms, int total_ms);
+
+/*
+ * endpoint_set_max_conns - open connections served at once (default
+ * 1024); beyond, a connection is accepted, closed and recorded as
+ * refused with a note.  Call before endpoint_start.
+ */
+void endpoint_set_max_conns(struct endpoint_set *s, size_t n);
+
+/*
+ * endpoint_classify - the endpoint's own outcome for c: cleartext when
+ * the client sent MAIL/RCPT/DATA or stanzas without TLS (even if TLS
+ * came later), encrypted when TLS completed and it went on, else refused.
+ */
+enum outcome endpoint_classify(const struct endpoint_conn *c);
+
+/* endpoint_proto_name - "smtp", "smtps", "xmpp", "xmpps"; static */
+const char *endpoint_proto_name(enum endpoint_proto p);
 
 #endif

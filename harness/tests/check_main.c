@@ -3,6 +3,7 @@
  * With no argument every suite runs; otherwise only the suites named.
  * TAP goes to $CK_TAP_LOG_FILE_NAME when set (Check's own TAP log).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ static const struct {
 	{ "pki", pki_suite },
 	{ "tlsa", tlsa_suite },
 	{ "refclient", refclient_suite },
+	{ "endpoint", endpoint_suite },
 };
 
 int
