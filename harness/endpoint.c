@@ -52,6 +52,7 @@ struct endpoint_listener {
 	SSL_CTX *ctx;			/* up-ref'd, may be NULL without TLS */
 	unsigned flags;
 	int fd;
+	atomic_int active;		/* open sessions, for endpoint_quiesce */
 };
 
 struct endpoint_set {
@@ -71,6 +72,7 @@ struct endpoint_set {
 	long long idle_ms, total_ms;
 	long long accept_pause_until;
 	int warned_full, warned_done;
+	atomic_long generation;		/* loop iterations, for endpoint_quiesce */
 };
 
 static const struct session_proto *const endpoint_protos[] = {
@@ -767,6 +769,8 @@ session_finish(struct endpoint_set *set, struct session *s)
 	s->rec.transcript = s->transcript.data ? s->transcript.data :
 	    xstrdup("");
 	endpoint_keep(set, &s->rec);
+	if (s->active != NULL)
+		atomic_fetch_sub(s->active, 1);
 	free(s->out);
 	free(s);
 }
@@ -810,6 +814,8 @@ endpoint_accept(struct endpoint_set *set, const struct endpoint_listener *l)
 		}
 		set->warned_full = 0;
 		s = session_new(l, fd);
+		atomic_fetch_add(&((struct endpoint_listener *)l)->active, 1);
+		s->active = &((struct endpoint_listener *)l)->active;
 		session_note(s, "connected to %s %s:%d", l->tag, l->addr,
 		    l->port);
 		set->conns[set->nconns++] = s;
@@ -903,6 +909,7 @@ endpoint_loop(void *arg)
 				set->conns[j++] = s;
 		}
 		set->nconns = j;
+		atomic_fetch_add(&set->generation, 1);
 	}
 	for (size_t i = 0; i < set->nconns; i++) {
 		session_closed(set->conns[i], "endpoint stopped");
@@ -1182,4 +1189,35 @@ endpoint_conns_free(struct endpoint_conn *c, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(c[i].transcript);
 	free(c);
+}
+
+int
+endpoint_quiesce(struct endpoint_set *set, const char *prefix, int timeout_ms)
+{
+	long long end = endpoint_now_ms() + timeout_ms;
+	long g0 = atomic_load(&set->generation);
+	size_t plen = strlen(prefix);
+
+	endpoint_wake(set);
+	/* Two whole loop passes: anything waiting in a backlog is accepted. */
+	while (atomic_load(&set->generation) < g0 + 2) {
+		if (endpoint_now_ms() > end || !set->running)
+			return -1;
+		endpoint_wake(set);
+		poll(NULL, 0, 1);
+	}
+	for (;;) {
+		int active = 0;
+
+		pthread_mutex_lock(&set->lock);
+		for (size_t i = 0; i < set->nlisteners; i++)
+			if (strncmp(set->listeners[i]->tag, prefix, plen) == 0)
+				active += atomic_load(&set->listeners[i]->active);
+		pthread_mutex_unlock(&set->lock);
+		if (active == 0)
+			return 0;
+		if (endpoint_now_ms() > end)
+			return -1;
+		poll(NULL, 0, 2);
+	}
 }

@@ -87,6 +87,15 @@ void endpoint_take(struct endpoint_set *s, const char *prefix,
     struct endpoint_conn **out, size_t *n);
 void endpoint_conns_free(struct endpoint_conn *c, size_t n);
 
+/*
+ * endpoint_quiesce - wait until every connection a client has made to
+ * the listeners whose tag starts with prefix is accepted and finished
+ * (so endpoint_take() sees them all), at most timeout_ms.  0, or -1 on
+ * timeout (connections still open; take what is finished).
+ */
+int endpoint_quiesce(struct endpoint_set *s, const char *prefix,
+    int timeout_ms);
+
 /* endpoint_last_port - the port the last successful endpoint_listen bound */
 int endpoint_last_port(const struct endpoint_set *s);
 

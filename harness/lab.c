@@ -940,3 +940,27 @@ out:
 			close(fds[i]);
 	return ret;
 }
+
+int
+lab_join_net(const struct lab *l)
+{
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/proc/%ld/ns/net", (long)l->keeper);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		msg_warn("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((ret = setns(fd, CLONE_NEWNET)) != 0)
+		msg_warn("cannot join the lab's network namespace: %s",
+		    strerror(errno));
+	close(fd);
+	return ret;
+}
+
+const char *
+lab_dir(const struct lab *l)
+{
+	return l->dir;
+}

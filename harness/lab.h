@@ -64,6 +64,16 @@ struct lab *lab_detach(struct lab *l);
 /* lab_stop - tear the lab down and wait for it; frees l, returns NULL */
 struct lab *lab_stop(struct lab *l);
 
+/*
+ * lab_join_net - move the calling thread (call it before making threads:
+ * they inherit it) into the lab's network namespace, so that its
+ * sockets are the lab's.  0, or -1 after saying why.
+ */
+int lab_join_net(const struct lab *l);
+
+/* lab_dir - the lab's run directory (borrowed) */
+const char *lab_dir(const struct lab *l);
+
 /* lab_keeper - the keeper's PID (host namespace) */
 pid_t lab_keeper(const struct lab *l);
 

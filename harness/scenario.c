@@ -914,9 +914,8 @@ scn_lint(struct scn_block *b, struct scenario *s, const struct scn_hooks *h)
 	}
 }
 
-/* scn_free - release one scenario */
-static void
-scn_free(struct scenario *s)
+void
+scn_scenario_free(struct scenario *s)
 {
 	if (s == NULL)
 		return;
@@ -1021,7 +1020,7 @@ scn_expand(struct scn_block *b, const char *area, const int *choice,
 		s->id = xstrdup("-");
 	scn_lint(b, s, hooks);
 	if (b->errors != errors) {
-		scn_free(s);
+		scn_scenario_free(s);
 		return NULL;
 	}
 	return s;
@@ -1263,7 +1262,7 @@ void
 scn_catalogue_free(struct scn_catalogue *cat)
 {
 	for (size_t i = 0; i < cat->n; i++)
-		scn_free(cat->list[i]);
+		scn_scenario_free(cat->list[i]);
 	free(cat->list);
 	cat->list = NULL;
 	cat->n = 0;

@@ -170,6 +170,9 @@ void scn_set_errors(FILE *fp);
 /* scn_catalogue_check - catalogue-wide lint (duplicate ids); errors */
 int scn_catalogue_check(const struct scn_catalogue *cat);
 
+/* scn_scenario_free - release one scenario (NULL is fine) */
+void scn_scenario_free(struct scenario *s);
+
 /* scn_catalogue_free - release every scenario; the struct is reusable */
 void scn_catalogue_free(struct scn_catalogue *cat);
 

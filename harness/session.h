@@ -11,6 +11,7 @@
 #ifndef DANELAB_SESSION_H
 #define DANELAB_SESSION_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <openssl/ssl.h>
 
@@ -59,6 +60,7 @@ struct session {
 	const struct session_proto *proto;
 	unsigned flags;			/* ENDPOINT_* of the listener */
 	SSL_CTX *ctx;			/* borrowed from the listener */
+	atomic_int *active;		/* the listener's open-session count */
 	int fd;
 	SSL *ssl;
 	enum session_io io;

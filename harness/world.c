@@ -59,22 +59,45 @@ world_load(char *const *paths, int npaths, int no_default,
 	w->load_s = world_now() - t0;
 	if (*errors)
 		return world_free(w);
-	if (stage == WORLD_PARSE)
-		return w;
-	t0 = world_now();
-	if ((w->tree = demo_zones(LAB_AUTH_ADDR, LAB_LAME_ADDR, extra)) == NULL
-	    || (w->plan = plan_build(&w->cat, w->profile, w->tree)) == NULL) {
+	if (stage == WORLD_SIGNED && world_build(w, extra) != 0) {
 		(*errors)++;
 		return world_free(w);
 	}
+	return w;
+}
+
+void
+world_select(struct world *w, const regex_t *re, int shard_i, int shard_n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < w->cat.n; i++) {
+		struct scenario *s = w->cat.list[i];
+		int keep = (re == NULL || regexec(re, s->id, 0, NULL, 0) == 0)
+		    && (shard_n <= 1 || (int)(i % shard_n) == shard_i - 1);
+
+		if (keep)
+			w->cat.list[kept++] = s;
+		else
+			scn_scenario_free(s);
+	}
+	w->cat.n = kept;
+}
+
+int
+world_build(struct world *w, int extra)
+{
+	double t0 = world_now();
+
+	if ((w->tree = demo_zones(LAB_AUTH_ADDR, LAB_LAME_ADDR, extra)) == NULL
+	    || (w->plan = plan_build(&w->cat, w->profile, w->tree)) == NULL)
+		return -1;
 	w->plan_s = world_now() - t0;
 	t0 = world_now();
-	if (zone_tree_sign(w->tree) != 0) {
-		(*errors)++;
-		return world_free(w);
-	}
+	if (zone_tree_sign(w->tree) != 0)
+		return -1;
 	w->sign_s = world_now() - t0;
-	return w;
+	return 0;
 }
 
 struct world *

@@ -6,6 +6,8 @@
 #ifndef DANELAB_WORLD_H
 #define DANELAB_WORLD_H
 
+#include <regex.h>
+
 #include "pki.h"
 #include "plan.h"
 #include "scenario.h"
@@ -34,6 +36,20 @@ enum world_stage {
  */
 struct world *world_load(char *const *paths, int npaths, int no_default,
     enum world_stage stage, int extra, int *errors);
+
+/*
+ * world_select - keep only the scenarios whose id matches re (if not
+ * NULL) and, with shard_n > 1, those of shard shard_i (1..shard_n: every
+ * shard_n-th scenario in catalogue order).  Before world_build.
+ */
+void world_select(struct world *w, const regex_t *re, int shard_i,
+    int shard_n);
+
+/*
+ * world_build - add the built-in and extra zones and every scenario's
+ * zones, and sign; 0, or -1 after "file:line: message" lines.
+ */
+int world_build(struct world *w, int extra);
 
 /* world_free - release everything; returns NULL */
 struct world *world_free(struct world *w);
