@@ -327,6 +327,23 @@ scn_when(struct scn_block *b, const struct scn_line *l, int i,
 	return holds;
 }
 
+/*
+ * scn_when_at - where a line's "when" condition starts, or 0: the last
+ * word "when" followed only by NAME=VALUE words (so "when" in free text,
+ * e.g. on a summary line, is just a word).
+ */
+static int
+scn_when_at(const struct scn_line *l)
+{
+	for (int j = l->argc - 2; j >= 1; j--) {
+		if (strchr(l->argv[j + 1], '=') == NULL)
+			return 0;
+		if (strcmp(l->argv[j], "when") == 0)
+			return j;
+	}
+	return 0;
+}
+
 /* scn_set_bits - parse "a,b" or "all"/"any" of names into a bit set */
 static int
 scn_set_bits(const char *s, const char *const *names, int n, unsigned all,
@@ -985,15 +1002,14 @@ scn_expand(struct scn_block *b, const char *area, const int *choice,
 	for (size_t i = 0; i < b->nlines; i++) {
 		struct scn_line *raw = &b->lines[i], l;
 		int argc = raw->argc, holds = 1, bad = 0;
+		int w;
 
 		if (strcmp(raw->argv[0], "axis") == 0)
 			continue;
-		for (int j = 1; j < raw->argc; j++)
-			if (strcmp(raw->argv[j], "when") == 0) {
-				holds = scn_when(b, raw, j, choice);
-				argc = j;
-				break;
-			}
+		if ((w = scn_when_at(raw)) > 0) {
+			holds = scn_when(b, raw, w, choice);
+			argc = w;
+		}
 		if (holds <= 0)
 			continue;
 		l.line = raw->line;
