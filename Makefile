@@ -43,7 +43,9 @@ LIB_OBJS = \
 	harness/tlsa.o \
 	harness/plan.o \
 	harness/world.o \
-	harness/refclient.o
+	harness/refclient.o \
+	harness/json.o \
+	harness/report.o
 
 MAIN_OBJ = harness/main.o
 
@@ -52,7 +54,8 @@ TEST_OBJS = \
 	harness/tests/check_zone.o \
 	harness/tests/check_pki.o \
 	harness/tests/check_tlsa.o \
-	harness/tests/check_refclient.o
+	harness/tests/check_refclient.o \
+	harness/tests/check_report.o
 
 HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
 
