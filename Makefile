@@ -46,7 +46,9 @@ LIB_OBJS = \
 	harness/refclient.o \
 	harness/endpoint.o \
 	harness/smtp.o \
-	harness/xmpp.o
+	harness/xmpp.o \
+	harness/json.o \
+	harness/report.o
 
 MAIN_OBJ = harness/main.o
 
@@ -58,7 +60,8 @@ TEST_OBJS = \
 	harness/tests/check_pki.o \
 	harness/tests/check_tlsa.o \
 	harness/tests/check_refclient.o \
-	harness/tests/check_endpoint.o
+	harness/tests/check_endpoint.o \
+	harness/tests/check_report.o
 
 HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
 

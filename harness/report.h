@@ -59,15 +59,21 @@ int verdict_parse(const char *s);
  * each through a temporary file renamed into place, so a report is
  * either whole or absent; templates come from the data directory's
  * reports/.  Then point "<dir>/../latest" at dir.  Returns 0 or -1 after
- * saying why.
+ * saying why (if only the link failed, the reports stay).  Cells need a
+ * target and a valid verdict; other NULL strings count as "".  Borrows
+ * everything.
  */
 int report_write(const char *dir, const struct report_meta *meta,
     const struct report_cell *cells, size_t n);
 
 /*
  * report_read_json - read back a results.json (for "report merge"):
- * appends its cells to *cells/*n (caller frees with report_cells_free)
- * and fills meta if not NULL.  Returns 0, or -1 after "file: message".
+ * appends its cells to *cells and *n (caller frees with
+ * report_cells_free) and fills meta if not NULL (caller frees with
+ * report_meta_free); a file that fails adds nothing.  Strict: schema "danelab-results"
+ * version 1, every field present with its type, totals matching the
+ * cells; unknown members are ignored.  Returns 0, or -1 after
+ * "file: line L, byte B: message".
  */
 int report_read_json(const char *path, struct report_meta *meta,
     struct report_cell **cells, size_t *n);
@@ -75,7 +81,25 @@ int report_read_json(const char *path, struct report_meta *meta,
 void report_cells_free(struct report_cell *cells, size_t n);
 void report_meta_free(struct report_meta *meta);
 
-/* report_exit_status - 0 if every cell is pass, xfail or skip; else 1 */
+/*
+ * report_exit_status - EXIT_PASS (0) if every cell is pass, xfail or
+ * skip (also when n is 0); EXIT_FAILED (1) if any is fail, xpass or error.
+ */
 int report_exit_status(const struct report_cell *cells, size_t n);
+
+/* report_count - counts[v] = number of cells with verdict v */
+void report_count(const struct report_cell *cells, size_t n,
+    size_t counts[VERDICT_COUNT]);
+
+/*
+ * report_merge - "danelab report merge": read the results.json files
+ * (nfiles of them, borrowed), join their cells in order and report_write
+ * them into outdir (NULL: reports/runs/merged-<UTC timestamp>).  The
+ * meta is the first file's, with shard cleared and seconds summed.  A
+ * cell (target, scenario, proto, policy) found twice is an error naming
+ * both files.  Returns the exit status: report_exit_status of the merged
+ * cells, EXIT_USAGE on bad input, EXIT_ENV when writing failed.
+ */
+int report_merge(const char *outdir, char *const *files, size_t nfiles);
 
 #endif

@@ -1,0 +1,983 @@
+/*
+ * report.c - the reports of one run.  Every writer renders into a
+ * staging file in the run directory; only when all have succeeded are
+ * they renamed into place, so a run directory never holds a report that
+ * is half-written or from a failed write.  results.json is read back by
+ * "danelab report merge".
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "json.h"
+#include "mem.h"
+#include "msg.h"
+#include "report.h"
+#include "template.h"
+
+#define REPORT_SCHEMA		"danelab-results"
+#define REPORT_VERSION		1
+#define REPORT_MD_MAX_ROWS	500	/* non-passing cells listed in summary.md */
+
+static const char *const verdict_names[VERDICT_COUNT] = {
+	"pass", "fail", "xfail", "xpass", "skip", "error"
+};
+
+/* What every writer gets. */
+struct report_ctx {
+	const struct report_meta *meta;
+	const struct report_cell *cells;
+	size_t n;
+	size_t counts[VERDICT_COUNT];
+	const char **targets;	/* distinct, in order of first appearance */
+	size_t ntargets;
+};
+
+/* One report writer: its file name and the function that writes it. */
+struct report_writer {
+	const char *file;
+	int (*write)(const struct report_ctx *ctx, const char *path);
+};
+
+static int report_write_tap(const struct report_ctx *, const char *);
+static int report_write_junit(const struct report_ctx *, const char *);
+static int report_write_json(const struct report_ctx *, const char *);
+static int report_write_md(const struct report_ctx *, const char *);
+static int report_write_html(const struct report_ctx *, const char *);
+
+static const struct report_writer report_writers[] = {
+	{ "results.tap", report_write_tap },
+	{ "junit.xml", report_write_junit },
+	{ "results.json", report_write_json },
+	{ "summary.md", report_write_md },
+	{ "index.html", report_write_html },
+};
+#define REPORT_NWRITERS (sizeof(report_writers) / sizeof(report_writers[0]))
+
+const char *
+verdict_name(enum verdict v)
+{
+	return (unsigned)v < VERDICT_COUNT ? verdict_names[v] : "?";
+}
+
+int
+verdict_parse(const char *s)
+{
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		if (s && strcmp(s, verdict_names[v]) == 0)
+			return v;
+	return -1;
+}
+
+void
+report_count(const struct report_cell *cells, size_t n,
+    size_t counts[VERDICT_COUNT])
+{
+	memset(counts, 0, VERDICT_COUNT * sizeof(counts[0]));
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned)cells[i].verdict < VERDICT_COUNT)
+			counts[cells[i].verdict]++;
+}
+
+int
+report_exit_status(const struct report_cell *cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cells[i].verdict != VERDICT_PASS
+		    && cells[i].verdict != VERDICT_XFAIL
+		    && cells[i].verdict != VERDICT_SKIP)
+			return EXIT_FAILED;
+	return EXIT_PASS;
+}
+
+/* verdict_not_ok - does this verdict make a run fail? */
+static int
+verdict_not_ok(enum verdict v)
+{
+	return v == VERDICT_FAIL || v == VERDICT_XPASS || v == VERDICT_ERROR;
+}
+
+/* How report_text() renders a string. */
+enum report_text_mode {
+	TEXT_XML,		/* XML character data */
+	TEXT_XML_ATTR,		/* XML attribute value in double quotes */
+	TEXT_LINE,		/* one line of plain text */
+	TEXT_TAP,		/* a TAP description: one line, # escaped */
+	TEXT_MD			/* a Markdown table cell */
+};
+
+/*
+ * report_text - append s (NULL is "") to b for the given mode: always
+ * valid UTF-8 (bad bytes become U+FFFD), without characters XML 1.0
+ * forbids, escaped as the mode wants.
+ */
+static void
+report_text(struct buf *b, const char *s, enum report_text_mode mode)
+{
+	size_t len = s ? strlen(s) : 0, i = 0, k;
+	int oneline = mode == TEXT_LINE || mode == TEXT_TAP || mode == TEXT_MD;
+	uint32_t cp;
+
+	while (i < len) {
+		const char *rep = NULL;
+
+		if ((k = json_utf8_next(s + i, len - i, &cp)) == 0) {
+			cp = 0xfffd;
+			k = 1;
+		}
+		i += k;
+		if (oneline && (cp == '\n' || cp == '\r' || cp == '\t'))
+			cp = ' ';
+		if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r')
+		    || cp == 0x7f || cp == 0xfffe || cp == 0xffff)
+			continue;
+		switch (cp) {
+		case '&':
+			if (mode == TEXT_XML || mode == TEXT_XML_ATTR
+			    || mode == TEXT_MD)
+				rep = "&amp;";
+			break;
+		case '<':
+			if (mode == TEXT_XML || mode == TEXT_XML_ATTR
+			    || mode == TEXT_MD)
+				rep = "&lt;";
+			break;
+		case '>':
+			if (mode == TEXT_XML || mode == TEXT_XML_ATTR
+			    || mode == TEXT_MD)
+				rep = "&gt;";
+			break;
+		case '"':
+			if (mode == TEXT_XML_ATTR)
+				rep = "&quot;";
+			break;
+		case '\n':
+			if (mode == TEXT_XML_ATTR)
+				rep = "&#10;";
+			break;
+		case '\r':
+			if (mode == TEXT_XML || mode == TEXT_XML_ATTR)
+				rep = "&#13;";
+			break;
+		case '\t':
+			if (mode == TEXT_XML_ATTR)
+				rep = "&#9;";
+			break;
+		case '#':
+			if (mode == TEXT_TAP)
+				rep = "\\#";
+			break;
+		case '\\':
+			if (mode == TEXT_TAP || mode == TEXT_MD)
+				rep = "\\\\";
+			break;
+		case '|':
+			if (mode == TEXT_MD)
+				rep = "\\|";
+			break;
+		case '`': case '*': case '_': case '[': case ']':
+			if (mode == TEXT_MD) {
+				buf_append(b, "\\", 1);
+				buf_append(b, s + i - k, k);
+				continue;
+			}
+			break;
+		}
+		if (rep)
+			buf_append(b, rep, strlen(rep));
+		else if (cp == 0xfffd && k == 1)
+			buf_append(b, "\xef\xbf\xbd", 3);
+		else if (cp == ' ' && s[i - k] != ' ')
+			buf_append(b, " ", 1);
+		else
+			buf_append(b, s + i - k, k);
+	}
+}
+
+/* report_cell_name - "target/scenario proto policy" as one plain line */
+static void
+report_cell_name(struct buf *b, const struct report_cell *c,
+    enum report_text_mode mode)
+{
+	report_text(b, c->target, mode);
+	buf_append(b, "/", 1);
+	report_text(b, c->scenario, mode);
+	buf_append(b, " ", 1);
+	report_text(b, c->proto, mode);
+	buf_append(b, " ", 1);
+	report_text(b, c->policy, mode);
+}
+
+/* report_file - file_write of a finished buffer; frees it */
+static int
+report_file(const char *path, struct buf *b)
+{
+	int ret;
+
+	if (b->data == NULL)
+		buf_append(b, "", 0);
+	ret = file_write(path, b->data, b->len);
+	buf_free(b);
+	return ret;
+}
+
+/* report_write_tap - results.tap: TAP version 13, one line per cell */
+static int
+report_write_tap(const struct report_ctx *ctx, const char *path)
+{
+	struct buf b = { 0 };
+
+	buf_printf(&b, "TAP version 13\n1..%zu\n", ctx->n);
+	for (size_t i = 0; i < ctx->n; i++) {
+		const struct report_cell *c = &ctx->cells[i];
+
+		/* An xfail is a failing TODO test: TAP counts it as passing. */
+		buf_printf(&b, "%s %zu - ", verdict_not_ok(c->verdict)
+		    || c->verdict == VERDICT_XFAIL ? "not ok" : "ok", i + 1);
+		report_cell_name(&b, c, TEXT_TAP);
+		if (c->verdict == VERDICT_SKIP || c->verdict == VERDICT_XFAIL) {
+			buf_printf(&b, " # %s ", c->verdict == VERDICT_SKIP ?
+			    "SKIP" : "TODO");
+			report_text(&b, c->reason, TEXT_TAP);
+		}
+		buf_append(&b, "\n", 1);
+		if (!verdict_not_ok(c->verdict))
+			continue;
+		/* A YAML block; JSON strings are YAML double-quoted scalars. */
+		buf_printf(&b, "  ---\n  verdict: %s\n", verdict_name(c->verdict));
+		buf_append(&b, "  expected: ", 12);
+		json_string(&b, c->expected, 0);
+		buf_append(&b, "\n  observed: ", 13);
+		json_string(&b, c->observed, 0);
+		buf_append(&b, "\n  reason: ", 11);
+		json_string(&b, c->reason, 0);
+		buf_append(&b, "\n  cite: ", 9);
+		json_string(&b, c->cite, 0);
+		buf_append(&b, "\n  file: ", 9);
+		json_string(&b, c->file, 0);
+		buf_append(&b, "\n  ...\n", 7);
+	}
+	return report_file(path, &b);
+}
+
+/* report_seconds - a duration as XML wants it: never negative or NaN */
+static double
+report_seconds(double s)
+{
+	return isfinite(s) && s > 0 ? s : 0;
+}
+
+/* report_write_junit - junit.xml: one testsuite per target */
+static int
+report_write_junit(const struct report_ctx *ctx, const char *path)
+{
+	struct buf b = { 0 };
+	double total = 0;
+
+	for (size_t i = 0; i < ctx->n; i++)
+		total += report_seconds(ctx->cells[i].seconds);
+	buf_append(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 39);
+	buf_append(&b, "<testsuites name=\"danelab ", 26);
+	report_text(&b, ctx->meta->run_id, TEXT_XML_ATTR);
+	buf_printf(&b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+	    "skipped=\"%zu\" time=\"%.3f\">\n", ctx->n,
+	    ctx->counts[VERDICT_FAIL] + ctx->counts[VERDICT_XPASS],
+	    ctx->counts[VERDICT_ERROR],
+	    ctx->counts[VERDICT_SKIP] + ctx->counts[VERDICT_XFAIL], total);
+	for (size_t t = 0; t < ctx->ntargets; t++) {
+		size_t counts[VERDICT_COUNT] = { 0 }, tests = 0;
+		double secs = 0;
+
+		for (size_t i = 0; i < ctx->n; i++)
+			if (strcmp(ctx->cells[i].target, ctx->targets[t]) == 0) {
+				counts[ctx->cells[i].verdict]++;
+				secs += report_seconds(ctx->cells[i].seconds);
+				tests++;
+			}
+		buf_append(&b, "  <testsuite name=\"", 19);
+		report_text(&b, ctx->targets[t], TEXT_XML_ATTR);
+		buf_printf(&b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+		    "skipped=\"%zu\" time=\"%.3f\">\n", tests,
+		    counts[VERDICT_FAIL] + counts[VERDICT_XPASS],
+		    counts[VERDICT_ERROR],
+		    counts[VERDICT_SKIP] + counts[VERDICT_XFAIL], secs);
+		buf_append(&b, "    <properties>\n", 17);
+		buf_append(&b, "      <property name=\"run\" value=\"", 34);
+		report_text(&b, ctx->meta->run_id, TEXT_XML_ATTR);
+		buf_append(&b, "\"/>\n      <property name=\"started\" value=\"", 43);
+		report_text(&b, ctx->meta->started, TEXT_XML_ATTR);
+		buf_append(&b, "\"/>\n      <property name=\"command\" value=\"", 43);
+		report_text(&b, ctx->meta->command, TEXT_XML_ATTR);
+		buf_append(&b, "\"/>\n    </properties>\n", 22);
+		for (size_t i = 0; i < ctx->n; i++) {
+			const struct report_cell *c = &ctx->cells[i];
+
+			if (strcmp(c->target, ctx->targets[t]) != 0)
+				continue;
+			buf_append(&b, "    <testcase classname=\"", 25);
+			report_text(&b, c->target, TEXT_XML_ATTR);
+			buf_append(&b, ".", 1);
+			report_text(&b, c->area, TEXT_XML_ATTR);
+			buf_append(&b, "\" name=\"", 8);
+			report_text(&b, c->scenario, TEXT_XML_ATTR);
+			buf_append(&b, " ", 1);
+			report_text(&b, c->proto, TEXT_XML_ATTR);
+			buf_append(&b, " ", 1);
+			report_text(&b, c->policy, TEXT_XML_ATTR);
+			buf_printf(&b, "\" time=\"%.3f\"", report_seconds(c->seconds));
+			switch (c->verdict) {
+			case VERDICT_FAIL:
+			case VERDICT_XPASS:
+				buf_append(&b, ">\n      <failure message=\"expected ",
+				    34);
+				report_text(&b, c->expected, TEXT_XML_ATTR);
+				buf_append(&b, ", observed ", 11);
+				report_text(&b, c->observed, TEXT_XML_ATTR);
+				buf_printf(&b, "\" type=\"%s\">",
+				    verdict_name(c->verdict));
+				report_text(&b, c->reason, TEXT_XML);
+				buf_append(&b, "\n", 1);
+				report_text(&b, c->detail, TEXT_XML);
+				buf_append(&b, "</failure>\n    </testcase>\n", 27);
+				break;
+			case VERDICT_ERROR:
+				buf_append(&b, ">\n      <error message=\"", 24);
+				report_text(&b, c->reason, TEXT_XML_ATTR);
+				buf_append(&b, "\" type=\"error\">", 15);
+				report_text(&b, c->detail, TEXT_XML);
+				buf_append(&b, "</error>\n    </testcase>\n", 25);
+				break;
+			case VERDICT_SKIP:
+			case VERDICT_XFAIL:
+				buf_append(&b, ">\n      <skipped message=\"", 26);
+				if (c->verdict == VERDICT_XFAIL)
+					buf_append(&b, "xfail: ", 7);
+				report_text(&b, c->reason, TEXT_XML_ATTR);
+				buf_append(&b, "\"/>\n    </testcase>\n", 20);
+				break;
+			default:
+				buf_append(&b, "/>\n", 3);
+			}
+		}
+		buf_append(&b, "  </testsuite>\n", 15);
+	}
+	buf_append(&b, "</testsuites>\n", 14);
+	return report_file(path, &b);
+}
+
+/* report_json - the whole results object into b (flags for json_string) */
+static void
+report_json(struct buf *b, const struct report_ctx *ctx, int flags)
+{
+	const struct report_meta *m = ctx->meta;
+
+	buf_printf(b, "{\n\"schema\": \"%s\",\n\"version\": %d,\n\"run\": {\"id\": ",
+	    REPORT_SCHEMA, REPORT_VERSION);
+	json_string(b, m->run_id, flags);
+	buf_append(b, ", \"started\": ", 13);
+	json_string(b, m->started, flags);
+	buf_append(b, ", \"seconds\": ", 13);
+	json_number(b, m->seconds);
+	buf_append(b, ", \"command\": ", 13);
+	json_string(b, m->command, flags);
+	buf_append(b, ", \"targets\": ", 13);
+	json_string(b, m->targets, flags);
+	buf_append(b, ", \"shard\": ", 11);
+	if (m->shard)
+		json_string(b, m->shard, flags);
+	else
+		buf_append(b, "null", 4);
+	buf_append(b, "},\n\"cells\": [", 13);
+	for (size_t i = 0; i < ctx->n; i++) {
+		const struct report_cell *c = &ctx->cells[i];
+		const struct {
+			const char *key;
+			const char *value;
+		} f[] = {
+			{ "scenario", c->scenario }, { "area", c->area },
+			{ "file", c->file }, { "summary", c->summary },
+			{ "refs", c->refs }, { "target", c->target },
+			{ "proto", c->proto }, { "policy", c->policy },
+			{ "expected", c->expected }, { "cite", c->cite },
+			{ "observed", c->observed },
+			{ "verdict", verdict_name(c->verdict) },
+			{ "reason", c->reason }, { "detail", c->detail },
+		};
+
+		buf_append(b, i ? ",\n{" : "\n{", i ? 3 : 2);
+		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+			buf_printf(b, "%s\"%s\": ", k ? ", " : "", f[k].key);
+			json_string(b, f[k].value, flags);
+		}
+		buf_append(b, ", \"seconds\": ", 13);
+		json_number(b, c->seconds);
+		buf_append(b, "}", 1);
+	}
+	buf_append(b, "\n],\n\"totals\": {", 15);
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		buf_printf(b, "%s\"%s\": %zu", v ? ", " : "", verdict_names[v],
+		    ctx->counts[v]);
+	buf_append(b, "}\n}\n", 4);
+}
+
+/* report_write_json - results.json, schema in reports/README.md */
+static int
+report_write_json(const struct report_ctx *ctx, const char *path)
+{
+	struct buf b = { 0 };
+
+	report_json(&b, ctx, 0);
+	return report_file(path, &b);
+}
+
+/* report_write_md - summary.md: totals, a row per target, what did not pass */
+static int
+report_write_md(const struct report_ctx *ctx, const char *path)
+{
+	static const enum verdict order[] = {
+		VERDICT_ERROR, VERDICT_FAIL, VERDICT_XPASS, VERDICT_XFAIL,
+		VERDICT_SKIP
+	};
+	struct buf b = { 0 };
+	size_t rows = 0, left = 0;
+
+	buf_append(&b, "## danelab run ", 15);
+	report_text(&b, ctx->meta->run_id, TEXT_MD);
+	buf_printf(&b, "\n\n**%zu cells:**", ctx->n);
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		buf_printf(&b, "%s %zu %s", v ? "," : "", ctx->counts[v],
+		    verdict_names[v]);
+	buf_printf(&b, " (%s) in %.1f s", report_exit_status(ctx->cells,
+	    ctx->n) == 0 ? "passed" : "FAILED", report_seconds(ctx->meta->seconds));
+	if (ctx->meta->shard) {
+		buf_append(&b, ", shard ", 8);
+		report_text(&b, ctx->meta->shard, TEXT_MD);
+	}
+	buf_append(&b, "\n\n| target | cells |", 20);
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		buf_printf(&b, " %s |", verdict_names[v]);
+	buf_append(&b, "\n|---|---:|", 11);
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		buf_append(&b, "---:|", 5);
+	buf_append(&b, "\n", 1);
+	for (size_t t = 0; t < ctx->ntargets; t++) {
+		size_t counts[VERDICT_COUNT] = { 0 }, tests = 0;
+
+		for (size_t i = 0; i < ctx->n; i++)
+			if (strcmp(ctx->cells[i].target, ctx->targets[t]) == 0) {
+				counts[ctx->cells[i].verdict]++;
+				tests++;
+			}
+		buf_append(&b, "| ", 2);
+		report_text(&b, ctx->targets[t], TEXT_MD);
+		buf_printf(&b, " | %zu |", tests);
+		for (int v = 0; v < VERDICT_COUNT; v++)
+			buf_printf(&b, " %zu |", counts[v]);
+		buf_append(&b, "\n", 1);
+	}
+	if (ctx->n == ctx->counts[VERDICT_PASS])
+		return report_file(path, &b);
+	buf_append(&b, "\n### Not passing\n\n| verdict | target | scenario | "
+	    "proto | policy | expected | observed | reason |\n"
+	    "|---|---|---|---|---|---|---|---|\n", 113);
+	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++)
+		for (size_t i = 0; i < ctx->n; i++) {
+			const struct report_cell *c = &ctx->cells[i];
+
+			if (c->verdict != order[o])
+				continue;
+			if (rows++ >= REPORT_MD_MAX_ROWS) {
+				left++;
+				continue;
+			}
+			buf_printf(&b, "| %s%s%s | ", verdict_not_ok(c->verdict)
+			    ? "**" : "", verdict_name(c->verdict),
+			    verdict_not_ok(c->verdict) ? "**" : "");
+			report_text(&b, c->target, TEXT_MD);
+			buf_append(&b, " | ", 3);
+			report_text(&b, c->scenario, TEXT_MD);
+			buf_append(&b, " | ", 3);
+			report_text(&b, c->proto, TEXT_MD);
+			buf_append(&b, " | ", 3);
+			report_text(&b, c->policy, TEXT_MD);
+			buf_append(&b, " | ", 3);
+			report_text(&b, c->expected, TEXT_MD);
+			buf_append(&b, " | ", 3);
+			report_text(&b, c->observed, TEXT_MD);
+			buf_append(&b, " | ", 3);
+			report_text(&b, c->reason, TEXT_MD);
+			buf_append(&b, " |\n", 3);
+		}
+	if (left)
+		buf_printf(&b, "\n... and %zu more (see results.json)\n", left);
+	return report_file(path, &b);
+}
+
+/* report_write_html - index.html from reports/index.html.in */
+static int
+report_write_html(const struct report_ctx *ctx, const char *path)
+{
+	char *tpl = xasprintf("%s/reports/index.html.in", template_datadir());
+	struct buf data = { 0 }, title = { 0 };
+	struct template_var vars[2];
+	int ret;
+
+	report_json(&data, ctx, JSON_HTML);
+	buf_append(&title, "danelab run ", 12);
+	report_text(&title, ctx->meta->run_id, TEXT_XML);
+	vars[0].name = "TITLE";
+	vars[0].value = title.data;
+	vars[1].name = "DATA";
+	vars[1].value = data.data;
+	ret = template_expand_file(tpl, path, vars, 2);
+	buf_free(&data);
+	buf_free(&title);
+	free(tpl);
+	return ret;
+}
+
+/* report_mkdir - make dir and its parents */
+static int
+report_mkdir(const char *dir)
+{
+	char *p = xstrdup(dir), *s;
+	int ret = 0;
+
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != 0)
+			continue;
+		char c = *s;
+
+		*s = 0;
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			msg_warn("cannot make directory %s: %s", p,
+			    strerror(errno));
+			ret = -1;
+			break;
+		}
+		*s = c;
+		if (c == 0)
+			break;
+	}
+	free(p);
+	return ret;
+}
+
+/* report_link_latest - point "latest" beside dir at dir, atomically */
+static int
+report_link_latest(const char *dir)
+{
+	char *d = xstrdup(dir), *slash, *link = NULL, *tmp = NULL;
+	const char *parent, *base;
+	size_t len = strlen(d);
+	int ret = -1;
+
+	while (len > 1 && d[len - 1] == '/')
+		d[--len] = 0;
+	if ((slash = strrchr(d, '/')) == NULL) {
+		parent = ".";
+		base = d;
+	} else {
+		*slash = 0;
+		parent = slash == d ? "/" : d;
+		base = slash + 1;
+	}
+	if (*base == 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0
+	    || strcmp(base, "latest") == 0) {
+		ret = 0;	/* nothing sensible to link */
+		goto out;
+	}
+	link = xasprintf("%s/latest", parent);
+	tmp = xasprintf("%s/.latest.tmp.%ld", parent, (long)getpid());
+	unlink(tmp);
+	if (symlink(base, tmp) != 0) {
+		msg_warn("cannot make link %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, link) != 0) {
+		msg_warn("cannot rename %s to %s: %s", tmp, link,
+		    strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(link);
+	free(tmp);
+	free(d);
+	return ret;
+}
+
+int
+report_write(const char *dir, const struct report_meta *meta,
+    const struct report_cell *cells, size_t n)
+{
+	struct report_ctx ctx = { meta, cells, n, { 0 }, NULL, 0 };
+	char *staged[REPORT_NWRITERS] = { 0 }, *final[REPORT_NWRITERS] = { 0 };
+	size_t w, done = 0;
+	int ret = -1;
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned)cells[i].verdict >= VERDICT_COUNT
+		    || cells[i].target == NULL) {
+			msg_warn("report: cell %zu has no target or a bad "
+			    "verdict", i);
+			return -1;
+		}
+	report_count(cells, n, ctx.counts);
+	ctx.targets = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		size_t t;
+
+		for (t = 0; t < ctx.ntargets; t++)
+			if (strcmp(ctx.targets[t], cells[i].target) == 0)
+				break;
+		if (t == ctx.ntargets)
+			ctx.targets[ctx.ntargets++] = cells[i].target;
+	}
+	if (report_mkdir(dir) != 0)
+		goto out;
+	/* Render every report beside its place, then move all in. */
+	for (w = 0; w < REPORT_NWRITERS; w++) {
+		staged[w] = xasprintf("%s/.%s.new", dir, report_writers[w].file);
+		final[w] = xasprintf("%s/%s", dir, report_writers[w].file);
+		if (report_writers[w].write(&ctx, staged[w]) != 0)
+			goto out;
+	}
+	for (done = 0; done < REPORT_NWRITERS; done++)
+		if (rename(staged[done], final[done]) != 0) {
+			msg_warn("cannot rename %s to %s: %s", staged[done],
+			    final[done], strerror(errno));
+			goto out;
+		}
+	done = 0;	/* all in place: keep them whatever the link does */
+	ret = report_link_latest(dir);
+out:
+	for (w = 0; w < REPORT_NWRITERS; w++) {
+		if (staged[w])
+			unlink(staged[w]);
+		/* A set of reports is all new or not there. */
+		if (ret != 0 && w < done && final[w])
+			unlink(final[w]);
+		free(staged[w]);
+		free(final[w]);
+	}
+	free(ctx.targets);
+	return ret;
+}
+
+/* The fields of a cell, by name, for the reader. */
+#define CELL_FIELD(name) { #name, offsetof(struct report_cell, name) }
+static const struct {
+	const char *key;
+	size_t offset;
+} cell_fields[] = {
+	CELL_FIELD(scenario), CELL_FIELD(area), CELL_FIELD(file),
+	CELL_FIELD(summary), CELL_FIELD(refs), CELL_FIELD(target),
+	CELL_FIELD(proto), CELL_FIELD(policy), CELL_FIELD(expected),
+	CELL_FIELD(cite), CELL_FIELD(observed), CELL_FIELD(reason),
+	CELL_FIELD(detail),
+};
+
+/* report_bad - say "path: line L, byte B: what" about value v; returns -1 */
+static int __attribute__((format(printf, 3, 4)))
+report_bad(const char *path, const struct json_value *v, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	msg_warn("%s: line %d, byte %zu: %s", path, v->line, v->offset, msg);
+	return -1;
+}
+
+/* report_get_string - a copy of string member key (null: NULL), or -1 */
+static int
+report_get_string(const char *path, const struct json_value *obj,
+    const char *where, const char *key, int nullable, char **out)
+{
+	const struct json_value *v = json_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL)
+		return report_bad(path, obj, "%s: no \"%s\"", where, key);
+	if (v->type == JSON_NULL && nullable)
+		return 0;
+	if (v->type != JSON_STRING)
+		return report_bad(path, v, "%s.%s: a string wanted", where, key);
+	*out = xstrdup(v->string);
+	return 0;
+}
+
+/* report_get_number - number member key, >= 0, or -1 */
+static int
+report_get_number(const char *path, const struct json_value *obj,
+    const char *where, const char *key, double *out)
+{
+	const struct json_value *v = json_get(obj, key);
+
+	if (v == NULL)
+		return report_bad(path, obj, "%s: no \"%s\"", where, key);
+	if (v->type != JSON_NUMBER || v->number < 0)
+		return report_bad(path, v, "%s.%s: a number >= 0 wanted", where,
+		    key);
+	*out = v->number;
+	return 0;
+}
+
+/* report_read_cell - one cell object into c; -1 after saying why */
+static int
+report_read_cell(const char *path, const struct json_value *v, size_t i,
+    struct report_cell *c)
+{
+	char where[48];
+	char *verdict = NULL;
+	int vd;
+
+	snprintf(where, sizeof(where), "cells[%zu]", i);
+	if (v->type != JSON_OBJECT)
+		return report_bad(path, v, "%s: an object wanted", where);
+	for (size_t k = 0; k < sizeof(cell_fields) / sizeof(cell_fields[0]); k++)
+		if (report_get_string(path, v, where, cell_fields[k].key, 0,
+		    (char **)((char *)c + cell_fields[k].offset)) < 0)
+			return -1;
+	if (report_get_string(path, v, where, "verdict", 0, &verdict) < 0)
+		return -1;
+	vd = verdict_parse(verdict);
+	free(verdict);
+	if (vd < 0)
+		return report_bad(path, json_get(v, "verdict"),
+		    "%s.verdict: not one of pass, fail, xfail, xpass, skip, "
+		    "error", where);
+	c->verdict = vd;
+	return report_get_number(path, v, where, "seconds", &c->seconds);
+}
+
+/* report_read_meta - the "run" object into m; -1 after saying why */
+static int
+report_read_meta(const char *path, const struct json_value *run,
+    struct report_meta *m)
+{
+	if (run->type != JSON_OBJECT)
+		return report_bad(path, run, "\"run\": an object wanted");
+	if (report_get_string(path, run, "run", "id", 0, &m->run_id) < 0
+	    || report_get_string(path, run, "run", "started", 0, &m->started) < 0
+	    || report_get_number(path, run, "run", "seconds", &m->seconds) < 0
+	    || report_get_string(path, run, "run", "command", 0, &m->command) < 0
+	    || report_get_string(path, run, "run", "targets", 0, &m->targets) < 0
+	    || report_get_string(path, run, "run", "shard", 1, &m->shard) < 0)
+		return -1;
+	return 0;
+}
+
+int
+report_read_json(const char *path, struct report_meta *meta,
+    struct report_cell **cells, size_t *n)
+{
+	struct report_meta m = { 0 };
+	struct report_cell *got = NULL;
+	const struct json_value *v, *list, *totals;
+	struct json_value *root = NULL;
+	size_t len, ngot = 0, counts[VERDICT_COUNT];
+	char err[256], *text;
+	int ret = -1;
+
+	if ((text = file_read(path, &len)) == NULL) {
+		msg_warn("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((root = json_parse(text, len, err, sizeof(err))) == NULL) {
+		msg_warn("%s: %s", path, err);
+		goto out;
+	}
+	if (root->type != JSON_OBJECT) {
+		report_bad(path, root, "an object wanted");
+		goto out;
+	}
+	v = json_get(root, "schema");
+	if (v == NULL || v->type != JSON_STRING
+	    || strcmp(v->string, REPORT_SCHEMA) != 0) {
+		report_bad(path, v ? v : root, "not a %s file (\"schema\")",
+		    REPORT_SCHEMA);
+		goto out;
+	}
+	v = json_get(root, "version");
+	if (v == NULL || v->type != JSON_NUMBER || v->number != REPORT_VERSION) {
+		report_bad(path, v ? v : root, "\"version\" %d wanted",
+		    REPORT_VERSION);
+		goto out;
+	}
+	if ((v = json_get(root, "run")) == NULL) {
+		report_bad(path, root, "no \"run\"");
+		goto out;
+	}
+	if (report_read_meta(path, v, &m) < 0)
+		goto out;
+	list = json_get(root, "cells");
+	if (list == NULL || list->type != JSON_ARRAY) {
+		report_bad(path, list ? list : root, "\"cells\": an array wanted");
+		goto out;
+	}
+	got = xcalloc(list->n + 1, sizeof(*got));
+	for (ngot = 0; ngot < list->n; ngot++)
+		if (report_read_cell(path, &list->items[ngot], ngot,
+		    &got[ngot]) < 0) {
+			ngot++;	/* free the partly read cell too */
+			goto out;
+		}
+	totals = json_get(root, "totals");
+	if (totals == NULL || totals->type != JSON_OBJECT) {
+		report_bad(path, totals ? totals : root,
+		    "\"totals\": an object wanted");
+		goto out;
+	}
+	report_count(got, ngot, counts);
+	for (int k = 0; k < VERDICT_COUNT; k++) {
+		double t;
+
+		if (report_get_number(path, totals, "totals", verdict_names[k],
+		    &t) < 0)
+			goto out;
+		if (t != (double)counts[k]) {
+			report_bad(path, json_get(totals, verdict_names[k]),
+			    "totals.%s is %.0f but the cells have %zu",
+			    verdict_names[k], t, counts[k]);
+			goto out;
+		}
+	}
+	*cells = xrealloc(*cells, (*n + ngot + 1) * sizeof(**cells));
+	memcpy(*cells + *n, got, ngot * sizeof(*got));
+	*n += ngot;
+	ngot = 0;
+	if (meta) {
+		*meta = m;
+		memset(&m, 0, sizeof(m));
+	}
+	ret = 0;
+out:
+	report_cells_free(got, ngot);
+	report_meta_free(&m);
+	json_free(root);
+	free(text);
+	return ret;
+}
+
+void
+report_cells_free(struct report_cell *cells, size_t n)
+{
+	if (cells == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < sizeof(cell_fields) / sizeof(cell_fields[0]); k++)
+			free(*(char **)((char *)&cells[i] + cell_fields[k].offset));
+	}
+	free(cells);
+}
+
+void
+report_meta_free(struct report_meta *meta)
+{
+	if (meta == NULL)
+		return;
+	free(meta->run_id);
+	free(meta->started);
+	free(meta->command);
+	free(meta->targets);
+	free(meta->shard);
+	memset(meta, 0, sizeof(*meta));
+}
+
+/* A cell and the file it came from, for finding duplicates. */
+struct report_origin {
+	const struct report_cell *cell;
+	size_t file;
+};
+
+/* report_origin_cmp - order by target, scenario, proto, policy */
+static int
+report_origin_cmp(const void *a, const void *b)
+{
+	const struct report_cell *x = ((const struct report_origin *)a)->cell;
+	const struct report_cell *y = ((const struct report_origin *)b)->cell;
+	int d;
+
+	if ((d = strcmp(x->target, y->target)) != 0
+	    || (d = strcmp(x->scenario, y->scenario)) != 0
+	    || (d = strcmp(x->proto, y->proto)) != 0)
+		return d;
+	return strcmp(x->policy, y->policy);
+}
+
+int
+report_merge(const char *outdir, char *const *files, size_t nfiles)
+{
+	struct report_meta meta = { 0 }, m = { 0 };
+	struct report_cell *cells = NULL;
+	struct report_origin *orig = NULL;
+	size_t n = 0, *upto = xcalloc(nfiles + 1, sizeof(size_t));
+	char *dflt = NULL, stamp[32];
+	int status = EXIT_USAGE;
+	time_t now = time(NULL);
+
+	if (nfiles == 0) {
+		msg_warn("report merge: no files");
+		goto out;
+	}
+	for (size_t f = 0; f < nfiles; f++) {
+		if (report_read_json(files[f], &m, &cells, &n) < 0)
+			goto out;
+		upto[f] = n;
+		if (f == 0) {
+			meta = m;
+			free(meta.shard);
+			meta.shard = NULL;
+		} else {
+			meta.seconds += m.seconds;
+			report_meta_free(&m);
+		}
+		memset(&m, 0, sizeof(m));
+	}
+	orig = xcalloc(n + 1, sizeof(*orig));
+	for (size_t i = 0, f = 0; i < n; i++) {
+		while (i >= upto[f])
+			f++;
+		orig[i].cell = &cells[i];
+		orig[i].file = f;
+	}
+	qsort(orig, n, sizeof(*orig), report_origin_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (report_origin_cmp(&orig[i - 1], &orig[i]) == 0) {
+			const struct report_cell *c = orig[i].cell;
+
+			msg_warn("%s and %s: both have cell %s/%s %s %s",
+			    files[orig[i - 1].file], files[orig[i].file],
+			    c->target, c->scenario, c->proto, c->policy);
+			goto out;
+		}
+	if (outdir == NULL) {
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime(&now));
+		outdir = dflt = xasprintf("reports/runs/merged-%s", stamp);
+	}
+	if (report_write(outdir, &meta, cells, n) != 0) {
+		status = EXIT_ENV;
+		goto out;
+	}
+	msg_info("%zu cells from %zu files merged into %s", n, nfiles, outdir);
+	status = report_exit_status(cells, n);
+out:
+	report_cells_free(cells, n);
+	report_meta_free(&meta);
+	free(orig);
+	free(upto);
+	free(dflt);
+	return status;
+}
