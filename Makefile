@@ -43,6 +43,7 @@ LIB_OBJS = \
 	harness/tlsa.o \
 	harness/plan.o \
 	harness/world.o \
+	harness/run.o \
 	harness/refclient.o \
 	harness/endpoint.o \
 	harness/smtp.o \

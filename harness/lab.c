@@ -745,7 +745,7 @@ lab_start(const struct lab_options *o, struct zone_tree *t,
 		close(pfd[0]);
 		keeper_fd = pfd[1];
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		keeper_main(o, nsd, unbound, stats == NULL);
+		keeper_main(o, nsd, unbound, o->detach);
 	}
 	close(pfd[1]);
 	pfd[1] = -1;

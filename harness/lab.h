@@ -34,6 +34,7 @@ struct lab_options {
 	const char *unbound_bin;	/* NULL: $DANELAB_UNBOUND_BIN, then PATH */
 	int deadline_ms;		/* readiness deadline per daemon */
 	const char *override_date;	/* Unbound val-override-date, or NULL */
+	int detach;			/* 1: the lab outlives this process (up) */
 };
 
 /* What lab_start() measured, for the benchmark (memory summed over

@@ -21,6 +21,7 @@
 #include "pki.h"
 #include "scenario.h"
 #include "template.h"
+#include "run.h"
 #include "tlsa.h"
 #include "world.h"
 #include "zone.h"
@@ -29,6 +30,20 @@ static const char usage_text[] =
 "usage: danelab COMMAND [OPTIONS]\n"
 "\n"
 "Commands:\n"
+"  run   [--target T,..] [--scenarios PATH..] [--filter RE]\n"
+"        [--policy P] [--jobs N] [--shard I/N] [--out DIR] [--keep]\n"
+"        [--dir DIR] [--deadline MS]\n"
+"                               the lab's main job: bring the lab up with\n"
+"                               every scenario, probe each with each target\n"
+"                               (default ref, the reference client), judge,\n"
+"                               write reports (default reports/runs/ID/:\n"
+"                               results.tap junit.xml results.json\n"
+"                               summary.md index.html; reports/runs/latest\n"
+"                               links the newest), tear down (--keep: leave\n"
+"                               the lab up).  --policy opportunistic,\n"
+"                               mandatory or any; --jobs N parallel\n"
+"                               scenarios (8); --deadline MS per probe\n"
+"                               (20000); --shard I/N: every Nth scenario\n"
 "  up    [LAB OPTIONS]          build and sign the zones, start the lab\n"
 "                               (NSD + validating Unbound in private\n"
 "                               namespaces) and leave it running\n"
@@ -187,6 +202,7 @@ cmd_up(int argc, char **argv)
 	struct lab *l;
 
 	parse_lab_args(argc, argv, &a);
+	a.lab.detach = 1;
 	w = lab_world(&a);
 	if ((l = lab_start(&a.lab, w->tree, NULL)) == NULL) {
 		world_free(w);
@@ -375,6 +391,94 @@ cmd_check(int argc, char **argv)
 	return errors ? EXIT_USAGE : EXIT_PASS;
 }
 
+/* cmd_run - the lab's main job: probe every scenario, write reports */
+static int
+cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "scenarios", required_argument, NULL, 's' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "shard", required_argument, NULL, 'S' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "deadline", required_argument, NULL, 'D' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct run_options o;
+	struct buf cmd = { 0 };
+	regex_t re;
+	int c, have_re = 0, status;
+
+	memset(&o, 0, sizeof(o));
+	o.paths = xcalloc(argc + 1, sizeof(char *));
+	o.targets = "ref";
+	o.policies = (1u << SCN_POLICY_COUNT) - 1;
+	o.jobs = 8;
+	o.probe_ms = 20000;
+	o.progress = isatty(2);
+	for (int i = 0; i < argc; i++)
+		buf_printf(&cmd, "%s%s", i ? " " : "danelab ", argv[i]);
+	o.command = cmd.data;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:j:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': o.targets = optarg; break;
+		case 's': o.paths[o.npaths++] = optarg; break;
+		case 'f':
+			if (regcomp(&re, optarg, REG_EXTENDED | REG_NOSUB) != 0)
+				usage_error("--filter: not an extended regular "
+				    "expression", optarg);
+			have_re = 1;
+			o.filter = &re;
+			break;
+		case 'p':
+			if (strcmp(optarg, "opportunistic") == 0)
+				o.policies = 1u << SCN_OPPORTUNISTIC;
+			else if (strcmp(optarg, "mandatory") == 0)
+				o.policies = 1u << SCN_MANDATORY;
+			else if (strcmp(optarg, "any") != 0)
+				usage_error("--policy wants opportunistic, "
+				    "mandatory or any", optarg);
+			break;
+		case 'j': o.jobs = parse_int("--jobs", optarg, 1, 256); break;
+		case 'S':
+			if (sscanf(optarg, "%d/%d", &o.shard_i, &o.shard_n) != 2
+			    || o.shard_n < 1 || o.shard_i < 1
+			    || o.shard_i > o.shard_n
+			    || strspn(optarg, "0123456789/") != strlen(optarg))
+				usage_error("--shard wants I/N with 1 <= I <= N",
+				    optarg);
+			break;
+		case 'o': o.out = optarg; break;
+		case 'd':
+			if (optarg[0] != '/')
+				usage_error("--dir wants an absolute path", optarg);
+			o.lab_dir = optarg;
+			break;
+		case 'k': o.keep = 1; break;
+		case 'D': o.probe_ms = parse_int("--deadline", optarg, 100,
+		    600000); break;
+		case 'q': msg_quiet = 1; o.progress = 0; break;
+		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
+		default: usage_error("bad option", NULL);
+		}
+	}
+	for (; optind < argc; optind++)
+		o.paths[o.npaths++] = argv[optind];
+	status = run_main(&o);
+	if (have_re)
+		regfree(&re);
+	free(o.paths);
+	buf_free(&cmd);
+	return status;
+}
+
 /* cmd_help - print the usage text */
 static int
 cmd_help(int argc, char **argv)
@@ -544,6 +648,7 @@ static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
+	{ "run", cmd_run },
 	{ "up", cmd_up },
 	{ "exec", cmd_exec },
 	{ "down", cmd_down },

@@ -1460,6 +1460,8 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
     struct ref_result *r)
 {
 	struct probe p;
+	char dom[256];
+	size_t dlen;
 	int err, ret = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -1468,7 +1470,12 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
 	p.c = c;
 	p.proto = proto;
 	p.policy = policy;
-	p.domain = domain;
+	/* One spelling of the domain: no trailing dot (name checks, RCPT). */
+	snprintf(dom, sizeof(dom), "%s", domain);
+	dlen = strlen(dom);
+	if (dlen > 1 && dom[dlen - 1] == '.')
+		dom[dlen - 1] = 0;
+	p.domain = dom;
 	p.r = r;
 	p.deadline = now_ms() + (deadline_ms > 0 ? deadline_ms : 1);
 	p.step_ms = deadline_ms / 4 > 1000 ? deadline_ms / 4 : 1000;

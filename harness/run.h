@@ -1,0 +1,30 @@
+/*
+ * run.h - "danelab run": parse -> PKI -> zones -> lab -> endpoints ->
+ * one batch of probes per target, in parallel -> outcomes -> verdicts ->
+ * reports -> teardown.
+ */
+#ifndef DANELAB_RUN_H
+#define DANELAB_RUN_H
+
+#include <regex.h>
+
+struct run_options {
+	char **paths;			/* --scenarios; none: the catalogue */
+	int npaths;
+	const regex_t *filter;		/* --filter, or NULL */
+	unsigned policies;		/* bit per enum scn_policy */
+	const char *targets;		/* "ref,postfix" */
+	int jobs;			/* parallel probes */
+	int shard_i, shard_n;		/* --shard I/N; n = 0 when not sharded */
+	const char *out;		/* report directory, or NULL: reports/runs/<id> */
+	const char *lab_dir;		/* --dir, or NULL */
+	int keep;			/* leave the lab up */
+	int probe_ms;			/* per-probe deadline */
+	const char *command;		/* the command line, for the reports */
+	int progress;			/* 1: a progress line on a terminal */
+};
+
+/* run_main - do the run; returns the exit status (0, 1, 2 or 3) */
+int run_main(const struct run_options *o);
+
+#endif
