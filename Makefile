@@ -3,7 +3,7 @@
 #   make check      Check unit tests
 #   make SAN=1      build with AddressSanitizer + UBSan (use `make clean` first)
 #   make deps       install (as root) or name the Debian packages needed
-#   make demo       deps, build, bring up the lab, show a validated answer, down
+#   make demo       deps, build, run the catalogue against the default targets
 #   make bench      benchmarks, printing figures
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -92,9 +92,7 @@ deps:
 demo:
 	sh .ci/deps
 	$(MAKE) all
-	./danelab up
-	./danelab exec -- dig +dnssec +multiline www.secure.example. A
-	./danelab down
+	./danelab run
 
 bench: danelab
 	sh harness/bench.sh

@@ -178,6 +178,14 @@ lab_tests() {
 		test_unprivileged
 	t "every DNSSEC state and fault answers as it must (rcode, AD)" \
 		test_dns_faults
+	t "danelab run: the whole catalogue passes against ref, reports well formed" \
+		test_run_catalogue
+	t "danelab run: a wrong expectation is a failure (exit 1)" \
+		test_run_wrong
+	t "danelab run: scenarios from a directory outside the repository" \
+		test_run_outside
+	t "danelab run: a broken scenario file is exit 2 with file:line, no report" \
+		test_run_bad_scenario
 	t "no lab, mount or daemon left at the end" \
 		nothing_left "$NS" "$TMP/mounts.before"
 }
@@ -238,4 +246,53 @@ TABLE
 		{ echo "the big TLSA RRset was not truncated over UDP"; bad=1; }
 	"$DL" down -q --dir "$d"
 	return $bad
+}
+
+# test_run_catalogue - the whole catalogue against ref: every cell passes,
+# all five reports are written and well formed, nothing is left running
+test_run_catalogue() {
+	out=$TMP/run-all
+	"$DL" run -q --target ref --out "$out" || { echo "danelab run exit $?"; return 1; }
+	for f in results.tap junit.xml results.json summary.md index.html; do
+		[ -s "$out/$f" ] || { echo "missing $f"; return 1; }
+	done
+	grep -q '^not ok' "$out/results.tap" && { grep '^not ok' "$out/results.tap" | head; return 1; }
+	if command -v xmllint >/dev/null; then
+		xmllint --noout "$out/junit.xml" || return 1
+	fi
+	# results.json must read back (the merge command parses it strictly).
+	"$DL" report merge --out "$TMP/merged" "$out/results.json" >/dev/null || return 1
+	cmp -s "$out/results.tap" "$TMP/merged/results.tap" || { echo "merge changed the TAP"; return 1; }
+	[ -z "$(pgrep -f "/run/danelab/run-")" ] || { echo "daemons left running"; return 1; }
+}
+
+# test_run_wrong - a deliberately wrong expectation: exit 1 and a fail cell
+test_run_wrong() {
+	out=$TMP/run-wrong
+	"$DL" run -q --scenarios "$TOP/harness/tests/data/wrong-expectation.scn" --out "$out"
+	rc=$?
+	[ $rc -eq 1 ] || { echo "exit $rc, wanted 1"; return 1; }
+	grep -q '^not ok.*wrong-expectation' "$out/results.tap"
+}
+
+# test_run_outside - scenarios outside the repository, by directory
+test_run_outside() {
+	ext=$(mktemp -d /tmp/danelab-ext.XXXXXX)
+	sed 's/^scenario  *\(.*\)/scenario  ext-\1/; s/ cleartext / authenticated /' \
+		"$TOP/harness/tests/data/wrong-expectation.scn" >"$ext/mine.scn"
+	"$DL" run -q --scenarios "$ext" --out "$TMP/run-ext"
+	rc=$?
+	rm -rf "$ext"
+	[ $rc -eq 0 ] && grep -q '^ok.*ext-wrong-expectation' "$TMP/run-ext/results.tap"
+}
+
+# test_run_bad_scenario - a broken scenario file: file:line, exit 2, no report
+test_run_bad_scenario() {
+	bad=$TMP/bad.scn
+	printf 'scenario  b\nsummary   s\nrefs      RFC7672 2\nproto     smtp\nhost      mx1 no-such-chain\nfrobnicate\n' >"$bad"
+	"$DL" run -q --scenarios "$bad" --out "$TMP/run-bad" 2>"$TMP/bad.err"
+	rc=$?
+	cat "$TMP/bad.err"
+	[ $rc -eq 2 ] && grep -q "bad.scn:5:" "$TMP/bad.err" && grep -q "bad.scn:6:" "$TMP/bad.err" &&
+		[ ! -e "$TMP/run-bad" ]
 }
