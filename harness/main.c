@@ -42,7 +42,7 @@ static const char usage_text[] =
 "                               links the newest), tear down (--keep: leave\n"
 "                               the lab up).  --policy opportunistic,\n"
 "                               mandatory or any; --jobs N parallel\n"
-"                               scenarios (8); --deadline MS per probe\n"
+"                               scenarios (16); --deadline MS per probe\n"
 "                               (20000); --shard I/N: every Nth scenario\n"
 "  up    [LAB OPTIONS]          build and sign the zones, start the lab\n"
 "                               (NSD + validating Unbound in private\n"
@@ -419,7 +419,7 @@ cmd_run(int argc, char **argv)
 	o.paths = xcalloc(argc + 1, sizeof(char *));
 	o.targets = "ref";
 	o.policies = (1u << SCN_POLICY_COUNT) - 1;
-	o.jobs = 8;
+	o.jobs = 16;
 	o.probe_ms = 20000;
 	o.progress = isatty(2);
 	for (int i = 0; i < argc; i++)

@@ -7,7 +7,8 @@
  * STARTTLS or direct TLS with OpenSSL's DANE verifier, and go on or give
  * up.  Every step is logged in r->log, one line each.
  *
- * Threads: each probe has its own ub_ctx (libunbound in threaded async
+ * Threads: each probe has a ub_ctx of its own while it runs, taken from a
+ * pool so that validated keys stay cached (libunbound in threaded async
  * mode, so every DNS lookup is bounded by the probe's deadline); the one
  * SSL_CTX is shared read-only after refclient_new.
  *
@@ -40,6 +41,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,6 +79,9 @@ struct refclient {
 	char *resolver;
 	char *ta_file;
 	SSL_CTX *ssl_ctx;
+	pthread_mutex_t lock;		/* guards the pool */
+	struct ub_ctx **pool;		/* idle resolver contexts */
+	size_t npool;
 };
 
 /* DNSSEC state of one answer (RFC 4035 4.3; indeterminate counts as bogus). */
@@ -121,6 +126,7 @@ enum attempt {
 struct probe {
 	struct refclient *c;
 	struct ub_ctx *ub;
+	int ub_dirty;			/* a query was cancelled: do not reuse ub */
 	enum ref_proto proto;
 	enum ref_policy policy;
 	const char *domain;
@@ -437,6 +443,7 @@ dns_query(struct probe *p, const char *name, int type, const char *tname,
 
 		if (left <= 0) {
 			ub_cancel(p->ub, id);
+			p->ub_dirty = 1;
 			plog(p, "DNS %s %s: bogus (indeterminate: timeout)",
 			    name, tname);
 			return;
@@ -1409,6 +1416,7 @@ refclient_new(const char *resolver, const char *ta_file)
 	int err;
 
 	c->resolver = xstrdup(resolver);
+	pthread_mutex_init(&c->lock, NULL);
 	c->ta_file = xstrdup(ta_file);
 	/* Check the resolver and trust anchor once, to fail early. */
 	if ((ub = ub_ctx_create()) == NULL) {
@@ -1448,6 +1456,10 @@ refclient_free(struct refclient *c)
 	if (c == NULL)
 		return NULL;
 	SSL_CTX_free(c->ssl_ctx);
+	for (size_t i = 0; i < c->npool; i++)
+		ub_ctx_delete(c->pool[i]);
+	free(c->pool);
+	pthread_mutex_destroy(&c->lock);
 	free(c->resolver);
 	free(c->ta_file);
 	free(c);
@@ -1483,12 +1495,17 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
 	    proto == REF_SMTPS ? "smtps" : proto == REF_XMPP ? "xmpp" :
 	    "xmpps", domain, policy == REF_MANDATORY ? "mandatory DANE" :
 	    "opportunistic DANE");
-	/* One ub_ctx per probe: thread-safe and bounded by the deadline. */
-	if ((p.ub = ub_ctx_create()) == NULL ||
+	/* One ub_ctx per running probe, from a pool so that validated keys
+	 * stay cached from one probe to the next. */
+	pthread_mutex_lock(&c->lock);
+	if (c->npool > 0)
+		p.ub = c->pool[--c->npool];
+	pthread_mutex_unlock(&c->lock);
+	if (p.ub == NULL && ((p.ub = ub_ctx_create()) == NULL ||
 	    (err = ub_ctx_async(p.ub, 1)) != 0 ||
 	    (err = ub_ctx_set_option(p.ub, "do-not-query-localhost:", "no"))
 	    != 0 || (err = ub_ctx_set_fwd(p.ub, c->resolver)) != 0 ||
-	    (err = ub_ctx_add_ta_file(p.ub, c->ta_file)) != 0) {
+	    (err = ub_ctx_add_ta_file(p.ub, c->ta_file)) != 0)) {
 		snprintf(r->detail, sizeof(r->detail), "internal: cannot set "
 		    "up libunbound");
 		plog(&p, "%s", r->detail);
@@ -1507,7 +1524,12 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
 		plog(&p, "outcome: %s", r->detail);
 	}
 done:
-	if (p.ub != NULL)
+	if (p.ub != NULL && !p.ub_dirty && ret == 0) {
+		pthread_mutex_lock(&c->lock);
+		c->pool = xrealloc(c->pool, (c->npool + 1) * sizeof(*c->pool));
+		c->pool[c->npool++] = p.ub;
+		pthread_mutex_unlock(&c->lock);
+	} else if (p.ub != NULL)
 		ub_ctx_delete(p.ub);
 	r->log = p.log.data != NULL ? p.log.data : xstrdup("");
 	return ret;
