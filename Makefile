@@ -44,6 +44,7 @@ LIB_OBJS = \
 	harness/plan.o \
 	harness/world.o \
 	harness/run.o \
+	harness/hostile.o \
 	harness/refclient.o \
 	harness/endpoint.o \
 	harness/smtp.o \

@@ -32,7 +32,7 @@ static const char usage_text[] =
 "Commands:\n"
 "  run   [--target T,..] [--scenarios PATH..] [--filter RE]\n"
 "        [--policy P] [--jobs N] [--shard I/N] [--out DIR] [--keep]\n"
-"        [--dir DIR] [--deadline MS]\n"
+"        [--dir DIR] [--deadline MS] [--hostile]\n"
 "                               the lab's main job: bring the lab up with\n"
 "                               every scenario, probe each with each target\n"
 "                               (default ref, the reference client), judge,\n"
@@ -44,6 +44,8 @@ static const char usage_text[] =
 "                               mandatory or any; --jobs N parallel\n"
 "                               scenarios (16); --deadline MS per probe\n"
 "                               (20000); --shard I/N: every Nth scenario\n"
+"                               --hostile: meanwhile attack decoy listeners\n"
+"                               on the same event loop (self-test)\n"
 "  up    [LAB OPTIONS]          build and sign the zones, start the lab\n"
 "                               (NSD + validating Unbound in private\n"
 "                               namespaces) and leave it running\n"
@@ -406,6 +408,7 @@ cmd_run(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "deadline", required_argument, NULL, 'D' },
+		{ "hostile", no_argument, NULL, 'H' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -462,6 +465,7 @@ cmd_run(int argc, char **argv)
 			o.lab_dir = optarg;
 			break;
 		case 'k': o.keep = 1; break;
+		case 'H': o.hostile = 1; break;
 		case 'D': o.probe_ms = parse_int("--deadline", optarg, 100,
 		    600000); break;
 		case 'q': msg_quiet = 1; o.progress = 0; break;

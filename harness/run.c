@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "endpoint.h"
+#include "hostile.h"
 #include "lab.h"
 #include "mem.h"
 #include "msg.h"
@@ -363,6 +364,7 @@ run_main(const struct run_options *o)
 	struct lab_options lo;
 	struct report_meta meta;
 	pthread_t *threads = NULL;
+	struct hostile *hostile = NULL;
 	char started[32], *id, *out = NULL, *labdir = NULL, *ta = NULL;
 	double t0 = run_now();
 	int errors, status = EXIT_ENV, nthreads = 0;
@@ -412,6 +414,16 @@ run_main(const struct run_options *o)
 	    || run_endpoints(&r) != 0)
 		goto out;
 
+	if (o->hostile && r.w->plan->nhosts > 0) {
+		SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+		if (ctx == NULL || !pki_chain_use(r.w->plan->hosts[0].chain,
+		    ctx, NULL) || (hostile = hostile_start(r.eps, ctx)) == NULL) {
+			SSL_CTX_free(ctx);
+			goto out;
+		}
+		SSL_CTX_free(ctx);
+	}
 	nthreads = o->jobs < (int)r.w->cat.n ? o->jobs : (int)r.w->cat.n;
 	threads = xcalloc(nthreads, sizeof(*threads));
 	for (int i = 0; i < nthreads; i++)
@@ -421,6 +433,21 @@ run_main(const struct run_options *o)
 		pthread_join(threads[i], NULL);
 	if (o->progress)
 		fprintf(stderr, "\r\033[K");
+	if (hostile) {
+		struct endpoint_conn *hc;
+		size_t nhc, served = 0;
+		long attacks = hostile_stop(hostile);
+
+		hostile = NULL;
+		endpoint_quiesce(r.eps, HOSTILE_TAG, 2000);
+		endpoint_take(r.eps, HOSTILE_TAG, &hc, &nhc);
+		for (size_t i = 0; i < nhc; i++)
+			served += hc[i].outcome == OUTCOME_REFUSED;
+		printf("hostile: %ld attacks on the decoy listeners; %zu "
+		    "connections recorded, %zu classified refused\n", attacks,
+		    nhc, served);
+		endpoint_conns_free(hc, nhc);
+	}
 	endpoint_stop(r.eps);
 
 	out = o->out ? xstrdup(o->out) : xasprintf("reports/runs/%s", id);
@@ -448,6 +475,8 @@ run_main(const struct run_options *o)
 	}
 	status = report_exit_status(r.cells, r.ncells);
 out:
+	if (hostile)
+		hostile_stop(hostile);
 	if (r.eps)
 		r.eps = endpoint_set_free(r.eps);
 	if (r.ref)

@@ -22,6 +22,7 @@ struct run_options {
 	int probe_ms;			/* per-probe deadline */
 	const char *command;		/* the command line, for the reports */
 	int progress;			/* 1: a progress line on a terminal */
+	int hostile;			/* also attack decoy listeners (self-test) */
 };
 
 /* run_main - do the run; returns the exit status (0, 1, 2 or 3) */

@@ -178,7 +178,7 @@ lab_tests() {
 		test_unprivileged
 	t "every DNSSEC state and fault answers as it must (rcode, AD)" \
 		test_dns_faults
-	t "danelab run: the whole catalogue passes against ref, reports well formed" \
+	t "danelab run: the whole catalogue passes against ref under hostile clients, reports well formed" \
 		test_run_catalogue
 	t "danelab run: a wrong expectation is a failure (exit 1)" \
 		test_run_wrong
@@ -248,11 +248,16 @@ TABLE
 	return $bad
 }
 
-# test_run_catalogue - the whole catalogue against ref: every cell passes,
-# all five reports are written and well formed, nothing is left running
+# test_run_catalogue - the whole catalogue against ref, with hostile
+# clients attacking decoy listeners meanwhile: every cell passes, all
+# five reports are written and well formed, nothing is left running
 test_run_catalogue() {
 	out=$TMP/run-all
-	"$DL" run -q --target ref --out "$out" || { echo "danelab run exit $?"; return 1; }
+	"$DL" run -q --target ref --hostile --out "$out" >"$TMP/run-all.out" ||
+		{ echo "danelab run exit $?"; cat "$TMP/run-all.out"; return 1; }
+	cat "$TMP/run-all.out"
+	# Hostile clients hit decoy listeners on the same loop meanwhile.
+	grep -q "^hostile: [1-9][0-9]* attacks" "$TMP/run-all.out" || return 1
 	for f in results.tap junit.xml results.json summary.md index.html; do
 		[ -s "$out/$f" ] || { echo "missing $f"; return 1; }
 	done
