@@ -16,6 +16,7 @@ static const struct {
 	{ "pki", pki_suite },
 	{ "tlsa", tlsa_suite },
 	{ "refclient", refclient_suite },
+	{ "report", report_suite },
 };
 
 int

@@ -8,5 +8,6 @@ Suite *zone_suite(void);
 Suite *pki_suite(void);
 Suite *tlsa_suite(void);
 Suite *refclient_suite(void);
+Suite *report_suite(void);
 
 #endif
