@@ -19,6 +19,7 @@
 #include "msg.h"
 #include "observe.h"
 #include "pki.h"
+#include "report.h"
 #include "scenario.h"
 #include "template.h"
 #include "run.h"
@@ -61,7 +62,11 @@ static const char usage_text[] =
 "  check PATH..                 lint scenario files (every error, as\n"
 "                               file:line: message; exit 2 if any)\n"
 "  pki   [--help]               write a PKI profile's chains as PEM, print\n"
-"                               TLSA records (danelab pki --help)\n"
+"                               TLSA records (danelab pki --help)\n""  report merge [--out DIR] FILE..\n"
+"                               join the results.json of shards into one\n"
+"                               report (default --out\n"
+"                               reports/runs/merged-<UTC time>); a cell\n"
+"                               in two files is an error (exit 2)\n"
 "  help                         this text\n"
 "\n"
 "Lab options:\n"
@@ -648,6 +653,37 @@ cleanup:
 	return status;
 }
 
+/* cmd_report - "report merge [--out DIR] FILE..": join shards into one report */
+static int
+cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *out = NULL;
+	int c;
+
+	if (argc < 2 || strcmp(argv[1], "merge") != 0)
+		usage_error("report wants: merge [--out DIR] FILE..",
+		    argc < 2 ? NULL : argv[1]);
+	argc--;
+	argv++;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'q': msg_quiet = 1; break;
+		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
+		default: usage_error("bad option", NULL);
+		}
+	}
+	if (optind >= argc)
+		usage_error("report merge wants results.json files", NULL);
+	return report_merge(out, argv + optind, (size_t)(argc - optind));
+}
+
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -661,6 +697,7 @@ static const struct command {
 	{ "check", cmd_check },
 	{ "help", cmd_help },
 	{ "pki", cmd_pki },
+	{ "report", cmd_report },
 };
 
 int

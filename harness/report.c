@@ -26,6 +26,9 @@
 #define REPORT_VERSION		1
 #define REPORT_MD_MAX_ROWS	500	/* non-passing cells listed in summary.md */
 
+/* REPORT_PUTS - append a string literal to a buf */
+#define REPORT_PUTS(b, lit)	buf_append((b), (lit), sizeof(lit) - 1)
+
 static const char *const verdict_names[VERDICT_COUNT] = {
 	"pass", "fail", "xfail", "xpass", "skip", "error"
 };
@@ -184,7 +187,7 @@ report_text(struct buf *b, const char *s, enum report_text_mode mode)
 			break;
 		case '`': case '*': case '_': case '[': case ']':
 			if (mode == TEXT_MD) {
-				buf_append(b, "\\", 1);
+				REPORT_PUTS(b, "\\");
 				buf_append(b, s + i - k, k);
 				continue;
 			}
@@ -193,9 +196,9 @@ report_text(struct buf *b, const char *s, enum report_text_mode mode)
 		if (rep)
 			buf_append(b, rep, strlen(rep));
 		else if (cp == 0xfffd && k == 1)
-			buf_append(b, "\xef\xbf\xbd", 3);
+			REPORT_PUTS(b, "\xef\xbf\xbd");
 		else if (cp == ' ' && s[i - k] != ' ')
-			buf_append(b, " ", 1);
+			REPORT_PUTS(b, " ");
 		else
 			buf_append(b, s + i - k, k);
 	}
@@ -207,11 +210,11 @@ report_cell_name(struct buf *b, const struct report_cell *c,
     enum report_text_mode mode)
 {
 	report_text(b, c->target, mode);
-	buf_append(b, "/", 1);
+	REPORT_PUTS(b, "/");
 	report_text(b, c->scenario, mode);
-	buf_append(b, " ", 1);
+	REPORT_PUTS(b, " ");
 	report_text(b, c->proto, mode);
-	buf_append(b, " ", 1);
+	REPORT_PUTS(b, " ");
 	report_text(b, c->policy, mode);
 }
 
@@ -222,7 +225,7 @@ report_file(const char *path, struct buf *b)
 	int ret;
 
 	if (b->data == NULL)
-		buf_append(b, "", 0);
+		REPORT_PUTS(b, "");
 	ret = file_write(path, b->data, b->len);
 	buf_free(b);
 	return ret;
@@ -247,22 +250,22 @@ report_write_tap(const struct report_ctx *ctx, const char *path)
 			    "SKIP" : "TODO");
 			report_text(&b, c->reason, TEXT_TAP);
 		}
-		buf_append(&b, "\n", 1);
+		REPORT_PUTS(&b, "\n");
 		if (!verdict_not_ok(c->verdict))
 			continue;
 		/* A YAML block; JSON strings are YAML double-quoted scalars. */
 		buf_printf(&b, "  ---\n  verdict: %s\n", verdict_name(c->verdict));
-		buf_append(&b, "  expected: ", 12);
+		REPORT_PUTS(&b, "  expected: ");
 		json_string(&b, c->expected, 0);
-		buf_append(&b, "\n  observed: ", 13);
+		REPORT_PUTS(&b, "\n  observed: ");
 		json_string(&b, c->observed, 0);
-		buf_append(&b, "\n  reason: ", 11);
+		REPORT_PUTS(&b, "\n  reason: ");
 		json_string(&b, c->reason, 0);
-		buf_append(&b, "\n  cite: ", 9);
+		REPORT_PUTS(&b, "\n  cite: ");
 		json_string(&b, c->cite, 0);
-		buf_append(&b, "\n  file: ", 9);
+		REPORT_PUTS(&b, "\n  file: ");
 		json_string(&b, c->file, 0);
-		buf_append(&b, "\n  ...\n", 7);
+		REPORT_PUTS(&b, "\n  ...\n");
 	}
 	return report_file(path, &b);
 }
@@ -283,8 +286,8 @@ report_write_junit(const struct report_ctx *ctx, const char *path)
 
 	for (size_t i = 0; i < ctx->n; i++)
 		total += report_seconds(ctx->cells[i].seconds);
-	buf_append(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 39);
-	buf_append(&b, "<testsuites name=\"danelab ", 26);
+	REPORT_PUTS(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	REPORT_PUTS(&b, "<testsuites name=\"danelab ");
 	report_text(&b, ctx->meta->run_id, TEXT_XML_ATTR);
 	buf_printf(&b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
 	    "skipped=\"%zu\" time=\"%.3f\">\n", ctx->n,
@@ -301,74 +304,73 @@ report_write_junit(const struct report_ctx *ctx, const char *path)
 				secs += report_seconds(ctx->cells[i].seconds);
 				tests++;
 			}
-		buf_append(&b, "  <testsuite name=\"", 19);
+		REPORT_PUTS(&b, "  <testsuite name=\"");
 		report_text(&b, ctx->targets[t], TEXT_XML_ATTR);
 		buf_printf(&b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
 		    "skipped=\"%zu\" time=\"%.3f\">\n", tests,
 		    counts[VERDICT_FAIL] + counts[VERDICT_XPASS],
 		    counts[VERDICT_ERROR],
 		    counts[VERDICT_SKIP] + counts[VERDICT_XFAIL], secs);
-		buf_append(&b, "    <properties>\n", 17);
-		buf_append(&b, "      <property name=\"run\" value=\"", 34);
+		REPORT_PUTS(&b, "    <properties>\n");
+		REPORT_PUTS(&b, "      <property name=\"run\" value=\"");
 		report_text(&b, ctx->meta->run_id, TEXT_XML_ATTR);
-		buf_append(&b, "\"/>\n      <property name=\"started\" value=\"", 43);
+		REPORT_PUTS(&b, "\"/>\n      <property name=\"started\" value=\"");
 		report_text(&b, ctx->meta->started, TEXT_XML_ATTR);
-		buf_append(&b, "\"/>\n      <property name=\"command\" value=\"", 43);
+		REPORT_PUTS(&b, "\"/>\n      <property name=\"command\" value=\"");
 		report_text(&b, ctx->meta->command, TEXT_XML_ATTR);
-		buf_append(&b, "\"/>\n    </properties>\n", 22);
+		REPORT_PUTS(&b, "\"/>\n    </properties>\n");
 		for (size_t i = 0; i < ctx->n; i++) {
 			const struct report_cell *c = &ctx->cells[i];
 
 			if (strcmp(c->target, ctx->targets[t]) != 0)
 				continue;
-			buf_append(&b, "    <testcase classname=\"", 25);
+			REPORT_PUTS(&b, "    <testcase classname=\"");
 			report_text(&b, c->target, TEXT_XML_ATTR);
-			buf_append(&b, ".", 1);
+			REPORT_PUTS(&b, ".");
 			report_text(&b, c->area, TEXT_XML_ATTR);
-			buf_append(&b, "\" name=\"", 8);
+			REPORT_PUTS(&b, "\" name=\"");
 			report_text(&b, c->scenario, TEXT_XML_ATTR);
-			buf_append(&b, " ", 1);
+			REPORT_PUTS(&b, " ");
 			report_text(&b, c->proto, TEXT_XML_ATTR);
-			buf_append(&b, " ", 1);
+			REPORT_PUTS(&b, " ");
 			report_text(&b, c->policy, TEXT_XML_ATTR);
 			buf_printf(&b, "\" time=\"%.3f\"", report_seconds(c->seconds));
 			switch (c->verdict) {
 			case VERDICT_FAIL:
 			case VERDICT_XPASS:
-				buf_append(&b, ">\n      <failure message=\"expected ",
-				    34);
+				REPORT_PUTS(&b, ">\n      <failure message=\"expected ");
 				report_text(&b, c->expected, TEXT_XML_ATTR);
-				buf_append(&b, ", observed ", 11);
+				REPORT_PUTS(&b, ", observed ");
 				report_text(&b, c->observed, TEXT_XML_ATTR);
 				buf_printf(&b, "\" type=\"%s\">",
 				    verdict_name(c->verdict));
 				report_text(&b, c->reason, TEXT_XML);
-				buf_append(&b, "\n", 1);
+				REPORT_PUTS(&b, "\n");
 				report_text(&b, c->detail, TEXT_XML);
-				buf_append(&b, "</failure>\n    </testcase>\n", 27);
+				REPORT_PUTS(&b, "</failure>\n    </testcase>\n");
 				break;
 			case VERDICT_ERROR:
-				buf_append(&b, ">\n      <error message=\"", 24);
+				REPORT_PUTS(&b, ">\n      <error message=\"");
 				report_text(&b, c->reason, TEXT_XML_ATTR);
-				buf_append(&b, "\" type=\"error\">", 15);
+				REPORT_PUTS(&b, "\" type=\"error\">");
 				report_text(&b, c->detail, TEXT_XML);
-				buf_append(&b, "</error>\n    </testcase>\n", 25);
+				REPORT_PUTS(&b, "</error>\n    </testcase>\n");
 				break;
 			case VERDICT_SKIP:
 			case VERDICT_XFAIL:
-				buf_append(&b, ">\n      <skipped message=\"", 26);
+				REPORT_PUTS(&b, ">\n      <skipped message=\"");
 				if (c->verdict == VERDICT_XFAIL)
-					buf_append(&b, "xfail: ", 7);
+					REPORT_PUTS(&b, "xfail: ");
 				report_text(&b, c->reason, TEXT_XML_ATTR);
-				buf_append(&b, "\"/>\n    </testcase>\n", 20);
+				REPORT_PUTS(&b, "\"/>\n    </testcase>\n");
 				break;
 			default:
-				buf_append(&b, "/>\n", 3);
+				REPORT_PUTS(&b, "/>\n");
 			}
 		}
-		buf_append(&b, "  </testsuite>\n", 15);
+		REPORT_PUTS(&b, "  </testsuite>\n");
 	}
-	buf_append(&b, "</testsuites>\n", 14);
+	REPORT_PUTS(&b, "</testsuites>\n");
 	return report_file(path, &b);
 }
 
@@ -381,20 +383,20 @@ report_json(struct buf *b, const struct report_ctx *ctx, int flags)
 	buf_printf(b, "{\n\"schema\": \"%s\",\n\"version\": %d,\n\"run\": {\"id\": ",
 	    REPORT_SCHEMA, REPORT_VERSION);
 	json_string(b, m->run_id, flags);
-	buf_append(b, ", \"started\": ", 13);
+	REPORT_PUTS(b, ", \"started\": ");
 	json_string(b, m->started, flags);
-	buf_append(b, ", \"seconds\": ", 13);
+	REPORT_PUTS(b, ", \"seconds\": ");
 	json_number(b, m->seconds);
-	buf_append(b, ", \"command\": ", 13);
+	REPORT_PUTS(b, ", \"command\": ");
 	json_string(b, m->command, flags);
-	buf_append(b, ", \"targets\": ", 13);
+	REPORT_PUTS(b, ", \"targets\": ");
 	json_string(b, m->targets, flags);
-	buf_append(b, ", \"shard\": ", 11);
+	REPORT_PUTS(b, ", \"shard\": ");
 	if (m->shard)
 		json_string(b, m->shard, flags);
 	else
-		buf_append(b, "null", 4);
-	buf_append(b, "},\n\"cells\": [", 13);
+		REPORT_PUTS(b, "null");
+	REPORT_PUTS(b, "},\n\"cells\": [");
 	for (size_t i = 0; i < ctx->n; i++) {
 		const struct report_cell *c = &ctx->cells[i];
 		const struct {
@@ -416,15 +418,15 @@ report_json(struct buf *b, const struct report_ctx *ctx, int flags)
 			buf_printf(b, "%s\"%s\": ", k ? ", " : "", f[k].key);
 			json_string(b, f[k].value, flags);
 		}
-		buf_append(b, ", \"seconds\": ", 13);
+		REPORT_PUTS(b, ", \"seconds\": ");
 		json_number(b, c->seconds);
-		buf_append(b, "}", 1);
+		REPORT_PUTS(b, "}");
 	}
-	buf_append(b, "\n],\n\"totals\": {", 15);
+	REPORT_PUTS(b, "\n],\n\"totals\": {");
 	for (int v = 0; v < VERDICT_COUNT; v++)
 		buf_printf(b, "%s\"%s\": %zu", v ? ", " : "", verdict_names[v],
 		    ctx->counts[v]);
-	buf_append(b, "}\n}\n", 4);
+	REPORT_PUTS(b, "}\n}\n");
 }
 
 /* report_write_json - results.json, schema in reports/README.md */
@@ -448,7 +450,7 @@ report_write_md(const struct report_ctx *ctx, const char *path)
 	struct buf b = { 0 };
 	size_t rows = 0, left = 0;
 
-	buf_append(&b, "## danelab run ", 15);
+	REPORT_PUTS(&b, "## danelab run ");
 	report_text(&b, ctx->meta->run_id, TEXT_MD);
 	buf_printf(&b, "\n\n**%zu cells:**", ctx->n);
 	for (int v = 0; v < VERDICT_COUNT; v++)
@@ -457,16 +459,16 @@ report_write_md(const struct report_ctx *ctx, const char *path)
 	buf_printf(&b, " (%s) in %.1f s", report_exit_status(ctx->cells,
 	    ctx->n) == 0 ? "passed" : "FAILED", report_seconds(ctx->meta->seconds));
 	if (ctx->meta->shard) {
-		buf_append(&b, ", shard ", 8);
+		REPORT_PUTS(&b, ", shard ");
 		report_text(&b, ctx->meta->shard, TEXT_MD);
 	}
-	buf_append(&b, "\n\n| target | cells |", 20);
+	REPORT_PUTS(&b, "\n\n| target | cells |");
 	for (int v = 0; v < VERDICT_COUNT; v++)
 		buf_printf(&b, " %s |", verdict_names[v]);
-	buf_append(&b, "\n|---|---:|", 11);
+	REPORT_PUTS(&b, "\n|---|---:|");
 	for (int v = 0; v < VERDICT_COUNT; v++)
-		buf_append(&b, "---:|", 5);
-	buf_append(&b, "\n", 1);
+		REPORT_PUTS(&b, "---:|");
+	REPORT_PUTS(&b, "\n");
 	for (size_t t = 0; t < ctx->ntargets; t++) {
 		size_t counts[VERDICT_COUNT] = { 0 }, tests = 0;
 
@@ -475,18 +477,18 @@ report_write_md(const struct report_ctx *ctx, const char *path)
 				counts[ctx->cells[i].verdict]++;
 				tests++;
 			}
-		buf_append(&b, "| ", 2);
+		REPORT_PUTS(&b, "| ");
 		report_text(&b, ctx->targets[t], TEXT_MD);
 		buf_printf(&b, " | %zu |", tests);
 		for (int v = 0; v < VERDICT_COUNT; v++)
 			buf_printf(&b, " %zu |", counts[v]);
-		buf_append(&b, "\n", 1);
+		REPORT_PUTS(&b, "\n");
 	}
 	if (ctx->n == ctx->counts[VERDICT_PASS])
 		return report_file(path, &b);
-	buf_append(&b, "\n### Not passing\n\n| verdict | target | scenario | "
+	REPORT_PUTS(&b, "\n### Not passing\n\n| verdict | target | scenario | "
 	    "proto | policy | expected | observed | reason |\n"
-	    "|---|---|---|---|---|---|---|---|\n", 113);
+	    "|---|---|---|---|---|---|---|---|\n");
 	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++)
 		for (size_t i = 0; i < ctx->n; i++) {
 			const struct report_cell *c = &ctx->cells[i];
@@ -501,19 +503,19 @@ report_write_md(const struct report_ctx *ctx, const char *path)
 			    ? "**" : "", verdict_name(c->verdict),
 			    verdict_not_ok(c->verdict) ? "**" : "");
 			report_text(&b, c->target, TEXT_MD);
-			buf_append(&b, " | ", 3);
+			REPORT_PUTS(&b, " | ");
 			report_text(&b, c->scenario, TEXT_MD);
-			buf_append(&b, " | ", 3);
+			REPORT_PUTS(&b, " | ");
 			report_text(&b, c->proto, TEXT_MD);
-			buf_append(&b, " | ", 3);
+			REPORT_PUTS(&b, " | ");
 			report_text(&b, c->policy, TEXT_MD);
-			buf_append(&b, " | ", 3);
+			REPORT_PUTS(&b, " | ");
 			report_text(&b, c->expected, TEXT_MD);
-			buf_append(&b, " | ", 3);
+			REPORT_PUTS(&b, " | ");
 			report_text(&b, c->observed, TEXT_MD);
-			buf_append(&b, " | ", 3);
+			REPORT_PUTS(&b, " | ");
 			report_text(&b, c->reason, TEXT_MD);
-			buf_append(&b, " |\n", 3);
+			REPORT_PUTS(&b, " |\n");
 		}
 	if (left)
 		buf_printf(&b, "\n... and %zu more (see results.json)\n", left);
@@ -530,7 +532,7 @@ report_write_html(const struct report_ctx *ctx, const char *path)
 	int ret;
 
 	report_json(&data, ctx, JSON_HTML);
-	buf_append(&title, "danelab run ", 12);
+	REPORT_PUTS(&title, "danelab run ");
 	report_text(&title, ctx->meta->run_id, TEXT_XML);
 	vars[0].name = "TITLE";
 	vars[0].value = title.data;

@@ -70,10 +70,10 @@ int report_write(const char *dir, const struct report_meta *meta,
  * report_read_json - read back a results.json (for "report merge"):
  * appends its cells to *cells and *n (caller frees with
  * report_cells_free) and fills meta if not NULL (caller frees with
- * report_meta_free); a file that fails adds nothing.  Strict: schema "danelab-results"
- * version 1, every field present with its type, totals matching the
- * cells; unknown members are ignored.  Returns 0, or -1 after
- * "file: line L, byte B: message".
+ * report_meta_free); a file that fails adds nothing.  Strict: schema
+ * "danelab-results" version 1, every field present with its type,
+ * totals matching the cells; unknown members are ignored.  Returns 0,
+ * or -1 after "file: line L, byte B: message".
  */
 int report_read_json(const char *path, struct report_meta *meta,
     struct report_cell **cells, size_t *n);

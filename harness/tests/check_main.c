@@ -18,6 +18,7 @@ static const struct {
 	{ "tlsa", tlsa_suite },
 	{ "refclient", refclient_suite },
 	{ "endpoint", endpoint_suite },
+	{ "report", report_suite },
 };
 
 int

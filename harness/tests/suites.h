@@ -9,5 +9,6 @@ Suite *pki_suite(void);
 Suite *tlsa_suite(void);
 Suite *refclient_suite(void);
 Suite *endpoint_suite(void);
+Suite *report_suite(void);
 
 #endif

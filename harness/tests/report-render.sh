@@ -1,0 +1,118 @@
+#!/bin/sh
+# report-render.sh - render a run's index.html in headless Chromium and
+# check the drawn matrix.  Joins the two committed shards
+# harness/tests/data/report-shard{1,2}.json with `danelab report merge`
+# (which must exit 1: they hold failures), then:
+#   - --dump-dom: the script ran (body data-ready), one <td> per cell with
+#     the right verdict class and text, counts per verdict as in the
+#     totals, one row per scenario (31) plus one per area (3), the hostile
+#     "</script>" scenario shown as text, the title untouched;
+#   - the same with "#q=dnssec-case-0" in the URL: the text filter leaves
+#     the 9 matching scenarios, hides 22;
+#   - --screenshot of the matrix with a cell's detail panel open.
+# Prints "ok N - name" / "not ok N - name" and exits non-zero on any
+# failure; without chromium it says so and skips (apt-get install chromium).
+#
+#   sh harness/tests/report-render.sh [KEEP_DIR]
+# KEEP_DIR keeps the report, the DOM dumps and screenshot.png there.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+DATA=$TOP/harness/tests/data
+N=0 FAILED=0
+
+ok() { N=$((N + 1)); echo "ok $N - $1"; }
+not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; }
+check() { # check NAME COMMAND..: ok if the command succeeds
+	name=$1; shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROMIUM" ]; then
+	echo "ok 1 - report renders in chromium # SKIP chromium not installed"
+	exit 0
+fi
+[ -x "$TOP/danelab" ] || make -s -C "$TOP" danelab >/dev/null || exit 2
+
+if [ $# -gt 0 ]; then
+	OUT=$1
+	mkdir -p "$OUT" || exit 2
+	SCRATCH=$(mktemp -d /tmp/danelab-render.XXXXXX) || exit 2
+else
+	OUT=$(mktemp -d /tmp/danelab-render.XXXXXX) || exit 2
+	SCRATCH=$OUT
+fi
+PROFILE=$(mktemp -d /tmp/danelab-chromium.XXXXXX) || exit 2
+trap 'rm -rf "$PROFILE"; [ "$SCRATCH" = "$OUT" ] || rm -rf "$SCRATCH";
+	[ $# -gt 0 ] || rm -rf "$OUT"' EXIT INT TERM
+
+# chrome ARGS.. - headless Chromium, no network, a throwaway profile
+chrome() {
+	"$CHROMIUM" --headless --no-sandbox --disable-gpu \
+	    --disable-background-networking --disable-component-update \
+	    --disable-sync --no-first-run --disable-default-apps \
+	    --disable-dev-shm-usage --user-data-dir="$PROFILE" "$@" 2>>"$SCRATCH/chromium.log"
+}
+
+# count PATTERN FILE - lines... no: occurrences of a fixed string
+count() { grep -o -F -- "$1" "$2" | wc -l | tr -d ' '; }
+
+start=$(date +%s)
+RUN=$OUT/run
+"$TOP/danelab" report merge --out "$RUN" "$DATA/report-shard1.json" \
+    "$DATA/report-shard2.json" 2>"$SCRATCH/merge.log"
+status=$?
+check "report merge of two shards exits 1 (they hold failures)" [ "$status" -eq 1 ]
+check "index.html written" [ -s "$RUN/index.html" ]
+
+URL=file://$RUN/index.html
+t0=$(date +%s)
+chrome --dump-dom "$URL" >"$OUT/dom.html"
+t1=$(date +%s)
+check "chromium dumped the DOM" [ -s "$OUT/dom.html" ]
+check "the page script ran to the end" grep -q 'data-ready="yes"' "$OUT/dom.html"
+check "the title is the run's (no injected script ran)" \
+    grep -q '<title>danelab run 20261128-162200-1234</title>' "$OUT/dom.html"
+
+cells=$(count '<td class="v v-' "$OUT/dom.html")
+check "one verdict cell per result (360, got $cells)" [ "$cells" -eq 360 ]
+for v in pass fail xfail xpass skip error; do
+	want=$(sed -n 's/.*"totals": {.*"'$v'": \([0-9]*\).*/\1/p' "$RUN/results.json")
+	got=$(count "<td class=\"v v-$v\" data-i=" "$OUT/dom.html")
+	text=$(grep -o "<td class=\"v v-$v\"[^>]*>$v</td>" "$OUT/dom.html" | wc -l | tr -d ' ')
+	check "$v: $want cells coloured and labelled (got $got, $text)" \
+	    [ "$got,$text" = "$want,$want" ]
+done
+rows=$(count '<tr><th>' "$OUT/dom.html")
+areas=$(count '<tr class="area">' "$OUT/dom.html")
+check "31 scenario rows (one hostile) in 3 areas (got $rows in $areas)" \
+    [ "$rows,$areas" = "31,3" ]
+check "the hostile scenario id is shown as text" \
+    grep -q 'hostile-&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;' "$OUT/dom.html"
+check "column headers: 3 targets, 12 policy columns" \
+    [ "$(count '<th colspan="4">' "$OUT/dom.html")" -eq 3 ]
+check "all 31 scenarios shown unfiltered" \
+    grep -q 'showing 31 of 31 scenarios' "$OUT/dom.html"
+
+chrome --dump-dom "$URL#q=dnssec-case-0" >"$OUT/dom-filtered.html"
+check "the text filter leaves 9 of 31 scenarios" \
+    grep -q 'showing 9 of 31 scenarios' "$OUT/dom-filtered.html"
+hidden=$(count '<tr style="display: none;"><th>' "$OUT/dom-filtered.html")
+check "22 scenario rows hidden by the filter (got $hidden)" [ "$hidden" -eq 22 ]
+
+chrome --dump-dom "$URL#cell=16" >"$OUT/dom-panel.html"
+check "a cell's details open in the side panel" \
+    grep -q 'id="p-observed">encrypted</dd>' "$OUT/dom-panel.html"
+
+t2=$(date +%s)
+chrome --window-size=1600,1000 --hide-scrollbars \
+    --screenshot="$OUT/screenshot.png" "$URL#cell=16" >/dev/null
+t3=$(date +%s)
+check "screenshot written" [ -s "$OUT/screenshot.png" ]
+if grep -qi 'http' "$SCRATCH/chromium.log" 2>/dev/null; then
+	grep -i http "$SCRATCH/chromium.log" | sed 's/^/# /'
+fi
+
+echo "# dump-dom $((t1 - t0)) s, screenshot $((t3 - t2)) s, all $((t3 - start)) s"
+[ $# -gt 0 ] && echo "# kept in $OUT"
+[ "$FAILED" -eq 0 ]
