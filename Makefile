@@ -97,6 +97,7 @@ demo:
 	./danelab run
 
 bench: danelab
+	sh .ci/deps test
 	sh harness/bench.sh
 
 install: danelab

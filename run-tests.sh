@@ -13,7 +13,7 @@ cd "$(dirname "$0")" || exit 3
 TOP=$(pwd)
 WHAT=${1:-all}
 
-sh .ci/deps || exit 3
+sh .ci/deps test || exit 3
 make -s all harness/tests/check_danelab >/dev/null || { echo "build failed" >&2; exit 2; }
 
 N=0 PASSED=0 FAILED=0 SKIPPED=0
@@ -42,6 +42,19 @@ if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 		done <"$TMP/unit.tap"
 		[ "$unit_status" -eq 0 ] || grep -v '^$' "$TMP/unit.out" | sed 's/^/# /'
 	fi
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
+	# The HTML report, drawn by headless Chromium.
+	sh harness/tests/report-render.sh >"$TMP/render.out" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) tap_ok "report: ${line#ok * - }" ;;
+		"not ok "*) tap_not_ok "report: ${line#not ok * - }" ;;
+		esac
+	done <"$TMP/render.out"
+	grep -q "^ok \|^not ok " "$TMP/render.out" ||
+		{ cat "$TMP/render.out"; tap_not_ok "report: the Chromium check ran"; }
 fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = lab ]; then
