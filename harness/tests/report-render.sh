@@ -32,7 +32,8 @@ if [ -z "$CHROMIUM" ]; then
 	echo "ok 1 - report renders in chromium # SKIP chromium not installed"
 	exit 0
 fi
-[ -x "$TOP/danelab" ] || make -s -C "$TOP" danelab >/dev/null || exit 2
+[ -x "$TOP/danelab" ] || make -s -C "$TOP" danelab >/dev/null 2>&1 ||
+	{ echo "not ok 1 - build danelab (make -C $TOP danelab)"; exit 2; }
 
 if [ $# -gt 0 ]; then
 	OUT=$1
