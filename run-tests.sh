@@ -57,6 +57,32 @@ if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 		{ cat "$TMP/render.out"; tap_not_ok "report: the Chromium check ran"; }
 fi
 
+if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
+	# The scenario linter on a broken file: every error, one pass, exit 2.
+	./danelab check harness/tests/data/broken.scn >"$TMP/check.out" 2>&1
+	check_status=$?
+	check_ok=1
+	for want in ":7: unknown keyword" ":8: host mx1: chain" \
+	    ":3: scenario broken-a: missing expectation for smtp mandatory" \
+	    ":19: tlsa usage \"256\" out of range" ":20: fault corrupt-rrsig" \
+	    ":23: duplicate scenario id \"broken-a\""; do
+		grep -q "broken.scn$want" "$TMP/check.out" || { echo "# missing: $want"; check_ok=0; }
+	done
+	if [ $check_status -eq 2 ] && [ $check_ok -eq 1 ]; then
+		tap_ok "check: a broken scenario file gives every error with its line, exit 2"
+	else
+		sed "s/^/# /" "$TMP/check.out"
+		tap_not_ok "check: a broken scenario file gives every error with its line, exit 2"
+	fi
+	if ./danelab check scenarios >"$TMP/check.out" 2>&1 &&
+	    [ "$(./danelab list | wc -l)" -ge 150 ]; then
+		tap_ok "check: the catalogue lints clean and expands to at least 150 lines"
+	else
+		sed "s/^/# /" "$TMP/check.out"
+		tap_not_ok "check: the catalogue lints clean and expands to at least 150 lines"
+	fi
+fi
+
 if [ "$WHAT" = all ] || [ "$WHAT" = lab ]; then
 	. "$TOP/harness/tests/lab.sh"
 	lab_tests

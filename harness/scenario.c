@@ -72,6 +72,13 @@ struct scn_axis {
 	int line;
 };
 
+/* The ids a file has defined so far (failed blocks too), for duplicates. */
+struct scn_ids {
+	char **id;
+	int *line;
+	size_t n;
+};
+
 /* A block: its lines, its axes, and the messages already reported. */
 struct scn_block {
 	const char *file;
@@ -82,6 +89,7 @@ struct scn_block {
 	char *reported[SCN_MAX_REPORTED];
 	int nreported;
 	int errors;
+	struct scn_ids *ids;		/* every id of the file so far */
 };
 
 const char *
@@ -642,6 +650,17 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 		if (scn_argc(b, l, 5, 6, "tlsa HOST[:PORT] USAGE SELECTOR "
 		    "MTYPE FROM [FAULT]") != 0)
 			return;
+		for (int i = 2; i <= 4; i++) {
+			char *end;
+			long v = strtol(l->argv[i], &end, 10);
+
+			if (*l->argv[i] == 0 || *end || v < 0 || v > 255) {
+				scn_error(b, l->line, "tlsa %s \"%s\" out of range "
+				    "(0-255)", i == 2 ? "usage" : i == 3
+				    ? "selector" : "matching type", l->argv[i]);
+				return;
+			}
+		}
 		owner = xstrdup(l->argv[1]);
 		if ((colon = strchr(owner, ':')) != NULL) {
 			char *end;
@@ -1035,6 +1054,22 @@ scn_expand(struct scn_block *b, const char *area, const int *choice,
 	if (s->id == NULL)
 		s->id = xstrdup("-");
 	scn_lint(b, s, hooks);
+	if (b->ids != NULL && strcmp(s->id, "-") != 0) {
+		struct scn_ids *ids = b->ids;
+		size_t k;
+
+		for (k = 0; k < ids->n && strcmp(ids->id[k], s->id) != 0; k++)
+			;
+		if (k < ids->n)
+			scn_error(b, s->line, "duplicate scenario id \"%s\" (also "
+			    "at line %d)", s->id, ids->line[k]);
+		else if (ids->n < SCN_MAX_EXPANSION * 4) {
+			ids->id = xrealloc(ids->id, (ids->n + 1) * sizeof(char *));
+			ids->line = xrealloc(ids->line, (ids->n + 1) * sizeof(int));
+			ids->id[ids->n] = xstrdup(s->id);
+			ids->line[ids->n++] = s->line;
+		}
+	}
 	if (b->errors != errors) {
 		scn_scenario_free(s);
 		return NULL;
@@ -1114,6 +1149,7 @@ scn_parse_area(struct scn_catalogue *cat, const char *name, const char *area,
     const char *text, size_t len, const struct scn_hooks *hooks)
 {
 	struct scn_line *lines = NULL;
+	struct scn_ids ids = { 0 };
 	size_t n, i = 0;
 	int errors = 0;
 
@@ -1135,6 +1171,7 @@ scn_parse_area(struct scn_catalogue *cat, const char *name, const char *area,
 		b.file = name;
 		b.lines = lines + i;
 		b.nlines = j - i;
+		b.ids = &ids;
 		scn_block_run(&b, cat, area, hooks);
 		errors += b.errors;
 		for (int k = 0; k < b.nreported; k++)
@@ -1144,6 +1181,10 @@ scn_parse_area(struct scn_catalogue *cat, const char *name, const char *area,
 	for (i = 0; i < n; i++)
 		scn_line_free(&lines[i]);
 	free(lines);
+	for (i = 0; i < ids.n; i++)
+		free(ids.id[i]);
+	free(ids.id);
+	free(ids.line);
 	return errors;
 }
 
@@ -1263,7 +1304,9 @@ scn_catalogue_check(const struct scn_catalogue *cat)
 	memcpy(sorted, cat->list, cat->n * sizeof(*sorted));
 	qsort(sorted, cat->n, sizeof(*sorted), scn_cmp_id);
 	for (size_t i = 1; i < cat->n; i++)
-		if (strcmp(sorted[i]->id, sorted[i - 1]->id) == 0) {
+		if (strcmp(sorted[i]->id, sorted[i - 1]->id) == 0
+		    && strcmp(sorted[i]->file, sorted[i - 1]->file) != 0) {
+			/* Within one file the parser has said so already. */
 			fprintf(scn_err(), "%s:%d: duplicate scenario id \"%s\" "
 			    "(also at %s:%d)\n", sorted[i]->file,
 			    sorted[i]->line, sorted[i]->id,
