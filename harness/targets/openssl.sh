@@ -145,7 +145,8 @@ sclient() {
 	log "$OPENSSL s_client $*"
 	go_on_input | timeout "$t" "$OPENSSL" s_client "$@" >"$T/sc" 2>&1
 	rc=$?
-	sed -e 's/^/# | /' "$T/sc" | head -n 40
+	# (awk: the last line of a server's output may lack its newline)
+	awk 'NR <= 40 {print "# | " $0}' "$T/sc"
 	[ "$rc" = 124 ] && log "s_client timed out"
 	if grep -q 'Failed to import any TLSA records' "$T/sc"; then
 		return 3
@@ -376,10 +377,15 @@ run)
 	# Each probe in its own process, up to $JOBS at once, each bounded by
 	# the deadline; the verdicts are printed in the order of FILE.
 	secs=$(( (DEADLINE_MS + 999) / 1000 ))
+	# batches may run at once in one work directory: one directory each
+	WORK=$(mktemp -d "$WORK/run.XXXXXX") || exit 1
+	export DANELAB_WORKDIR=$WORK
 	awk 'NF == 4' "$2" | xargs -P "$JOBS" -L 1 sh -c '
 		timeout -k 2 "$1" sh "$2" _one "$4" "$5" "$6" "$7" \
 		    >"$3/v.$4" 2>&1
-		[ $? = 124 ] && echo "# timed out after $1 s" >>"$3/v.$4"
+		st=$?
+		[ $st = 124 ] && echo "# timed out after $1 s" >>"$3/v.$4"
+		[ $st = 0 ] || echo "# probe process ended with status $st" >>"$3/v.$4"
 		exit 0' sh "$secs" "$SELF" "$WORK"
 	awk 'NF == 4 {print $1}' "$2" | while read -r id; do
 		f=$WORK/v.$id
