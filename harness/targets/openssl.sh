@@ -34,7 +34,8 @@
 # -verify_return_error.  After the handshake it goes on: SMTP sends EHLO,
 # MAIL, RCPT, DATA, a message and QUIT; XMPP a new stream header and the
 # end of the stream.  The verdict is "authenticated" when s_client said
-# "Verification: OK" and "DANE TLSA ... matched", "encrypted" for TLS
+# "Verification: OK" and "DANE TLSA ... matched" (or, for a bare DANE-TA
+# key, "... signed the certificate"), "encrypted" for TLS
 # without DANE, "refused" when it connected and nothing went on,
 # "no-connect" when DNS said not to connect (or nothing answered).
 #
@@ -173,9 +174,11 @@ attempt() {
 	fi
 	case $r in
 	3)
-		if [ "$SMTPISH" = 1 ] && [ "$POLICY" = opportunistic ]; then
-			log "OpenSSL found no usable TLSA record: TLS without authentication (RFC 7672 2.2)"
-			attempt "$h" "$a" "$port" noauth "$r1" ""
+		if [ "$POLICY" = opportunistic ]; then
+			fb=opportunistic
+			[ "$SMTPISH" = 1 ] && fb=noauth
+			log "OpenSSL found no usable TLSA record: TLS without authentication ($fb)"
+			attempt "$h" "$a" "$port" "$fb" "$r1" ""
 			return $?
 		fi
 		log "OpenSSL found no usable TLSA record: skip host"
@@ -191,7 +194,7 @@ attempt() {
 	CONNECTED=1
 	if [ "$mode" = dane ]; then
 		if grep -q '^Verification: OK' "$T/sc" &&
-		    grep -q '^DANE TLSA .* matched' "$T/sc"; then
+		    grep -Eq '^DANE TLSA .* (matched|signed the certificate)' "$T/sc"; then
 			VERDICT="authenticated at $h[$a]:$port: $(grep '^DANE TLSA' "$T/sc" | head -n 1)"
 			return 0
 		fi
