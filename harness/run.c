@@ -53,6 +53,7 @@ static const enum ref_proto run_ref_proto[SCN_PROTO_COUNT] = {
 struct run_target {
 	char *name;
 	int builtin;			/* ref */
+	int prober;			/* "mode: prober": its word is the outcome */
 	char *version;			/* from "probe", or why unavailable */
 	struct target_deviation *baseline;
 	size_t nbaseline;
@@ -368,6 +369,45 @@ run_tail(const char *text)
 	return *p ? xstrdup(p) : xstrdup("(no output)");
 }
 
+/*
+ * run_prober - a probing tool (posttls-finger) delivers nothing, so the
+ * wire cannot show its decision: its word is the outcome, provided the
+ * endpoints saw what that word needs (a TLS handshake for authenticated
+ * and encrypted, a connection for refused, a cleartext session for
+ * cleartext, nothing for no-connect).  Returns NULL, or an error saying
+ * how the target and the lab disagree (caller frees).
+ */
+static char *
+run_prober(int word, const struct endpoint_conn *conns, size_t n,
+    enum outcome *seen, const char **host)
+{
+	static const enum outcome as[] = {
+		[TW_AUTHENTICATED] = OUTCOME_AUTHENTICATED,
+		[TW_ENCRYPTED] = OUTCOME_ENCRYPTED,
+		[TW_CLEARTEXT] = OUTCOME_CLEARTEXT,
+		[TW_REFUSED] = OUTCOME_REFUSED,
+		[TW_NO_CONNECT] = OUTCOME_NO_CONNECT,
+	};
+	size_t i, found = n;
+
+	for (i = 0; i < n; i++) {
+		int tls = conns[i].tls_done;
+
+		if (((word == TW_AUTHENTICATED || word == TW_ENCRYPTED) && tls)
+		    || (word == TW_CLEARTEXT
+		    && conns[i].outcome == OUTCOME_CLEARTEXT)
+		    || word == TW_REFUSED)
+			found = i;
+	}
+	if (word == TW_NO_CONNECT ? n > 0 : found == n)
+		return xasprintf("the target says %s, but the lab's endpoints "
+		    "saw %zu connection%s%s", target_word_name(word), n,
+		    n == 1 ? "" : "s", n ? " without what that needs" : "");
+	*seen = as[word];
+	*host = n ? run_host_of_tag(conns[found].tag) : NULL;
+	return NULL;
+}
+
 /* run_batch - one batch of an adapter target: proto p, policy q */
 static void
 run_batch(struct run *r, const struct run_target *t, const char *workdir,
@@ -483,6 +523,8 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 			host = run_host_of_tag(conns[final].tag);
 		if (word[i] == TW_AUTHENTICATED && seen == OUTCOME_ENCRYPTED)
 			seen = OUTCOME_AUTHENTICATED;
+		if (t->prober && word[i] >= 0 && word[i] < TW_SKIP)
+			err = run_prober(word[i], conns, nconns, &seen, &host);
 		tail = run_tail(out.data);
 		if (word[i] < 0)
 			err = xasprintf("target %s gave no verdict for this "
@@ -541,6 +583,7 @@ run_external(struct run *r, struct run_target *t)
 	mkdir(workdir, 0755);
 	rc = target_exec(r->lab, t->name, "probe", NULL, workdir,
 	    r->o->probe_ms, TARGET_VERB_MS, &out);
+	t->prober = strstr(out.data, "\nmode: prober") != NULL;
 	out.data[strcspn(out.data, "\n")] = 0;
 	if (rc == 3 || rc != 0) {
 		char *why = rc == 3 ? xasprintf("%s unavailable: %s", t->name,
