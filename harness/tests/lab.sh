@@ -192,6 +192,8 @@ lab_tests() {
 		test_target_hang
 	t "target output that cannot be parsed is an error naming target and line" \
 		test_target_garbage
+	t "danelab run: openssl, posttls-finger and postfix: every cell pass, xfail or skip" \
+		test_run_targets
 	t "no lab, mount or daemon left at the end" \
 		nothing_left "$NS" "$TMP/mounts.before"
 }
@@ -340,4 +342,22 @@ test_target_garbage() {
 	[ $rc -eq 1 ] || { echo "exit $rc, wanted 1"; return 1; }
 	grep -q 'target garbage: cannot parse output line \\"this is not a verdict line\\"' \
 		"$TMP/t-garbage/results.json"
+}
+
+# test_run_targets - the SMTP catalogue against the real targets: every
+# cell pass, a listed xfail or a skip with its reason (exit 0)
+test_run_targets() {
+	out=$TMP/run-targets
+	"$DL" targets
+	"$DL" run -q --target openssl,posttls-finger,postfix --out "$out" \
+		>"$TMP/targets.out" 2>&1
+	rc=$?
+	cat "$TMP/targets.out"
+	[ $rc -eq 0 ] || { grep -h '^not ok' "$out/results.tap" | head -20; return 1; }
+	# Each target really ran: none may be skipped wholesale.
+	for t in openssl posttls-finger postfix; do
+		grep "^ok [0-9]* - $t/[^ ]* smtp " "$out/results.tap" |
+		    grep -qv "# SKIP\|# TODO" ||
+			{ echo "no passing SMTP cell for $t"; return 1; }
+	done
 }
