@@ -1,13 +1,19 @@
 /*
  * endpoint.c - the lab's listeners and their one event loop.
  *
- * One thread polls every listener and every connection of a set.  Each
- * connection is a struct session (session.h): a byte stream state
- * machine (enum session_io: plain, waiting to start TLS, handshake, TLS,
- * closing, closed) driven here, under a protocol state machine driven by
- * smtp.c or xmpp.c.  Every buffer, line, transcript and loop is bounded,
- * and every connection has an idle and a total deadline; when it ends it
- * is classified and kept until endpoint_take() collects it.
+ * One thread waits (epoll, level-triggered) on every listener and every
+ * connection of a set.  Listeners live in an epoll set of their own,
+ * which the loop's epoll set watches as one descriptor: a wake-up costs
+ * what is ready, not how many listeners there are, and pausing accepts
+ * is one change.  Each connection is a struct session (session.h): a
+ * byte stream state machine (enum session_io: plain, waiting to start
+ * TLS, handshake, TLS, closing, closed) driven here, under a protocol
+ * state machine driven by smtp.c or xmpp.c.  Every buffer, line,
+ * transcript and loop is bounded, and every connection has an idle and a
+ * total deadline; when it ends it is classified and kept until
+ * endpoint_take() collects it.  Listeners are grouped by their tag's
+ * prefix up to the first '/', so endpoint_quiesce() on a scenario finds
+ * its open-session count at once.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -38,10 +45,19 @@
 #define ENDPOINT_MAX_DONE	100000	/* finished records kept, untaken */
 #define ENDPOINT_IDLE_MS	10000
 #define ENDPOINT_TOTAL_MS	30000
-#define ENDPOINT_POLL_MS	200	/* deadline granularity */
+#define ENDPOINT_SWEEP_MS	100	/* deadline granularity */
+#define ENDPOINT_PAUSE_MS	100	/* accepts paused when out of files */
 #define ENDPOINT_ACCEPT_BURST	32	/* accepts per listener per round */
 #define ENDPOINT_READ_BURST	16	/* reads per connection per round */
 #define ENDPOINT_LOG_LINE	400	/* bytes of one line kept in the log */
+
+/* Every listener whose tag has one prefix up to the first '/'. */
+struct endpoint_group {
+	char *key;			/* "scenario-id/", or a tag without '/' */
+	size_t len;
+	int active;			/* open sessions, under the set's lock */
+	struct endpoint_group *next;	/* hash chain */
+};
 
 /* One listening socket. */
 struct endpoint_listener {
@@ -52,13 +68,18 @@ struct endpoint_listener {
 	SSL_CTX *ctx;			/* up-ref'd, may be NULL without TLS */
 	unsigned flags;
 	int fd;
-	atomic_int active;		/* open sessions, for endpoint_quiesce */
+	int active;			/* open sessions, under the set's lock */
+	struct endpoint_group *group;	/* its tag's prefix */
 };
 
 struct endpoint_set {
-	pthread_mutex_t lock;		/* listeners array, done, counters */
+	pthread_mutex_t lock;		/* listeners, groups, done, counts, pass */
+	pthread_cond_t passed;		/* a wanted loop pass ended */
+	pthread_cond_t closed;		/* an open-session count fell to 0 */
 	struct endpoint_listener **listeners;
-	size_t nlisteners;
+	size_t nlisteners, listeners_cap;
+	struct endpoint_group **groups;	/* hash of tag prefixes */
+	size_t ngroups, groups_cap;
 	struct session **conns;		/* loop thread only */
 	size_t nconns;
 	size_t max_conns;
@@ -68,11 +89,16 @@ struct endpoint_set {
 	int running;
 	atomic_int stop;
 	int wake[2];
+	int epfd;			/* wake pipe, lepfd and every connection */
+	int lepfd;			/* every listener */
+	int listening;			/* lepfd is watched: accepts not paused */
 	int last_port;
 	long long idle_ms, total_ms;
 	long long accept_pause_until;
 	int warned_full, warned_done;
-	atomic_long generation;		/* loop iterations, for endpoint_quiesce */
+	long pass;			/* loop passes ended, under lock */
+	int looping;			/* the loop thread runs, under lock */
+	atomic_long pass_wanted;	/* no waiting in epoll before this pass */
 };
 
 static const struct session_proto *const endpoint_protos[] = {
@@ -725,9 +751,14 @@ session_new(const struct endpoint_listener *l, int fd)
 	return s;
 }
 
-/* endpoint_keep - store a finished record (takes over its transcript) */
+/*
+ * endpoint_keep - store a finished record (takes over its transcript),
+ * then count the session closed on listener l (NULL: it was never
+ * counted), so a quiesced prefix always finds its records.
+ */
 static void
-endpoint_keep(struct endpoint_set *set, struct endpoint_conn *rec)
+endpoint_keep(struct endpoint_set *set, struct endpoint_conn *rec,
+    struct endpoint_listener *l)
 {
 	pthread_mutex_lock(&set->lock);
 	if (set->ndone >= ENDPOINT_MAX_DONE) {
@@ -743,6 +774,12 @@ endpoint_keep(struct endpoint_set *set, struct endpoint_conn *rec)
 			    set->done_cap * sizeof(*set->done));
 		}
 		set->done[set->ndone++] = *rec;
+	}
+	if (l != NULL) {
+		l->active--;
+		l->group->active--;
+		if (l->active == 0 || l->group->active == 0)
+			pthread_cond_broadcast(&set->closed);
 	}
 	pthread_mutex_unlock(&set->lock);
 }
@@ -768,9 +805,7 @@ session_finish(struct endpoint_set *set, struct session *s)
 	s->rec.outcome = endpoint_classify(&s->rec);
 	s->rec.transcript = s->transcript.data ? s->transcript.data :
 	    xstrdup("");
-	endpoint_keep(set, &s->rec);
-	if (s->active != NULL)
-		atomic_fetch_sub(s->active, 1);
+	endpoint_keep(set, &s->rec, s->listener);
 	free(s->out);
 	free(s);
 }
@@ -791,9 +826,78 @@ endpoint_refuse(struct endpoint_set *set, const struct endpoint_listener *l,
 	session_finish(set, s);
 }
 
+/* endpoint_poll_to_epoll - session_events() in epoll's terms */
+static uint32_t
+endpoint_poll_to_epoll(short ev)
+{
+	return ((ev & POLLIN) ? EPOLLIN : 0) | ((ev & POLLOUT) ? EPOLLOUT : 0);
+}
+
+/* endpoint_epoll_to_poll - epoll's events in session_service()'s terms */
+static short
+endpoint_epoll_to_poll(uint32_t ev)
+{
+	return (short)(((ev & EPOLLIN) ? POLLIN : 0) |
+	    ((ev & EPOLLOUT) ? POLLOUT : 0) | ((ev & EPOLLHUP) ? POLLHUP : 0) |
+	    ((ev & EPOLLERR) ? POLLERR : 0));
+}
+
+/* endpoint_watch - register s, or change its events; 0 or -1 */
+static int
+endpoint_watch(struct endpoint_set *set, struct session *s)
+{
+	struct epoll_event ev = { .events =
+	    endpoint_poll_to_epoll(session_events(s)), .data.ptr = s };
+
+	if (s->watched && ev.events == s->watch_events)
+		return 0;
+	if (epoll_ctl(set->epfd, s->watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+	    s->fd, &ev) < 0) {
+		session_note(s, "epoll_ctl: %s", strerror(errno));
+		return -1;
+	}
+	s->watched = 1;
+	s->watch_events = ev.events;
+	return 0;
+}
+
+/* endpoint_drop - take a closed s out of the loop and finish it */
+static void
+endpoint_drop(struct endpoint_set *set, struct session *s)
+{
+	struct session *last = set->conns[--set->nconns];
+
+	if (s->watched)
+		(void)epoll_ctl(set->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+	set->conns[s->slot] = last;
+	last->slot = s->slot;
+	session_finish(set, s);
+}
+
+/* session_pending - 1 when TLS holds input the fd will not announce */
+static int
+session_pending(const struct session *s)
+{
+	return s->ssl != NULL && s->io == SESSION_TLS &&
+	    s->out_len < SESSION_OUT_MAX / 2 && SSL_has_pending(s->ssl);
+}
+
+/* The loop's scratch space: what one pass saw and serviced. */
+struct endpoint_pass {
+	long id;
+	struct epoll_event *ev;		/* max_conns + 2 */
+	struct epoll_event *lev;	/* one per listener */
+	size_t lev_cap;
+	struct session **touched;	/* serviced this pass, max_conns */
+	size_t ntouched;
+	struct session **pending;	/* TLS input buffered, max_conns */
+	size_t npending;
+};
+
 /* endpoint_accept - accept what is waiting on l */
 static void
-endpoint_accept(struct endpoint_set *set, const struct endpoint_listener *l)
+endpoint_accept(struct endpoint_set *set, struct endpoint_listener *l,
+    struct endpoint_pass *p)
 {
 	for (int i = 0; i < ENDPOINT_ACCEPT_BURST; i++) {
 		struct session *s;
@@ -804,7 +908,8 @@ endpoint_accept(struct endpoint_set *set, const struct endpoint_listener *l)
 			    errno == ENOBUFS || errno == ENOMEM) {
 				msg_warn("endpoint %s: accept: %s", l->tag,
 				    strerror(errno));
-				set->accept_pause_until = endpoint_now_ms() + 100;
+				set->accept_pause_until = endpoint_now_ms() +
+				    ENDPOINT_PAUSE_MS;
 			}
 			return;	/* EAGAIN, ECONNABORTED, ... */
 		}
@@ -814,17 +919,62 @@ endpoint_accept(struct endpoint_set *set, const struct endpoint_listener *l)
 		}
 		set->warned_full = 0;
 		s = session_new(l, fd);
-		atomic_fetch_add(&((struct endpoint_listener *)l)->active, 1);
-		s->active = &((struct endpoint_listener *)l)->active;
+		pthread_mutex_lock(&set->lock);
+		l->active++;
+		l->group->active++;
+		pthread_mutex_unlock(&set->lock);
+		s->listener = l;
 		session_note(s, "connected to %s %s:%d", l->tag, l->addr,
 		    l->port);
+		s->slot = set->nconns;
 		set->conns[set->nconns++] = s;
+		s->pass = p->id;
+		p->touched[p->ntouched++] = s;
 		if (s->proto->tls_on_connect)
 			session_io_set(s, SESSION_TLS_WAIT);
 		else
 			s->proto->start(s);
 		session_pump(s);
 	}
+}
+
+/* endpoint_accept_ready - accept on every listener that is ready */
+static void
+endpoint_accept_ready(struct endpoint_set *set, struct endpoint_pass *p)
+{
+	size_t nl;
+	int n;
+
+	pthread_mutex_lock(&set->lock);
+	nl = set->nlisteners;
+	pthread_mutex_unlock(&set->lock);
+	if (nl == 0)
+		return;
+	if (p->lev_cap < nl) {
+		p->lev_cap = nl;
+		p->lev = xrealloc(p->lev, nl * sizeof(*p->lev));
+	}
+	n = epoll_wait(set->lepfd, p->lev, (int)nl, 0);
+	for (int i = 0; i < n; i++) {
+		if (endpoint_now_ms() < set->accept_pause_until)
+			break;
+		endpoint_accept(set, p->lev[i].data.ptr, p);
+	}
+}
+
+/* endpoint_listening - watch the listeners, or pause accepting */
+static void
+endpoint_listening(struct endpoint_set *set, int on)
+{
+	struct epoll_event ev = { .events = on ? EPOLLIN : 0,
+	    .data.ptr = &set->lepfd };
+
+	if (set->listening == on)
+		return;
+	if (epoll_ctl(set->epfd, EPOLL_CTL_MOD, set->lepfd, &ev) < 0)
+		msg_warn("endpoint: epoll_ctl: %s", strerror(errno));
+	else
+		set->listening = on;
 }
 
 /* endpoint_deadline - close s if a deadline passed */
@@ -842,82 +992,131 @@ endpoint_deadline(struct endpoint_set *set, struct session *s, long long now)
 	}
 }
 
-/* endpoint_loop - the event loop thread */
+/* endpoint_timeout - how long the next epoll_wait may wait, ms */
+static int
+endpoint_timeout(struct endpoint_set *set, const struct endpoint_pass *p,
+    long long now, long long next_sweep)
+{
+	long long t = next_sweep - now;
+
+	if (p->npending > 0 || p->id < atomic_load(&set->pass_wanted))
+		return 0;
+	if (!set->listening && set->accept_pause_until - now < t)
+		t = set->accept_pause_until - now;
+	return t < 0 ? 0 : t > ENDPOINT_SWEEP_MS ? ENDPOINT_SWEEP_MS : (int)t;
+}
+
+/* endpoint_settle - after a pass: finish closed sessions, rewatch the rest */
+static void
+endpoint_settle(struct endpoint_set *set, struct endpoint_pass *p)
+{
+	p->npending = 0;
+	for (size_t i = 0; i < p->ntouched; i++) {
+		struct session *s = p->touched[i];
+
+		if (s->io != SESSION_CLOSED && endpoint_watch(set, s) < 0)
+			session_closed(s, "epoll_ctl failed");
+		if (s->io == SESSION_CLOSED)
+			endpoint_drop(set, s);
+		else if (session_pending(s))
+			p->pending[p->npending++] = s;
+	}
+	p->ntouched = 0;
+}
+
+/*
+ * endpoint_loop - the event loop thread.  One pass: wait for what is
+ * ready, service it and every session whose TLS buffers hold input,
+ * accept on ready listeners; every ENDPOINT_SWEEP_MS check every
+ * session's deadlines; then finish what closed and rewatch the rest.
+ */
 static void *
 endpoint_loop(void *arg)
 {
 	struct endpoint_set *set = arg;
-	struct pollfd *pfd = NULL;
-	struct endpoint_listener **ls = NULL;
-	size_t cap = 0;
+	struct endpoint_pass p = { 0 };
+	size_t nev = set->max_conns + 2;
+	long long next_sweep = endpoint_now_ms() + ENDPOINT_SWEEP_MS;
 
+	p.ev = xcalloc(nev, sizeof(*p.ev));
+	p.touched = xcalloc(set->max_conns, sizeof(*p.touched));
+	p.pending = xcalloc(set->max_conns, sizeof(*p.pending));
+	pthread_mutex_lock(&set->lock);
+	p.id = set->pass;
+	pthread_mutex_unlock(&set->lock);
 	while (!atomic_load(&set->stop)) {
-		size_t nl, nc = set->nconns, n = 0, j;
-		int timeout = ENDPOINT_POLL_MS;
 		long long now = endpoint_now_ms();
-		int accepting = now >= set->accept_pause_until;
+		int n;
 
-		pthread_mutex_lock(&set->lock);
-		nl = set->nlisteners;
-		if (cap < 1 + nl + set->max_conns) {
-			cap = 1 + nl + set->max_conns;
-			pfd = xrealloc(pfd, cap * sizeof(*pfd));
-			ls = xrealloc(ls, (nl + 1) * sizeof(*ls));
+		endpoint_listening(set, now >= set->accept_pause_until);
+		n = epoll_wait(set->epfd, p.ev, (int)nev,
+		    endpoint_timeout(set, &p, now, next_sweep));
+		if (n < 0) {
+			if (errno != EINTR) {
+				msg_warn("endpoint: epoll_wait: %s",
+				    strerror(errno));
+				break;
+			}
+			n = 0;
 		}
-		memcpy(ls, set->listeners, nl * sizeof(*ls));
-		pthread_mutex_unlock(&set->lock);
+		p.id++;
+		for (int i = 0; i < n; i++) {
+			void *ptr = p.ev[i].data.ptr;
+			struct session *s = ptr;
 
-		pfd[n++] = (struct pollfd){ .fd = set->wake[0], .events = POLLIN };
-		for (size_t i = 0; i < nl; i++)
-			pfd[n++] = (struct pollfd){
-				.fd = accepting ? ls[i]->fd : -1,
-				.events = POLLIN };
-		for (size_t i = 0; i < nc; i++) {
-			struct session *s = set->conns[i];
+			if (ptr == &set->wake) {
+				char junk[64];
 
-			pfd[n++] = (struct pollfd){ .fd = s->fd,
-				.events = session_events(s) };
-			if (s->ssl != NULL && s->io == SESSION_TLS &&
-			    SSL_has_pending(s->ssl))
-				timeout = 0;
+				while (read(set->wake[0], junk, sizeof(junk)) > 0)
+					;
+			} else if (ptr == &set->lepfd) {
+				endpoint_accept_ready(set, &p);
+			} else {
+				session_service(s,
+				    endpoint_epoll_to_poll(p.ev[i].events));
+				s->pass = p.id;
+				p.touched[p.ntouched++] = s;
+			}
 		}
-		if (!accepting)
-			timeout = 50;
-		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
-			msg_warn("endpoint: poll: %s", strerror(errno));
-			break;
-		}
-		if (pfd[0].revents & POLLIN) {
-			char junk[64];
+		for (size_t i = 0; i < p.npending; i++) {
+			struct session *s = p.pending[i];
 
-			while (read(set->wake[0], junk, sizeof(junk)) > 0)
-				;
+			if (s->pass == p.id)
+				continue;
+			session_service(s, 0);
+			s->pass = p.id;
+			p.touched[p.ntouched++] = s;
 		}
-		for (size_t i = 0; i < nc; i++)
-			session_service(set->conns[i], pfd[1 + nl + i].revents);
-		for (size_t i = 0; i < nl; i++)
-			if (pfd[1 + i].revents & POLLIN)
-				endpoint_accept(set, ls[i]);
 		now = endpoint_now_ms();
-		for (size_t i = j = 0; i < set->nconns; i++) {
-			struct session *s = set->conns[i];
-
-			endpoint_deadline(set, s, now);
-			if (s->io == SESSION_CLOSED)
-				session_finish(set, s);
-			else
-				set->conns[j++] = s;
+		if (now >= next_sweep) {
+			for (size_t i = 0; i < set->nconns; i++)
+				endpoint_deadline(set, set->conns[i], now);
+			memcpy(p.touched, set->conns,
+			    set->nconns * sizeof(*set->conns));
+			p.ntouched = set->nconns;
+			next_sweep = now + ENDPOINT_SWEEP_MS;
 		}
-		set->nconns = j;
-		atomic_fetch_add(&set->generation, 1);
+		endpoint_settle(set, &p);
+		pthread_mutex_lock(&set->lock);
+		set->pass = p.id;
+		if (p.id <= atomic_load(&set->pass_wanted))
+			pthread_cond_broadcast(&set->passed);
+		pthread_mutex_unlock(&set->lock);
 	}
-	for (size_t i = 0; i < set->nconns; i++) {
-		session_closed(set->conns[i], "endpoint stopped");
-		session_finish(set, set->conns[i]);
+	while (set->nconns > 0) {
+		struct session *s = set->conns[set->nconns - 1];
+
+		session_closed(s, "endpoint stopped");
+		endpoint_drop(set, s);
 	}
-	set->nconns = 0;
-	free(pfd);
-	free(ls);
+	pthread_mutex_lock(&set->lock);
+	set->looping = 0;
+	pthread_cond_broadcast(&set->passed);
+	pthread_mutex_unlock(&set->lock);
+	free(p.ev);
+	free(p.lev);
+	free(p.touched);
+	free(p.pending);
 	return NULL;
 }
 
@@ -928,13 +1127,24 @@ struct endpoint_set *
 endpoint_set_new(void)
 {
 	struct endpoint_set *set = xcalloc(1, sizeof(*set));
+	struct epoll_event wev = { .events = EPOLLIN, .data.ptr = &set->wake };
+	struct epoll_event lev = { .events = EPOLLIN, .data.ptr = &set->lepfd };
+	pthread_condattr_t ca;
 	struct rlimit rl;
 
+	set->wake[0] = set->wake[1] = set->epfd = set->lepfd = -1;
 	if (pipe2(set->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
 		msg_warn("endpoint: pipe: %s", strerror(errno));
-		free(set);
-		return NULL;
+		goto fail;
 	}
+	if ((set->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    (set->lepfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    epoll_ctl(set->epfd, EPOLL_CTL_ADD, set->wake[0], &wev) < 0 ||
+	    epoll_ctl(set->epfd, EPOLL_CTL_ADD, set->lepfd, &lev) < 0) {
+		msg_warn("endpoint: epoll: %s", strerror(errno));
+		goto fail;
+	}
+	set->listening = 1;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
@@ -942,12 +1152,29 @@ endpoint_set_new(void)
 			    strerror(errno));
 	}
 	pthread_mutex_init(&set->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&set->passed, &ca);
+	pthread_cond_init(&set->closed, &ca);
+	pthread_condattr_destroy(&ca);
 	atomic_init(&set->stop, 0);
+	atomic_init(&set->pass_wanted, 0);
 	set->max_conns = ENDPOINT_MAX_CONNS;
 	set->conns = xcalloc(set->max_conns, sizeof(*set->conns));
 	set->idle_ms = ENDPOINT_IDLE_MS;
 	set->total_ms = ENDPOINT_TOTAL_MS;
 	return set;
+
+fail:
+	for (int i = 0; i < 2; i++)
+		if (set->wake[i] >= 0)
+			close(set->wake[i]);
+	if (set->epfd >= 0)
+		close(set->epfd);
+	if (set->lepfd >= 0)
+		close(set->lepfd);
+	free(set);
+	return NULL;
 }
 
 /* endpoint_set_free - stop, close and free everything; returns NULL */
@@ -968,12 +1195,26 @@ endpoint_set_free(struct endpoint_set *set)
 		free(l);
 	}
 	free(set->listeners);
+	for (size_t i = 0; i < set->groups_cap; i++) {
+		struct endpoint_group *g = set->groups[i], *next;
+
+		for (; g != NULL; g = next) {
+			next = g->next;
+			free(g->key);
+			free(g);
+		}
+	}
+	free(set->groups);
 	for (size_t i = 0; i < set->ndone; i++)
 		free(set->done[i].transcript);
 	free(set->done);
 	free(set->conns);
 	close(set->wake[0]);
 	close(set->wake[1]);
+	close(set->epfd);
+	close(set->lepfd);
+	pthread_cond_destroy(&set->passed);
+	pthread_cond_destroy(&set->closed);
 	pthread_mutex_destroy(&set->lock);
 	free(set);
 	return NULL;
@@ -1015,6 +1256,83 @@ endpoint_wake(struct endpoint_set *set)
 	(void)n;
 }
 
+/* endpoint_group_len - the length of tag's group key: to the first '/' */
+static size_t
+endpoint_group_len(const char *tag, size_t len)
+{
+	const char *slash = memchr(tag, '/', len);
+
+	return slash != NULL ? (size_t)(slash - tag) + 1 : len;
+}
+
+/* endpoint_group_hash - FNV-1a of a group key */
+static size_t
+endpoint_group_hash(const char *key, size_t len)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 1099511628211ull;
+	}
+	return (size_t)h;
+}
+
+/* endpoint_group_find - the group of key, or NULL; under the lock */
+static struct endpoint_group *
+endpoint_group_find(const struct endpoint_set *set, const char *key,
+    size_t len)
+{
+	struct endpoint_group *g;
+
+	if (set->groups_cap == 0)
+		return NULL;
+	g = set->groups[endpoint_group_hash(key, len) & (set->groups_cap - 1)];
+	for (; g != NULL; g = g->next)
+		if (g->len == len && memcmp(g->key, key, len) == 0)
+			return g;
+	return NULL;
+}
+
+/* endpoint_group_get - the group of tag, made if new; under the lock */
+static struct endpoint_group *
+endpoint_group_get(struct endpoint_set *set, const char *tag)
+{
+	size_t len = endpoint_group_len(tag, strlen(tag));
+	struct endpoint_group *g = endpoint_group_find(set, tag, len);
+
+	if (g != NULL)
+		return g;
+	if (set->ngroups >= set->groups_cap / 2) {
+		size_t cap = set->groups_cap ? set->groups_cap * 2 : 64;
+		struct endpoint_group **t = xcalloc(cap, sizeof(*t));
+
+		for (size_t i = 0; i < set->groups_cap; i++) {
+			struct endpoint_group *next;
+
+			for (g = set->groups[i]; g != NULL; g = next) {
+				size_t b = endpoint_group_hash(g->key, g->len)
+				    & (cap - 1);
+
+				next = g->next;
+				g->next = t[b];
+				t[b] = g;
+			}
+		}
+		free(set->groups);
+		set->groups = t;
+		set->groups_cap = cap;
+	}
+	g = xcalloc(1, sizeof(*g));
+	g->key = xstrndup(tag, len);
+	g->len = len;
+	g->next = set->groups[endpoint_group_hash(tag, len) &
+	    (set->groups_cap - 1)];
+	set->groups[endpoint_group_hash(tag, len) & (set->groups_cap - 1)] = g;
+	set->ngroups++;
+	return g;
+}
+
 /* endpoint_listen - bind and listen; see endpoint.h */
 int
 endpoint_listen(struct endpoint_set *set, const struct endpoint_spec *spec)
@@ -1023,6 +1341,7 @@ endpoint_listen(struct endpoint_set *set, const struct endpoint_spec *spec)
 	socklen_t sslen;
 	struct endpoint_listener *l;
 	const char *tag = spec->tag ? spec->tag : "";
+	struct epoll_event ev = { .events = EPOLLIN };
 	int fd = -1, one = 1, family, is_tls;
 
 	memset(&ss, 0, sizeof(ss));
@@ -1094,14 +1413,29 @@ endpoint_listen(struct endpoint_set *set, const struct endpoint_spec *spec)
 		l->ctx = spec->ctx;
 		SSL_CTX_set_alpn_select_cb(l->ctx, endpoint_alpn_cb, NULL);
 	}
+	/* Watched at once: a running loop sees it on its next pass. */
 	pthread_mutex_lock(&set->lock);
-	set->listeners = xrealloc(set->listeners,
-	    (set->nlisteners + 1) * sizeof(*set->listeners));
+	l->group = endpoint_group_get(set, l->tag);
+	ev.data.ptr = l;
+	if (epoll_ctl(set->lepfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		pthread_mutex_unlock(&set->lock);
+		msg_warn("endpoint %s: epoll_ctl for %s:%d: %s", tag,
+		    spec->addr, spec->port, strerror(errno));
+		SSL_CTX_free(l->ctx);
+		free(l->tag);
+		free(l->addr);
+		free(l);
+		goto fail;
+	}
+	if (set->nlisteners == set->listeners_cap) {
+		set->listeners_cap = set->listeners_cap ?
+		    set->listeners_cap * 2 : 64;
+		set->listeners = xrealloc(set->listeners,
+		    set->listeners_cap * sizeof(*set->listeners));
+	}
 	set->listeners[set->nlisteners++] = l;
 	set->last_port = l->port;
 	pthread_mutex_unlock(&set->lock);
-	if (set->running)
-		endpoint_wake(set);
 	return 0;
 
 fail:
@@ -1120,6 +1454,9 @@ endpoint_start(struct endpoint_set *set)
 	if (set->running)
 		return 0;
 	atomic_store(&set->stop, 0);
+	pthread_mutex_lock(&set->lock);
+	set->looping = 1;
+	pthread_mutex_unlock(&set->lock);
 	/* The loop thread takes no signals: SIGPIPE stays harmless there. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -1128,6 +1465,9 @@ endpoint_start(struct endpoint_set *set)
 	if (err != 0) {
 		msg_warn("endpoint: cannot start the event loop: %s",
 		    strerror(err));
+		pthread_mutex_lock(&set->lock);
+		set->looping = 0;
+		pthread_mutex_unlock(&set->lock);
 		return -1;
 	}
 	set->running = 1;
@@ -1191,33 +1531,65 @@ endpoint_conns_free(struct endpoint_conn *c, size_t n)
 	free(c);
 }
 
+
+
+/* endpoint_active - open sessions of prefix; under the lock */
+static int
+endpoint_active(const struct endpoint_set *set, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+	const struct endpoint_group *g;
+	int active = 0;
+
+	/* "scenario-id/" is a group key: its listeners are exactly those. */
+	if (plen > 0 && endpoint_group_len(prefix, plen) == plen &&
+	    prefix[plen - 1] == '/') {
+		g = endpoint_group_find(set, prefix, plen);
+		return g != NULL ? g->active : 0;
+	}
+	for (size_t i = 0; i < set->nlisteners; i++)
+		if (strncmp(set->listeners[i]->tag, prefix, plen) == 0)
+			active += set->listeners[i]->active;
+	return active;
+}
+
+/* endpoint_quiesce - two whole loop passes, then no session open */
 int
 endpoint_quiesce(struct endpoint_set *set, const char *prefix, int timeout_ms)
 {
-	long long end = endpoint_now_ms() + timeout_ms;
-	long g0 = atomic_load(&set->generation);
-	size_t plen = strlen(prefix);
+	struct timespec end;
+	long target;
+	int ret = -1;
 
-	endpoint_wake(set);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout_ms / 1000;
+	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (end.tv_nsec >= 1000000000) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&set->lock);
+	if (!set->looping)
+		goto out;
 	/* Two whole loop passes: anything waiting in a backlog is accepted. */
-	while (atomic_load(&set->generation) < g0 + 2) {
-		if (endpoint_now_ms() > end || !set->running)
-			return -1;
-		endpoint_wake(set);
-		poll(NULL, 0, 1);
+	target = set->pass + 2;
+	if (atomic_load(&set->pass_wanted) < target)
+		atomic_store(&set->pass_wanted, target);
+	endpoint_wake(set);
+	while (set->pass < target) {
+		if (!set->looping)
+			goto out;
+		if (pthread_cond_timedwait(&set->passed, &set->lock,
+		    &end) == ETIMEDOUT && set->pass < target)
+			goto out;
 	}
-	for (;;) {
-		int active = 0;
+	while (endpoint_active(set, prefix) > 0)
+		if (pthread_cond_timedwait(&set->closed, &set->lock,
+		    &end) == ETIMEDOUT && endpoint_active(set, prefix) > 0)
+			goto out;
+	ret = 0;
 
-		pthread_mutex_lock(&set->lock);
-		for (size_t i = 0; i < set->nlisteners; i++)
-			if (strncmp(set->listeners[i]->tag, prefix, plen) == 0)
-				active += atomic_load(&set->listeners[i]->active);
-		pthread_mutex_unlock(&set->lock);
-		if (active == 0)
-			return 0;
-		if (endpoint_now_ms() > end)
-			return -1;
-		poll(NULL, 0, 2);
-	}
+out:
+	pthread_mutex_unlock(&set->lock);
+	return ret;
 }

@@ -3,7 +3,7 @@
  * scenario host and port, serving the scenario's certificate chain and
  * recording what each client did.
  *
- * One event loop (poll) in one thread serves every listener of a set;
+ * One event loop (epoll) in one thread serves every listener of a set;
  * every connection is an explicit state machine with bounded buffers,
  * bounded line lengths and a deadline.  Untrusted input never crashes
  * or stalls the loop.
@@ -91,7 +91,10 @@ void endpoint_conns_free(struct endpoint_conn *c, size_t n);
  * endpoint_quiesce - wait until every connection a client has made to
  * the listeners whose tag starts with prefix is accepted and finished
  * (so endpoint_take() sees them all), at most timeout_ms.  0, or -1 on
- * timeout (connections still open; take what is finished).
+ * timeout (connections still open; take what is finished).  A prefix
+ * that ends at the first '/' of tags ("scenario-id/") is looked up in an
+ * index, whatever the number of listeners; any other prefix is compared
+ * with every listener's tag.
  */
 int endpoint_quiesce(struct endpoint_set *s, const char *prefix,
     int timeout_ms);

@@ -11,7 +11,6 @@
 #ifndef DANELAB_SESSION_H
 #define DANELAB_SESSION_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <openssl/ssl.h>
 
@@ -34,6 +33,7 @@ enum session_io {
 };
 
 struct session;
+struct endpoint_listener;	/* endpoint.c */
 
 /* One protocol: OpenSMTPD style table of what it does differently. */
 struct session_proto {
@@ -60,7 +60,7 @@ struct session {
 	const struct session_proto *proto;
 	unsigned flags;			/* ENDPOINT_* of the listener */
 	SSL_CTX *ctx;			/* borrowed from the listener */
-	atomic_int *active;		/* the listener's open-session count */
+	struct endpoint_listener *listener; /* counts it open; NULL if refused */
 	int fd;
 	SSL *ssl;
 	enum session_io io;
@@ -82,6 +82,11 @@ struct session {
 	int data_lines;
 	int data_too_big;
 	char peer_name[256];		/* 'to' of the XMPP stream, sanitized */
+	/* Event loop bookkeeping, owned by endpoint.c. */
+	size_t slot;			/* index in the set's connections */
+	int watched;			/* registered with epoll */
+	unsigned watch_events;		/* the epoll events registered */
+	long pass;			/* loop pass that last serviced it */
 };
 
 /*

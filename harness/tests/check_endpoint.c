@@ -838,6 +838,65 @@ START_TEST(test_limits)
 }
 END_TEST
 
+START_TEST(test_many_listeners)
+{
+	struct endpoint_set *s = endpoint_set_new();
+	struct endpoint_conn *c = NULL;
+	size_t n = 0;
+	char tag[64], buf[512];
+	long long t0, ms;
+	int port = 0, fd;
+
+	/* One scenario per listener, as in a large catalogue. */
+	for (int i = 0; i < 5000; i++) {
+		snprintf(tag, sizeof(tag), "scn%d/mx", i);
+		port = listen_one(s, tag, i % 2 ? ENDPOINT_SMTP : ENDPOINT_XMPP,
+		    0);
+	}
+	ck_assert_int_eq(endpoint_start(s), 0);
+
+	/* The last listener serves a whole dialogue. */
+	fd = tcp_connect(port);
+	ck_assert(read_until(fd, "220 ", buf, sizeof(buf)));
+	send_str(fd, "EHLO client.test.example\r\n");
+	ck_assert(read_until(fd, "250 ", buf, sizeof(buf)));
+	send_str(fd, "QUIT\r\n");
+	ck_assert(read_until(fd, "221 ", buf, sizeof(buf)));
+	close(fd);
+	ck_assert_int_eq(endpoint_quiesce(s, "scn4999/", 5000), 0);
+	endpoint_take(s, "scn4999/", &c, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(c->tag, "scn4999/mx");
+	ck_assert_ptr_nonnull(strstr(c->transcript, "S: 221 "));
+	endpoint_conns_free(c, n);
+
+	/* A connection still open holds its prefix, and only its prefix. */
+	fd = tcp_connect(port);
+	ck_assert(read_until(fd, "220 ", buf, sizeof(buf)));
+	ck_assert_int_eq(endpoint_quiesce(s, "scn4999/", 300), -1);
+	ck_assert_int_eq(endpoint_quiesce(s, "scn4998/", 300), 0);
+	close(fd);
+	ck_assert_int_eq(endpoint_quiesce(s, "scn4999/", 5000), 0);
+	endpoint_take(s, "scn4999/", &c, &n);
+	ck_assert_uint_eq(n, 1);
+	endpoint_conns_free(c, n);
+
+	/* A quiesce costs two loop passes, not a look at every listener. */
+	t0 = now_ms();
+	for (int i = 0; i < 200; i++) {
+		snprintf(tag, sizeof(tag), "scn%d/", i * 25);
+		ck_assert_int_eq(endpoint_quiesce(s, tag, 5000), 0);
+	}
+	ms = now_ms() - t0;
+	if (getenv("CHECK_ENDPOINT_VERBOSE") != NULL)
+		fprintf(stderr, "== 200 quiesces over 5000 listeners: %lld ms\n",
+		    ms);
+	ck_assert_msg(ms < 500, "200 quiesces over 5000 listeners took "
+	    "%lld ms", ms);
+	endpoint_set_free(s);
+}
+END_TEST
+
 Suite *
 endpoint_suite(void)
 {
@@ -860,6 +919,7 @@ endpoint_suite(void)
 	tcase_add_test(tc, test_client_cert);
 	tcase_add_test(tc, test_hostile);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_many_listeners);
 	suite_add_tcase(s, tc);
 	return s;
 }
