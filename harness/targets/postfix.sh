@@ -9,10 +9,17 @@
 # No smtpd listens (master_service_disable = inet, no smtpd in master.cf);
 # nothing is chrooted, so the smtp client reads the lab's resolv.conf.
 #
-# Policies: the global level is `dane` (RFC 7672 opportunistic DANE).
-# `run` writes a per-domain smtp_tls_policy_maps entry `DOMAIN dane-only`
-# for each mandatory probe (an empty map for opportunistic ones) and
-# postmaps it; smtp processes serve one delivery each (max_use=1 in
+# Policies: both come from a per-domain smtp_tls_policy_maps that `run`
+# writes and postmaps: `DOMAIN dane` for an opportunistic probe (RFC 7672),
+# `DOMAIN dane-only` for a mandatory one (RFC 7672 6); the global level is
+# `may` and applies to no probe.  This is how sites deploy DANE per
+# destination, and it is the configuration in which Debian 12's 3.7.11
+# default smtp_tls_dane_insecure_mx_policy (evaluated from the global
+# level: `may`) ignores the TLSA of MX hosts found via an insecure MX
+# RRset (scenarios/bugs/postfix-insecure-mx-policy.scn; fixed in 3.7.13).
+# DANELAB_POSTFIX_MAIN_CF="name=value;name=value" appends main.cf
+# settings (e.g. smtp_tls_dane_insecure_mx_policy=dane, the fix).
+# smtp processes serve one delivery each (max_use=1 in
 # master.cf), so each delivery reads the current map.
 #
 # Batching: `run` injects one message per probe with sendmail, flushes,
@@ -88,6 +95,10 @@ do_setup() {
 		    -e "s|@DATADIR@|$DDIR|g" -e "s|@MAILLOG@|$LOG|g" \
 		    -e "s|@CLIENT@|$CLIENT|g" -e "s|@WORKDIR@|$W|g" "$TPL/$f.in" > "$CONF/$f" || exit 1
 	done
+	if [ -n "${DANELAB_POSTFIX_MAIN_CF:-}" ]; then
+		echo "# extra main.cf settings (DANELAB_POSTFIX_MAIN_CF)" >> "$CONF/main.cf"
+		echo "$DANELAB_POSTFIX_MAIN_CF" | tr ";" "\n" | sed "s/^ *//; /^$/d; s/=/ = /" >> "$CONF/main.cf"
+	fi
 	: > "$CONF/tls_policy"
 	"$POSTMAP" -c "$CONF" "hash:$CONF/tls_policy" || exit 1
 	: >> "$LOG"
@@ -230,7 +241,8 @@ do_run() {
 		esac
 		d=$(echo "${domain%.}" | tr 'A-Z' 'a-z')
 		case $policy in
-		opportunistic) ;;
+		opportunistic) policy_lines="$policy_lines$d dane
+" ;;
 		mandatory) policy_lines="$policy_lines$d dane-only
 " ;;
 		*) echo "$id error unknown policy $policy"; continue ;;
