@@ -45,6 +45,7 @@ LIB_OBJS = \
 	harness/world.o \
 	harness/run.o \
 	harness/hostile.o \
+	harness/target.o \
 	harness/refclient.o \
 	harness/endpoint.o \
 	harness/smtp.o \

@@ -964,3 +964,27 @@ lab_dir(const struct lab *l)
 {
 	return l->dir;
 }
+
+int
+lab_enter(const struct lab *l)
+{
+	static const char *const kinds[] = { "net", "pid", "mnt" };
+
+	for (int i = 0; i < 3; i++) {
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%ld/ns/%s",
+		    (long)l->keeper, kinds[i]);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0
+		    || setns(fd, 0) != 0) {
+			fprintf(stderr, "cannot join the lab's %s namespace: "
+			    "%s\n", kinds[i], strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}

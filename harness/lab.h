@@ -72,6 +72,13 @@ struct lab *lab_stop(struct lab *l);
  */
 int lab_join_net(const struct lab *l);
 
+/*
+ * lab_enter - move the calling process, which must be single-threaded
+ * (a child after fork), into the lab's network and mount namespaces,
+ * and its future children into the lab's PID namespace.  0 or -1.
+ */
+int lab_enter(const struct lab *l);
+
 /* lab_dir - the lab's run directory (borrowed) */
 const char *lab_dir(const struct lab *l);
 

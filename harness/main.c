@@ -2,6 +2,7 @@
  * main.c - danelab's command line: option parsing and sub-command
  * dispatch, nothing else.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <regex.h>
@@ -23,6 +24,7 @@
 #include "scenario.h"
 #include "template.h"
 #include "run.h"
+#include "target.h"
 #include "tlsa.h"
 #include "world.h"
 #include "zone.h"
@@ -425,7 +427,7 @@ cmd_run(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.paths = xcalloc(argc + 1, sizeof(char *));
-	o.targets = "ref";
+	o.targets = NULL;	/* every target */
 	o.policies = (1u << SCN_POLICY_COUNT) - 1;
 	o.jobs = 16;
 	o.probe_ms = 20000;
@@ -486,6 +488,49 @@ cmd_run(int argc, char **argv)
 	free(o.paths);
 	buf_free(&cmd);
 	return status;
+}
+
+/* cmd_targets - every target, its version or why it is unavailable */
+static int
+cmd_targets(int argc, char **argv)
+{
+	char **names = target_names();
+	char *tmp;
+
+	(void)argv;
+	if (argc > 1)
+		usage_error("targets takes no arguments", NULL);
+	tmp = xstrdup("/tmp/danelab-targets.XXXXXX");
+	if (mkdtemp(tmp) == NULL)
+		msg_fatal(EXIT_ENV, "mkdtemp: %s", strerror(errno));
+	printf("%-16s %-12s %s\n", "TARGET", "STATUS", "VERSION OR REASON");
+	for (size_t i = 0; names[i]; i++) {
+		struct buf out = { 0 };
+		char *env, *bin;
+		int rc;
+
+		if (strcmp(names[i], TARGET_REF) == 0) {
+			printf("%-16s %-12s %s\n", names[i], "available",
+			    "built-in reference client (libunbound + OpenSSL "
+			    "DANE)");
+			continue;
+		}
+		rc = target_exec(NULL, names[i], "probe", NULL, tmp, 20000,
+		    TARGET_VERB_MS, &out);
+		out.data[strcspn(out.data, "\n")] = 0;
+		env = target_env_bin(names[i]);
+		bin = getenv(env);
+		printf("%-16s %-12s %s%s%s%s\n", names[i], rc == 0 ? "available"
+		    : rc == 3 ? "unavailable" : "broken", out.data,
+		    rc != 0 && rc != 3 ? " (probe failed)" : "",
+		    bin ? "; binary from " : "", bin ? env : "");
+		free(env);
+		buf_free(&out);
+	}
+	rmdir(tmp);
+	free(tmp);
+	target_names_free(names);
+	return EXIT_PASS;
 }
 
 /* cmd_help - print the usage text */
@@ -689,6 +734,7 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 } commands[] = {
 	{ "run", cmd_run },
+	{ "targets", cmd_targets },
 	{ "up", cmd_up },
 	{ "exec", cmd_exec },
 	{ "down", cmd_down },

@@ -1,19 +1,21 @@
 /*
  * run.c - one run of the lab: every selected scenario, every target,
- * every protocol and policy, probed in parallel and judged.
+ * every protocol and policy, probed and judged.
  *
- * Probes of one scenario run one after another on one worker (they share
- * the scenario's listeners, and a connection is attributed to the probe
- * by the scenario's tag prefix); different scenarios run in parallel.
- * What a probe observed is the endpoints' view of the connections it
- * made; the target's own word (for ref: its result; for adapters: the
- * verdict line) only upgrades "encrypted" to "authenticated", and for
- * ref any disagreement between the two is an error: the oracle must be
- * exactly right.
+ * The reference client's probes of one scenario run one after another on
+ * one worker (they share the scenario's listeners, and a connection is
+ * attributed to the probe by the scenario's tag prefix); scenarios run in
+ * parallel.  An adapter target gets one batch per protocol and policy,
+ * so a scenario appears once in a batch.  What a probe observed is the
+ * endpoints' view of the connections it made; the target's own word only
+ * upgrades "encrypted" to "authenticated" (harness/targets/README.md).
+ * For ref, any disagreement between its account and the endpoints' is an
+ * error: the oracle must be exactly right.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,7 @@
 #include "refclient.h"
 #include "report.h"
 #include "run.h"
+#include "target.h"
 #include "template.h"
 #include "world.h"
 
@@ -46,6 +49,22 @@ static const enum ref_proto run_ref_proto[SCN_PROTO_COUNT] = {
 	[SCN_XMPP] = REF_XMPP, [SCN_XMPPS] = REF_XMPPS,
 };
 
+/* One target of the run. */
+struct run_target {
+	char *name;
+	int builtin;			/* ref */
+	char *version;			/* from "probe", or why unavailable */
+	struct target_deviation *baseline;
+	size_t nbaseline;
+	size_t cell0;			/* its first cell */
+};
+
+/* Which scenario, protocol and policy a cell is. */
+struct run_key {
+	size_t scenario;
+	int proto, policy;
+};
+
 /* Everything the workers share. */
 struct run {
 	const struct run_options *o;
@@ -53,9 +72,14 @@ struct run {
 	struct lab *lab;
 	struct endpoint_set *eps;
 	struct refclient *ref;
-	struct report_cell *cells;	/* one per scenario x proto x policy */
+	struct run_target *targets;
+	size_t ntargets;
+	struct report_cell *cells;	/* target x scenario x proto x policy */
+	struct run_key *keys;		/* one per cell */
 	size_t ncells;
-	size_t *first_cell;		/* per scenario: index of its first cell */
+	size_t per_target;		/* cells per target */
+	size_t *first_cell;		/* per scenario: offset in a target's block */
+	const struct run_target *worker_target;	/* what the workers probe */
 	atomic_size_t next;		/* next scenario to probe */
 	atomic_size_t done;		/* scenarios finished */
 	pthread_mutex_t out_lock;	/* progress lines */
@@ -122,45 +146,123 @@ run_zone_text(struct run *r, const struct scenario *s, struct buf *b)
 	}
 }
 
+/*
+ * run_observe - the endpoints' view of a probe's connections: the last
+ * one where the client went on, else the last one (refused), else none
+ * (no-connect).  *final is its index; *went_on says whether it went on.
+ */
+static enum outcome
+run_observe(const struct endpoint_conn *conns, size_t n, size_t *final,
+    int *went_on)
+{
+	*final = 0;
+	*went_on = 0;
+	for (size_t i = 0; i < n; i++)
+		if (conns[i].outcome == OUTCOME_ENCRYPTED
+		    || conns[i].outcome == OUTCOME_CLEARTEXT) {
+			*final = i;
+			*went_on = 1;
+		}
+	if (n == 0)
+		return OUTCOME_NO_CONNECT;
+	if (!*went_on)
+		*final = n - 1;
+	return conns[*final].outcome;
+}
+
+/* run_transcripts - the endpoints' transcripts, for a cell's details */
+static void
+run_transcripts(struct buf *b, const struct endpoint_conn *conns, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf_printf(b, "\n== endpoint %s %s:%d (%s; SNI %s; %s)\n%s",
+		    conns[i].tag, conns[i].addr, conns[i].port,
+		    outcome_name(conns[i].outcome),
+		    conns[i].sni[0] ? conns[i].sni : "none",
+		    conns[i].tls_version[0] ? conns[i].tls_version : "no TLS",
+		    conns[i].transcript ? conns[i].transcript : "");
+	if (n == 0)
+		buf_printf(b, "\n== endpoints: no connection\n");
+}
+
+/*
+ * run_judge - the verdict of cell c from what was seen (host: where, or
+ * NULL); error is set when the harness or target broke.  A target's
+ * baseline turns fail into xfail and pass into xpass.  why is kept as
+ * the reason of a pass.
+ */
+static void
+run_judge(const struct run_target *t, const struct scenario *s,
+    const struct run_key *k, struct report_cell *c, enum outcome seen,
+    const char *host, const char *error, const char *why)
+{
+	const struct scn_expect *e = scn_expect_for(s, k->proto, k->policy);
+	const struct target_deviation *dev;
+
+	c->observed = seen == OUTCOME_NO_CONNECT || host == NULL
+	    ? xstrdup(outcome_name(seen))
+	    : xasprintf("%s at %s", outcome_name(seen), host);
+	if (error) {
+		c->verdict = VERDICT_ERROR;
+		c->reason = xstrdup(error);
+		return;
+	}
+	if (!(e->outcomes & OUTCOME_BIT(seen)) || (e->host
+	    && seen != OUTCOME_NO_CONNECT
+	    && (host == NULL || strcmp(host, e->host) != 0))) {
+		c->verdict = VERDICT_FAIL;
+		c->reason = xasprintf("expected %s, observed %s: %s",
+		    c->expected, c->observed, why);
+	} else {
+		c->verdict = VERDICT_PASS;
+		c->reason = xstrdup(why);
+	}
+	dev = target_baseline_match(t->baseline, t->nbaseline, s->id,
+	    scn_proto_name(k->proto), scn_policy_name(k->policy));
+	if (dev && c->verdict == VERDICT_FAIL) {
+		char *r = xasprintf("known deviation: %s (%s)", dev->reason,
+		    c->reason);
+
+		free(c->reason);
+		c->reason = r;
+		c->verdict = VERDICT_XFAIL;
+	} else if (dev && c->verdict == VERDICT_PASS) {
+		free(c->reason);
+		c->reason = xasprintf("passed although the baseline lists it: "
+		    "%s", dev->reason);
+		c->verdict = VERDICT_XPASS;
+	}
+}
+
 /* run_probe_ref - one probe with the reference client; fills the cell */
 static void
-run_probe_ref(struct run *r, const struct scenario *s, int proto, int policy,
-    struct report_cell *c)
+run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 {
-	const struct scn_expect *e = scn_expect_for(s, proto, policy);
+	struct report_cell *c = &r->cells[ci];
+	const struct run_key *k = &r->keys[ci];
+	const struct scenario *s = r->w->cat.list[k->scenario];
 	char *domain = plan_domain(s), *prefix = xasprintf("%s/", s->id);
 	struct ref_result res;
 	struct endpoint_conn *conns = NULL;
-	size_t nconns = 0, final = 0;
-	enum outcome seen = OUTCOME_NO_CONNECT;
+	size_t nconns = 0, final;
+	enum outcome seen;
 	const char *host = NULL, *why = NULL;
 	struct buf detail = { 0 };
 	double t0 = run_now();
-	int went_on = 0;
+	int went_on;
 
 	memset(&res, 0, sizeof(res));
-	if (refclient_probe(r->ref, run_ref_proto[proto], domain,
-	    policy == SCN_MANDATORY ? REF_MANDATORY : REF_OPPORTUNISTIC,
+	if (refclient_probe(r->ref, run_ref_proto[k->proto], domain,
+	    k->policy == SCN_MANDATORY ? REF_MANDATORY : REF_OPPORTUNISTIC,
 	    r->o->probe_ms, &res) != 0)
 		why = "the reference client failed";
 	if (endpoint_quiesce(r->eps, prefix, RUN_QUIESCE_MS) != 0 && !why)
 		why = "a connection was still open after the probe";
 	endpoint_take(r->eps, prefix, &conns, &nconns);
 	c->seconds = run_now() - t0;
-
-	/* The endpoints' view: where did the client finally go on? */
-	for (size_t i = 0; i < nconns; i++)
-		if (conns[i].outcome == OUTCOME_ENCRYPTED
-		    || conns[i].outcome == OUTCOME_CLEARTEXT) {
-			final = i;
-			went_on = 1;
-		}
-	if (nconns > 0) {
-		if (!went_on)
-			final = nconns - 1;
-		seen = conns[final].outcome;
+	seen = run_observe(conns, nconns, &final, &went_on);
+	if (nconns > 0)
 		host = run_host_of_tag(conns[final].tag);
-	}
 	/* The client's word upgrades encrypted to authenticated. */
 	if (seen == OUTCOME_ENCRYPTED && res.outcome == OUTCOME_AUTHENTICATED)
 		seen = OUTCOME_AUTHENTICATED;
@@ -170,35 +272,17 @@ run_probe_ref(struct run *r, const struct scenario *s, int proto, int policy,
 	if (!why && went_on && strcmp(res.addr, conns[final].addr) != 0)
 		why = "the reference client went on at another address than "
 		    "the endpoints saw";
-
-	c->observed = seen == OUTCOME_NO_CONNECT || host == NULL
-	    ? xstrdup(outcome_name(seen))
-	    : xasprintf("%s at %s", outcome_name(seen), host);
 	if (why) {
-		c->verdict = VERDICT_ERROR;
-		c->reason = xasprintf("%s (client: %s%s%s; %s)", why,
+		char *e = xasprintf("%s (client: %s%s%s; %s)", why,
 		    outcome_name(res.outcome), res.host[0] ? " at " : "",
 		    res.host, res.detail);
-	} else if (!(e->outcomes & OUTCOME_BIT(seen))
-	    || (e->host && seen != OUTCOME_NO_CONNECT
-	    && (host == NULL || strcmp(host, e->host) != 0))) {
-		c->verdict = VERDICT_FAIL;
-		c->reason = xasprintf("expected %s, observed %s: %s",
-		    c->expected, c->observed, res.detail);
-	} else {
-		c->verdict = VERDICT_PASS;
-		c->reason = xstrdup(res.detail);
-	}
+
+		run_judge(t, s, k, c, seen, host, e, NULL);
+		free(e);
+	} else
+		run_judge(t, s, k, c, seen, host, NULL, res.detail);
 	buf_printf(&detail, "== reference client\n%s", res.log ? res.log : "");
-	for (size_t i = 0; i < nconns; i++)
-		buf_printf(&detail, "\n== endpoint %s %s:%d (%s; SNI %s; %s)\n%s",
-		    conns[i].tag, conns[i].addr, conns[i].port,
-		    outcome_name(conns[i].outcome),
-		    conns[i].sni[0] ? conns[i].sni : "none",
-		    conns[i].tls_version[0] ? conns[i].tls_version : "no TLS",
-		    conns[i].transcript ? conns[i].transcript : "");
-	if (nconns == 0)
-		buf_printf(&detail, "\n== endpoints: no connection\n");
+	run_transcripts(&detail, conns, nconns);
 	run_zone_text(r, s, &detail);
 	c->detail = detail.data;
 	endpoint_conns_free(conns, nconns);
@@ -207,89 +291,429 @@ run_probe_ref(struct run *r, const struct scenario *s, int proto, int policy,
 	free(prefix);
 }
 
-/* run_worker - probe scenarios until none is left */
+/* run_say - one line about a cell that did not pass */
+static void
+run_say(struct run *r, const struct report_cell *c)
+{
+	if (c->verdict == VERDICT_PASS || c->verdict == VERDICT_SKIP)
+		return;
+	pthread_mutex_lock(&r->out_lock);
+	fprintf(stderr, "%s%s %s/%s %s %s: %s\n",
+	    r->o->progress ? "\r\033[K" : "", verdict_name(c->verdict),
+	    c->target, c->scenario, c->proto, c->policy, c->reason);
+	pthread_mutex_unlock(&r->out_lock);
+}
+
+/* run_worker - probe scenarios with ref until none is left */
 static void *
 run_worker(void *arg)
 {
 	struct run *r = arg;
+	const struct run_target *t = r->worker_target;
 	size_t i;
 
 	while ((i = atomic_fetch_add(&r->next, 1)) < r->w->cat.n) {
-		const struct scenario *s = r->w->cat.list[i];
-		size_t ci = r->first_cell[i];
+		size_t end = i + 1 < r->w->cat.n ? r->first_cell[i + 1]
+		    : r->per_target;
 
-		for (int p = 0; p < SCN_PROTO_COUNT; p++) {
-			if (!(s->protos & (1u << p)))
+		for (size_t ci = t->cell0 + r->first_cell[i];
+		    ci < t->cell0 + end; ci++) {
+			if (r->cells[ci].verdict == VERDICT_SKIP)
 				continue;
-			for (int q = 0; q < SCN_POLICY_COUNT; q++) {
-				struct report_cell *c = &r->cells[ci++];
-
-				if (!(r->o->policies & (1u << q)))
-					continue;
-				run_probe_ref(r, s, p, q, c);
-				if (c->verdict != VERDICT_PASS) {
-					pthread_mutex_lock(&r->out_lock);
-					fprintf(stderr, "%s%s %s/%s %s %s: %s\n",
-					    r->o->progress ? "\r\033[K" : "",
-					    verdict_name(c->verdict), c->target,
-					    c->scenario, c->proto, c->policy,
-					    c->reason);
-					pthread_mutex_unlock(&r->out_lock);
-				}
-			}
+			run_probe_ref(r, t, ci);
+			run_say(r, &r->cells[ci]);
 		}
 		atomic_fetch_add(&r->done, 1);
 		if (r->o->progress) {
 			pthread_mutex_lock(&r->out_lock);
-			fprintf(stderr, "\r\033[K[%zu/%zu] %s",
-			    atomic_load(&r->done), r->w->cat.n, s->id);
+			fprintf(stderr, "\r\033[K%s [%zu/%zu] %s", t->name,
+			    atomic_load(&r->done), r->w->cat.n,
+			    r->w->cat.list[i]->id);
 			pthread_mutex_unlock(&r->out_lock);
 		}
 	}
 	return NULL;
 }
 
-/* run_cells - one cell per scenario x proto x policy, expectations filled */
+/* run_mark - every cell of t still open gets verdict v and reason why */
+static void
+run_mark(struct run *r, const struct run_target *t, enum verdict v,
+    const char *why)
+{
+	for (size_t ci = t->cell0; ci < t->cell0 + r->per_target; ci++) {
+		struct report_cell *c = &r->cells[ci];
+
+		if (c->observed != NULL)
+			continue;
+		c->verdict = v;
+		c->observed = xstrdup("");
+		c->reason = xstrdup(why);
+	}
+}
+
+/* run_tail - the last lines of some output, for a reason; caller frees */
+static char *
+run_tail(const char *text)
+{
+	size_t len = strlen(text);
+	const char *p = text + len;
+	int lines = 0;
+
+	while (p > text && len - (p - text) < 400) {
+		if (*--p == '\n' && p[1] && ++lines == 4)
+			break;
+	}
+	while (*p == '\n')
+		p++;
+	return *p ? xstrdup(p) : xstrdup("(no output)");
+}
+
+/* run_batch - one batch of an adapter target: proto p, policy q */
+static void
+run_batch(struct run *r, const struct run_target *t, const char *workdir,
+    int p, int q)
+{
+	struct buf file = { 0 }, out = { 0 };
+	char *path = xasprintf("%s/probes-%s-%s.txt", workdir,
+	    scn_proto_name(p), scn_policy_name(q));
+	size_t n = 0, *idx = NULL;
+	int *word, rc, deadline;
+	char **text, **log, *parse_errors = NULL;
+	double t0 = run_now();
+
+	for (size_t ci = t->cell0; ci < t->cell0 + r->per_target; ci++) {
+		const struct run_key *k = &r->keys[ci];
+		char *domain;
+
+		if (k->proto != p || k->policy != q
+		    || r->cells[ci].observed != NULL)
+			continue;
+		domain = plan_domain(r->w->cat.list[k->scenario]);
+		buf_printf(&file, "c%zu %s %s %s\n", ci, scn_proto_name(p),
+		    scn_policy_name(q), domain);
+		free(domain);
+		idx = xrealloc(idx, (n + 1) * sizeof(*idx));
+		idx[n++] = ci;
+	}
+	if (n == 0)
+		goto out;
+	word = xcalloc(n, sizeof(int));
+	text = xcalloc(n, sizeof(char *));
+	log = xcalloc(n, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		word[i] = -1;
+	if (file_write(path, file.data, file.len) != 0) {
+		for (size_t i = 0; i < n; i++)
+			word[i] = TW_ERROR;
+		rc = -2;
+	} else {
+		deadline = r->o->probe_ms * (1 + (int)n / 16);
+		rc = target_exec(r->lab, t->name, "run", path, workdir,
+		    r->o->probe_ms, deadline, &out);
+	}
+	/* Verdict lines: "ID WORD [text]"; "# [ID] text" are log lines. */
+	for (char *line = out.data, *next; line && *line; line = next) {
+		char id[32], w[32];
+		int off = 0, lineno = 0;
+		size_t ci, i;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		lineno++;
+		if (*line == 0)
+			continue;
+		if (*line == '#') {
+			if (sscanf(line, "# c%zu %n", &ci, &off) == 1 && off > 0)
+				for (i = 0; i < n; i++)
+					if (idx[i] == ci) {
+						char *l2 = xasprintf("%s%s\n",
+						    log[i] ? log[i] : "", line);
+
+						free(log[i]);
+						log[i] = l2;
+					}
+			continue;
+		}
+		if (sscanf(line, "%31s %31s %n", id, w, &off) < 2
+		    || sscanf(id, "c%zu", &ci) != 1
+		    || target_word_parse(w) < 0) {
+			char *e = xasprintf("%s%starget %s: cannot parse output "
+			    "line \"%.200s\"", parse_errors ? parse_errors : "",
+			    parse_errors ? "; " : "", t->name, line);
+
+			free(parse_errors);
+			parse_errors = e;
+			continue;
+		}
+		for (i = 0; i < n && idx[i] != ci; i++)
+			;
+		if (i == n) {
+			char *e = xasprintf("%s%starget %s: verdict for an "
+			    "unknown probe: \"%.200s\"", parse_errors ?
+			    parse_errors : "", parse_errors ? "; " : "",
+			    t->name, line);
+
+			free(parse_errors);
+			parse_errors = e;
+			continue;
+		}
+		word[i] = target_word_parse(w);
+		free(text[i]);
+		text[i] = xstrdup(off > 0 ? line + off : "");
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t ci = idx[i];
+		struct report_cell *c = &r->cells[ci];
+		const struct run_key *k = &r->keys[ci];
+		const struct scenario *s = r->w->cat.list[k->scenario];
+		char *prefix = xasprintf("%s/", s->id), *err = NULL, *tail;
+		struct endpoint_conn *conns = NULL;
+		size_t nconns = 0, final;
+		struct buf detail = { 0 };
+		enum outcome seen;
+		const char *host = NULL;
+		int went_on;
+
+		endpoint_quiesce(r->eps, prefix, 2000);
+		endpoint_take(r->eps, prefix, &conns, &nconns);
+		c->seconds = (run_now() - t0) / n;
+		seen = run_observe(conns, nconns, &final, &went_on);
+		if (nconns > 0)
+			host = run_host_of_tag(conns[final].tag);
+		if (word[i] == TW_AUTHENTICATED && seen == OUTCOME_ENCRYPTED)
+			seen = OUTCOME_AUTHENTICATED;
+		tail = run_tail(out.data);
+		if (word[i] < 0)
+			err = xasprintf("target %s gave no verdict for this "
+			    "probe (%s%s): %s", t->name, rc == -1 ? "killed at "
+			    "its deadline" : "exit ", rc == -1 ? "" : rc == 0 ? "0"
+			    : "non-zero", parse_errors ? parse_errors : tail);
+		else if (word[i] == TW_ERROR)
+			err = xasprintf("target %s: error: %s", t->name, text[i]);
+		if (word[i] == TW_SKIP) {
+			c->verdict = VERDICT_SKIP;
+			c->observed = xstrdup("");
+			c->reason = xasprintf("%s: %s", t->name, text[i]);
+		} else {
+			char *why = xasprintf("%s says %s: %s", t->name,
+			    target_word_name(word[i] < 0 ? TW_ERROR : word[i]),
+			    text[i] ? text[i] : "");
+
+			run_judge(t, s, k, c, seen, host, err, why);
+			free(why);
+		}
+		buf_printf(&detail, "== target %s (%s %s batch of %zu, exit "
+		    "%d)\nverdict: %s %s\n%s", t->name, scn_proto_name(p),
+		    scn_policy_name(q), n, rc, word[i] >= 0 ?
+		    target_word_name(word[i]) : "(none)", text[i] ? text[i]
+		    : "", log[i] ? log[i] : "");
+		run_transcripts(&detail, conns, nconns);
+		run_zone_text(r, s, &detail);
+		c->detail = detail.data;
+		run_say(r, c);
+		endpoint_conns_free(conns, nconns);
+		free(prefix);
+		free(err);
+		free(tail);
+		free(text[i]);
+		free(log[i]);
+	}
+	free(word);
+	free(text);
+	free(log);
+out:
+	free(parse_errors);
+	free(idx);
+	free(path);
+	buf_free(&file);
+	buf_free(&out);
+}
+
+/* run_external - probe, setup, one batch per proto x policy, teardown */
+static void
+run_external(struct run *r, struct run_target *t)
+{
+	char *workdir = xasprintf("%s/targets/%s", lab_dir(r->lab), t->name);
+	struct buf out = { 0 };
+	int rc;
+
+	mkdir(workdir, 0755);
+	rc = target_exec(r->lab, t->name, "probe", NULL, workdir,
+	    r->o->probe_ms, TARGET_VERB_MS, &out);
+	out.data[strcspn(out.data, "\n")] = 0;
+	if (rc == 3 || rc != 0) {
+		char *why = rc == 3 ? xasprintf("%s unavailable: %s", t->name,
+		    *out.data ? out.data : "(no reason given)")
+		    : xasprintf("%s probe failed (exit %d): %s", t->name, rc,
+		    out.data);
+
+		t->version = xstrdup(why);
+		run_mark(r, t, rc == 3 ? VERDICT_SKIP : VERDICT_ERROR, why);
+		if (!msg_quiet || rc != 3)
+			msg_warn("%s", why);
+		free(why);
+		goto out;
+	}
+	t->version = xstrdup(out.data);
+	buf_free(&out);
+	rc = target_exec(r->lab, t->name, "setup", NULL, workdir,
+	    r->o->probe_ms, TARGET_VERB_MS, &out);
+	if (rc != 0) {
+		char *tail = run_tail(out.data);
+		char *why = xasprintf("%s setup failed (exit %d): %s", t->name,
+		    rc, tail);
+
+		msg_warn("%s", why);
+		run_mark(r, t, VERDICT_ERROR, why);
+		free(why);
+		free(tail);
+	} else {
+		for (int p = 0; p < SCN_PROTO_COUNT; p++)
+			for (int q = 0; q < SCN_POLICY_COUNT; q++)
+				if (r->o->policies & (1u << q))
+					run_batch(r, t, workdir, p, q);
+	}
+	buf_free(&out);
+	rc = target_exec(r->lab, t->name, "teardown", NULL, workdir,
+	    r->o->probe_ms, TARGET_VERB_MS, &out);
+	if (rc != 0)
+		msg_warn("%s teardown failed (exit %d): %s", t->name, rc,
+		    out.data);
+out:
+	buf_free(&out);
+	free(workdir);
+}
+
+/* run_cells - one cell per target x scenario x proto x policy */
 static void
 run_cells(struct run *r)
 {
 	struct world *w = r->w;
 
 	r->first_cell = xcalloc(w->cat.n + 1, sizeof(size_t));
-	for (size_t i = 0; i < w->cat.n; i++) {
-		const struct scenario *s = w->cat.list[i];
+	for (size_t t = 0; t < r->ntargets; t++) {
+		r->targets[t].cell0 = r->ncells;
+		for (size_t i = 0; i < w->cat.n; i++) {
+			const struct scenario *s = w->cat.list[i];
 
-		r->first_cell[i] = r->ncells;
-		for (int p = 0; p < SCN_PROTO_COUNT; p++) {
-			if (!(s->protos & (1u << p)))
-				continue;
-			for (int q = 0; q < SCN_POLICY_COUNT; q++) {
-				const struct scn_expect *e = scn_expect_for(s, p, q);
-				struct report_cell *c;
+			r->first_cell[i] = r->ncells - r->targets[t].cell0;
+			for (int p = 0; p < SCN_PROTO_COUNT; p++) {
+				if (!(s->protos & (1u << p)))
+					continue;
+				for (int q = 0; q < SCN_POLICY_COUNT; q++) {
+					const struct scn_expect *e =
+					    scn_expect_for(s, p, q);
+					struct report_cell *c;
 
-				r->cells = xrealloc(r->cells, (r->ncells + 1)
-				    * sizeof(*r->cells));
-				c = &r->cells[r->ncells++];
-				memset(c, 0, sizeof(*c));
-				c->scenario = xstrdup(s->id);
-				c->area = xstrdup(*s->area ? s->area : "-");
-				c->file = xasprintf("%s:%d", s->file, s->line);
-				c->summary = xstrdup(s->summary);
-				c->refs = xstrdup(s->refs);
-				c->target = xstrdup("ref");
-				c->proto = xstrdup(scn_proto_name(p));
-				c->policy = xstrdup(scn_policy_name(q));
-				c->expected = run_outcomes_text(e->outcomes,
-				    e->host);
-				c->cite = xstrdup(e->cite);
-				if (!(r->o->policies & (1u << q))) {
-					c->verdict = VERDICT_SKIP;
-					c->observed = xstrdup("");
-					c->reason = xstrdup("policy not selected");
+					r->cells = xrealloc(r->cells,
+					    (r->ncells + 1) * sizeof(*r->cells));
+					r->keys = xrealloc(r->keys,
+					    (r->ncells + 1) * sizeof(*r->keys));
+					r->keys[r->ncells] = (struct run_key){
+					    i, p, q };
+					c = &r->cells[r->ncells++];
+					memset(c, 0, sizeof(*c));
+					c->scenario = xstrdup(s->id);
+					c->area = xstrdup(*s->area ? s->area
+					    : "-");
+					c->file = xasprintf("%s:%d", s->file,
+					    s->line);
+					c->summary = xstrdup(s->summary);
+					c->refs = xstrdup(s->refs);
+					c->target = xstrdup(r->targets[t].name);
+					c->proto = xstrdup(scn_proto_name(p));
+					c->policy = xstrdup(scn_policy_name(q));
+					c->expected = run_outcomes_text(
+					    e->outcomes, e->host);
+					c->cite = xstrdup(e->cite);
+					if (!(r->o->policies & (1u << q))) {
+						c->verdict = VERDICT_SKIP;
+						c->observed = xstrdup("");
+						c->reason = xstrdup("policy not "
+						    "selected");
+					}
 				}
 			}
 		}
+		r->per_target = r->ncells - r->targets[t].cell0;
 	}
+}
+
+/*
+ * run_targets - parse "ref,postfix=/path,..." (NULL: every target) into
+ * r->targets, setting DANELAB_<NAME>_BIN for overrides and loading
+ * baselines.  Returns the number of errors (reported).
+ */
+static int
+run_targets(struct run *r, const char *spec)
+{
+	char **all = target_names(), *copy, *item, *save = NULL;
+	int errors = 0;
+
+	copy = xstrdup(spec ? spec : "");
+	if (spec == NULL)
+		for (size_t i = 0; all[i]; i++) {
+			char *c2 = xasprintf("%s%s%s", copy, *copy ? "," : "",
+			    all[i]);
+
+			free(copy);
+			copy = c2;
+		}
+	for (item = strtok_r(copy, ",", &save); item;
+	    item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		struct run_target *t;
+		int known = 0;
+
+		if (eq)
+			*eq = 0;
+		for (size_t i = 0; all[i]; i++)
+			known |= strcmp(all[i], item) == 0;
+		if (!known) {
+			struct buf names = { 0 };
+
+			for (size_t i = 0; all[i]; i++)
+				buf_printf(&names, "%s%s", i ? ", " : "", all[i]);
+			msg_warn("--target: unknown target \"%s\" (known: %s)",
+			    item, names.data);
+			buf_free(&names);
+			errors++;
+			continue;
+		}
+		if (eq) {
+			char *env = target_env_bin(item);
+
+			if (strcmp(item, TARGET_REF) == 0) {
+				msg_warn("--target ref=...: ref is built in");
+				errors++;
+			} else if (access(eq + 1, X_OK) != 0) {
+				msg_warn("--target %s=%s: %s", item, eq + 1,
+				    strerror(errno));
+				errors++;
+			} else
+				setenv(env, eq + 1, 1);
+			free(env);
+		}
+		r->targets = xrealloc(r->targets,
+		    (r->ntargets + 1) * sizeof(*r->targets));
+		t = &r->targets[r->ntargets++];
+		memset(t, 0, sizeof(*t));
+		t->name = xstrdup(item);
+		t->builtin = strcmp(item, TARGET_REF) == 0;
+		if (!t->builtin)
+			t->baseline = target_baseline_load(item, &t->nbaseline,
+			    &errors);
+		else
+			t->version = xstrdup("ref (built-in reference client)");
+	}
+	free(copy);
+	target_names_free(all);
+	if (r->ntargets == 0 && errors == 0) {
+		msg_warn("--target: no target named");
+		errors++;
+	}
+	return errors;
 }
 
 /* run_endpoints - listeners for every host of every scenario */
@@ -342,7 +766,6 @@ run_endpoints(struct run *r)
 	}
 	return endpoint_start(r->eps);
 }
-
 /* run_id - "YYYYMMDD-HHMMSS-PID"; caller frees */
 static char *
 run_id(char *started, size_t len)
@@ -365,6 +788,7 @@ run_main(const struct run_options *o)
 	struct report_meta meta;
 	pthread_t *threads = NULL;
 	struct hostile *hostile = NULL;
+	struct buf versions = { 0 };
 	char started[32], *id, *out = NULL, *labdir = NULL, *ta = NULL;
 	double t0 = run_now();
 	int errors, status = EXIT_ENV, nthreads = 0;
@@ -374,9 +798,7 @@ run_main(const struct run_options *o)
 	r.o = o;
 	pthread_mutex_init(&r.out_lock, NULL);
 	id = run_id(started, sizeof(started));
-	if (strcmp(o->targets, "ref") != 0) {
-		msg_warn("--target %s: only \"ref\" is available in this build",
-		    o->targets);
+	if (run_targets(&r, o->targets) != 0) {
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -413,7 +835,6 @@ run_main(const struct run_options *o)
 	if ((r.ref = refclient_new(LAB_RESOLVER_ADDR, ta)) == NULL
 	    || run_endpoints(&r) != 0)
 		goto out;
-
 	if (o->hostile && r.w->plan->nhosts > 0) {
 		SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
@@ -424,15 +845,34 @@ run_main(const struct run_options *o)
 		}
 		SSL_CTX_free(ctx);
 	}
-	nthreads = o->jobs < (int)r.w->cat.n ? o->jobs : (int)r.w->cat.n;
-	threads = xcalloc(nthreads, sizeof(*threads));
-	for (int i = 0; i < nthreads; i++)
-		if (pthread_create(&threads[i], NULL, run_worker, &r) != 0)
-			msg_fatal(EXIT_ENV, "pthread_create: %s", strerror(errno));
-	for (int i = 0; i < nthreads; i++)
-		pthread_join(threads[i], NULL);
-	if (o->progress)
-		fprintf(stderr, "\r\033[K");
+	{
+		char *targets_dir = xasprintf("%s/targets", labdir);
+
+		mkdir(targets_dir, 0755);
+		free(targets_dir);
+	}
+	for (size_t t = 0; t < r.ntargets; t++) {
+		struct run_target *tg = &r.targets[t];
+
+		if (!tg->builtin) {
+			run_external(&r, tg);
+			continue;
+		}
+		r.worker_target = tg;
+		atomic_store(&r.next, 0);
+		atomic_store(&r.done, 0);
+		nthreads = o->jobs < (int)r.w->cat.n ? o->jobs : (int)r.w->cat.n;
+		free(threads);
+		threads = xcalloc(nthreads, sizeof(*threads));
+		for (int i = 0; i < nthreads; i++)
+			if (pthread_create(&threads[i], NULL, run_worker, &r) != 0)
+				msg_fatal(EXIT_ENV, "pthread_create: %s",
+				    strerror(errno));
+		for (int i = 0; i < nthreads; i++)
+			pthread_join(threads[i], NULL);
+		if (o->progress)
+			fprintf(stderr, "\r\033[K");
+	}
 	if (hostile) {
 		struct endpoint_conn *hc;
 		size_t nhc, served = 0;
@@ -451,11 +891,15 @@ run_main(const struct run_options *o)
 	endpoint_stop(r.eps);
 
 	out = o->out ? xstrdup(o->out) : xasprintf("reports/runs/%s", id);
+	for (size_t t = 0; t < r.ntargets; t++)
+		buf_printf(&versions, "%s%s: %s", t ? "\n" : "",
+		    r.targets[t].name, r.targets[t].version
+		    ? r.targets[t].version : "?");
 	meta.run_id = id;
 	meta.started = started;
 	meta.seconds = run_now() - t0;
 	meta.command = (char *)o->command;
-	meta.targets = "ref (built-in reference client)";
+	meta.targets = versions.data;
 	meta.shard = NULL;
 	if (o->shard_n > 1)
 		meta.shard = xasprintf("%d/%d", o->shard_i, o->shard_n);
@@ -490,10 +934,19 @@ out:
 			lab_stop(r.lab);
 	}
 	report_cells_free(r.cells, r.ncells);
+	for (size_t t = 0; t < r.ntargets; t++) {
+		free(r.targets[t].name);
+		free(r.targets[t].version);
+		target_baseline_free(r.targets[t].baseline,
+		    r.targets[t].nbaseline);
+	}
+	free(r.targets);
+	free(r.keys);
 	free(r.first_cell);
 	world_free(r.w);
 	free(threads);
 	free(meta.shard);
+	buf_free(&versions);
 	free(out);
 	free(labdir);
 	free(ta);

@@ -186,6 +186,12 @@ lab_tests() {
 		test_run_outside
 	t "danelab run: a broken scenario file is exit 2 with file:line, no report" \
 		test_run_bad_scenario
+	t "a target that is not installed is a skip with its reason, exit 0" \
+		test_target_absent
+	t "a target that hangs is killed at its deadline, its cells errors" \
+		test_target_hang
+	t "target output that cannot be parsed is an error naming target and line" \
+		test_target_garbage
 	t "no lab, mount or daemon left at the end" \
 		nothing_left "$NS" "$TMP/mounts.before"
 }
@@ -300,4 +306,38 @@ test_run_bad_scenario() {
 	cat "$TMP/bad.err"
 	[ $rc -eq 2 ] && grep -q "bad.scn:5:" "$TMP/bad.err" && grep -q "bad.scn:6:" "$TMP/bad.err" &&
 		[ ! -e "$TMP/run-bad" ]
+}
+
+# run_fake TARGET OUT - danelab run against a test adapter of
+# harness/tests/data/targets on two scenarios
+run_fake() {
+	DANELAB_TARGETS_DIR=$TOP/harness/tests/data/targets "$DL" run -q \
+		--target "$1" --deadline 1500 \
+		--filter '^grid-ee-s1-m1$|^tlsa-denied-nxdomain$' --out "$2"
+}
+
+# test_target_absent - a target that is not installed: skips, exit 0
+test_target_absent() {
+	run_fake absent "$TMP/t-absent" || return 1
+	n=$(grep -c '^ok .* # SKIP .*absent-mta not installed' "$TMP/t-absent/results.tap")
+	[ "$n" -eq 6 ] || { echo "$n skips with the reason, wanted 6"; return 1; }
+}
+
+# test_target_hang - a target that hangs: killed at its deadline, errors
+test_target_hang() {
+	run_fake hang "$TMP/t-hang"
+	rc=$?
+	[ $rc -eq 1 ] || { echo "exit $rc, wanted 1"; return 1; }
+	n=$(grep -c '"verdict": "error", "reason": "target hang gave no verdict for this probe (killed at its deadline' "$TMP/t-hang/results.json")
+	[ "$n" -eq 6 ] || { echo "$n errors, wanted 6"; return 1; }
+	[ -z "$(pgrep -f 'hang.sh run')" ] || { echo "the hung adapter still runs"; return 1; }
+}
+
+# test_target_garbage - unparseable output: errors naming target and line
+test_target_garbage() {
+	run_fake garbage "$TMP/t-garbage"
+	rc=$?
+	[ $rc -eq 1 ] || { echo "exit $rc, wanted 1"; return 1; }
+	grep -q 'target garbage: cannot parse output line \\"this is not a verdict line\\"' \
+		"$TMP/t-garbage/results.json"
 }

@@ -1,0 +1,315 @@
+/* target.c - adapters: find, run inside the lab, verdict words, baselines */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "lab.h"
+#include "msg.h"
+#include "target.h"
+#include "template.h"
+
+static const char *const word_names[TW_COUNT] = {
+	"authenticated", "encrypted", "cleartext", "refused", "no-connect",
+	"skip", "error"
+};
+
+int
+target_word_parse(const char *s)
+{
+	for (int i = 0; i < TW_COUNT; i++)
+		if (strcmp(s, word_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+target_word_name(enum target_word w)
+{
+	return (unsigned)w < TW_COUNT ? word_names[w] : "?";
+}
+
+/* target_cmp - for qsort of names */
+static int
+target_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* target_dir - where the adapters are: $DANELAB_TARGETS_DIR (tests) or
+ * the data directory's harness/targets; caller frees */
+static char *
+target_dir(void)
+{
+	const char *d = getenv("DANELAB_TARGETS_DIR");
+
+	return d && *d ? xstrdup(d)
+	    : xasprintf("%s/harness/targets", template_datadir());
+}
+
+/* target_file - "<target_dir>/<name><ext>"; caller frees */
+static char *
+target_file(const char *name, const char *ext)
+{
+	char *dir = target_dir(), *path = xasprintf("%s/%s%s", dir, name, ext);
+
+	free(dir);
+	return path;
+}
+
+char **
+target_names(void)
+{
+	char *dir = target_dir();
+	char **names = xcalloc(2, sizeof(char *));
+	size_t n = 1;
+	struct dirent *de;
+	DIR *d;
+
+	names[0] = xstrdup(TARGET_REF);
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			size_t len = strlen(de->d_name);
+
+			if (len < 4 || strcmp(de->d_name + len - 3, ".sh") != 0
+			    || de->d_name[0] == '.')
+				continue;
+			names = xrealloc(names, (n + 2) * sizeof(char *));
+			names[n++] = xstrndup(de->d_name, len - 3);
+		}
+		closedir(d);
+	}
+	names[n] = NULL;
+	qsort(names + 1, n - 1, sizeof(char *), target_cmp);
+	free(dir);
+	return names;
+}
+
+void
+target_names_free(char **names)
+{
+	for (size_t i = 0; names && names[i]; i++)
+		free(names[i]);
+	free(names);
+}
+
+int
+target_known(const char *name)
+{
+	char **names = target_names();
+	int found = 0;
+
+	for (size_t i = 0; names[i]; i++)
+		found |= strcmp(names[i], name) == 0;
+	target_names_free(names);
+	return found;
+}
+
+char *
+target_env_bin(const char *name)
+{
+	char *env = xasprintf("DANELAB_%s_BIN", name);
+
+	for (char *p = env; *p; p++)
+		*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+	return env;
+}
+
+/* target_now_ms - monotonic milliseconds */
+static long long
+target_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int
+target_exec(const struct lab *l, const char *name, const char *verb,
+    const char *arg, const char *workdir, int probe_ms, int deadline_ms,
+    struct buf *out)
+{
+	char *script = target_file(name, ".sh");
+	long long end = target_now_ms() + deadline_ms;
+	int pfd[2], status = 0, timed_out = 0;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
+		msg_warn("pipe: %s", strerror(errno));
+		free(script);
+		return -1;
+	}
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		msg_warn("fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		free(script);
+		return -1;
+	}
+	if (pid == 0) {
+		char deadline[32];
+		pid_t inner;
+		int st;
+
+		setpgid(0, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		if ((st = open("/dev/null", O_RDONLY)) >= 0)
+			dup2(st, 0);
+		signal(SIGPIPE, SIG_DFL);
+		if (l != NULL && lab_enter(l) != 0)
+			_exit(125);
+		if (chdir(workdir) != 0) {
+			fprintf(stderr, "cannot enter %s: %s\n", workdir,
+			    strerror(errno));
+			_exit(125);
+		}
+		snprintf(deadline, sizeof(deadline), "%d", probe_ms);
+		setenv("DANELAB_TARGET", name, 1);
+		setenv("DANELAB_WORKDIR", workdir, 1);
+		setenv("DANELAB_DATADIR", template_datadir(), 1);
+		setenv("DANELAB_RESOLVER", LAB_RESOLVER_ADDR, 1);
+		setenv("DANELAB_DEADLINE_MS", deadline, 1);
+		setenv("DANELAB_CLIENT_NAME", "client.danelab.example", 1);
+		if (l != NULL) {
+			char *ta = xasprintf("%s/anchors/root.key", lab_dir(l));
+
+			setenv("DANELAB_TRUST_ANCHOR", ta, 1);
+		}
+		/* Into the lab's PID namespace: only children enter it. */
+		if ((inner = fork()) == 0) {
+			execl("/bin/sh", "sh", script, verb, arg, (char *)NULL);
+			fprintf(stderr, "cannot run %s: %s\n", script,
+			    strerror(errno));
+			_exit(126);
+		}
+		if (inner < 0)
+			_exit(125);
+		while (waitpid(inner, &st, 0) < 0)
+			if (errno != EINTR)
+				_exit(125);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	}
+	close(pfd[1]);
+	for (;;) {
+		long long left = end - target_now_ms();
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		char chunk[4096];
+		ssize_t n;
+
+		if (left <= 0) {
+			timed_out = 1;
+			kill(-pid, SIGKILL);
+			break;
+		}
+		if (poll(&p, 1, (int)(left < 1000 ? left : 1000)) <= 0)
+			continue;
+		if ((n = read(pfd[0], chunk, sizeof(chunk))) <= 0)
+			break;
+		if (out->len < 8 * 1024 * 1024)
+			buf_append(out, chunk, (size_t)n);
+	}
+	close(pfd[0]);
+	/* The verb is done (or killed); its stragglers in the group go too. */
+	kill(-pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			break;
+	free(script);
+	if (out->data == NULL)
+		buf_append(out, "", 0);
+	if (timed_out)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status)
+	    : 128 + WTERMSIG(status);
+}
+
+struct target_deviation *
+target_baseline_load(const char *name, size_t *n, int *errors)
+{
+	char *path = target_file(name, ".baseline");
+	struct target_deviation *d = NULL;
+	char *text = file_read(path, NULL), *line, *save = NULL;
+	int lineno = 0;
+
+	*n = 0;
+	if (text == NULL) {
+		free(path);
+		return NULL;
+	}
+	/* strtok_r skips empty lines: count lines by hand instead. */
+	for (line = text; line && *line; line = save) {
+		char *nl = strchr(line, '\n'), *f[3], *p = line;
+		int k;
+
+		save = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = 0;
+		lineno++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == 0 || *p == '#')
+			continue;
+		for (k = 0; k < 3; k++) {
+			f[k] = p;
+			p += strcspn(p, " \t");
+			if (*p == 0)
+				break;
+			*p++ = 0;
+			while (*p == ' ' || *p == '\t')
+				p++;
+		}
+		if (k < 3 || *p == 0) {
+			fprintf(stderr, "%s:%d: wants SCENARIO-PATTERN PROTO "
+			    "POLICY REASON\n", path, lineno);
+			(*errors)++;
+			continue;
+		}
+		d = xrealloc(d, (*n + 1) * sizeof(*d));
+		d[*n].pattern = xstrdup(f[0]);
+		d[*n].proto = xstrdup(f[1]);
+		d[*n].policy = xstrdup(f[2]);
+		d[*n].reason = xstrdup(p);
+		(*n)++;
+	}
+	free(text);
+	free(path);
+	return d;
+}
+
+void
+target_baseline_free(struct target_deviation *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(d[i].pattern);
+		free(d[i].proto);
+		free(d[i].policy);
+		free(d[i].reason);
+	}
+	free(d);
+}
+
+const struct target_deviation *
+target_baseline_match(const struct target_deviation *d, size_t n,
+    const char *scenario, const char *proto, const char *policy)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fnmatch(d[i].pattern, scenario, 0) == 0
+		    && (strcmp(d[i].proto, "*") == 0
+		    || strcmp(d[i].proto, proto) == 0)
+		    && (strcmp(d[i].policy, "*") == 0
+		    || strcmp(d[i].policy, policy) == 0))
+			return &d[i];
+	return NULL;
+}

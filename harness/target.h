@@ -1,0 +1,79 @@
+/*
+ * target.h - the adapter contract (harness/targets/README.md): find the
+ * adapters, run a verb inside the lab with a deadline, parse verdict
+ * lines, read a target's baseline of known deviations.
+ */
+#ifndef DANELAB_TARGET_H
+#define DANELAB_TARGET_H
+
+#include <stddef.h>
+
+#include "mem.h"
+
+struct lab;
+
+#define TARGET_REF	"ref"		/* the built-in reference client */
+#define TARGET_VERB_MS	60000		/* probe, setup, teardown */
+
+/*
+ * target_names - every target: "ref", then one per
+ * harness/targets/NAME.sh, sorted.  NULL-terminated; caller frees with
+ * target_names_free.
+ */
+char **target_names(void);
+void target_names_free(char **names);
+
+/* target_known - is name a target? */
+int target_known(const char *name);
+
+/*
+ * target_env_bin - "DANELAB_<NAME>_BIN" for a target name (upper case,
+ * '-' as '_'); caller frees.
+ */
+char *target_env_bin(const char *name);
+
+/*
+ * target_exec - run "sh harness/targets/NAME.sh VERB [ARG]" in workdir,
+ * inside lab l (its network, mount and PID namespaces; NULL: on the
+ * host), with the contract's environment, for at most deadline_ms.  All
+ * output (stdout and stderr) is appended to out.  Returns the exit
+ * status, 128+signal if killed by a signal, or -1 when the deadline
+ * passed (the process group was killed) or it could not start.
+ */
+int target_exec(const struct lab *l, const char *name, const char *verb,
+    const char *arg, const char *workdir, int probe_ms, int deadline_ms,
+    struct buf *out);
+
+/* The word of one verdict line. */
+enum target_word {
+	TW_AUTHENTICATED, TW_ENCRYPTED, TW_CLEARTEXT, TW_REFUSED,
+	TW_NO_CONNECT, TW_SKIP, TW_ERROR, TW_COUNT
+};
+
+/* target_word_parse - the word named s, or -1 */
+int target_word_parse(const char *s);
+const char *target_word_name(enum target_word w);
+
+/* One known deviation of a target. */
+struct target_deviation {
+	char *pattern;		/* shell glob on the scenario id */
+	char *proto;		/* or "*" */
+	char *policy;		/* or "*" */
+	char *reason;
+};
+
+/*
+ * target_baseline_load - harness/targets/NAME.baseline (absent: none).
+ * Malformed lines are reported as "file:line: message" and counted in
+ * *errors.  Returns the array (n in *n); free with target_baseline_free.
+ */
+struct target_deviation *target_baseline_load(const char *name, size_t *n,
+    int *errors);
+void target_baseline_free(struct target_deviation *d, size_t n);
+
+/* target_baseline_match - the deviation matching a cell, or NULL */
+const struct target_deviation *target_baseline_match(
+    const struct target_deviation *d, size_t n, const char *scenario,
+    const char *proto, const char *policy);
+
+#endif
