@@ -177,7 +177,7 @@ parse_log() {
 		pid = substr($0, RSTART, RLENGTH)
 		t = text_of($0)
 		if (t ~ /TLS connection established to /) { tls[pid] = t; next }
-		if (t ~ /certificate verification failed|num=[0-9]+:|[Ss]erver certificate not|TLS is required|TLSA|DANE|dane|handshake|SSL_connect|STARTTLS/) {
+		if (t !~ /status=/ && t ~ /certificate verification failed|num=[0-9]+:|[Ss]erver certificate not|TLS is required|TLSA|DANE|dane|handshake|SSL_connect|STARTTLS/) {
 			fail[pid] = t
 		}
 		if (t !~ /^[0-9A-Za-z]+: to=<[^>]*>, .*status=/) next
