@@ -1,0 +1,326 @@
+#!/bin/sh
+# harness/targets/postfix.sh: danelab adapter for the Postfix SMTP client
+# (contract: harness/targets/README.md).
+#
+# One private, throwaway Postfix instance per target run, all of it under
+# $DANELAB_WORKDIR: etc/ (main.cf, master.cf from harness/targets/postfix/
+# templates, the TLS policy map), spool/ (queue_directory), data/
+# (data_directory, owned by postfix) and maillog (maillog_file: no syslog).
+# No smtpd listens (master_service_disable = inet, no smtpd in master.cf);
+# nothing is chrooted, so the smtp client reads the lab's resolv.conf.
+#
+# Policies: both come from a per-domain smtp_tls_policy_maps that `run`
+# writes and postmaps: `DOMAIN dane` for an opportunistic probe (RFC 7672),
+# `DOMAIN dane-only` for a mandatory one (RFC 7672 6); the global level is
+# `may` and applies to no probe.  This is how sites deploy DANE per
+# destination, and it is the configuration in which Debian 12's 3.7.11
+# default smtp_tls_dane_insecure_mx_policy (evaluated from the global
+# level: `may`) ignores the TLSA of MX hosts found via an insecure MX
+# RRset (scenarios/bugs/postfix-insecure-mx-policy.scn; fixed in 3.7.13).
+# DANELAB_POSTFIX_MAIN_CF="name=value;name=value" appends main.cf
+# settings (e.g. smtp_tls_dane_insecure_mx_policy=dane, the fix).
+# smtp processes serve one delivery each (max_use=1 in
+# master.cf), so each delivery reads the current map.
+#
+# Batching: `run` injects one message per probe with sendmail, flushes,
+# and polls the maillog until every recipient domain has its first
+# status= line (one delivery attempt: retries are five minutes away) or
+# the deadline passes; then it deletes the whole queue, so nothing of this
+# batch is retried during the next one.  The verdict comes from the
+# smtp process's own lines before that status line (same pid).
+#
+# DANELAB_POSTFIX_RESTART_EACH=1 makes `run` start and stop a fresh
+# instance around every probe (for harness/targets/postfix-bench.sh).
+
+set -u
+
+BIN=${DANELAB_POSTFIX_BIN:-/usr/sbin/postfix}
+SBIN=$(dirname "$BIN")
+W=${DANELAB_WORKDIR:-.}
+CONF=$W/etc
+QDIR=$W/spool
+DDIR=$W/data
+LOG=$W/maillog
+CLIENT=${DANELAB_CLIENT_NAME:-client.danelab.example}
+SENDER=sender@$CLIENT
+HERE=$(cd "$(dirname "$0")" && pwd)
+TPL=$HERE/postfix
+if [ -n "${DANELAB_DATADIR:-}" ] && [ -f "$DANELAB_DATADIR/harness/targets/postfix/main.cf.in" ]; then
+	TPL=$DANELAB_DATADIR/harness/targets/postfix
+fi
+
+pf_tool() {	# the tool next to the postfix binary, else the one on PATH
+	if [ -x "$SBIN/$1" ]; then echo "$SBIN/$1"; else command -v "$1" || echo "/usr/sbin/$1"; fi
+}
+POSTCONF=$(pf_tool postconf)
+POSTMAP=$(pf_tool postmap)
+POSTQUEUE=$(pf_tool postqueue)
+POSTSUPER=$(pf_tool postsuper)
+SENDMAIL=$(pf_tool sendmail)
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+master_pid() {
+	[ -s "$QDIR/pid/master.pid" ] || return 1
+	p=$(tr -dc 0-9 < "$QDIR/pid/master.pid")
+	[ -n "$p" ] && kill -0 "$p" 2>/dev/null && echo "$p"
+}
+
+show_log() {	# the instance's maillog, for start and stop failures
+	if [ -s "$LOG" ]; then
+		echo "--- $LOG (last 30 lines)"
+		tail -n 30 "$LOG"
+	fi
+}
+
+do_probe() {
+	if [ ! -x "$BIN" ] || [ ! -x "$POSTCONF" ]; then
+		echo "postfix not installed (apt-get install postfix)"
+		exit 3
+	fi
+	v=$("$POSTCONF" -d -h mail_version 2>/dev/null)
+	if [ -z "$v" ]; then
+		echo "postfix at $BIN does not run (postconf -d mail_version failed)"
+		exit 3
+	fi
+	echo "Postfix $v"
+}
+
+do_setup() {
+	[ -x "$BIN" ] || { echo "postfix not installed (apt-get install postfix)"; exit 1; }
+	mkdir -p "$CONF" "$QDIR" "$DDIR" || exit 1
+	chown postfix "$DDIR" || exit 1
+	for f in main.cf master.cf; do
+		sed -e "s|@CONFDIR@|$CONF|g" -e "s|@QUEUEDIR@|$QDIR|g" \
+		    -e "s|@DATADIR@|$DDIR|g" -e "s|@MAILLOG@|$LOG|g" \
+		    -e "s|@CLIENT@|$CLIENT|g" -e "s|@WORKDIR@|$W|g" "$TPL/$f.in" > "$CONF/$f.new" || exit 1
+	done
+	if [ -n "${DANELAB_POSTFIX_MAIN_CF:-}" ]; then
+		echo "# extra main.cf settings (DANELAB_POSTFIX_MAIN_CF)" >> "$CONF/main.cf.new"
+		echo "$DANELAB_POSTFIX_MAIN_CF" | tr ";" "\n" | sed "s/^ *//; /^$/d; s/=/ = /" >> "$CONF/main.cf.new"
+	fi
+	# Replace a config file only when it changed: `postfix start` after a
+	# change of main.cf runs its slow checks (2.5 s instead of 0.25 s).
+	for f in main.cf master.cf; do
+		if cmp -s "$CONF/$f.new" "$CONF/$f"; then rm -f "$CONF/$f.new"
+		else mv "$CONF/$f.new" "$CONF/$f" || exit 1; fi
+	done
+	: > "$CONF/tls_policy"
+	"$POSTMAP" -c "$CONF" "hash:$CONF/tls_policy" || exit 1
+	: >> "$LOG"
+	if ! "$BIN" -c "$CONF" start > "$W/start.out" 2>&1; then
+		echo "postfix -c $CONF start failed:"
+		cat "$W/start.out"
+		show_log
+		exit 1
+	fi
+	# Readiness: the master's pid file names a live process and
+	# `postfix status` agrees (bounded: 10 s).
+	i=0
+	while [ $i -lt 100 ]; do
+		if master_pid > /dev/null && "$BIN" -c "$CONF" status > /dev/null 2>&1; then
+			echo "# postfix master pid $(master_pid), config $CONF"
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "postfix -c $CONF start: no running master after 10 s"
+	cat "$W/start.out"
+	show_log
+	exit 1
+}
+
+do_teardown() {
+	p=$(master_pid) || p=
+	"$BIN" -c "$CONF" stop > /dev/null 2>&1 &
+	stopper=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		if [ -z "$p" ] || ! kill -0 "$p" 2>/dev/null; then break; fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill "$stopper" 2>/dev/null
+	wait "$stopper" 2>/dev/null
+	if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
+		echo "# postfix master $p still running after stop: killing it and its children"
+		for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do kill -9 "$c" 2>/dev/null; done
+		kill -9 "$p" 2>/dev/null
+	fi
+	# Children of the master that outlived it (e.g. an smtp client
+	# in a long timeout) have been reparented; find them by their
+	# config directory on the command line of this instance only.
+	for d in /proc/[0-9]*; do
+		c=${d#/proc/}
+		[ -r "$d/environ" ] || continue
+		if tr '\0' '\n' < "$d/environ" 2>/dev/null | grep -qx "MAIL_CONFIG=$CONF"; then
+			kill -9 "$c" 2>/dev/null
+		fi
+	done
+	return 0
+}
+
+# Verdicts for one batch: stdin is the maillog from the batch's start,
+# $1 the probe list "ID DOMAIN" (domains without the trailing dot, lower
+# case), $2 "final" to write verdicts (else: print how many are done).
+parse_log() {
+	awk -v probes="$1" -v mode="$2" '
+	BEGIN {
+		n = split(probes, pl, "\n")
+		for (i = 1; i <= n; i++) {
+			if (split(pl[i], f, " ") < 2) continue
+			order[++np] = f[1]; dom[f[1]] = f[2]; byd[f[2]] = f[1]
+		}
+	}
+	function text_of(line,   t) {	# the message after "prog[pid]: "
+		t = line
+		sub(/^.*\]: /, "", t)
+		return t
+	}
+	{
+		if (!match($0, /\/smtp\[[0-9]+\]: /)) next
+		pid = substr($0, RSTART, RLENGTH)
+		t = text_of($0)
+		if (t ~ /TLS connection established to /) { tls[pid] = t; next }
+		if (t !~ /status=/ && t ~ /certificate verification failed|num=[0-9]+:|[Ss]erver certificate not|TLS is required|TLSA|DANE|dane|handshake|SSL_connect|STARTTLS/) {
+			fail[pid] = t
+		}
+		if (t !~ /^[0-9A-Za-z]+: to=<[^>]*>, .*status=/) next
+		rcpt = t; sub(/^[^<]*<[^@]*@/, "", rcpt); sub(/>.*/, "", rcpt)
+		rcpt = tolower(rcpt)
+		if (!(rcpt in byd)) next
+		id = byd[rcpt]
+		if (id in word) next		# first attempt only
+		relay = t; sub(/^.*relay=/, "", relay); sub(/,.*/, "", relay)
+		status = t; sub(/^.*status=/, "", status); sub(/ .*/, "", status)
+		if (status == "sent") {
+			w = "cleartext"; why = t
+			if (pid in tls) {
+				h = tls[pid]; sub(/^.* established to /, "", h); sub(/:[^:]*$/, "", h)
+				if (relay == h || index(tls[pid], " to " relay ":") > 0) {
+					if (tls[pid] ~ /^Verified /) w = "authenticated"
+					else w = "encrypted"
+					why = tls[pid] " / " t
+				}
+			}
+		} else if (relay == "none") {
+			w = "no-connect"; why = t
+		} else {
+			w = "refused"; why = t
+			if (pid in fail && index(t, fail[pid]) == 0) why = fail[pid] " / " t
+		}
+		word[id] = w; reason[id] = why; done++
+		delete tls[pid]; delete fail[pid]
+	}
+	END {
+		if (mode != "final") { print done + 0; exit }
+		for (i = 1; i <= np; i++) {
+			id = order[i]
+			if (id in word) {
+				r = reason[id]; gsub(/[\r\n]/, " ", r)
+				print id, word[id], r
+			} else
+				print id, "error", "no status= line for postmaster@" dom[id] " in the maillog before the deadline"
+		}
+	}'
+}
+
+do_run() {
+	file=$1
+	[ -r "$file" ] || { echo "# cannot read probe file $file"; exit 1; }
+	if [ "${DANELAB_POSTFIX_RESTART_EACH:-0}" = 1 ]; then
+		run_restart_each "$file"
+		return
+	fi
+	probes=
+	policy_lines=
+	total=0
+	while read -r id proto policy domain rest; do
+		[ -n "${id:-}" ] || continue
+		case $id in \#*) continue ;; esac
+		case $proto in
+		smtp) ;;
+		smtps) echo "$id skip Postfix client has no implicit-TLS next-hop in this adapter"; continue ;;
+		xmpp|xmpps) echo "$id skip Postfix speaks SMTP only"; continue ;;
+		*) echo "$id error unknown protocol $proto"; continue ;;
+		esac
+		d=$(echo "${domain%.}" | tr 'A-Z' 'a-z')
+		case $policy in
+		opportunistic) policy_lines="$policy_lines$d dane
+" ;;
+		mandatory) policy_lines="$policy_lines$d dane-only
+" ;;
+		*) echo "$id error unknown policy $policy"; continue ;;
+		esac
+		probes="$probes$id $d
+"
+		total=$((total + 1))
+	done < "$file"
+	[ "$total" -gt 0 ] || return 0
+
+	if ! master_pid > /dev/null; then
+		for id in $(printf '%s' "$probes" | awk '{print $1}'); do
+			echo "$id error the private Postfix instance is not running (see setup)"
+		done
+		return 0
+	fi
+
+	printf '%s' "$policy_lines" > "$CONF/tls_policy"
+	if ! "$POSTMAP" -c "$CONF" "hash:$CONF/tls_policy" 2>&1 | sed 's/^/# postmap: /'; then :; fi
+
+	# The whole run's budget, as the harness computes it, less a margin
+	# to write verdicts and clean the queue.
+	dl=${DANELAB_DEADLINE_MS:-20000}
+	budget=$((dl * (1 + total / 16)))
+	[ "$budget" -ge 60000 ] || budget=60000
+	start=$(now_ms)
+	end=$((start + budget - 5000))
+
+	off=$(wc -c < "$LOG")
+	printf '%s' "$probes" | while read -r id d; do
+		printf 'From: <%s>\nTo: <postmaster@%s>\nSubject: danelab probe %s\n\ndanelab probe %s for %s\n' \
+			"$SENDER" "$d" "$id" "$id" "$d" |
+			"$SENDMAIL" -C "$CONF" -f "$SENDER" "postmaster@$d" 2>&1 | sed "s/^/# sendmail $id: /"
+	done
+	"$POSTQUEUE" -c "$CONF" -f 2>&1 | sed 's/^/# postqueue: /'
+
+	while :; do
+		done_n=$(tail -c +$((off + 1)) "$LOG" | parse_log "$probes" count)
+		[ "$done_n" -ge "$total" ] && break
+		[ "$(now_ms)" -lt "$end" ] || { echo "# deadline: $done_n of $total probes have a status"; break; }
+		sleep 0.1
+	done
+	echo "# batch of $total smtp probes took $(( $(now_ms) - start )) ms"
+	tail -c +$((off + 1)) "$LOG" | parse_log "$probes" final
+	"$POSTSUPER" -c "$CONF" -d ALL > /dev/null 2>&1
+	: > "$CONF/tls_policy"
+	"$POSTMAP" -c "$CONF" "hash:$CONF/tls_policy" > /dev/null 2>&1
+}
+
+# Benchmark mode: one Postfix restart per probe (stop, start, a batch of
+# one), same work directory and queue.
+run_restart_each() {
+	k=0
+	while read -r line; do
+		[ -n "$line" ] || continue
+		k=$((k + 1))
+		echo "$line" > "$W/probe-one"
+		set -- $line
+		(
+			DANELAB_POSTFIX_RESTART_EACH=0; export DANELAB_POSTFIX_RESTART_EACH
+			if [ "$2" != smtp ]; then sh "$HERE/postfix.sh" run "$W/probe-one"; exit; fi
+			sh "$HERE/postfix.sh" teardown | sed "s/^/# /"
+			sh "$HERE/postfix.sh" setup | sed "s/^/# setup: /"
+			sh "$HERE/postfix.sh" run "$W/probe-one"
+		)
+	done < "$1"
+}
+
+case ${1:-} in
+probe) do_probe ;;
+setup) do_setup ;;
+run) [ $# -ge 2 ] || { echo "usage: $0 run FILE"; exit 2; }; do_run "$2" ;;
+teardown) do_teardown ;;
+*) echo "usage: $0 probe|setup|run FILE|teardown"; exit 2 ;;
+esac
