@@ -413,7 +413,7 @@ static void
 run_batch(struct run *r, const struct run_target *t, const char *workdir,
     int p, int q)
 {
-	struct buf file = { 0 }, out = { 0 };
+	struct buf file = { 0 }, out = { 0 }, blog = { 0 };
 	char *path = xasprintf("%s/probes-%s-%s.txt", workdir,
 	    scn_proto_name(p), scn_policy_name(q));
 	size_t n = 0, *idx = NULL;
@@ -464,7 +464,7 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		if (*line == 0)
 			continue;
 		if (*line == '#') {
-			if (sscanf(line, "# c%zu %n", &ci, &off) == 1 && off > 0)
+			if (sscanf(line, "# c%zu %n", &ci, &off) == 1 && off > 0) {
 				for (i = 0; i < n; i++)
 					if (idx[i] == ci) {
 						char *l2 = xasprintf("%s%s\n",
@@ -473,6 +473,8 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 						free(log[i]);
 						log[i] = l2;
 					}
+			} else if (blog.len < 16384)
+				buf_printf(&blog, "%s\n", line);
 			continue;
 		}
 		if (sscanf(line, "%31s %31s %n", id, w, &off) < 2
@@ -550,6 +552,8 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		    scn_policy_name(q), n, rc, word[i] >= 0 ?
 		    target_word_name(word[i]) : "(none)", text[i] ? text[i]
 		    : "", log[i] ? log[i] : "");
+		if (blog.len)
+			buf_printf(&detail, "== the batch's log\n%s", blog.data);
 		run_transcripts(&detail, conns, nconns);
 		run_zone_text(r, s, &detail);
 		c->detail = detail.data;
@@ -570,6 +574,7 @@ out:
 	free(path);
 	buf_free(&file);
 	buf_free(&out);
+	buf_free(&blog);
 }
 
 /* run_external - probe, setup, one batch per proto x policy, teardown */
