@@ -101,6 +101,11 @@ bench: danelab
 	sh .ci/deps test
 	sh harness/bench.sh
 
+# Postfix: one batch versus one restart per probe (about ten minutes).
+bench-postfix: danelab
+	sh .ci/deps test
+	sh harness/targets/postfix-bench.sh
+
 install: danelab
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
 	install -m 755 danelab $(DESTDIR)$(BINDIR)/danelab
@@ -115,7 +120,7 @@ clean:
 	    harness/fuzz/fuzz_scenario \
 	    harness/tests/refprobe
 
-.PHONY: all check deps demo bench install clean
+.PHONY: all check deps demo bench bench-postfix install clean
 
 # Fuzzing the scenario parser with libFuzzer (clang): `make fuzz`
 # runs for FUZZ_SECONDS (default 600) from the seeds in harness/fuzz/corpus.
