@@ -104,7 +104,7 @@ bench: danelab
 # Postfix: one batch versus one restart per probe (about ten minutes).
 bench-postfix: danelab
 	sh .ci/deps test
-	sh harness/targets/postfix-bench.sh
+	sh harness/postfix-bench.sh
 
 install: danelab
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)

@@ -30,7 +30,7 @@
 # smtp process's own lines before that status line (same pid).
 #
 # DANELAB_POSTFIX_RESTART_EACH=1 makes `run` start and stop a fresh
-# instance around every probe (for harness/targets/postfix-bench.sh).
+# instance around every probe (for harness/postfix-bench.sh).
 
 set -u
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# harness/targets/postfix-bench.sh [FILTER]: what batching buys the Postfix
+# harness/postfix-bench.sh [FILTER]: what batching buys the Postfix
 # adapter.  Runs the catalogue's cells (default: all; FILTER is danelab
 # run's --filter regex) against the postfix target twice:
 #   batch    one private Postfix instance, one batch of messages per
@@ -10,7 +10,7 @@
 # Both are whole `danelab run`s (lab bring-up included), so the figures
 # are what a user waits.  Prints both wall times and the ratio.
 set -u
-cd "$(dirname "$0")/../.." || exit 2
+cd "$(dirname "$0")/.." || exit 2
 filter=${1:-.}
 out=${DANELAB_BENCH_OUT:-/tmp/danelab-postfix-bench.$$}
 mkdir -p "$out" || exit 2
