@@ -506,14 +506,14 @@ cmd_targets(int argc, char **argv)
 	tmp = xstrdup("/tmp/danelab-targets.XXXXXX");
 	if (mkdtemp(tmp) == NULL)
 		msg_fatal(EXIT_ENV, "mkdtemp: %s", strerror(errno));
-	printf("%-16s %-12s %s\n", "TARGET", "STATUS", "VERSION OR REASON");
+	printf("%-20s %-12s %s\n", "TARGET", "STATUS", "VERSION OR REASON");
 	for (size_t i = 0; names[i]; i++) {
 		struct buf out = { 0 };
 		char *env, *bin;
 		int rc;
 
 		if (strcmp(names[i], TARGET_REF) == 0) {
-			printf("%-16s %-12s %s\n", names[i], "available",
+			printf("%-20s %-12s %s\n", names[i], "available",
 			    "built-in reference client (libunbound + OpenSSL "
 			    "DANE)");
 			continue;
@@ -523,7 +523,7 @@ cmd_targets(int argc, char **argv)
 		out.data[strcspn(out.data, "\n")] = 0;
 		env = target_env_bin(names[i]);
 		bin = getenv(env);
-		printf("%-16s %-12s %s%s%s%s\n", names[i], rc == 0 ? "available"
+		printf("%-20s %-12s %s%s%s%s\n", names[i], rc == 0 ? "available"
 		    : rc == 3 ? "unavailable" : "broken", out.data,
 		    rc != 0 && rc != 3 ? " (probe failed)" : "",
 		    bin ? "; binary from " : "", bin ? env : "");
