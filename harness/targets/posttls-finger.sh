@@ -4,28 +4,38 @@
 # the lab's validating resolver; Postfix sets RES_TRUSTAD itself).
 #
 # One probe: posttls-finger -l dane (opportunistic) or -l dane-only
-# (mandatory) -P /etc/ssl/certs DOMAIN (DOMAIN:465 with -w for SMTPS),
-# with a private main.cf under $DANELAB_WORKDIR (MAIL_CONFIG):
-# smtp_dns_support_level = dnssec, dnssec_probe = (its probe of the real
-# root would fail here), myhostname = $DANELAB_CLIENT_NAME (the EHLO name).
+# (mandatory) -L routine,certmatch,dane -P /etc/ssl/certs DOMAIN
+# (DOMAIN:465 with -w for SMTPS), with a private main.cf under
+# $DANELAB_WORKDIR (MAIL_CONFIG): smtp_dns_support_level = dnssec,
+# dnssec_probe = (its probe of the real root would fail here),
+# myhostname = $DANELAB_CLIENT_NAME (the EHLO name).  The "dane" log
+# option prints each usable TLSA record ("DNSSEC-signed TLSA record").
 #
-# What the lab's endpoints see: posttls-finger delivers no mail.  It says
-# EHLO, STARTTLS, does the handshake, says EHLO again over TLS, then QUIT.
-# The endpoints count any command after TLS except QUIT as going on
-# (harness/smtp.c), so the EHLO after TLS shows up as "encrypted", and
-# this adapter's word upgrades it to "authenticated" when posttls-finger
-# printed "Verified TLS connection established" (it prints "Matched DANE
-# ... certificate at depth N" beside it).  "Untrusted"/"Anonymous"/
-# "Trusted TLS connection established" are "encrypted"; a connection
-# without one of those lines is "refused"; no connection is "no-connect".
+# mode: prober.  posttls-finger delivers no mail: whatever it concludes,
+# it says EHLO over TLS and QUIT, so the wire cannot show its decision.
+# The adapter's word is the outcome instead (README.md, `probe`): what a
+# Postfix SMTP client at the same level would do, read from
+# posttls-finger's own lines about the last MX host it tried (the lines
+# after the last "Failed to establish session"):
+# - "Verified TLS connection established" (DANE matched): authenticated;
+# - no "Connected to": no-connect;
+# - -l dane-only, TLS but not "Verified" (no usable TLSA, so it resorted
+#   to "secure"; an insecure MX RRset, so it logs "Trusted"; a failed
+#   match): refused -- posttls-finger says it is not DANE-verified;
+# - -l dane, "Untrusted"/"Anonymous" after usable DNSSEC-signed TLSA
+#   records, i.e. a failed DANE match: refused (a Postfix client defers,
+#   RFC 7672 3.2; behind an insecure MX RRset too, since
+#   smtp_tls_dane_insecure_mx_policy = dane);
+# - -l dane, "Trusted"/"Untrusted"/"Anonymous" without usable TLSA (none,
+#   all unusable, "fallback to unauthenticated TLS"), or "Trusted" after
+#   an insecure MX: encrypted (opportunistic TLS);
+# - connected, no TLS session: refused.
+# The text is the decisive posttls-finger line.
 #
 # Limits:
 # - SMTP only: XMPP probes are "skip".
-# - posttls-finger is a probe, not a mailer: it reports a failed DANE
-#   match and may still say EHLO over the TLS session, which the endpoint
-#   sees as going on (see the baseline).
-# - Under -l dane without usable TLSA records it uses the "secure" level
-#   (PKIX, -P /etc/ssl/certs), which the lab's certificates never pass.
+# - posttls-finger tries the next MX host only when it cannot connect or
+#   look up TLSA, never after a failed match (see the baseline).
 set -u
 
 SELF=$0
@@ -62,22 +72,43 @@ one() {
 	t=$(( DEADLINE_MS / 1000 - 2 ))
 	[ "$t" -lt 2 ] && t=2
 	out=$WORK/o.$id
-	echo "# $PTF -l $level -P /etc/ssl/certs $w -t $t -T $t $dest"
+	echo "# $id $PTF -l $level -L routine,certmatch,dane -P /etc/ssl/certs $w -t $t -T $t $dest"
 	MAIL_CONFIG=$WORK/conf timeout "$((t + 1))" "$PTF" -l "$level" \
-	    -P /etc/ssl/certs $w -t "$t" -T "$t" "$dest" >"$out" 2>&1
+	    -L routine,certmatch,dane -P /etc/ssl/certs $w -t "$t" -T "$t" \
+	    "$dest" >"$out" 2>&1
 	rc=$?
-	awk 'NR <= 60 {print "# | " $0}' "$out"
-	[ "$rc" = 124 ] && echo "# posttls-finger timed out"
-	last=$(grep -E 'TLS connection established|Matched DANE|certificate verification failed|TLSA|delay|defer|abort|fatal|warning' "$out" | tail -n 1)
-	if grep -q 'Verified TLS connection established' "$out"; then
-		echo "$id authenticated $(grep -m 1 'Matched DANE' "$out" | sed 's/^posttls-finger: //')"
-	elif grep -q '\(Untrusted\|Anonymous\|Trusted\) TLS connection established' "$out"; then
-		echo "$id encrypted $(grep -m 1 'TLS connection established' "$out" | sed 's/^posttls-finger: //')"
-	elif grep -q 'Connected to' "$out"; then
-		echo "$id refused ${last#posttls-finger: }"
-	else
-		echo "$id no-connect ${last#posttls-finger: }"
-	fi
+	awk -v id="$id" 'NR <= 80 {print "# " id " | " $0}' "$out"
+	[ "$rc" = 124 ] && echo "# $id posttls-finger timed out"
+	# the last MX host tried: after the last failed session
+	sed 's/^posttls-finger: //' "$out" | awk '
+		/^Failed to establish session/ {n = 0; next}
+		{l[n++] = $0}
+		END {for (i = 0; i < n; i++) print l[i]}' >"$out.last"
+	# pick RE - the first line of the last host matching RE
+	pick() { grep -m 1 -E "$1" "$out.last"; }
+	est=$(pick '(Verified|Trusted|Untrusted|Anonymous) TLS connection established')
+	if ! grep -q '^Connected to' "$out.last"; then
+		why=$(grep -E 'Failed to establish|lookup failed|lookup error|lookup problem|warning|fatal' "$out" | tail -n 1)
+		echo "$id no-connect ${why#posttls-finger: }"
+	elif [ -z "$est" ]; then
+		why=$(pick 'verification failed|resorting to|warning|[Tt]imed out|lost connection|fatal|error')
+		echo "$id refused ${why:-connected, no TLS session: $(tail -n 1 "$out.last")}"
+	else case $est in
+	Verified*)
+		echo "$id authenticated $(pick 'Matched DANE' || echo "$est")" ;;
+	*)
+		if [ "$level" = dane-only ]; then
+			why=$(pick 'resorting to|MX RRset insecure|all TLSA records unusable|verification failed')
+			echo "$id refused not DANE-verified under dane-only: ${why:-$est}"
+		elif [ "${est%% *}" != Trusted ] &&
+		    grep -q '^DNSSEC-signed TLSA record' "$out.last" &&
+		    ! grep -q 'all TLSA records unusable' "$out.last"; then
+			echo "$id refused $(pick 'verification failed' || echo "$est")"
+		else
+			why=$(pick 'all TLSA records unusable|MX RRset insecure')
+			echo "$id encrypted ${why:+$why; }$est"
+		fi ;;
+	esac fi
 }
 
 case ${1:-} in
@@ -89,6 +120,7 @@ probe)
 	config "$WORK/conf"
 	v=$(MAIL_CONFIG=$WORK/conf /usr/sbin/postconf -h mail_version 2>/dev/null)
 	echo "posttls-finger (Postfix ${v:-version unknown})"
+	echo "mode: prober"
 	exit 0 ;;
 setup)
 	config "$WORK/conf" || exit 1
@@ -106,8 +138,8 @@ run)
 		timeout -k 2 "$1" sh "$2" _one "$4" "$5" "$6" "$7" \
 		    >"$3/v.$4" 2>&1
 		st=$?
-		[ $st = 124 ] && echo "# timed out after $1 s" >>"$3/v.$4"
-		[ $st = 0 ] || echo "# probe process ended with status $st" >>"$3/v.$4"
+		[ $st = 124 ] && echo "# $4 timed out after $1 s" >>"$3/v.$4"
+		[ $st = 0 ] || echo "# $4 probe process ended with status $st" >>"$3/v.$4"
 		exit 0' sh "$secs" "$SELF" "$WORK"
 	awk 'NF == 4 {print $1}' "$2" | while read -r id; do
 		f=$WORK/v.$id
