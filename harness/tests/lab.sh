@@ -194,6 +194,8 @@ lab_tests() {
 		test_target_garbage
 	t "danelab run: openssl, posttls-finger and postfix: every cell pass, xfail or skip" \
 		test_run_targets
+	t "--target openssl=WRAPPER runs that binary" \
+		test_target_override
 	t "no lab, mount or daemon left at the end" \
 		nothing_left "$NS" "$TMP/mounts.before"
 }
@@ -360,4 +362,20 @@ test_run_targets() {
 		    grep -qv "# SKIP\|# TODO" ||
 			{ echo "no passing SMTP cell for $t"; return 1; }
 	done
+}
+
+# test_target_override - --target NAME=BIN tests that binary: a wrapper
+# script around the real openssl is what the adapter runs
+test_target_override() {
+	w=$(mktemp -d /tmp/danelab-wrap.XXXXXX)
+	printf '#!/bin/sh\necho "$*" >> %s/calls\nexec /usr/bin/openssl "$@"\n' "$w" >"$w/openssl"
+	chmod 755 "$w/openssl"
+	"$DL" run -q --target "openssl=$w/openssl" --filter '^grid-ee-s1-m1$' \
+		--out "$TMP/run-wrap"
+	rc=$?
+	calls=$(grep -c s_client "$w/calls" 2>/dev/null)
+	rm -rf "$w"
+	[ $rc -eq 0 ] || { echo "exit $rc"; return 1; }
+	[ "${calls:-0}" -ge 1 ] || { echo "the wrapper was never called"; return 1; }
+	grep -q '^ok .* - openssl/grid-ee-s1-m1 smtp opportunistic$' "$TMP/run-wrap/results.tap"
 }
