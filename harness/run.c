@@ -13,6 +13,7 @@
  * error: the oracle must be exactly right.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -814,6 +815,16 @@ run_endpoints(struct run *r)
 	}
 	return endpoint_start(r->eps);
 }
+/* run_rm - remove one entry, for nftw (depth first) */
+static int
+run_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
 /* run_id - "YYYYMMDD-HHMMSS-PID"; caller frees */
 static char *
 run_id(char *started, size_t len)
@@ -978,8 +989,15 @@ out:
 			printf("the lab is still up: danelab exec --dir %s -- CMD;"
 			    " danelab down --dir %s\n", labdir, labdir);
 			lab_detach(r.lab);
-		} else
+		} else {
 			lab_stop(r.lab);
+			/* A run directory of our own making goes with the run:
+			 * the reports keep what matters. */
+			if (o->lab_dir == NULL
+			    && nftw(labdir, run_rm, 16, FTW_DEPTH | FTW_PHYS) != 0)
+				msg_warn("cannot remove %s: %s", labdir,
+				    strerror(errno));
+		}
 	}
 	report_cells_free(r.cells, r.ncells);
 	for (size_t t = 0; t < r.ntargets; t++) {

@@ -263,7 +263,8 @@ TABLE
 # five reports are written and well formed, nothing is left running
 test_run_catalogue() {
 	out=$TMP/run-all
-	"$DL" run -q --target ref --hostile --out "$out" >"$TMP/run-all.out" ||
+	"$DL" run -q --target ref --hostile --dir "$TMP/run-all-lab" --out "$out" \
+		>"$TMP/run-all.out" ||
 		{ echo "danelab run exit $?"; cat "$TMP/run-all.out"; return 1; }
 	cat "$TMP/run-all.out"
 	# Hostile clients hit decoy listeners on the same loop meanwhile.
@@ -278,7 +279,7 @@ test_run_catalogue() {
 	# results.json must read back (the merge command parses it strictly).
 	"$DL" report merge --out "$TMP/merged" "$out/results.json" >/dev/null || return 1
 	cmp -s "$out/results.tap" "$TMP/merged/results.tap" || { echo "merge changed the TAP"; return 1; }
-	[ -z "$(pgrep -f "/run/danelab/run-")" ] || { echo "daemons left running"; return 1; }
+	[ -z "$(pgrep -f "$TMP/run-all-lab")" ] || { echo "daemons left running"; return 1; }
 }
 
 # test_run_wrong - a deliberately wrong expectation: exit 1 and a fail cell
