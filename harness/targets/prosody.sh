@@ -174,6 +174,15 @@ parse_log() {
 	{
 		src = $4; line = $0
 		msg = $0; sub(/^[A-Za-z]+ +[0-9]+ [0-9:]+ [^\t]*\t[a-z]+\t/, "", msg)
+		# DANE is enabled per connection ("connXXX"); the
+		# session of a connection is the first session line after its handshake (one
+		# event: Lua runs one thing at a time)
+		if (src ~ /^conn/) {
+			if (msg ~ /^Enabling DANE with /) dane[src] = msg
+			else if (msg ~ /^TLS handshake complete/) pend = src
+		} else if (src ~ /^s2sout/ && pend != "") {
+			c2s[pend] = src; pend = ""
+		}
 		if (src ~ /^s2sout/) {
 			d = sess_dom(msg)
 			if (d != "" && !(src in sdom)) sdom[src] = d
@@ -184,7 +193,7 @@ parse_log() {
 			q = msg; sub(/^Results for /, "", q); sub(/ IN .*/, "", q)
 			for (id in dom) {
 				dd = dom[id]; lab = dd; sub(/\.[^.]*$/, "", lab)
-				if (q ~ ("(^|\\.)_xmpps?-server\\._tcp\\." dd "$") || index(q, "." dd) == length(q) - length(dd) || index(q, "." lab "-") > 0) {
+				if (q ~ ("(^|\\.)_xmpps?-server\\._tcp\\." dd "$") || (length(q) > length(dd) && substr(q, length(q) - length(dd)) == "." dd) || index(q, "." lab "-") > 0) {
 					if (msg ~ /TLSA/) tlsa[id] = tlsa[id] (tlsa[id] == "" ? "" : "; ") msg
 					else srv[id] = srv[id] (srv[id] == "" ? "" : "; ") msg
 				}
@@ -192,10 +201,12 @@ parse_log() {
 		}
 	}
 	END {
+		for (c in c2s) if (c in dane) sdane[c2s[c]] = dane[c]
 		# replay the lines of each session for its domain
 		for (s in n) {
 			if (!(s in sdom) || !(sdom[s] in byd)) continue
 			id = byd[sdom[s]]
+			if (s in sdane) keep(id, "T", sdane[s])
 			for (i = 1; i <= n[s]; i++) {
 				m = slog[s, i]
 				if (m ~ /^Stream encrypted/) keep(id, "E", m)
@@ -217,15 +228,15 @@ parse_log() {
 			id = order[k]; e = ev[id]
 			w = ""; why = ""
 			if (index(e, "C")) {
-				if (index(e, "V") && index(e, "N") && index(e, "E")) {
-					w = "authenticated"; why = txt[id, "V"] " / " txt[id, "N"] " / " txt[id, "C"]
+				if (index(e, "T") && index(e, "V") && index(e, "N") && index(e, "E")) {
+					w = "authenticated"; why = txt[id, "T"] " / " txt[id, "V"] " / " txt[id, "N"] " / " txt[id, "C"]
 				} else if (index(e, "E")) {
-					w = "encrypted"; why = txt[id, "E"] " / " (index(e, "I") ? txt[id, "I"] " (" txt[id, "X"] ") / " : "") txt[id, "C"]
+					w = "encrypted"; why = (index(e, "T") ? txt[id, "T"] " / " : "") txt[id, "E"] " / " (index(e, "I") ? txt[id, "I"] " (" txt[id, "X"] ") / " : "") (index(e, "M") ? txt[id, "M"] " / " : "") txt[id, "C"]
 				} else {
 					w = "cleartext"; why = txt[id, "C"]
 				}
 			} else if (index(e, "F")) {
-				w = "refused"; why = txt[id, "F"]
+				w = "refused"; why = (index(e, "T") ? txt[id, "T"] " / " : "") (index(e, "I") ? txt[id, "I"] " (" txt[id, "X"] ") / " : "") txt[id, "F"]
 			} else if (index(e, "Z") || index(e, "Q") || (id in pingerr)) {
 				if (index(e, "H") || index(e, "E")) {
 					w = "refused"; why = (index(e, "I") ? txt[id, "I"] " (" txt[id, "X"] ") / " : "") txt[id, "Z"]
