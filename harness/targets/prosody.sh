@@ -1,6 +1,49 @@
 #!/bin/sh
 # prosody.sh - danelab target adapter: Prosody's outgoing s2s (RFC 7673).
 # (contract: harness/targets/README.md)
+#
+# Two private Prosody instances under $DANELAB_WORKDIR, one per policy
+# (s2s_secure_auth is a global option of mod_s2s, not a per-host one):
+# opportunistic/ (s2s_secure_auth = false) and mandatory/ (true), each
+# with its own config (from harness/targets/prosody/prosody.cfg.lua.in),
+# data directory, admin socket, pid file and debug log, owned by and run
+# as the prosody user (runuser -u prosody -- prosody -F, in its own
+# session: the harness kills each verb's process group).  Both have one
+# VirtualHost, $DANELAB_CLIENT_NAME; use_dane = true; libunbound forwards
+# to the lab's resolver (resolv.conf) and validates with the lab's root DS
+# (unbound.trusted, a string); no listener of any kind, no c2s.
+#
+# run: one batch is one protocol and one policy.  The batch's instance is
+# restarted (no s2s session or DNS cache left from the previous batch),
+# then every probe is one `prosodyctl shell "xmpp:ping(CLIENT, DOMAIN, T)"`,
+# all at once.  The adapter polls the debug log until every probe is
+# decided, then stops the instance (Prosody closes its sessions, so the
+# endpoints see them end within the batch).
+#
+# xmpp and xmpps probes are driven alike: Prosody 0.12 itself tries
+# _xmpps-server._tcp (XEP-0368 direct TLS, SNI = JID domain, ALPN
+# xmpp-server) first and then _xmpp-server._tcp (STARTTLS, SNI = SRV
+# target), for either probe.  smtp/smtps probes are skipped.
+#
+# Verdicts, from the session lines of the domain's s2sout session (mapped
+# by "CLIENT->DOMAIN" in its lines) and the connection lines of its
+# connection (the first session line after the connection's TLS
+# handshake):
+#   authenticated  "Enabling DANE with N TLSA records", "certificate chain
+#                  validation result: valid", "certificate identity
+#                  validation result: valid", "Outgoing s2s connection
+#                  ... complete" (the lab has no PKIX trust: a valid chain
+#                  is DANE's)
+#   encrypted      "Stream encrypted" and "... complete" otherwise
+#                  (without s2s_secure_auth: dialback)
+#   cleartext      "... complete" without TLS
+#   refused        "Forbidding insecure connection", or a session that
+#                  sent a stream header and was destroyed
+#   no-connect     a failed session that never sent a stream header, or
+#                  the admin shell's ping error
+# The DNS lines of the probe's domain (SRV, TLSA) are kept as "# ID" lines.
+# Never run `prosody --version`: 0.12 ignores the flag and starts a server
+# with the system configuration.
 set -u
 
 BIN=${DANELAB_PROSODY_BIN:-/usr/bin/prosody}
