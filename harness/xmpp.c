@@ -339,6 +339,24 @@ xmpp_on_element(struct session *s, const struct xmpp_token *t)
 		session_close(s, "enough elements");
 		return;
 	}
+	/*
+	 * A stream error from the client is its giving up, never its going
+	 * on: clients that check the certificate once the new stream is
+	 * open (Prosody: restart, then <not-authorized/>) refuse this way.
+	 * Before TLS it is no cleartext command; right after the restart,
+	 * with nothing else sent, it undoes the restart's "went on".
+	 */
+	if (strcmp(t->name, "stream:error") == 0) {
+		if (s->state == XMPP_OPEN && s->rec.commands_after_tls == 1
+		    && s->rec.message_done) {
+			s->rec.message_done = 0;
+			s->rec.commands_after_tls = 0;
+			session_note(s, "client stream error right after the "
+			    "restart: it gave up");
+		} else
+			session_note(s, "client stream error");
+		return;
+	}
 	switch (s->state) {
 	case XMPP_FEATURES:
 		if (strcmp(t->name, "starttls") == 0) {

@@ -611,6 +611,41 @@ START_TEST(test_xmpps_alpn)
 }
 END_TEST
 
+
+/* A client that opens the new stream, then sends a stream error (Prosody
+ * after a failed certificate check) gave up: refused, not encrypted. */
+static const char xmpp_restart_then_error[] =
+    "<stream:stream xmlns='jabber:server' "
+    "xmlns:stream='http://etherx.jabber.org/streams' "
+    "xmlns:db='jabber:server:dialback' to='d.example' "
+    "from='c.example' version='1.0'>\n"
+    "<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:"
+    "xmpp-streams'/></stream:error>\n"
+    "</stream:stream>\n";
+
+START_TEST(test_xmpps_restart_then_stream_error)
+{
+	struct endpoint_set *s = endpoint_set_new();
+	struct endpoint_conn *c;
+	int port = listen_one(s, "xe/xmpps", ENDPOINT_XMPPS, 0);
+	char connect[64];
+	char *argv[] = { "openssl", "s_client", "-connect", connect,
+		"-alpn", "xmpp-server", "-servername", "d.example",
+		"-ign_eof", NULL };
+
+	snprintf(connect, sizeof(connect), "127.0.0.1:%d", port);
+	ck_assert_int_eq(endpoint_start(s), 0);
+	run_openssl(argv, xmpp_restart_then_error);
+	c = wait_one(s, "xe/xmpps", 5000);
+	ck_assert_int_eq(c->tls_done, 1);
+	ck_assert_int_eq(c->outcome, OUTCOME_REFUSED);
+	ck_assert_int_eq(c->message_done, 0);
+	ck_assert_int_eq(c->commands_after_tls, 0);
+	ck_assert_ptr_nonnull(strstr(c->transcript, "it gave up"));
+	endpoint_conns_free(c, 1);
+	endpoint_set_free(s);
+}
+END_TEST
 START_TEST(test_xmpp_cleartext)
 {
 	struct endpoint_set *s = endpoint_set_new();
@@ -915,6 +950,7 @@ endpoint_suite(void)
 	tcase_add_test(tc, test_smtp_no_starttls);
 	tcase_add_test(tc, test_xmpp_starttls);
 	tcase_add_test(tc, test_xmpps_alpn);
+	tcase_add_test(tc, test_xmpps_restart_then_stream_error);
 	tcase_add_test(tc, test_xmpp_cleartext);
 	tcase_add_test(tc, test_client_cert);
 	tcase_add_test(tc, test_hostile);
