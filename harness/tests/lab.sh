@@ -192,7 +192,7 @@ lab_tests() {
 		test_target_hang
 	t "target output that cannot be parsed is an error naming target and line" \
 		test_target_garbage
-	t "danelab run: openssl, posttls-finger and postfix: every cell pass, xfail or skip" \
+	t "danelab run: openssl, posttls-finger, postfix, prosody: every cell pass, xfail or skip" \
 		test_run_targets
 	t "--target openssl=WRAPPER runs that binary" \
 		test_target_override
@@ -347,21 +347,21 @@ test_target_garbage() {
 		"$TMP/t-garbage/results.json"
 }
 
-# test_run_targets - the SMTP catalogue against the real targets: every
+# test_run_targets - the catalogue against the real targets: every
 # cell pass, a listed xfail or a skip with its reason (exit 0)
 test_run_targets() {
 	out=$TMP/run-targets
 	"$DL" targets
-	"$DL" run -q --target openssl,posttls-finger,postfix --out "$out" \
+	"$DL" run -q --target openssl,posttls-finger,postfix,prosody --out "$out" \
 		>"$TMP/targets.out" 2>&1
 	rc=$?
 	cat "$TMP/targets.out"
 	[ $rc -eq 0 ] || { grep -h '^not ok' "$out/results.tap" | head -20; return 1; }
 	# Each target really ran: none may be skipped wholesale.
-	for t in openssl posttls-finger postfix; do
-		grep "^ok [0-9]* - $t/[^ ]* smtp " "$out/results.tap" |
+	for t in openssl posttls-finger postfix prosody; do
+		grep "^ok [0-9]* - $t/[^ ]* [a-z]* " "$out/results.tap" |
 		    grep -qv "# SKIP\|# TODO" ||
-			{ echo "no passing SMTP cell for $t"; return 1; }
+			{ echo "no passing cell for $t"; return 1; }
 	done
 }
 
