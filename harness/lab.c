@@ -879,8 +879,8 @@ int
 lab_exec(const char *dir, char *const argv[])
 {
 	static const char *const kinds[] = { "net", "pid", "mnt" };
-	int fds[3] = { -1, -1, -1 }, status, ret = -1;
-	char cwd[PATH_MAX];
+	int fds[3] = { -1, -1, -1 }, status, ret = -1, pfd[2] = { -1, -1 };
+	char cwd[PATH_MAX], failed;
 	struct sigaction ign, old_int, old_quit;
 	pid_t keeper, child;
 
@@ -900,44 +900,76 @@ lab_exec(const char *dir, char *const argv[])
 			goto out;
 		}
 	}
-	for (int i = 0; i < 3; i++) {
-		if (setns(fds[i], 0) != 0) {
-			msg_warn("cannot join the lab's %s namespace: %s%s",
-			    kinds[i], strerror(errno), errno == EPERM
-			    ? " (this needs CAP_SYS_ADMIN: run as root)" : "");
-			goto out;
-		}
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
+		msg_warn("pipe: %s", strerror(errno));
+		goto out;
 	}
-	if (chdir(cwd) != 0 && chdir("/") != 0)
-		msg_warn("chdir /: %s", strerror(errno));
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
 	fflush(NULL);
+	/*
+	 * The namespaces are joined in a child, which forks the command into
+	 * the lab's PID namespace: this process stays where it was.
+	 */
 	if ((child = fork()) < 0) {
 		msg_warn("fork: %s", strerror(errno));
-		goto out;
+		goto out_sig;
 	}
 	if (child == 0) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
-		setenv("DANELAB_RESOLVER", LAB_RESOLVER_ADDR, 1);
-		setenv("DANELAB_LAB_DIR", dir, 1);
-		execvp(argv[0], argv);
-		msg_warn("cannot execute %s: %s", argv[0], strerror(errno));
-		_exit(127);
+		pid_t cmd;
+
+		close(pfd[0]);
+		for (int i = 0; i < 3; i++) {
+			if (setns(fds[i], 0) != 0) {
+				msg_warn("cannot join the lab's %s namespace: %s%s",
+				    kinds[i], strerror(errno), errno == EPERM
+				    ? " (this needs CAP_SYS_ADMIN: run as root)"
+				    : "");
+				if (write(pfd[1], "x", 1) < 0)
+					_exit(126);
+				_exit(126);
+			}
+		}
+		if (chdir(cwd) != 0 && chdir("/") != 0)
+			msg_warn("chdir /: %s", strerror(errno));
+		if ((cmd = fork()) == 0) {
+			sigaction(SIGINT, &old_int, NULL);
+			sigaction(SIGQUIT, &old_quit, NULL);
+			setenv("DANELAB_RESOLVER", LAB_RESOLVER_ADDR, 1);
+			setenv("DANELAB_LAB_DIR", dir, 1);
+			execvp(argv[0], argv);
+			msg_warn("cannot execute %s: %s", argv[0],
+			    strerror(errno));
+			_exit(127);
+		}
+		if (cmd < 0)
+			_exit(126);
+		while (waitpid(cmd, &status, 0) < 0)
+			if (errno != EINTR)
+				_exit(126);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status)
+		    : 128 + WTERMSIG(status));
 	}
+	close(pfd[1]);
+	pfd[1] = -1;
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
-			goto out;
+			goto out_sig;
+	if (read(pfd[0], &failed, 1) == 1)
+		goto out_sig;		/* said why in the child */
 	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+out_sig:
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
 out:
 	for (int i = 0; i < 3; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	for (int i = 0; i < 2; i++)
+		if (pfd[i] >= 0)
+			close(pfd[i]);
 	return ret;
 }
 

@@ -266,9 +266,12 @@ static int
 cmd_down(int argc, char **argv)
 {
 	struct lab_args a;
+	int ret;
 
 	parse_lab_args(argc, argv, &a);
-	return lab_down(a.lab.dir) == 0 ? EXIT_PASS : EXIT_ENV;
+	ret = lab_down(a.lab.dir) == 0 ? EXIT_PASS : EXIT_ENV;
+	free(a.paths);
+	return ret;
 }
 
 /* cmd_exec - run a command inside the lab */

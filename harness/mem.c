@@ -77,7 +77,8 @@ buf_append(struct buf *b, const char *s, size_t len)
 		b->data = xrealloc(b->data, cap);
 		b->cap = cap;
 	}
-	memcpy(b->data + b->len, s, len);
+	if (len > 0)
+		memcpy(b->data + b->len, s, len);
 	b->len += len;
 	b->data[b->len] = 0;
 }
