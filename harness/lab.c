@@ -57,32 +57,6 @@ lab_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* lab_mkdir - make dir and its parents */
-static int
-lab_mkdir(const char *dir)
-{
-	char *p = xstrdup(dir), *s;
-	int ret = 0;
-
-	for (s = p + 1; ; s++) {
-		if (*s == '/' || *s == 0) {
-			char c = *s;
-
-			*s = 0;
-			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-				msg_warn("cannot make directory %s: %s", p,
-				    strerror(errno));
-				ret = -1;
-				break;
-			}
-			if ((*s = c) == 0)
-				break;
-		}
-	}
-	free(p);
-	return ret;
-}
-
 /* lab_which - the daemon binary: explicit, $env, PATH, /usr/sbin */
 static char *
 lab_which(const char *given, const char *env, const char *name)
@@ -188,7 +162,7 @@ lab_write_files(const struct lab_options *o, struct zone_tree *t)
 	struct buf zones = { 0 }, hints = { 0 }, key = { 0 };
 	int ret = -1;
 
-	if (lab_mkdir(zdir) || lab_mkdir(adir))
+	if (file_mkdirs(zdir) || file_mkdirs(adir))
 		goto out;
 	if (zone_tree_write(t, zdir) != 0)
 		goto out;
@@ -716,7 +690,7 @@ lab_start(const struct lab_options *o, struct zone_tree *t,
 	    || (unbound = lab_which(o->unbound_bin, "DANELAB_UNBOUND_BIN",
 	    "unbound")) == NULL)
 		goto fail;
-	if (lab_mkdir(o->dir) != 0 || lab_write_files(o, t) != 0)
+	if (file_mkdirs(o->dir) != 0 || lab_write_files(o, t) != 0)
 		goto fail;
 	if (stats)
 		stats->write_s = lab_now() - t0;

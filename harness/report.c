@@ -545,33 +545,6 @@ report_write_html(const struct report_ctx *ctx, const char *path)
 	return ret;
 }
 
-/* report_mkdir - make dir and its parents */
-static int
-report_mkdir(const char *dir)
-{
-	char *p = xstrdup(dir), *s;
-	int ret = 0;
-
-	for (s = p + 1; ; s++) {
-		if (*s != '/' && *s != 0)
-			continue;
-		char c = *s;
-
-		*s = 0;
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-			msg_warn("cannot make directory %s: %s", p,
-			    strerror(errno));
-			ret = -1;
-			break;
-		}
-		*s = c;
-		if (c == 0)
-			break;
-	}
-	free(p);
-	return ret;
-}
-
 /* report_link_latest - point "latest" beside dir at dir, atomically */
 static int
 report_link_latest(const char *dir)
@@ -644,7 +617,7 @@ report_write(const char *dir, const struct report_meta *meta,
 		if (t == ctx.ntargets)
 			ctx.targets[ctx.ntargets++] = cells[i].target;
 	}
-	if (report_mkdir(dir) != 0)
+	if (file_mkdirs(dir) != 0)
 		goto out;
 	/* Render every report beside its place, then move all in. */
 	for (w = 0; w < REPORT_NWRITERS; w++) {

@@ -146,3 +146,28 @@ template_datadir(void)
 	}
 	return dir = xstrdup(DANELAB_DATADIR);
 }
+/* file_mkdirs - see template.h */
+int
+file_mkdirs(const char *dir)
+{
+	char *p = xstrdup(dir), *s;
+	int ret = 0;
+
+	for (s = p + 1; ; s++) {
+		if (*s == '/' || *s == 0) {
+			char c = *s;
+
+			*s = 0;
+			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+				msg_warn("cannot make directory %s: %s", p,
+				    strerror(errno));
+				ret = -1;
+				break;
+			}
+			if ((*s = c) == 0)
+				break;
+		}
+	}
+	free(p);
+	return ret;
+}

@@ -27,6 +27,9 @@ const char *template_datadir(void);
 /* file_write - write len bytes to path via a temporary file; 0 or -1 */
 int file_write(const char *path, const char *data, size_t len);
 
+/* file_mkdirs - make dir and its parents (mode 0755); 0, or -1 after saying why */
+int file_mkdirs(const char *dir);
+
 /* file_read - the whole file, NUL-terminated, or NULL with errno; caller frees */
 char *file_read(const char *path, size_t *len);
 

@@ -57,6 +57,7 @@
 set -u
 
 SELF=$0
+. "$(dirname "$0")/lib/batch.sh"
 case $SELF in /*) ;; *) SELF=$(pwd)/$SELF ;; esac
 OPENSSL=${DANELAB_OPENSSL_BIN:-openssl}
 if [ "${DANELAB_OSSL_NAMECHECKS:-0}" = 1 ]; then
@@ -383,22 +384,7 @@ run)
 	# batches may run at once in one work directory: one directory each
 	WORK=$(mktemp -d "$WORK/run.XXXXXX") || exit 1
 	export DANELAB_WORKDIR=$WORK
-	awk 'NF == 4' "$2" | xargs -P "$JOBS" -L 1 sh -c '
-		timeout -k 2 "$1" sh "$2" _one "$4" "$5" "$6" "$7" \
-		    >"$3/v.$4" 2>&1
-		st=$?
-		[ $st = 124 ] && echo "# timed out after $1 s" >>"$3/v.$4"
-		[ $st = 0 ] || echo "# probe process ended with status $st" >>"$3/v.$4"
-		exit 0' sh "$secs" "$SELF" "$WORK"
-	awk 'NF == 4 {print $1}' "$2" | while read -r id; do
-		f=$WORK/v.$id
-		[ -f "$f" ] && grep '^#' "$f"
-		if [ -f "$f" ] && grep -q "^$id " "$f"; then
-			grep "^$id " "$f" | tail -n 1
-		else
-			echo "$id error timed out or no verdict"
-		fi
-	done
+	batch_run "$2" "$JOBS" "$secs" "$SELF" "$WORK"
 	;;
 _one)
 	shift

@@ -39,6 +39,7 @@
 set -u
 
 SELF=$0
+. "$(dirname "$0")/lib/batch.sh"
 case $SELF in /*) ;; *) SELF=$(pwd)/$SELF ;; esac
 PTF=${DANELAB_POSTTLS_FINGER_BIN:-/usr/sbin/posttls-finger}
 CLIENT=${DANELAB_CLIENT_NAME:-client.danelab.example}
@@ -134,22 +135,7 @@ run)
 	export DANELAB_WORKDIR=$WORK
 	config "$WORK/conf"
 	secs=$(( (DEADLINE_MS + 999) / 1000 ))
-	awk 'NF == 4' "$2" | xargs -P "$JOBS" -L 1 sh -c '
-		timeout -k 2 "$1" sh "$2" _one "$4" "$5" "$6" "$7" \
-		    >"$3/v.$4" 2>&1
-		st=$?
-		[ $st = 124 ] && echo "# $4 timed out after $1 s" >>"$3/v.$4"
-		[ $st = 0 ] || echo "# $4 probe process ended with status $st" >>"$3/v.$4"
-		exit 0' sh "$secs" "$SELF" "$WORK"
-	awk 'NF == 4 {print $1}' "$2" | while read -r id; do
-		f=$WORK/v.$id
-		[ -f "$f" ] && grep '^#' "$f"
-		if [ -f "$f" ] && grep -q "^$id " "$f"; then
-			grep "^$id " "$f" | tail -n 1
-		else
-			echo "$id error timed out or no verdict"
-		fi
-	done
+	batch_run "$2" "$JOBS" "$secs" "$SELF" "$WORK"
 	;;
 _one)
 	shift
