@@ -293,11 +293,13 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	free(prefix);
 }
 
-/* run_say - one line about a cell that did not pass */
+/* run_say - one line about a cell that did not pass (known deviations
+ * only when not quiet) */
 static void
 run_say(struct run *r, const struct report_cell *c)
 {
-	if (c->verdict == VERDICT_PASS || c->verdict == VERDICT_SKIP)
+	if (c->verdict == VERDICT_PASS || c->verdict == VERDICT_SKIP
+	    || (c->verdict == VERDICT_XFAIL && msg_quiet))
 		return;
 	pthread_mutex_lock(&r->out_lock);
 	fprintf(stderr, "%s%s %s/%s %s %s: %s\n",
