@@ -74,6 +74,26 @@ if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 		sed "s/^/# /" "$TMP/check.out"
 		tap_not_ok "check: a broken scenario file gives every error with its line, exit 2"
 	fi
+	# danelab pki against the openssl command line, record by record.
+	pki_ok=1
+	./danelab pki --chain no-root --name host=mx1.a.example. \
+	    --name domain=a.example --tlsa "3 1 1 leaf" --tlsa "2 0 1 int" \
+	    --tlsa "3 0 1 leaf" --out "$TMP/pki" >"$TMP/pki.out" 2>&1 || pki_ok=0
+	spki=$(openssl x509 -in "$TMP/pki/no-root/0-leaf.pem" -pubkey -noout 2>/dev/null |
+	    openssl pkey -pubin -outform DER 2>/dev/null | openssl dgst -sha256 -r | cut -d" " -f1)
+	intd=$(openssl x509 -in "$TMP/pki/no-root/1-int.pem" -outform DER 2>/dev/null |
+	    openssl dgst -sha256 -r | cut -d" " -f1)
+	leafd=$(openssl x509 -in "$TMP/pki/no-root/0-leaf.pem" -outform DER 2>/dev/null |
+	    openssl dgst -sha256 -r | cut -d" " -f1)
+	for want in "3 1 1 $spki" "2 0 1 $intd" "3 0 1 $leafd"; do
+		grep -qi "TLSA	$want" "$TMP/pki.out" || { echo "# no \"$want\""; pki_ok=0; }
+	done
+	if [ $pki_ok -eq 1 ] && [ -n "$spki" ]; then
+		tap_ok "pki: danelab pki records equal the openssl command line's digests"
+	else
+		sed "s/^/# /" "$TMP/pki.out"
+		tap_not_ok "pki: danelab pki records equal the openssl command line's digests"
+	fi
 	if ./danelab check scenarios >"$TMP/check.out" 2>&1 &&
 	    [ "$(./danelab list | wc -l)" -ge 150 ]; then
 		tap_ok "check: the catalogue lints clean and expands to at least 150 lines"
