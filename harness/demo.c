@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "demo.h"
+#include "plan.h"
 #include "mem.h"
 #include "msg.h"
 #include "template.h"
@@ -26,7 +27,7 @@ demo_zones(const char *nauth, const char *nlame, int extra)
 	struct zone *z;
 	int bad = 0;
 
-	t = zone_tree_new(keydir, DEMO_TLD, nauth, nlame,
+	t = zone_tree_new(keydir, PLAN_TLD, nauth, nlame,
 	    ZONE_INCEPTION_DEFAULT, ZONE_EXPIRATION_DEFAULT);
 	free(keydir);
 	if (t == NULL)

@@ -9,7 +9,6 @@
 
 #include "zone.h"
 
-#define DEMO_TLD	"example."
 
 /*
  * demo_zones - the built-in tree, unsigned (zone_tree_sign() is the

@@ -457,13 +457,12 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 	/* Verdict lines: "ID WORD [text]"; "# [ID] text" are log lines. */
 	for (char *line = out.data, *next; line && *line; line = next) {
 		char id[32], w[32];
-		int off = 0, lineno = 0;
+		int off = 0;
 		size_t ci, i;
 
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = 0;
-		lineno++;
 		if (*line == 0)
 			continue;
 		if (*line == '#') {

@@ -883,14 +883,11 @@ scn_lint(struct scn_block *b, struct scenario *s, const struct scn_hooks *h)
 	}
 	for (size_t i = 0; i < s->ntlsas; i++) {
 		const struct scn_tlsa *t = &s->tlsas[i];
-		const char *why;
 
 		if (!scn_find_host(s, t->owner))
 			scn_error(b, t->line, "tlsa: no host %s in this "
 			    "scenario (the records are computed from the chain "
 			    "it serves)", t->owner);
-		if (h && h->tlsa_ok && (why = h->tlsa_ok(h->arg, t->spec)))
-			scn_error(b, t->line, "tlsa %s: %s", t->spec, why);
 	}
 	for (size_t i = 0; i < s->nfaults; i++) {
 		const struct scn_fault *f = &s->faults[i];

@@ -138,13 +138,12 @@ struct scn_catalogue {
 };
 
 /*
- * Checks that need other modules (chain names of the PKI profile, TLSA
- * spec syntax) come through these hooks; NULL hooks skip the check.
- * Each returns NULL or a static message.
+ * The check that needs another module (chain names of the PKI profile)
+ * comes through this hook; a NULL hook skips it.  It returns NULL or a
+ * static message.
  */
 struct scn_hooks {
 	const char *(*chain_ok)(void *arg, const char *chain);
-	const char *(*tlsa_ok)(void *arg, const char *spec);
 	void *arg;
 };
 

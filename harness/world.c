@@ -33,7 +33,7 @@ world_load(char *const *paths, int npaths, int no_default,
     enum world_stage stage, int extra, int *errors)
 {
 	struct world *w = xcalloc(1, sizeof(*w));
-	struct scn_hooks hooks = { world_chain_ok, NULL, NULL };
+	struct scn_hooks hooks = { world_chain_ok, NULL };
 	const char *prof = getenv("DANELAB_PROFILE");
 	char *path;
 	double t0 = world_now();
