@@ -17,16 +17,15 @@
 #include "mem.h"
 #include "pki.h"
 #include "suites.h"
+#include "template.h"
 
 static struct pki_profile *profile;
 
-/* data_path - $DANELAB_DATADIR/rel, or rel; caller frees */
+/* data_path - rel under the data directory (template_datadir); caller frees */
 static char *
 data_path(const char *rel)
 {
-	const char *dir = getenv("DANELAB_DATADIR");
-
-	return dir ? xasprintf("%s/%s", dir, rel) : xstrdup(rel);
+	return xasprintf("%s/%s", template_datadir(), rel);
 }
 
 /* der - DER of a certificate as a string of bytes; caller frees */

@@ -19,6 +19,7 @@
 #include "mem.h"
 #include "pki.h"
 #include "suites.h"
+#include "template.h"
 #include "tlsa.h"
 
 #define EXPECT_OK	0
@@ -48,13 +49,11 @@ static const struct {
 
 static struct pki_profile *profile;
 
-/* data_path - $DANELAB_DATADIR/rel, or rel; caller frees */
+/* data_path - rel under the data directory (template_datadir); caller frees */
 static char *
 data_path(const char *rel)
 {
-	const char *dir = getenv("DANELAB_DATADIR");
-
-	return dir ? xasprintf("%s/%s", dir, rel) : xstrdup(rel);
+	return xasprintf("%s/%s", template_datadir(), rel);
 }
 
 /* verify_error_code - X509_V_ERR_ code for a name, or -2 */

@@ -20,15 +20,14 @@
 
 #include "mem.h"
 #include "suites.h"
+#include "template.h"
 #include "zone.h"
 
 /* check_zone_keydir - where the committed keys are; caller frees */
 static char *
 check_zone_keydir(void)
 {
-	const char *data = getenv("DANELAB_DATADIR");
-
-	return xasprintf("%s/zones/keys", data ? data : ".");
+	return xasprintf("%s/zones/keys", template_datadir());
 }
 
 /* check_zone_tree - a tree with one child of each delegation kind */
