@@ -81,6 +81,7 @@ struct run {
 	size_t ncells;
 	size_t per_target;		/* cells per target */
 	size_t *first_cell;		/* per scenario: offset in a target's block */
+	char **zone_text;		/* per scenario: its zones, read once */
 	const struct run_target *worker_target;	/* what the workers probe */
 	atomic_size_t next;		/* next scenario to probe */
 	atomic_size_t done;		/* scenarios finished */
@@ -122,10 +123,13 @@ run_host_of_tag(const char *tag)
 	return slash ? slash + 1 : tag;
 }
 
-/* run_zone_text - the zone files of scenario s, for cell details */
+/* run_zone_text - the zone files of scenario s (no signatures), for cell
+ * details; read once per scenario by run_main */
 static void
-run_zone_text(struct run *r, const struct scenario *s, struct buf *b)
+run_zone_text(const struct run *r, const struct scenario *s, struct buf *b)
 {
+	char *save = NULL;
+
 	for (size_t i = 0; i < s->nzones; i++) {
 		char *origin = scn_zone_origin(s, &s->zones[i], PLAN_TLD);
 		char *path = xasprintf("%s/zones/%szone", lab_dir(r->lab), origin);
@@ -135,8 +139,8 @@ run_zone_text(struct run *r, const struct scenario *s, struct buf *b)
 		    scn_zone_state_name(s->zones[i].state));
 		if (text) {
 			/* Signatures make it long and say little: leave them out. */
-			for (char *line = strtok(text, "\n"); line;
-			    line = strtok(NULL, "\n"))
+			for (char *line = strtok_r(text, "\n", &save); line;
+			    line = strtok_r(NULL, "\n", &save))
 				if (strstr(line, "\tRRSIG\t") == NULL
 				    && strstr(line, "\tNSEC\t") == NULL)
 					buf_printf(b, "%s\n", line);
@@ -285,7 +289,7 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 		run_judge(t, s, k, c, seen, host, NULL, res.detail);
 	buf_printf(&detail, "== reference client\n%s", res.log ? res.log : "");
 	run_transcripts(&detail, conns, nconns);
-	run_zone_text(r, s, &detail);
+	buf_printf(&detail, "%s", r->zone_text[k->scenario]);
 	c->detail = detail.data;
 	endpoint_conns_free(conns, nconns);
 	free(res.log);
@@ -557,7 +561,7 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		if (blog.len)
 			buf_printf(&detail, "== the batch's log\n%s", blog.data);
 		run_transcripts(&detail, conns, nconns);
-		run_zone_text(r, s, &detail);
+		buf_printf(&detail, "%s", r->zone_text[k->scenario]);
 		c->detail = detail.data;
 		run_say(r, c);
 		endpoint_conns_free(conns, nconns);
@@ -891,6 +895,13 @@ run_main(const struct run_options *o)
 		goto out;
 	if (lab_join_net(r.lab) != 0)
 		goto out;
+	r.zone_text = xcalloc(r.w->cat.n, sizeof(char *));
+	for (size_t i = 0; i < r.w->cat.n; i++) {
+		struct buf b = { 0 };
+
+		run_zone_text(&r, r.w->cat.list[i], &b);
+		r.zone_text[i] = b.data ? b.data : xstrdup("");
+	}
 	ta = xasprintf("%s/anchors/root.ds", labdir);
 	if ((r.ref = refclient_new(LAB_RESOLVER_ADDR, ta)) == NULL
 	    || run_endpoints(&r) != 0)
@@ -1010,6 +1021,9 @@ out:
 	free(r.targets);
 	free(r.keys);
 	free(r.first_cell);
+	for (size_t i = 0; r.zone_text && i < r.w->cat.n; i++)
+		free(r.zone_text[i]);
+	free(r.zone_text);
 	world_free(r.w);
 	free(threads);
 	free(meta.shard);
