@@ -849,11 +849,41 @@ lab_down(const char *dir)
 	return ret;
 }
 
+/*
+ * lab_setns - move the calling thread into the namespaces of the lab
+ * whose keeper is pid: the network one only (all = 0), or also its PID
+ * namespace (for children to come) and its mount namespace, which needs
+ * a single-threaded caller.  0, or -1 after saying why.
+ */
+static int
+lab_setns(pid_t keeper, int all)
+{
+	static const char *const kinds[] = { "net", "pid", "mnt" };
+
+	for (int i = 0; i < (all ? 3 : 1); i++) {
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%ld/ns/%s", (long)keeper,
+		    kinds[i]);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0
+		    || setns(fd, 0) != 0) {
+			msg_warn("cannot join the lab's %s namespace: %s%s",
+			    kinds[i], strerror(errno), errno == EPERM
+			    ? " (this needs CAP_SYS_ADMIN: run as root)" : "");
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 int
 lab_exec(const char *dir, char *const argv[])
 {
-	static const char *const kinds[] = { "net", "pid", "mnt" };
-	int fds[3] = { -1, -1, -1 }, status, ret = -1, pfd[2] = { -1, -1 };
+	int status, ret = -1, pfd[2] = { -1, -1 };
 	char cwd[PATH_MAX], failed;
 	struct sigaction ign, old_int, old_quit;
 	pid_t keeper, child;
@@ -864,19 +894,9 @@ lab_exec(const char *dir, char *const argv[])
 	}
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		strcpy(cwd, "/");
-	for (int i = 0; i < 3; i++) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/%ld/ns/%s", (long)keeper,
-		    kinds[i]);
-		if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-			msg_warn("cannot open %s: %s", path, strerror(errno));
-			goto out;
-		}
-	}
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
 		msg_warn("pipe: %s", strerror(errno));
-		goto out;
+		return -1;
 	}
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
@@ -889,22 +909,16 @@ lab_exec(const char *dir, char *const argv[])
 	 */
 	if ((child = fork()) < 0) {
 		msg_warn("fork: %s", strerror(errno));
-		goto out_sig;
+		goto out;
 	}
 	if (child == 0) {
 		pid_t cmd;
 
 		close(pfd[0]);
-		for (int i = 0; i < 3; i++) {
-			if (setns(fds[i], 0) != 0) {
-				msg_warn("cannot join the lab's %s namespace: %s%s",
-				    kinds[i], strerror(errno), errno == EPERM
-				    ? " (this needs CAP_SYS_ADMIN: run as root)"
-				    : "");
-				if (write(pfd[1], "x", 1) < 0)
-					_exit(126);
+		if (lab_setns(keeper, 1) != 0) {
+			if (write(pfd[1], "x", 1) < 0)
 				_exit(126);
-			}
+			_exit(126);
 		}
 		if (chdir(cwd) != 0 && chdir("/") != 0)
 			msg_warn("chdir /: %s", strerror(errno));
@@ -930,17 +944,13 @@ lab_exec(const char *dir, char *const argv[])
 	pfd[1] = -1;
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
-			goto out_sig;
+			goto out;
 	if (read(pfd[0], &failed, 1) == 1)
-		goto out_sig;		/* said why in the child */
+		goto out;		/* the child said why */
 	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-out_sig:
+out:
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
-out:
-	for (int i = 0; i < 3; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
 	for (int i = 0; i < 2; i++)
 		if (pfd[i] >= 0)
 			close(pfd[i]);
@@ -950,19 +960,7 @@ out:
 int
 lab_join_net(const struct lab *l)
 {
-	char path[64];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "/proc/%ld/ns/net", (long)l->keeper);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		msg_warn("cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if ((ret = setns(fd, CLONE_NEWNET)) != 0)
-		msg_warn("cannot join the lab's network namespace: %s",
-		    strerror(errno));
-	close(fd);
-	return ret;
+	return lab_setns(l->keeper, 0);
 }
 
 const char *
@@ -974,23 +972,5 @@ lab_dir(const struct lab *l)
 int
 lab_enter(const struct lab *l)
 {
-	static const char *const kinds[] = { "net", "pid", "mnt" };
-
-	for (int i = 0; i < 3; i++) {
-		char path[64];
-		int fd;
-
-		snprintf(path, sizeof(path), "/proc/%ld/ns/%s",
-		    (long)l->keeper, kinds[i]);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0
-		    || setns(fd, 0) != 0) {
-			fprintf(stderr, "cannot join the lab's %s namespace: "
-			    "%s\n", kinds[i], strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		close(fd);
-	}
-	return 0;
+	return lab_setns(l->keeper, 1);
 }
