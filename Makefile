@@ -65,7 +65,8 @@ TEST_OBJS = \
 	harness/tests/check_tlsa.o \
 	harness/tests/check_refclient.o \
 	harness/tests/check_endpoint.o \
-	harness/tests/check_report.o
+	harness/tests/check_report.o \
+	harness/tests/check_initiator.o
 
 HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
 

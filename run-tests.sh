@@ -65,7 +65,10 @@ if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 	for want in ":7: unknown keyword" ":8: host mx1: chain" \
 	    ":3: scenario broken-a: missing expectation for smtp mandatory" \
 	    ":19: tlsa usage \"256\" out of range" ":20: fault corrupt-rrsig" \
-	    ":23: duplicate scenario id \"broken-a\""; do
+	    ":23: duplicate scenario id \"broken-a\"" \
+	    ":29: scenario broken-c: proto xmpp-in needs the chain" \
+	    ":33: identity: the scenario has no client chain" \
+	    ":40: client: only for proto xmpp-in" ":40: client: chain \"no-such-chain\""; do
 		grep -q "broken.scn$want" "$TMP/check.out" || { echo "# missing: $want"; check_ok=0; }
 	done
 	if [ $check_status -eq 2 ] && [ $check_ok -eq 1 ]; then

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,6 +317,9 @@ initiator_probe(const char *addr, int port, const char *from,
 {
 	struct init *in = xcalloc(1, sizeof(*in));
 
+	/* OpenSSL writes with write(2): a receiver that closes first must
+	 * not kill the program. */
+	signal(SIGPIPE, SIG_IGN);
 	memset(r, 0, sizeof(*r));
 	in->r = r;
 	in->fd = -1;

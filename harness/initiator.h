@@ -36,6 +36,7 @@ struct initiator_result {
  * (no trailing dot) to the XMPP domain to, with ctx (a client context
  * holding the chain to present), within deadline_ms for the whole
  * exchange.  Fills *r; returns 0, or -1 on an internal error (r->detail).
+ * Ignores SIGPIPE for the process (a receiver may close first).
  */
 int initiator_probe(const char *addr, int port, const char *from,
     const char *to, SSL_CTX *ctx, int deadline_ms,

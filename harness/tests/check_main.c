@@ -19,6 +19,7 @@ static const struct {
 	{ "refclient", refclient_suite },
 	{ "endpoint", endpoint_suite },
 	{ "report", report_suite },
+	{ "initiator", initiator_suite },
 };
 
 int

@@ -288,7 +288,8 @@ test_run_wrong() {
 	"$DL" run -q --scenarios "$TOP/harness/tests/data/wrong-expectation.scn" --out "$out"
 	rc=$?
 	[ $rc -eq 1 ] || { echo "exit $rc, wanted 1"; return 1; }
-	grep -q '^not ok.*wrong-expectation' "$out/results.tap"
+	grep -q '^not ok.*ref/wrong-expectation smtp' "$out/results.tap" &&
+		grep -q '^not ok.*ref/wrong-inbound xmpp-in' "$out/results.tap"
 }
 
 # test_run_outside - scenarios outside the repository, by directory
@@ -299,7 +300,8 @@ test_run_outside() {
 	"$DL" run -q --scenarios "$ext" --out "$TMP/run-ext"
 	rc=$?
 	rm -rf "$ext"
-	[ $rc -eq 0 ] && grep -q '^ok.*ext-wrong-expectation' "$TMP/run-ext/results.tap"
+	[ $rc -eq 0 ] && grep -q '^ok.*ext-wrong-expectation' "$TMP/run-ext/results.tap" &&
+		grep -q '^ok.*ref/ext-wrong-inbound xmpp-in' "$TMP/run-ext/results.tap"
 }
 
 # test_run_bad_scenario - a broken scenario file: file:line, exit 2, no report

@@ -10,5 +10,6 @@ Suite *tlsa_suite(void);
 Suite *refclient_suite(void);
 Suite *endpoint_suite(void);
 Suite *report_suite(void);
+Suite *initiator_suite(void);
 
 #endif
