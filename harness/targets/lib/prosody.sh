@@ -348,7 +348,7 @@ parse_log() {
 			gsub(/[\r\n\t]/, " ", why)
 			print id, w, why
 		}
-		if (mode == "count") print (open ? "open" : "ended")
+		if (mode == "count") print done
 	}'
 }
 
