@@ -541,6 +541,9 @@ parse_in_log() {
 		if (!(id in ev) || index(ev[id], what) == 0) ev[id] = ev[id] what
 		if (!((id SUBSEP what) in txt)) txt[id, what] = line
 	}
+	function nomatch(e) {	# secure TLSA records but no DANE match logged
+		return (index(e, "T") && !index(e, "M")) ? " (secure TLSA records, no match logged by mod_s2s_auth_dane_in)" : ""
+	}
 	function note(id, line) {	# a log line for the probe
 		nl[id]++; lines[id, nl[id]] = line
 	}
@@ -592,9 +595,14 @@ parse_in_log() {
 			q = msg; sub(/^(Resolve|Results for) /, "", q); sub(/ .*/, "", q); q = tolower(q); sub(/\.$/, "", q)
 			if (q !~ /^_/) next
 			id = owner(q)
-			if (id != "") { note(id, "dns: " msg); if (msg ~ /^Results for .* TLSA/) lastq = id }
+			if (id != "") {
+				note(id, "dns: " msg)
+				if (msg ~ /^Results for .* TLSA/) lastq = id
+				if (msg ~ /^Results for .* TLSA: [0-9]+ items \(Secure\)/) keep(id, "T", msg)
+			}
 		} else if (src ~ /s2s_auth_dane_in/ && lastq != "") {
 			note(lastq, msg)
+			if (msg ~ / matches$/) keep(lastq, "M", msg)
 		}
 	}
 	END {
@@ -610,13 +618,13 @@ parse_in_log() {
 				w = "authenticated"
 				why = (index(e, "X1") ? txt[id, "X1"] : txt[id, "A"]) (index(e, "C") ? " / " txt[id, "C"] : "")
 			} else if (index(e, "F")) {
-				w = "refused"; why = txt[id, "F"]
+				w = "refused"; why = txt[id, "F"] nomatch(e)
 			} else if (index(e, "S") && !index(e, "E")) {
 				w = "refused"; why = "TLS negotiation started, never encrypted" (index(e, "Z") ? " / " txt[id, "Z"] : "")
 			} else if (index(e, "R") && !index(e, "P")) {
 				w = "refused"; why = txt[id, "R"]
 			} else if (index(e, "E")) {
-				w = "encrypted"; why = txt[id, "E"] " / not authenticated" (index(e, "V") ? " (" txt[id, "V"] ")" : "") (index(e, "Z") ? " / " txt[id, "Z"] : "")
+				w = "encrypted"; why = txt[id, "E"] " / not authenticated" nomatch(e) (index(e, "V") ? " (" txt[id, "V"] ")" : "") (index(e, "Z") ? " / " txt[id, "Z"] : "")
 			} else {
 				w = "cleartext"; why = txt[id, "H"]
 			}
