@@ -47,6 +47,7 @@ LIB_OBJS = \
 	harness/hostile.o \
 	harness/target.o \
 	harness/refclient.o \
+	harness/initiator.o \
 	harness/endpoint.o \
 	harness/smtp.o \
 	harness/xmpp.o \

@@ -79,6 +79,7 @@ plan_scenario(struct plan *pl, const struct scenario *s,
     struct pki_profile *p)
 {
 	struct zone_tree *t = pl->tree;
+	struct pki_chain *client = NULL;
 	char *domain = plan_domain(s);
 	size_t first = pl->nhosts;
 	int errors = 0;
@@ -100,6 +101,31 @@ plan_scenario(struct plan *pl, const struct scenario *s,
 	}
 	if (errors)
 		goto out;
+	if (s->client) {
+		/* The lab's own identity: the domain, and the first SRV
+		 * target as its host name (as for a server's chain). */
+		const char *srvt = NULL;
+		char *st;
+		struct pki_names *names = pki_names_new();
+
+		for (size_t i = 0; i < s->nrrs && srvt == NULL; i++)
+			if (s->rrs[i].kind == SCN_RR_SRV
+			    && strcmp(s->rrs[i].argv[4], ".") != 0)
+				srvt = s->rrs[i].argv[4];
+		st = srvt ? scn_name_abs(s, srvt, PLAN_TLD) : xstrdup(domain);
+		pki_names_set(names, "host", domain);
+		pki_names_set(names, "srvtarget", st);
+		pki_names_set(names, "domain", domain);
+		client = pki_chain_new(p, s->client, names);
+		pki_names_free(names);
+		free(st);
+		if (client == NULL) {
+			fprintf(stderr, "%s:%d: client: cannot build chain %s\n",
+			    s->file, s->client_line, s->client);
+			errors++;
+		}
+	}
+	pl->clients[pl->nclients++] = client;
 	for (size_t i = 0; i < s->nhosts; i++) {
 		const struct scn_host *h = &s->hosts[i];
 		struct plan_host *ph;
@@ -181,18 +207,22 @@ plan_scenario(struct plan *pl, const struct scenario *s,
 	}
 	for (size_t i = 0; i < s->ntlsas; i++) {
 		const struct scn_tlsa *tl = &s->tlsas[i];
-		struct plan_host *ph = plan_find_host(pl, first, tl->owner);
+		struct plan_host *ph = tl->identity ? NULL
+		    : plan_find_host(pl, first, tl->owner);
 		struct tlsa_rdata *r;
 		struct pki_names *names;
 		char *err = NULL, *text;
 
-		if (ph == NULL || ph->chain == NULL)
+		if (tl->identity ? client == NULL : ph == NULL
+		    || ph->chain == NULL)
 			continue;	/* reported by the linter or above */
 		names = pki_names_new();
-		pki_names_set(names, "host", ph->fqdn);
-		pki_names_set(names, "srvtarget", ph->fqdn);
+		pki_names_set(names, "host", tl->identity ? domain : ph->fqdn);
+		pki_names_set(names, "srvtarget", tl->identity ? domain
+		    : ph->fqdn);
 		pki_names_set(names, "domain", domain);
-		r = tlsa_from_spec(tl->spec, p, ph->chain, names, &err);
+		r = tlsa_from_spec(tl->spec, p, tl->identity ? client
+		    : ph->chain, names, &err);
 		pki_names_free(names);
 		if (r == NULL) {
 			fprintf(stderr, "%s:%d: tlsa %s: %s\n", s->file,
@@ -202,11 +232,17 @@ plan_scenario(struct plan *pl, const struct scenario *s,
 			continue;
 		}
 		text = tlsa_to_text(r);
-		for (int pr = 0; pr < SCN_PROTO_COUNT; pr++) {
+		if (tl->identity)	/* at its owner, as written */
+			errors += plan_rr(t, s, tl->line, tl->owner, "TLSA",
+			    text) != 0;
+		for (int pr = 0; !tl->identity && pr < SCN_PROTO_COUNT; pr++) {
 			int port = scn_proto_port(pr);
 			char *owner;
 
-			if (tl->port ? pr != 0 : !(s->protos & (1u << pr)))
+			/* xmpp-in is the lab's own connection: no
+			 * listener of the scenario's hosts serves it. */
+			if (tl->port ? pr != 0 : !(s->protos & (1u << pr))
+			    || pr == SCN_XMPP_IN)
 				continue;
 			if (tl->port)
 				port = tl->port;
@@ -248,6 +284,7 @@ plan_build(const struct scn_catalogue *cat, struct pki_profile *p,
 	int errors = 0;
 
 	pl->tree = t;
+	pl->clients = xcalloc(cat->n + 1, sizeof(*pl->clients));
 	for (size_t i = 0; i < cat->n; i++)
 		errors += plan_scenario(pl, cat->list[i], p);
 	if (errors)
@@ -265,6 +302,9 @@ plan_free(struct plan *pl)
 		pki_chain_free(pl->hosts[i].chain);
 	}
 	free(pl->hosts);
+	for (size_t i = 0; i < pl->nclients; i++)
+		pki_chain_free(pl->clients[i]);
+	free(pl->clients);
 	free(pl);
 	return NULL;
 }

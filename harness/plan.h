@@ -30,6 +30,10 @@ struct plan {
 	struct zone_tree *tree;			/* borrowed */
 	struct plan_host *hosts;
 	size_t nhosts;
+	struct pki_chain **clients;	/* per scenario (catalogue order):
+					 * the chain the lab presents for
+					 * xmpp-in, or NULL; owned */
+	size_t nclients;
 };
 
 /*

@@ -137,6 +137,7 @@ struct probe {
 	int connected;		/* connected to some host */
 	char why[400];		/* last reason for giving up */
 	char note[256];		/* trouble after going on, "" */
+	int receiving;		/* refclient_receive: the peer is the client */
 };
 
 /* What one host's attempt needs to know. */
@@ -337,7 +338,10 @@ refclient_tlsa_usable(enum ref_proto proto, const struct ref_tlsa *t)
 
 	if (t->usage > 3 || t->selector > 1 || t->mtype > 2)
 		return 0;
-	if ((proto == REF_SMTP || proto == REF_SMTPS) && t->usage < 2)
+	/* SMTP: RFC 7672 3.1.3.  Inbound: a PKIX usage needs a public CA,
+	 * and the lab has none, so it can never match. */
+	if ((proto == REF_SMTP || proto == REF_SMTPS || proto == REF_XMPP_IN)
+	    && t->usage < 2)
 		return 0;
 	if (t->mtype == 1)
 		return t->len == 32;
@@ -695,8 +699,8 @@ conn_write(struct conn *cn, const char *s)
 	size_t len = strlen(s), off = 0;
 	int shown = (int)strcspn(s, "\r\n");
 
-	plog(cn->p, "C: %.*s%s", shown, s, s[shown] && s[shown + 2] ?
-	    " ..." : "");
+	plog(cn->p, "%s: %.*s%s", cn->p->receiving ? "S" : "C", shown, s,
+	    s[shown] && s[shown + 2] ? " ..." : "");
 	while (off < len) {
 		long n;
 
@@ -1028,13 +1032,14 @@ xmpp_wait(struct conn *cn, const char *m0, const char *m1)
 		if (m1 != NULL && strstr(cn->in, m1) != NULL)
 			break;
 		if (conn_fill(cn) < 0) {
-			plog(cn->p, "S: %.200s%s", cn->in,
-			    cn->inlen > 200 ? " ..." : "");
+			plog(cn->p, "%s: %.200s%s", cn->p->receiving ? "C"
+			    : "S", cn->in, cn->inlen > 200 ? " ..." : "");
 			plog(cn->p, "read failed waiting for %s", m0);
 			return -1;
 		}
 	}
-	plog(cn->p, "S: %.300s%s", cn->in, cn->inlen > 300 ? " ..." : "");
+	plog(cn->p, "%s: %.300s%s", cn->p->receiving ? "C" : "S", cn->in,
+	    cn->inlen > 300 ? " ..." : "");
 	return m0 != NULL && strstr(cn->in, m0) != NULL ? 0 : 1;
 }
 
@@ -1408,6 +1413,51 @@ xmpp_probe(struct probe *p)
 			return;
 }
 
+/*
+ * probe_ub_get - a resolver context for a probe: one per running probe,
+ * from a pool so that validated keys stay cached from one probe to the
+ * next.  0, or -1 with r->detail set.
+ */
+static int
+probe_ub_get(struct probe *p)
+{
+	struct refclient *c = p->c;
+	int err;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->npool > 0)
+		p->ub = c->pool[--c->npool];
+	pthread_mutex_unlock(&c->lock);
+	if (p->ub == NULL && ((p->ub = ub_ctx_create()) == NULL ||
+	    (err = ub_ctx_async(p->ub, 1)) != 0 ||
+	    (err = ub_ctx_set_option(p->ub, "do-not-query-localhost:", "no"))
+	    != 0 || (err = ub_ctx_set_fwd(p->ub, c->resolver)) != 0 ||
+	    (err = ub_ctx_add_ta_file(p->ub, c->ta_file)) != 0)) {
+		snprintf(p->r->detail, sizeof(p->r->detail), "internal: "
+		    "cannot set up libunbound");
+		plog(p, "%s", p->r->detail);
+		return -1;
+	}
+	return 0;
+}
+
+/* probe_ub_put - back to the pool, unless a cancelled query or a
+ * failure (ok == 0) may have left it in a bad state */
+static void
+probe_ub_put(struct probe *p, int ok)
+{
+	struct refclient *c = p->c;
+
+	if (p->ub != NULL && !p->ub_dirty && ok) {
+		pthread_mutex_lock(&c->lock);
+		c->pool = xrealloc(c->pool, (c->npool + 1) * sizeof(*c->pool));
+		c->pool[c->npool++] = p->ub;
+		pthread_mutex_unlock(&c->lock);
+	} else if (p->ub != NULL)
+		ub_ctx_delete(p->ub);
+	p->ub = NULL;
+}
+
 struct refclient *
 refclient_new(const char *resolver, const char *ta_file)
 {
@@ -1474,7 +1524,7 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
 	struct probe p;
 	char dom[256];
 	size_t dlen;
-	int err, ret = 0;
+	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(&p, 0, sizeof(p));
@@ -1495,20 +1545,7 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
 	    proto == REF_SMTPS ? "smtps" : proto == REF_XMPP ? "xmpp" :
 	    "xmpps", domain, policy == REF_MANDATORY ? "mandatory DANE" :
 	    "opportunistic DANE");
-	/* One ub_ctx per running probe, from a pool so that validated keys
-	 * stay cached from one probe to the next. */
-	pthread_mutex_lock(&c->lock);
-	if (c->npool > 0)
-		p.ub = c->pool[--c->npool];
-	pthread_mutex_unlock(&c->lock);
-	if (p.ub == NULL && ((p.ub = ub_ctx_create()) == NULL ||
-	    (err = ub_ctx_async(p.ub, 1)) != 0 ||
-	    (err = ub_ctx_set_option(p.ub, "do-not-query-localhost:", "no"))
-	    != 0 || (err = ub_ctx_set_fwd(p.ub, c->resolver)) != 0 ||
-	    (err = ub_ctx_add_ta_file(p.ub, c->ta_file)) != 0)) {
-		snprintf(r->detail, sizeof(r->detail), "internal: cannot set "
-		    "up libunbound");
-		plog(&p, "%s", r->detail);
+	if (probe_ub_get(&p) != 0) {
 		ret = -1;
 		goto done;
 	}
@@ -1524,13 +1561,370 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
 		plog(&p, "outcome: %s", r->detail);
 	}
 done:
-	if (p.ub != NULL && !p.ub_dirty && ret == 0) {
-		pthread_mutex_lock(&c->lock);
-		c->pool = xrealloc(c->pool, (c->npool + 1) * sizeof(*c->pool));
-		c->pool[c->npool++] = p.ub;
-		pthread_mutex_unlock(&c->lock);
-	} else if (p.ub != NULL)
-		ub_ctx_delete(p.ub);
+	probe_ub_put(&p, ret == 0);
+	r->log = p.log.data != NULL ? p.log.data : xstrdup("");
+	return ret;
+}
+
+/*
+ * The reference receiving server (refclient_receive): a connecting
+ * server's identity by its TLSA records.
+ */
+
+/* identity_add - append the records of a secure, non-empty TLSA answer */
+static void
+identity_add(struct target *t, const struct ub_result *res)
+{
+	for (int j = 0; res->data[j] != NULL && t->ntlsa < MAX_TLSA; j++) {
+		const unsigned char *d = (const unsigned char *)res->data[j];
+		struct ref_tlsa *rt = &t->tlsa[t->ntlsa];
+
+		if (res->len[j] < 3)
+			continue;
+		rt->usage = d[0];
+		rt->selector = d[1];
+		rt->mtype = d[2];
+		rt->data = d + 3;
+		rt->len = (size_t)res->len[j] - 3;
+		t->ntlsa++;
+	}
+}
+
+/*
+ * identity_tlsa - the TLSA records of the connecting domain dom: at
+ * _xmpp-server.DOM, else (secure denial) at _PORT._tcp.TARGET of each
+ * target of the secure _xmpp-server._tcp.DOM SRV RRset.  Any bogus
+ * answer on the way makes the identity unusable (TLSA_BOGUS); an
+ * insecure one means no DANE (TLSA_NONE).  The answers holding the
+ * records stay in keep[0..*nkeep-1] for the caller to free.
+ */
+static enum tlsa_state
+identity_tlsa(struct probe *p, const char *dom, struct target *t,
+    struct dns_ans *keep, size_t *nkeep)
+{
+	struct dns_ans srv;
+	struct ref_host h;
+	char q[300];
+	int bogus = 0;
+
+	*nkeep = 0;
+	snprintf(q, sizeof(q), "_xmpp-server.%s", dom);
+	dns_query(p, q, DNS_TLSA, "TLSA", &keep[0]);
+	*nkeep = 1;
+	if (keep[0].state == DNS_BOGUS)
+		return TLSA_BOGUS;
+	if (keep[0].state == DNS_INSECURE)
+		return TLSA_NONE;
+	if (keep[0].res->havedata) {
+		snprintf(t->base, sizeof(t->base), "%.255s", q);
+		identity_add(t, keep[0].res);
+		return TLSA_FOUND;
+	}
+	snprintf(q, sizeof(q), "_xmpp-server._tcp.%s", dom);
+	dns_query(p, q, DNS_SRV, "SRV", &srv);
+	if (srv.state != DNS_SECURE || !srv.res->havedata) {
+		enum dns_state st = srv.state;
+
+		dns_free(&srv);
+		return st == DNS_BOGUS ? TLSA_BOGUS : TLSA_NONE;
+	}
+	for (int i = 0; srv.res->data[i] != NULL && *nkeep < MAX_HOSTS; i++) {
+		struct dns_ans *a = &keep[*nkeep];
+
+		if (refclient_parse_srv((const unsigned char *)srv.res->data[i],
+		    (size_t)srv.res->len[i], &h) != 0 || h.name[0] == '\0'
+		    || strcmp(h.name, ".") == 0)
+			continue;
+		snprintf(q, sizeof(q), "_%d._tcp.%s", h.port, h.name);
+		dns_query(p, q, DNS_TLSA, "TLSA", a);
+		(*nkeep)++;
+		if (a->state == DNS_BOGUS)
+			bogus = 1;
+		else if (a->state == DNS_SECURE && a->res->havedata) {
+			if (t->base[0] == '\0')
+				snprintf(t->base, sizeof(t->base), "%.255s", q);
+			identity_add(t, a->res);
+		}
+	}
+	dns_free(&srv);
+	if (bogus)
+		return TLSA_BOGUS;
+	return t->ntlsa > 0 ? TLSA_FOUND : TLSA_NONE;
+}
+
+/* accept_any - let the handshake finish: the receiver judges afterwards */
+static int
+accept_any(int ok, X509_STORE_CTX *x)
+{
+	(void)ok;
+	(void)x;
+	return 1;
+}
+
+/* stream_from - the "from" attribute of the stream header in s, into out */
+static int
+stream_from(const char *s, char *out, size_t size)
+{
+	const char *h = strstr(s, "<stream:stream"), *a, *end;
+	size_t n;
+
+	if (h == NULL || (end = strchr(h, '>')) == NULL)
+		return -1;
+	for (a = h; (a = strstr(a, "from=")) != NULL && a < end; a += 5) {
+		char q = a[5];
+		const char *close;
+
+		if (a[-1] != ' ' && a[-1] != '\t' && a[-1] != '\n')
+			continue;
+		if ((q != '\'' && q != '"')
+		    || (close = strchr(a + 6, q)) == NULL || close > end)
+			return -1;
+		n = (size_t)(close - (a + 6));
+		if (n == 0 || n >= size)
+			return -1;
+		memcpy(out, a + 6, n);
+		out[n] = 0;
+		return 0;
+	}
+	return -1;
+}
+
+/* receive_header - read a whole stream header ("<stream:stream ... >") */
+static int
+receive_header(struct conn *cn)
+{
+	const char *h;
+
+	if (xmpp_wait(cn, "<stream:stream", NULL) != 0)
+		return -1;
+	while ((h = strstr(cn->in, "<stream:stream")) == NULL
+	    || strchr(h, '>') == NULL)
+		if (conn_fill(cn) < 0)
+			return -1;
+	return 0;
+}
+
+/* receive_open - our stream header and features, in one write */
+static int
+receive_open(struct conn *cn, const char *local, const char *peer,
+    const char *features)
+{
+	char hdr[1200];
+
+	snprintf(hdr, sizeof(hdr), "<?xml version='1.0'?><stream:stream "
+	    "xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/"
+	    "streams' xmlns:db='jabber:server:dialback' from='%s' to='%s' "
+	    "id='ref-%d' version='1.0'>%s", local, peer, cn->fd, features);
+	return conn_write(cn, hdr);
+}
+
+/* receive_tls - accept TLS, requesting the client certificate, and check
+ * it against t's usable records; 1 authenticated, 0 not, -1 failed */
+static int
+receive_tls(struct probe *p, struct conn *cn, SSL_CTX *ctx,
+    const struct target *t, size_t usable, const char *peer)
+{
+	long vr;
+	int depth;
+	uint8_t u, s, m;
+	const unsigned char *d;
+	size_t dlen, added = 0;
+
+	if ((cn->ssl = SSL_new(ctx)) == NULL || SSL_set_fd(cn->ssl, cn->fd) != 1)
+		goto err;
+	SSL_set_verify(cn->ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
+	    accept_any);
+	if (usable > 0) {
+		/* The reference identifier for DANE-TA is the domain. */
+		if (SSL_dane_enable(cn->ssl, peer) <= 0)
+			goto err;
+		for (size_t i = 0; i < t->ntlsa; i++)
+			if (t->use[i] == REF_TLSA_USE && SSL_dane_tlsa_add(cn->ssl,
+			    t->tlsa[i].usage, t->tlsa[i].selector,
+			    t->tlsa[i].mtype, t->tlsa[i].data,
+			    t->tlsa[i].len) > 0)
+				added++;
+		ERR_clear_error();
+	}
+	if (conn_arm(cn) < 0 || SSL_accept(cn->ssl) != 1) {
+		unsigned long e = ERR_peek_last_error();
+		char eb[256] = "timeout or connection closed";
+
+		if (e != 0)
+			ERR_error_string_n(e, eb, sizeof(eb));
+		ERR_clear_error();
+		giveup(p, "TLS handshake with %s failed: %s", peer, eb);
+		return -1;
+	}
+	plog(p, "TLS %s %s; client certificate %s", SSL_get_version(cn->ssl),
+	    SSL_get_cipher_name(cn->ssl),
+	    SSL_get0_peer_certificate(cn->ssl) ? "presented" : "none");
+	if (added == 0) {
+		plog(p, "no usable TLSA record: %s is not authenticated", peer);
+		return 0;
+	}
+	vr = SSL_get_verify_result(cn->ssl);
+	plog(p, "verify result %ld: %s", vr, X509_verify_cert_error_string(vr));
+	depth = SSL_get0_dane_authority(cn->ssl, NULL, NULL);
+	if (depth >= 0 && SSL_get0_dane_tlsa(cn->ssl, &u, &s, &m, &d, &dlen) >= 0)
+		plog(p, "matched TLSA %u %u %u at depth %d (%s)", u, s, m, depth,
+		    depth == 0 ? "end entity" : "issuer");
+	else
+		plog(p, "no TLSA record matched");
+	return SSL_get0_peer_certificate(cn->ssl) != NULL && vr == X509_V_OK
+	    && depth >= 0;
+err:
+	ERR_clear_error();
+	giveup(p, "internal: cannot set up TLS");
+	return -1;
+}
+
+/* receive_session - the receiving side of one s2s connection */
+static void
+receive_session(struct probe *p, struct conn *cn, SSL_CTX *ctx,
+    const char *local)
+{
+	static const char starttls[] = "<stream:features><starttls xmlns="
+	    "'urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>"
+	    "</stream:features>";
+	static const char external[] = "<stream:features><mechanisms xmlns="
+	    "'urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>EXTERNAL"
+	    "</mechanism></mechanisms></stream:features>";
+	static const char dialback[] = "<stream:features><dialback xmlns="
+	    "'urn:xmpp:features:dialback'/></stream:features>";
+	static const char violation[] = "<stream:error><policy-violation "
+	    "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"
+	    "</stream:stream>";
+	struct target *t = xcalloc(1, sizeof(*t));
+	struct dns_ans *keep = xcalloc(MAX_HOSTS, sizeof(*keep));
+	size_t nkeep = 0, usable = 0;
+	enum tlsa_state ts;
+	char peer[256];
+	int auth;
+
+	p->connected = 1;
+	if (receive_header(cn) != 0 || stream_from(cn->in, peer,
+	    sizeof(peer)) != 0) {
+		giveup(p, "no stream header with a from attribute");
+		goto out;
+	}
+	if (strlen(peer) > 1 && peer[strlen(peer) - 1] == '.')
+		peer[strlen(peer) - 1] = '\0';
+	snprintf(p->r->host, sizeof(p->r->host), "%s", peer);
+	conn_drain(cn);
+	/* The identity's records, before TLS (the peer waits for features). */
+	ts = identity_tlsa(p, peer, t, keep, &nkeep);
+	if (ts == TLSA_FOUND) {
+		usable = refclient_tlsa_select(REF_XMPP_IN, t->tlsa, t->ntlsa,
+		    t->use);
+		log_tlsa(p, t);
+	}
+	plog(p, "identity of %s: %s", peer, ts == TLSA_BOGUS ? "TLSA bogus "
+	    "or indeterminate: cannot be authenticated" : ts == TLSA_NONE ?
+	    "no secure TLSA records: no DANE" : usable ? "usable TLSA records"
+	    : "only unusable TLSA records");
+	if (receive_open(cn, local, peer, starttls) != 0 ||
+	    xmpp_wait(cn, "<starttls", NULL) != 0) {
+		giveup(p, "no STARTTLS from %s", peer);
+		goto out;
+	}
+	conn_drain(cn);
+	if (conn_write(cn, "<proceed xmlns='urn:ietf:params:xml:ns:"
+	    "xmpp-tls'/>") != 0)
+		goto out;
+	if ((auth = receive_tls(p, cn, ctx, t, usable, peer)) < 0)
+		goto out;
+	if (receive_header(cn) != 0) {
+		giveup(p, "no stream restart after TLS");
+		goto out;
+	}
+	conn_drain(cn);
+	if (!auth && p->policy == REF_MANDATORY) {
+		receive_open(cn, local, peer, "");
+		conn_write(cn, violation);
+		giveup(p, "%s not authenticated: closing the stream (mandatory "
+		    "policy)", peer);
+		goto out;
+	}
+	if (!auth) {
+		receive_open(cn, local, peer, dialback);
+		p->r->outcome = OUTCOME_ENCRYPTED;
+		snprintf(p->r->detail, sizeof(p->r->detail), "%s not "
+		    "authenticated: the stream goes on without EXTERNAL "
+		    "(opportunistic)", peer);
+	} else if (receive_open(cn, local, peer, external) != 0
+	    || xmpp_wait(cn, "<auth", NULL) != 0
+	    || strstr(cn->in, "EXTERNAL") == NULL) {
+		giveup(p, "no SASL EXTERNAL from %s", peer);
+		goto out;
+	} else {
+		conn_drain(cn);
+		conn_write(cn, "<success xmlns='urn:ietf:params:xml:ns:"
+		    "xmpp-sasl'/>");
+		p->r->outcome = OUTCOME_AUTHENTICATED;
+		snprintf(p->r->detail, sizeof(p->r->detail), "%s authenticated "
+		    "by DANE: SASL EXTERNAL offered and accepted", peer);
+	}
+	plog(p, "outcome: %s: %s", outcome_name(p->r->outcome), p->r->detail);
+	/* The peer ends the stream; answer in kind. */
+	if (xmpp_wait(cn, "</stream:stream>", NULL) == 0)
+		conn_write(cn, "</stream:stream>");
+out:
+	for (size_t i = 0; i < nkeep; i++)
+		dns_free(&keep[i]);
+	free(keep);
+	free(t);
+}
+
+int
+refclient_server_ctx(SSL_CTX *ctx)
+{
+	if (SSL_CTX_dane_enable(ctx) <= 0) {
+		ERR_clear_error();
+		msg_warn("refclient: cannot enable DANE on a server context");
+		return 0;
+	}
+	SSL_CTX_dane_set_flags(ctx, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	return 1;
+}
+
+int
+refclient_receive(struct refclient *c, int fd, SSL_CTX *ctx,
+    const char *local, enum ref_policy policy, int deadline_ms,
+    struct ref_result *r)
+{
+	struct probe p;
+	struct conn cn;
+	int ret = 0;
+
+	memset(r, 0, sizeof(*r));
+	memset(&p, 0, sizeof(p));
+	memset(&cn, 0, sizeof(cn));
+	r->outcome = OUTCOME_NO_CONNECT;
+	p.c = c;
+	p.proto = REF_XMPP_IN;
+	p.policy = policy;
+	p.domain = local;
+	p.r = r;
+	p.receiving = 1;
+	p.deadline = now_ms() + (deadline_ms > 0 ? deadline_ms : 1);
+	p.step_ms = deadline_ms / 2 > 1000 ? deadline_ms / 2 : 1000;
+	cn.p = &p;
+	cn.fd = fd;
+	plog(&p, "receive as %s, %s", local, policy == REF_MANDATORY ?
+	    "authentication required" : "unauthenticated peers allowed");
+	if (probe_ub_get(&p) != 0)
+		ret = -1;
+	else
+		receive_session(&p, &cn, ctx, local);
+	conn_close(&cn);
+	probe_ub_put(&p, ret == 0);
+	if (ret == 0 && r->detail[0] == '\0') {
+		r->outcome = OUTCOME_REFUSED;
+		snprintf(r->detail, sizeof(r->detail), "refused: %s", p.why[0]
+		    ? p.why : "the stream ended");
+		plog(&p, "outcome: %s", r->detail);
+	}
 	r->log = p.log.data != NULL ? p.log.data : xstrdup("");
 	return ret;
 }

@@ -15,13 +15,16 @@
 
 #include <stddef.h>
 
+#include <openssl/ssl.h>
+
 #include "observe.h"
 
 enum ref_proto {
 	REF_SMTP,		/* MX, port 25, STARTTLS */
 	REF_SMTPS,		/* MX, port 465, TLS on connect */
 	REF_XMPP,		/* _xmpp-server._tcp SRV, STARTTLS */
-	REF_XMPPS		/* _xmpps-server._tcp SRV, direct TLS + ALPN */
+	REF_XMPPS,		/* _xmpps-server._tcp SRV, direct TLS + ALPN */
+	REF_XMPP_IN		/* receiving: a connecting server's identity */
 };
 
 enum ref_policy {
@@ -59,6 +62,35 @@ struct refclient *refclient_free(struct refclient *c);
  */
 int refclient_probe(struct refclient *c, enum ref_proto proto,
     const char *domain, enum ref_policy policy, int deadline_ms,
+    struct ref_result *r);
+
+/*
+ * refclient_server_ctx - make ctx (a server context holding the
+ * receiver's own chain) fit for refclient_receive: DANE enabled, no name
+ * checks for DANE-EE.  Returns 1, or 0 after msg_warn.
+ */
+int refclient_server_ctx(SSL_CTX *ctx);
+
+/*
+ * refclient_receive - the reference *receiving* XMPP server (inbound,
+ * origin identities: draft-ietf-dance-client-auth, as XMPP servers do it)
+ * on one accepted connection fd, as the XMPP domain local, within
+ * deadline_ms.  It reads the stream header, looks up the TLSA records of
+ * the connecting domain (its "from"): at _xmpp-server.DOMAIN, else, on a
+ * secure denial, at _PORT._tcp.TARGET of each target of the domain's
+ * secure _xmpp-server._tcp SRV RRset; offers STARTTLS (required),
+ * requests the client certificate and checks it against the usable
+ * records (DANE-EE and DANE-TA; PKIX usages cannot match: the lab has no
+ * public CAs) with OpenSSL.  An authenticated peer is offered SASL
+ * EXTERNAL and accepted (r->outcome authenticated).  An unauthenticated
+ * one (no, insecure or bogus TLSA, no match) goes on without
+ * authentication under the opportunistic policy (encrypted) and gets a
+ * policy-violation stream error under the mandatory one (refused).
+ * r->host is the connecting domain.  Closes fd.  Returns 0, or -1 on an
+ * internal error (r->detail says why).
+ */
+int refclient_receive(struct refclient *c, int fd, SSL_CTX *ctx,
+    const char *local, enum ref_policy policy, int deadline_ms,
     struct ref_result *r);
 
 /*

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <ftw.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -22,10 +23,16 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <openssl/pem.h>
 
 #include "endpoint.h"
 #include "hostile.h"
+#include "initiator.h"
 #include "lab.h"
 #include "mem.h"
 #include "msg.h"
@@ -39,6 +46,7 @@
 #include "world.h"
 
 #define RUN_QUIESCE_MS	5000	/* for a probe's connections to finish */
+#define RUN_INBOUND_REF_ADDR	"127.0.0.4"	/* ref's receivers (xmpp-in) */
 
 /* Protocols of the scenario language, as endpoint and client protocols. */
 static const enum endpoint_proto run_endpoint_proto[SCN_PROTO_COUNT] = {
@@ -74,6 +82,7 @@ struct run {
 	struct lab *lab;
 	struct endpoint_set *eps;
 	struct refclient *ref;
+	SSL_CTX *inbound_ctx;		/* xmpp-in: the receivers' chain */
 	struct run_target *targets;
 	size_t ntargets;
 	struct report_cell *cells;	/* target x scenario x proto x policy */
@@ -240,6 +249,179 @@ run_judge(const struct run_target *t, const struct scenario *s,
 	}
 }
 
+/* run_from - the connecting domain of an xmpp-in probe: the scenario's
+ * domain without its trailing dot; caller frees */
+static char *
+run_from(const struct scenario *s)
+{
+	char *d = plan_domain(s);
+	size_t n = strlen(d);
+
+	if (n > 1 && d[n - 1] == '.')
+		d[n - 1] = 0;
+	return d;
+}
+
+/* run_client_ctx - a TLS client context presenting scenario i's client
+ * chain (xmpp-in), or NULL after a warning */
+static SSL_CTX *
+run_client_ctx(const struct run *r, size_t i)
+{
+	const struct pki_chain *chain = i < r->w->plan->nclients
+	    ? r->w->plan->clients[i] : NULL;
+	SSL_CTX *ctx;
+
+	if (chain == NULL || (ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		return NULL;
+	if (!pki_chain_use(chain, ctx, NULL)) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	/* The lab does not judge the receiver's certificate. */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	return ctx;
+}
+
+/* run_initiate - the lab connects to addr:port as scenario k's domain */
+static void
+run_initiate(const struct run *r, const struct run_key *k, const char *addr,
+    int port, struct initiator_result *ir)
+{
+	const struct scenario *s = r->w->cat.list[k->scenario];
+	SSL_CTX *ctx = run_client_ctx(r, k->scenario);
+	char *from = run_from(s);
+
+	if (ctx == NULL) {
+		memset(ir, 0, sizeof(*ir));
+		ir->outcome = OUTCOME_NO_CONNECT;
+		snprintf(ir->detail, sizeof(ir->detail), "internal: no client "
+		    "chain for %s", s->id);
+		ir->transcript = xstrdup(ir->detail);
+	} else
+		initiator_probe(addr, port, from, TARGET_CLIENT_NAME, ctx,
+		    r->o->probe_ms, ir);
+	SSL_CTX_free(ctx);
+	free(from);
+}
+
+/* One inbound probe of ref: its receiver's side. */
+struct run_rx {
+	const struct run *r;
+	int lfd;
+	enum ref_policy policy;
+	struct ref_result res;
+	int rc;
+};
+
+/* run_rx_thread - accept the lab's connection and receive it as ref */
+static void *
+run_rx_thread(void *arg)
+{
+	struct run_rx *rx = arg;
+	struct pollfd pfd = { .fd = rx->lfd, .events = POLLIN };
+	int fd = -1;
+
+	if (poll(&pfd, 1, rx->r->o->probe_ms) == 1)
+		fd = accept4(rx->lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0) {
+		memset(&rx->res, 0, sizeof(rx->res));
+		rx->res.outcome = OUTCOME_NO_CONNECT;
+		snprintf(rx->res.detail, sizeof(rx->res.detail), "nothing "
+		    "connected to the reference receiver");
+		rx->res.log = xstrdup(rx->res.detail);
+		rx->rc = 0;
+		return NULL;
+	}
+	rx->rc = refclient_receive((struct refclient *)rx->r->ref, fd,
+	    rx->r->inbound_ctx, TARGET_CLIENT_NAME, rx->policy,
+	    rx->r->o->probe_ms, &rx->res);
+	return NULL;
+}
+
+/* run_listen_any - a listening socket on addr, any port; fd or -1 */
+static int
+run_listen_any(const char *addr, int *port)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0
+	    || listen(fd, 4) != 0
+	    || getsockname(fd, (struct sockaddr *)&sin, &len) != 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/*
+ * run_probe_ref_in - an xmpp-in probe of ref: the lab connects to ref's
+ * receiver; the lab's view (initiator) is the outcome, and ref's own
+ * account must agree with it.
+ */
+static void
+run_probe_ref_in(struct run *r, const struct run_target *t, size_t ci)
+{
+	struct report_cell *c = &r->cells[ci];
+	const struct run_key *k = &r->keys[ci];
+	const struct scenario *s = r->w->cat.list[k->scenario];
+	struct run_rx rx;
+	struct initiator_result ir;
+	struct buf detail = { 0 };
+	pthread_t th;
+	const char *why = NULL;
+	double t0 = run_now();
+	int port = 0;
+
+	memset(&rx, 0, sizeof(rx));
+	memset(&ir, 0, sizeof(ir));
+	rx.r = r;
+	rx.policy = k->policy == SCN_MANDATORY ? REF_MANDATORY
+	    : REF_OPPORTUNISTIC;
+	if ((rx.lfd = run_listen_any(RUN_INBOUND_REF_ADDR, &port)) < 0
+	    || pthread_create(&th, NULL, run_rx_thread, &rx) != 0) {
+		char *e = xasprintf("cannot listen on %s: %s",
+		    RUN_INBOUND_REF_ADDR, strerror(errno));
+
+		if (rx.lfd >= 0)
+			close(rx.lfd);
+		run_judge(t, s, k, c, OUTCOME_NO_CONNECT, NULL, e, NULL);
+		free(e);
+		return;
+	}
+	run_initiate(r, k, RUN_INBOUND_REF_ADDR, port, &ir);
+	pthread_join(th, NULL);
+	close(rx.lfd);
+	c->seconds = run_now() - t0;
+	if (rx.rc != 0)
+		why = "the reference receiver failed";
+	else if (rx.res.outcome != ir.outcome)
+		why = "the reference receiver and the lab's connecting server "
+		    "disagree";
+	if (why) {
+		char *e = xasprintf("%s (receiver: %s; %s)", why,
+		    outcome_name(rx.res.outcome), rx.res.detail);
+
+		run_judge(t, s, k, c, ir.outcome, NULL, e, NULL);
+		free(e);
+	} else
+		run_judge(t, s, k, c, ir.outcome, NULL, NULL, rx.res.detail);
+	buf_printf(&detail, "== reference receiver\n%s\n== the lab's "
+	    "connecting server (%s)\n%s", rx.res.log ? rx.res.log : "",
+	    ir.detail, ir.transcript ? ir.transcript : "");
+	buf_printf(&detail, "%s", r->zone_text[k->scenario]);
+	c->detail = detail.data;
+	free(rx.res.log);
+	free(ir.transcript);
+}
+
 /* run_probe_ref - one probe with the reference client; fills the cell */
 static void
 run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
@@ -257,6 +439,12 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	double t0 = run_now();
 	int went_on;
 
+	if (k->proto == SCN_XMPP_IN) {
+		run_probe_ref_in(r, t, ci);
+		free(domain);
+		free(prefix);
+		return;
+	}
 	memset(&res, 0, sizeof(res));
 	if (refclient_probe(r->ref, run_ref_proto[k->proto], domain,
 	    k->policy == SCN_MANDATORY ? REF_MANDATORY : REF_OPPORTUNISTIC,
@@ -415,6 +603,50 @@ run_prober(int word, const struct endpoint_conn *conns, size_t n,
 	return NULL;
 }
 
+/*
+ * run_serve - start target t's receiving server for an xmpp-in batch of
+ * policy q ("serve POLICY").  On failure the batch's cells idx[0..n-1]
+ * are marked (exit 3: skip with the target's reason; else error) and -1
+ * is returned.
+ */
+static int
+run_serve(struct run *r, const struct run_target *t, const char *workdir,
+    int q, const size_t *idx, size_t n)
+{
+	struct buf out = { 0 };
+	char *why, *tail;
+	int rc = target_exec(r->lab, t->name, "serve", scn_policy_name(q),
+	    workdir, r->o->probe_ms, TARGET_VERB_MS, &out);
+
+	if (rc == 0) {
+		buf_free(&out);
+		return 0;
+	}
+	tail = run_tail(out.data ? out.data : "");
+	if (rc == 3) {
+		if (out.data)
+			out.data[strcspn(out.data, "\n")] = 0;
+		why = xasprintf("%s: %s", t->name, out.data && *out.data
+		    ? out.data : "no receiving server (serve: exit 3)");
+	} else
+		why = xasprintf("%s serve %s failed (%s): %s", t->name,
+		    scn_policy_name(q), rc == -1 ? "killed at its deadline"
+		    : "non-zero exit", tail);
+	for (size_t i = 0; i < n; i++) {
+		struct report_cell *c = &r->cells[idx[i]];
+
+		c->verdict = rc == 3 ? VERDICT_SKIP : VERDICT_ERROR;
+		c->observed = xstrdup("");
+		c->reason = xstrdup(why);
+		c->seconds = 0;
+		run_say(r, c);
+	}
+	free(why);
+	free(tail);
+	buf_free(&out);
+	return -1;
+}
+
 /* run_batch - one batch of an adapter target: proto p, policy q */
 static void
 run_batch(struct run *r, const struct run_target *t, const char *workdir,
@@ -424,8 +656,9 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 	char *path = xasprintf("%s/probes-%s-%s.txt", workdir,
 	    scn_proto_name(p), scn_policy_name(q));
 	size_t n = 0, *idx = NULL;
-	int *word, rc, deadline;
+	int *word, rc, deadline, inbound = p == SCN_XMPP_IN;
 	char **text, **log, *parse_errors = NULL;
+	struct initiator_result *ir = NULL;
 	double t0 = run_now();
 
 	for (size_t ci = t->cell0; ci < t->cell0 + r->per_target; ci++) {
@@ -444,11 +677,20 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 	}
 	if (n == 0)
 		goto out;
+	if (inbound && run_serve(r, t, workdir, q, idx, n) != 0)
+		goto out;
 	word = xcalloc(n, sizeof(int));
 	text = xcalloc(n, sizeof(char *));
 	log = xcalloc(n, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
 		word[i] = -1;
+	if (inbound) {
+		/* The target serves: the lab connects, once per probe. */
+		ir = xcalloc(n, sizeof(*ir));
+		for (size_t i = 0; i < n; i++)
+			run_initiate(r, &r->keys[idx[i]], TARGET_INBOUND_ADDR,
+			    TARGET_INBOUND_PORT, &ir[i]);
+	}
 	if (file_write(path, file.data, file.len) != 0) {
 		for (size_t i = 0; i < n; i++)
 			word[i] = TW_ERROR;
@@ -523,16 +765,24 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		const char *host = NULL;
 		int went_on;
 
-		endpoint_quiesce(r->eps, prefix, 2000);
-		endpoint_take(r->eps, prefix, &conns, &nconns);
 		c->seconds = (run_now() - t0) / n;
-		seen = run_observe(conns, nconns, &final, &went_on);
-		if (nconns > 0)
-			host = run_host_of_tag(conns[final].tag);
-		if (word[i] == TW_AUTHENTICATED && seen == OUTCOME_ENCRYPTED)
-			seen = OUTCOME_AUTHENTICATED;
-		if (t->prober && word[i] >= 0 && word[i] < TW_SKIP)
-			err = run_prober(word[i], conns, nconns, &seen, &host);
+		if (inbound) {
+			/* What the lab's connecting server saw is the
+			 * outcome; the target's word is its own account. */
+			seen = ir[i].outcome;
+		} else {
+			endpoint_quiesce(r->eps, prefix, 2000);
+			endpoint_take(r->eps, prefix, &conns, &nconns);
+			seen = run_observe(conns, nconns, &final, &went_on);
+			if (nconns > 0)
+				host = run_host_of_tag(conns[final].tag);
+			if (word[i] == TW_AUTHENTICATED
+			    && seen == OUTCOME_ENCRYPTED)
+				seen = OUTCOME_AUTHENTICATED;
+			if (t->prober && word[i] >= 0 && word[i] < TW_SKIP)
+				err = run_prober(word[i], conns, nconns, &seen,
+				    &host);
+		}
 		tail = run_tail(out.data);
 		if (word[i] < 0)
 			err = xasprintf("target %s gave no verdict for this "
@@ -560,7 +810,11 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		    : "", log[i] ? log[i] : "");
 		if (blog.len)
 			buf_printf(&detail, "== the batch's log\n%s", blog.data);
-		run_transcripts(&detail, conns, nconns);
+		if (inbound)
+			buf_printf(&detail, "\n== the lab's connecting server "
+			    "(%s)\n%s", ir[i].detail, ir[i].transcript);
+		else
+			run_transcripts(&detail, conns, nconns);
 		buf_printf(&detail, "%s", r->zone_text[k->scenario]);
 		c->detail = detail.data;
 		run_say(r, c);
@@ -574,6 +828,9 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 	free(word);
 	free(text);
 	free(log);
+	for (size_t i = 0; ir && i < n; i++)
+		free(ir[i].transcript);
+	free(ir);
 out:
 	free(parse_errors);
 	free(idx);
@@ -796,7 +1053,8 @@ run_endpoints(struct run *r)
 			struct endpoint_spec spec;
 			char *tag;
 
-			if (!(h->scenario->protos & (1u << p)))
+			if (!(h->scenario->protos & (1u << p))
+			    || p == SCN_XMPP_IN)	/* the lab connects */
 				continue;
 			tag = xasprintf("%s/%s", h->scenario->id, h->host->name);
 			memset(&spec, 0, sizeof(spec));
@@ -820,6 +1078,63 @@ run_endpoints(struct run *r)
 	}
 	return endpoint_start(r->eps);
 }
+/*
+ * run_inbound - the receiving servers' own chain for xmpp-in ("full",
+ * named TARGET_CLIENT_NAME): a server context for ref's receivers, and
+ * PEM files for the adapters (TARGET_INBOUND_CERT, _KEY under the lab
+ * directory).  0, or -1 after a warning.
+ */
+static int
+run_inbound(struct run *r, const char *labdir)
+{
+	struct pki_names *names = pki_names_new();
+	struct pki_chain *chain;
+	STACK_OF(X509) *extra;
+	char *dir = xasprintf("%s/inbound", labdir);
+	char *cert = xasprintf("%s/" TARGET_INBOUND_CERT, labdir);
+	char *key = xasprintf("%s/" TARGET_INBOUND_KEY, labdir);
+	FILE *fc = NULL, *fk = NULL;
+	int ok = 0;
+
+	pki_names_set(names, "host", TARGET_CLIENT_NAME);
+	pki_names_set(names, "srvtarget", TARGET_CLIENT_NAME);
+	pki_names_set(names, "domain", TARGET_CLIENT_NAME);
+	chain = pki_chain_new(r->w->profile, "full", names);
+	pki_names_free(names);
+	if (chain == NULL)
+		goto out;
+	r->inbound_ctx = SSL_CTX_new(TLS_server_method());
+	if (r->inbound_ctx == NULL || !pki_chain_use(chain, r->inbound_ctx,
+	    NULL) || !refclient_server_ctx(r->inbound_ctx))
+		goto out;
+	mkdir(dir, 0755);
+	if ((fc = fopen(cert, "w")) == NULL || (fk = fopen(key, "w")) == NULL
+	    || !PEM_write_X509(fc, pki_chain_get0_leaf(chain))
+	    || !PEM_write_PrivateKey(fk, pki_chain_get0_key(chain), NULL, NULL,
+	    0, NULL, NULL)) {
+		msg_warn("cannot write %s and %s: %s", cert, key,
+		    strerror(errno));
+		goto out;
+	}
+	extra = pki_chain_get0_extra(chain);
+	for (int i = 0; i < sk_X509_num(extra); i++)
+		if (!PEM_write_X509(fc, sk_X509_value(extra, i)))
+			goto out;
+	ok = 1;
+out:
+	if (fc && fclose(fc) != 0)
+		ok = 0;
+	if (fk && fclose(fk) != 0)
+		ok = 0;
+	if (!ok)
+		msg_warn("cannot set up the receivers' chain for xmpp-in");
+	pki_chain_free(chain);
+	free(dir);
+	free(cert);
+	free(key);
+	return ok ? 0 : -1;
+}
+
 /* run_rm - remove one entry, for nftw (depth first) */
 static int
 run_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -904,7 +1219,7 @@ run_main(const struct run_options *o)
 	}
 	ta = xasprintf("%s/anchors/root.ds", labdir);
 	if ((r.ref = refclient_new(LAB_RESOLVER_ADDR, ta)) == NULL
-	    || run_endpoints(&r) != 0)
+	    || run_inbound(&r, labdir) != 0 || run_endpoints(&r) != 0)
 		goto out;
 	if (o->hostile && r.w->plan->nhosts > 0) {
 		SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -996,6 +1311,7 @@ out:
 		r.eps = endpoint_set_free(r.eps);
 	if (r.ref)
 		r.ref = refclient_free(r.ref);
+	SSL_CTX_free(r.inbound_ctx);
 	if (r.lab) {
 		if (o->keep) {
 			printf("the lab is still up: danelab exec --dir %s -- CMD;"

@@ -47,9 +47,9 @@ scn_set_errors(FILE *fp)
 }
 
 static const char *const proto_names[SCN_PROTO_COUNT] = {
-	"smtp", "smtps", "xmpp", "xmpps"
+	"smtp", "smtps", "xmpp", "xmpps", "xmpp-in"
 };
-static const int proto_ports[SCN_PROTO_COUNT] = { 25, 465, 5269, 5270 };
+static const int proto_ports[SCN_PROTO_COUNT] = { 25, 465, 5269, 5270, 5269 };
 static const char *const policy_names[SCN_POLICY_COUNT] = {
 	"opportunistic", "mandatory"
 };
@@ -642,13 +642,25 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 		for (int i = 0; i < rr->argc; i++)
 			rr->argv[i] = xstrdup(l->argv[i + 1]);
 		rr->line = l->line;
-	} else if (strcmp(kw, "tlsa") == 0) {
+	} else if (strcmp(kw, "client") == 0) {
+		if (scn_argc(b, l, 1, 1, "client CHAIN") != 0)
+			return;
+		if (s->client) {
+			scn_error(b, l->line, "client declared twice (first at "
+			    "line %d)", s->client_line);
+			return;
+		}
+		s->client = xstrdup(l->argv[1]);
+		s->client_line = l->line;
+	} else if (strcmp(kw, "tlsa") == 0 || strcmp(kw, "identity") == 0) {
+		int identity = strcmp(kw, "identity") == 0;
 		struct scn_tlsa *t;
 		char *colon, *owner;
 		int port = 0;
 
-		if (scn_argc(b, l, 5, 6, "tlsa HOST[:PORT] USAGE SELECTOR "
-		    "MTYPE FROM [FAULT]") != 0)
+		if (scn_argc(b, l, 5, 6, identity ? "identity OWNER USAGE "
+		    "SELECTOR MTYPE FROM [FAULT]" : "tlsa HOST[:PORT] USAGE "
+		    "SELECTOR MTYPE FROM [FAULT]") != 0)
 			return;
 		for (int i = 2; i <= 4; i++) {
 			char *end;
@@ -662,7 +674,13 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 			}
 		}
 		owner = xstrdup(l->argv[1]);
-		if ((colon = strchr(owner, ':')) != NULL) {
+		if (identity && !scn_name_ok(owner)) {
+			scn_error(b, l->line, "identity: bad owner name \"%s\"",
+			    owner);
+			free(owner);
+			return;
+		}
+		if (!identity && (colon = strchr(owner, ':')) != NULL) {
 			char *end;
 
 			*colon = 0;
@@ -678,6 +696,7 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 		t->owner = owner;
 		t->port = port;
 		t->spec = scn_rest(l, 2);
+		t->identity = identity;
 		t->line = l->line;
 	} else if (strcmp(kw, "fault") == 0) {
 		const char *const *names = zone_fault_names();
@@ -758,14 +777,19 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 			    "section that requires it: ... cite RFC7672 2.2");
 			return;
 		}
+		/* An RFC with a section, or an Internet-Draft (where no
+		 * RFC covers the matter yet: client identities). */
 		for (int j = i + 1; j < l->argc; j++)
-			if (strncmp(l->argv[j], "RFC", 3) == 0
+			if ((strncmp(l->argv[j], "RFC", 3) == 0
 			    && strlen(l->argv[j]) > 3
 			    && strspn(l->argv[j] + 3, "0123456789")
 			    == strlen(l->argv[j] + 3) && j + 1 < l->argc)
+			    || (strncmp(l->argv[j], "draft-", 6) == 0
+			    && strlen(l->argv[j]) > 6))
 				nrfc++;
 		if (nrfc == 0) {
-			scn_error(b, l->line, "cite wants \"RFCnnnn SECTION\"");
+			scn_error(b, l->line, "cite wants \"RFCnnnn SECTION\" "
+			    "(or an Internet-Draft's name, draft-...)");
 			return;
 		}
 		{
@@ -834,7 +858,8 @@ scn_publishes(const struct scenario *s, const char *owner, const char *type)
 		const struct scn_tlsa *t = &s->tlsas[i];
 		const char *rest;
 
-		if (strncmp(owner, "_", 1) != 0
+		if (t->identity ? strcmp(owner, t->owner) != 0
+		    : strncmp(owner, "_", 1) != 0
 		    || (rest = strstr(owner, "._tcp.")) == NULL
 		    || strcmp(rest + 6, t->owner) != 0)
 			continue;
@@ -848,6 +873,8 @@ scn_publishes(const struct scenario *s, const char *owner, const char *type)
 static void
 scn_lint(struct scn_block *b, struct scenario *s, const struct scn_hooks *h)
 {
+	const char *why0;
+
 	if (!scn_label_ok(s->id, SCN_MAX_ID))
 		scn_error(b, s->line, "scenario id \"%s\": 1 to %d of a-z, "
 		    "0-9, - (it becomes a DNS label)", s->id, SCN_MAX_ID);
@@ -857,6 +884,16 @@ scn_lint(struct scn_block *b, struct scenario *s, const struct scn_hooks *h)
 		scn_error(b, s->line, "scenario %s has no refs", s->id);
 	if (s->protos == 0)
 		scn_error(b, s->line, "scenario %s has no proto line", s->id);
+	if ((s->protos & (1u << SCN_XMPP_IN)) && s->client == NULL)
+		scn_error(b, s->line, "scenario %s: proto xmpp-in needs the "
+		    "chain the lab presents (client CHAIN)", s->id);
+	if (s->client && !(s->protos & (1u << SCN_XMPP_IN)))
+		scn_error(b, s->client_line, "client: only for proto xmpp-in "
+		    "(the lab connects to the target)");
+	if (s->client && h && h->chain_ok && (why0 = h->chain_ok(h->arg,
+	    s->client)))
+		scn_error(b, s->client_line, "client: chain \"%s\": %s",
+		    s->client, why0);
 	for (size_t i = 0; i < s->nhosts; i++) {
 		const struct scn_host *ho = &s->hosts[i];
 		const char *why;
@@ -884,6 +921,12 @@ scn_lint(struct scn_block *b, struct scenario *s, const struct scn_hooks *h)
 	for (size_t i = 0; i < s->ntlsas; i++) {
 		const struct scn_tlsa *t = &s->tlsas[i];
 
+		if (t->identity) {
+			if (s->client == NULL)
+				scn_error(b, t->line, "identity: the scenario "
+				    "has no client chain (client CHAIN)");
+			continue;
+		}
 		if (!scn_find_host(s, t->owner))
 			scn_error(b, t->line, "tlsa: no host %s in this "
 			    "scenario (the records are computed from the chain "
@@ -989,6 +1032,7 @@ scn_scenario_free(struct scenario *s)
 	free(s->latitude);
 	free(s->area);
 	free(s->axes);
+	free(s->client);
 	free(s);
 }
 

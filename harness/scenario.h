@@ -26,6 +26,7 @@ enum scn_proto {
 	SCN_SMTPS,		/* MX, 465, TLS on connect */
 	SCN_XMPP,		/* _xmpp-server._tcp SRV, 5269, STARTTLS */
 	SCN_XMPPS,		/* _xmpps-server._tcp SRV, 5270, direct TLS */
+	SCN_XMPP_IN,		/* inbound: the lab connects to the target, 5269 */
 	SCN_PROTO_COUNT
 };
 
@@ -88,6 +89,7 @@ struct scn_tlsa {
 	char *owner;		/* host name, or "_port._tcp.host" */
 	int port;		/* 0: every port the host serves */
 	char *spec;		/* "U S M FROM [FAULT]" for the tlsa module */
+	int identity;		/* "identity": owner is a DNS name, FROM the client chain */
 	int line;
 };
 
@@ -117,6 +119,8 @@ struct scenario {
 	char *area;		/* directory under scenarios/, e.g. "smtp" */
 	unsigned protos;	/* bit per enum scn_proto */
 	char *axes;		/* "usage=3 selector=1", or NULL */
+	char *client;		/* xmpp-in: the chain the lab presents, or NULL */
+	int client_line;
 	struct scn_zone *zones;
 	size_t nzones;
 	struct scn_host *hosts;

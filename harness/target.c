@@ -181,11 +181,22 @@ target_exec(const struct lab *l, const char *name, const char *verb,
 		setenv("DANELAB_DATADIR", template_datadir(), 1);
 		setenv("DANELAB_RESOLVER", LAB_RESOLVER_ADDR, 1);
 		setenv("DANELAB_DEADLINE_MS", deadline, 1);
-		setenv("DANELAB_CLIENT_NAME", "client.danelab.example", 1);
+		setenv("DANELAB_CLIENT_NAME", TARGET_CLIENT_NAME, 1);
+		setenv("DANELAB_INBOUND_DOMAIN", TARGET_CLIENT_NAME, 1);
+		setenv("DANELAB_INBOUND_ADDR", TARGET_INBOUND_ADDR, 1);
+		snprintf(deadline, sizeof(deadline), "%d", TARGET_INBOUND_PORT);
+		setenv("DANELAB_INBOUND_PORT", deadline, 1);
+		snprintf(deadline, sizeof(deadline), "%d", probe_ms);
 		if (l != NULL) {
 			char *ta = xasprintf("%s/anchors/root.key", lab_dir(l));
+			char *cert = xasprintf("%s/" TARGET_INBOUND_CERT,
+			    lab_dir(l));
+			char *key = xasprintf("%s/" TARGET_INBOUND_KEY,
+			    lab_dir(l));
 
 			setenv("DANELAB_TRUST_ANCHOR", ta, 1);
+			setenv("DANELAB_INBOUND_CERT", cert, 1);
+			setenv("DANELAB_INBOUND_KEY", key, 1);
 		}
 		/* Into the lab's PID namespace: only children enter it. */
 		if ((inner = fork()) == 0) {

@@ -13,7 +13,16 @@
 struct lab;
 
 #define TARGET_REF	"ref"		/* the built-in reference client */
-#define TARGET_VERB_MS	60000		/* probe, setup, teardown */
+#define TARGET_VERB_MS	60000		/* probe, setup, teardown, serve */
+
+/* The client side's name; for xmpp-in, the target's receiving domain. */
+#define TARGET_CLIENT_NAME	"client.danelab.example"
+/* Where a target's receiving server listens for xmpp-in probes, and
+ * where its certificate chain and key are (under the lab directory). */
+#define TARGET_INBOUND_ADDR	"127.0.0.5"
+#define TARGET_INBOUND_PORT	5269
+#define TARGET_INBOUND_CERT	"inbound/chain.pem"
+#define TARGET_INBOUND_KEY	"inbound/key.pem"
 
 /*
  * target_names - every target: "ref", then one per

@@ -376,6 +376,10 @@ probe)
 	exit 0 ;;
 setup|teardown)
 	exit 0 ;;
+serve)
+	# xmpp-in: the lab connects to a receiving XMPP server
+	echo "openssl s_server has no XMPP server STARTTLS and no DANE check of client certificates: no inbound XMPP"
+	exit 3 ;;
 run)
 	[ -r "${2:-}" ] || { echo "usage: $0 run FILE" >&2; exit 2; }
 	# Each probe in its own process, up to $JOBS at once, each bounded by
@@ -391,6 +395,6 @@ _one)
 	one "$@"
 	exit 0 ;;
 *)
-	echo "usage: $0 probe|setup|run FILE|teardown" >&2
+	echo "usage: $0 probe|setup|serve POLICY|run FILE|teardown" >&2
 	exit 2 ;;
 esac

@@ -322,5 +322,6 @@ probe) do_probe ;;
 setup) do_setup ;;
 run) [ $# -ge 2 ] || { echo "usage: $0 run FILE"; exit 2; }; do_run "$2" ;;
 teardown) do_teardown ;;
-*) echo "usage: $0 probe|setup|run FILE|teardown"; exit 2 ;;
+serve) echo "Postfix is a mail server: no inbound XMPP"; exit 3 ;;
+*) echo "usage: $0 probe|setup|serve POLICY|run FILE|teardown"; exit 2 ;;
 esac

@@ -128,6 +128,9 @@ setup)
 	exit 0 ;;
 teardown)
 	exit 0 ;;
+serve)
+	echo "posttls-finger is an SMTP client: no inbound XMPP"
+	exit 3 ;;
 run)
 	[ -r "${2:-}" ] || { echo "usage: $0 run FILE" >&2; exit 2; }
 	# batches may run at once in one work directory: one directory each
@@ -142,6 +145,6 @@ _one)
 	one "$@"
 	exit 0 ;;
 *)
-	echo "usage: $0 probe|setup|run FILE|teardown" >&2
+	echo "usage: $0 probe|setup|serve POLICY|run FILE|teardown" >&2
 	exit 2 ;;
 esac
