@@ -156,7 +156,7 @@ start_one() {	# start_one INSTANCE - INSTANCE: POLICY (outbound) or in-POLICY (i
 	d=$(inst "$name")
 	sa=false
 	[ "$pol" = mandatory ] && sa=true
-	mkdir -p "$d/data" || return 1
+	mkdir -p "$d/data" "$d/certs" || return 1	# certs: certmanager indexes it (empty)
 	to=$(( DEADLINE_MS / 1000 - 5 ))
 	[ "$to" -ge 5 ] || to=5
 	case $name in
@@ -654,7 +654,12 @@ do_run_in() {
 		ipol=$policy
 		n=$((n + 1))
 	done < "$1"
-	[ "$n" -gt 0 ] || return 0
+	if [ "$n" = 0 ]; then	# no inbound batch: no receiving server may stay
+		for p in $POLICIES; do
+			pid_of "in-$p" > /dev/null && stop_one "in-$p"
+		done
+		return 0
+	fi
 	d=$(inst "in-$ipol")
 	if [ ! -f "$d/prosody.log" ]; then
 		awk -v p="$ipol" '{print $1, "error", "no receiving server: serve " p " was not called"}' "$W/batch-in"
