@@ -1,0 +1,98 @@
+#!/bin/sh
+# prosody13-fetch.sh [DEST] - unpack Prosody 13 (Debian bookworm-backports)
+# into DEST (default /opt/danelab/prosody-13) for the prosody13 target,
+# without touching the system's apt configuration or installed Prosody.
+#
+# A private apt configuration under a temporary directory (its own
+# sources.list naming bookworm-backports only, its own lists and cache)
+# downloads the .deb; dpkg -x unpacks it into DEST; the launchers
+# DEST/usr/bin/prosody and prosodyctl are rewritten to load their code,
+# modules and default config from DEST.  Lua libraries come from Debian 12
+# itself (lua-sec, lua-socket, lua-expat, lua-filesystem, lua-bitop,
+# lua-unbound...): the missing ones are installed from bookworm main.
+# Idempotent: exit 0 at once when DEST already holds Prosody 13.
+# Exit status: 0 done, 1 failure (the reason on stderr), 2 usage.
+set -u
+
+DEST=${1:-/opt/danelab/prosody-13}
+SUITE=bookworm-backports
+MIRROR=${DANELAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+die() { echo "prosody13-fetch: $*" >&2; exit 1; }
+
+case $DEST in
+/*) ;;
+-h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+*) echo "prosody13-fetch: DEST must be an absolute path, not $DEST" >&2; exit 2 ;;
+esac
+
+installed() {	# DEST holds an unpacked, rewritten Prosody 13
+	[ -x "$DEST/usr/bin/prosody" ] && [ -x "$DEST/usr/bin/prosodyctl" ] &&
+	    [ -f "$DEST/usr/lib/prosody/modules/mod_s2s_auth_dane_in.lua" ] &&
+	    grep -q "^CFG_SOURCEDIR='$DEST/usr/lib/prosody'" "$DEST/usr/bin/prosody" &&
+	    grep -q '^13\.' "$DEST/usr/lib/prosody/prosody.version" 2>/dev/null
+}
+if installed; then
+	echo "prosody13-fetch: Prosody $(cat "$DEST/usr/lib/prosody/prosody.version") already in $DEST"
+	exit 0
+fi
+
+[ "$(id -u)" -eq 0 ] || die "run as root (apt-get install of the Lua libraries, writing $DEST)"
+for c in apt-get dpkg dpkg-deb sed; do
+	command -v "$c" > /dev/null 2>&1 || die "$c not found: this needs Debian 12 (bookworm)"
+done
+
+T=$(mktemp -d /tmp/prosody13-fetch.XXXXXX) || die "cannot make a temporary directory"
+trap 'rm -rf "$T"' EXIT INT TERM
+mkdir -p "$T/etc" "$T/lists/partial" "$T/cache/archives/partial" "$T/deb" ||
+    die "cannot write $T"
+echo "deb $MIRROR $SUITE main" > "$T/etc/sources.list"
+# sandbox user _apt cannot write into a root-owned mktemp directory
+chmod 755 "$T" "$T/deb"
+APT="-o Dir::Etc::sourcelist=$T/etc/sources.list -o Dir::Etc::sourceparts=/nonexistent
+ -o Dir::State::lists=$T/lists -o Dir::Cache=$T/cache -o APT::Sandbox::User=root"
+
+echo "prosody13-fetch: apt-get update ($SUITE, private lists under $T)"
+# shellcheck disable=SC2086
+apt-get $APT -qq update > "$T/update.log" 2>&1 ||
+    { cat "$T/update.log" >&2; die "apt-get update of $MIRROR $SUITE failed"; }
+# shellcheck disable=SC2086
+(cd "$T/deb" && apt-get $APT -qq download "prosody/$SUITE") > "$T/download.log" 2>&1 ||
+    { cat "$T/download.log" >&2; die "apt-get download prosody/$SUITE failed"; }
+deb=$(ls "$T"/deb/prosody_13.*.deb 2>/dev/null | head -n 1)
+[ -n "$deb" ] || die "$SUITE did not give a Prosody 13 package: $(ls "$T/deb")"
+echo "prosody13-fetch: $(basename "$deb")"
+
+# Its Lua dependencies, from bookworm main.  lua5.4-X are virtual names
+# that Debian 12's lua-X packages provide; ssl-cert, adduser and the C
+# libraries come with Debian's own prosody.
+need=""
+for p in lua5.4 lua-sec lua-socket lua-expat lua-filesystem lua-bitop lua-unbound lua-event libicu72 libssl3 ssl-cert adduser; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
+	    need="$need $p"
+done
+if [ -n "$need" ]; then
+	echo "prosody13-fetch: installing$need (bookworm)"
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need > "$T/install.log" 2>&1 ||
+	    { tail -n 20 "$T/install.log" >&2; die "apt-get install$need failed"; }
+fi
+
+rm -rf "$DEST.new"
+mkdir -p "$DEST.new" || die "cannot create $DEST.new"
+dpkg -x "$deb" "$DEST.new" || die "dpkg -x $deb failed"
+for f in prosody prosodyctl; do
+	sed -e "s|^CFG_SOURCEDIR=.*|CFG_SOURCEDIR='$DEST/usr/lib/prosody';|" \
+	    -e "s|^CFG_CONFIGDIR=.*|CFG_CONFIGDIR='$DEST/etc/prosody';|" \
+	    -e "s|^CFG_PLUGINDIR=.*|CFG_PLUGINDIR='$DEST/usr/lib/prosody/modules/';|" \
+	    -e "s|^CFG_DATADIR=.*|CFG_DATADIR='$DEST/var/lib/prosody';|" \
+	    "$DEST.new/usr/bin/$f" > "$DEST.new/usr/bin/$f.tmp" &&
+	    mv "$DEST.new/usr/bin/$f.tmp" "$DEST.new/usr/bin/$f" &&
+	    chmod 755 "$DEST.new/usr/bin/$f" || die "cannot rewrite $f"
+done
+# the packaged config Includes conf.d (prosodyctl about reads it)
+mkdir -p "$DEST.new/var/lib/prosody" "$DEST.new/etc/prosody/conf.d" "$DEST.new/etc/prosody/certs"
+rm -rf "$DEST"
+mv "$DEST.new" "$DEST" || die "cannot move $DEST.new to $DEST"
+installed || die "$DEST does not hold a working Prosody 13 after unpacking"
+echo "prosody13-fetch: Prosody $(cat "$DEST/usr/lib/prosody/prosody.version") unpacked in $DEST"
