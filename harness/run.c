@@ -241,6 +241,15 @@ run_judge(const struct run_target *t, const struct scenario *s,
 		free(c->reason);
 		c->reason = r;
 		c->verdict = VERDICT_XFAIL;
+	} else if (dev && c->verdict == VERDICT_PASS
+	    && strncmp(dev->reason, "intermittent:", 13) == 0) {
+		/* A deviation that depends on something the lab does not
+		 * fix (e.g. the order a target's own resolver gives). */
+		char *r2 = xasprintf("%s (the baseline lists an intermittent "
+		    "deviation: %s)", c->reason, dev->reason + 13);
+
+		free(c->reason);
+		c->reason = r2;
 	} else if (dev && c->verdict == VERDICT_PASS) {
 		free(c->reason);
 		c->reason = xasprintf("passed although the baseline lists it: "

@@ -192,7 +192,7 @@ lab_tests() {
 		test_target_hang
 	t "target output that cannot be parsed is an error naming target and line" \
 		test_target_garbage
-	t "danelab run: openssl, posttls-finger, postfix, prosody: every cell pass, xfail or skip" \
+	t "danelab run: openssl, posttls-finger, postfix, prosody, prosody13: every cell pass, xfail or skip" \
 		test_run_targets
 	t "--target openssl=WRAPPER runs that binary" \
 		test_target_override
@@ -354,17 +354,29 @@ test_target_garbage() {
 test_run_targets() {
 	out=$TMP/run-targets
 	"$DL" targets
-	"$DL" run -q --target openssl,posttls-finger,postfix,prosody --out "$out" \
+	"$DL" run -q --target openssl,posttls-finger,postfix,prosody,prosody13 --out "$out" \
 		>"$TMP/targets.out" 2>&1
 	rc=$?
 	cat "$TMP/targets.out"
 	[ $rc -eq 0 ] || { grep -h '^not ok' "$out/results.tap" | head -20; return 1; }
 	# Each target really ran: none may be skipped wholesale.
-	for t in openssl posttls-finger postfix prosody; do
+	for t in openssl posttls-finger postfix prosody prosody13; do
 		grep "^ok [0-9]* - $t/[^ ]* [a-z]* " "$out/results.tap" |
 		    grep -qv "# SKIP\|# TODO" ||
 			{ echo "no passing cell for $t"; return 1; }
 	done
+	# Both XMPP directions, for ref and for Prosody 13, in every report;
+	# Prosody 13's own log shows its inbound DANE match.
+	for c in "ref/in-ee-spki-sha256 xmpp-in opportunistic" \
+	    "prosody13/in-ee-spki-sha256 xmpp-in opportunistic" \
+	    "prosody13/in-ee-spki-sha256 xmpp-in mandatory" \
+	    "prosody13/xmpp-ee-xmpp xmpp opportunistic"; do
+		grep -q "^ok [0-9]* - $c\$" "$out/results.tap" ||
+			{ echo "no passing cell $c"; return 1; }
+	done
+	grep -q 'xmpp-in' "$out/index.html" || { echo "index.html lacks xmpp-in"; return 1; }
+	grep -q 'DANE-EE SPKI SHA2-256 [0-9a-f]* matches' "$out/results.json" ||
+		{ echo "no DANE match in Prosody 13's log"; return 1; }
 }
 
 # test_target_override - --target NAME=BIN tests that binary: a wrapper
