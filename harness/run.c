@@ -570,7 +570,15 @@ run_tail(const char *text)
 	}
 	while (*p == '\n')
 		p++;
-	return *p ? xstrdup(p) : xstrdup("(no output)");
+	if (*p) {
+		char *t = xstrdup(p);
+		size_t n = strlen(t);
+
+		while (n > 0 && (t[n - 1] == '\n' || t[n - 1] == ' '))
+			t[--n] = 0;
+		return t;
+	}
+	return xstrdup("(no output)");
 }
 
 /*
@@ -581,9 +589,10 @@ run_tail(const char *text)
  * cleartext, nothing for no-connect).  Returns NULL, or an error saying
  * how the target and the lab disagree (caller frees).
  */
-static char *
-run_prober(int word, const struct endpoint_conn *conns, size_t n,
-    enum outcome *seen, const char **host)
+/* run_word_outcome - the outcome a target's verdict word names (not
+ * for skip and error) */
+static enum outcome
+run_word_outcome(int word)
 {
 	static const enum outcome as[] = {
 		[TW_AUTHENTICATED] = OUTCOME_AUTHENTICATED,
@@ -592,6 +601,14 @@ run_prober(int word, const struct endpoint_conn *conns, size_t n,
 		[TW_REFUSED] = OUTCOME_REFUSED,
 		[TW_NO_CONNECT] = OUTCOME_NO_CONNECT,
 	};
+
+	return as[word];
+}
+
+static char *
+run_prober(int word, const struct endpoint_conn *conns, size_t n,
+    enum outcome *seen, const char **host)
+{
 	size_t i, found = n;
 
 	for (i = 0; i < n; i++) {
@@ -607,9 +624,53 @@ run_prober(int word, const struct endpoint_conn *conns, size_t n,
 		return xasprintf("the target says %s, but the lab's endpoints "
 		    "saw %zu connection%s%s", target_word_name(word), n,
 		    n == 1 ? "" : "s", n ? " without what that needs" : "");
-	*seen = as[word];
+	*seen = run_word_outcome(word);
 	*host = n ? run_host_of_tag(conns[found].tag) : NULL;
 	return NULL;
+}
+
+/* The lab's connections of one xmpp-in batch, made in parallel. */
+struct run_init {
+	const struct run *r;
+	const size_t *idx;
+	size_t n;
+	struct initiator_result *ir;
+	atomic_size_t next;
+};
+
+static void *
+run_init_worker(void *arg)
+{
+	struct run_init *w = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&w->next, 1)) < w->n)
+		run_initiate(w->r, &w->r->keys[w->idx[i]], TARGET_INBOUND_ADDR,
+		    TARGET_INBOUND_PORT, &w->ir[i]);
+	return NULL;
+}
+
+/* run_initiate_all - one connection per cell idx[0..n-1] to the target's
+ * receiving server, up to --jobs at once (each probe has its own domain,
+ * so the target tells them apart) */
+static void
+run_initiate_all(const struct run *r, const size_t *idx, size_t n,
+    struct initiator_result *ir)
+{
+	struct run_init w = { .r = r, .idx = idx, .n = n, .ir = ir };
+	size_t nth = (size_t)r->o->jobs < n ? (size_t)r->o->jobs : n;
+	pthread_t *th = xcalloc(nth ? nth : 1, sizeof(*th));
+	size_t started = 0;
+
+	atomic_init(&w.next, 0);
+	for (; started < nth; started++)
+		if (pthread_create(&th[started], NULL, run_init_worker, &w) != 0)
+			break;
+	if (started == 0)
+		run_init_worker(&w);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(th);
 }
 
 /*
@@ -696,9 +757,7 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 	if (inbound) {
 		/* The target serves: the lab connects, once per probe. */
 		ir = xcalloc(n, sizeof(*ir));
-		for (size_t i = 0; i < n; i++)
-			run_initiate(r, &r->keys[idx[i]], TARGET_INBOUND_ADDR,
-			    TARGET_INBOUND_PORT, &ir[i]);
+		run_initiate_all(r, idx, n, ir);
 	}
 	if (file_write(path, file.data, file.len) != 0) {
 		for (size_t i = 0; i < n; i++)
@@ -777,8 +836,14 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		c->seconds = (run_now() - t0) / n;
 		if (inbound) {
 			/* What the lab's connecting server saw is the
-			 * outcome; the target's word is its own account. */
+			 * outcome; the target's own account must agree. */
 			seen = ir[i].outcome;
+			if (word[i] >= 0 && word[i] < TW_SKIP
+			    && run_word_outcome(word[i]) != seen)
+				err = xasprintf("target %s says %s, but the lab's "
+				    "connecting server saw %s (%s)", t->name,
+				    target_word_name(word[i]),
+				    outcome_name(seen), ir[i].detail);
 		} else {
 			endpoint_quiesce(r->eps, prefix, 2000);
 			endpoint_take(r->eps, prefix, &conns, &nconns);

@@ -51,9 +51,18 @@ static char *
 target_dir(void)
 {
 	const char *d = getenv("DANELAB_TARGETS_DIR");
+	char *abs;
 
-	return d && *d ? xstrdup(d)
-	    : xasprintf("%s/harness/targets", template_datadir());
+	if (d == NULL || *d == 0)
+		return xasprintf("%s/harness/targets", template_datadir());
+	/* Adapters run in their work directory: no relative path. */
+	if (*d != '/' && (abs = realpath(d, NULL)) != NULL) {
+		char *copy = xstrdup(abs);
+
+		free(abs);
+		return copy;
+	}
+	return xstrdup(d);
 }
 
 /* target_file - "<target_dir>/<name><ext>"; caller frees */

@@ -348,7 +348,16 @@ test_target_garbage() {
 	rc=$?
 	[ $rc -eq 1 ] || { echo "exit $rc, wanted 1"; return 1; }
 	grep -q 'target garbage: cannot parse output line \\"this is not a verdict line\\"' \
-		"$TMP/t-garbage/results.json"
+		"$TMP/t-garbage/results.json" || return 1
+	# xmpp-in: a receiving server that fails to start makes its cells
+	# errors quoting the adapter, exit 1
+	DANELAB_TARGETS_DIR=$TOP/harness/tests/data/targets "$DL" run -q \
+		--target garbage --filter '^in-ee-spki-sha256$' --out "$TMP/t-garbage-in"
+	rc=$?
+	[ $rc -eq 1 ] || { echo "serve failure: exit $rc, wanted 1"; return 1; }
+	n=$(grep -c '"verdict": "error", "reason": "garbage serve [a-z]* failed (non-zero exit): garbage: cannot bind' \
+		"$TMP/t-garbage-in/results.json")
+	[ "$n" -eq 2 ] || { echo "$n serve errors, wanted 2"; return 1; }
 }
 
 # test_run_targets - the catalogue against the real targets: every
