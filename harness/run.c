@@ -448,12 +448,6 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	double t0 = run_now();
 	int went_on;
 
-	if (k->proto == SCN_XMPP_IN) {
-		run_probe_ref_in(r, t, ci);
-		free(domain);
-		free(prefix);
-		return;
-	}
 	memset(&res, 0, sizeof(res));
 	if (refclient_probe(r->ref, run_ref_proto[k->proto], domain,
 	    k->policy == SCN_MANDATORY ? REF_MANDATORY : REF_OPPORTUNISTIC,
@@ -525,7 +519,10 @@ run_worker(void *arg)
 		    ci < t->cell0 + end; ci++) {
 			if (r->cells[ci].verdict == VERDICT_SKIP)
 				continue;
-			run_probe_ref(r, t, ci);
+			if (r->keys[ci].proto == SCN_XMPP_IN)
+				run_probe_ref_in(r, t, ci);
+			else
+				run_probe_ref(r, t, ci);
 			run_say(r, &r->cells[ci]);
 		}
 		atomic_fetch_add(&r->done, 1);
@@ -581,14 +578,6 @@ run_tail(const char *text)
 	return xstrdup("(no output)");
 }
 
-/*
- * run_prober - a probing tool (posttls-finger) delivers nothing, so the
- * wire cannot show its decision: its word is the outcome, provided the
- * endpoints saw what that word needs (a TLS handshake for authenticated
- * and encrypted, a connection for refused, a cleartext session for
- * cleartext, nothing for no-connect).  Returns NULL, or an error saying
- * how the target and the lab disagree (caller frees).
- */
 /* run_word_outcome - the outcome a target's verdict word names (not
  * for skip and error) */
 static enum outcome
@@ -605,6 +594,14 @@ run_word_outcome(int word)
 	return as[word];
 }
 
+/*
+ * run_prober - a probing tool (posttls-finger) delivers nothing, so the
+ * wire cannot show its decision: its word is the outcome, provided the
+ * endpoints saw what that word needs (a TLS handshake for authenticated
+ * and encrypted, a connection for refused, a cleartext session for
+ * cleartext, nothing for no-connect).  Returns NULL, or an error saying
+ * how the target and the lab disagree (caller frees).
+ */
 static char *
 run_prober(int word, const struct endpoint_conn *conns, size_t n,
     enum outcome *seen, const char **host)
@@ -627,6 +624,29 @@ run_prober(int word, const struct endpoint_conn *conns, size_t n,
 	*seen = run_word_outcome(word);
 	*host = n ? run_host_of_tag(conns[found].tag) : NULL;
 	return NULL;
+}
+
+/*
+ * run_threads - run fn(arg) on up to n threads at once and wait for them
+ * all; fn takes its work from a shared counter in arg, so with no thread
+ * started it runs once on the caller's.
+ */
+static void
+run_threads(size_t n, void *(*fn)(void *), void *arg)
+{
+	pthread_t *th = xcalloc(n ? n : 1, sizeof(*th));
+	size_t started = 0;
+
+	for (; started < n; started++)
+		if (pthread_create(&th[started], NULL, fn, arg) != 0) {
+			msg_warn("pthread_create: %s", strerror(errno));
+			break;
+		}
+	if (started == 0)
+		fn(arg);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(th);
 }
 
 /* The lab's connections of one xmpp-in batch, made in parallel. */
@@ -658,19 +678,10 @@ run_initiate_all(const struct run *r, const size_t *idx, size_t n,
     struct initiator_result *ir)
 {
 	struct run_init w = { .r = r, .idx = idx, .n = n, .ir = ir };
-	size_t nth = (size_t)r->o->jobs < n ? (size_t)r->o->jobs : n;
-	pthread_t *th = xcalloc(nth ? nth : 1, sizeof(*th));
-	size_t started = 0;
 
 	atomic_init(&w.next, 0);
-	for (; started < nth; started++)
-		if (pthread_create(&th[started], NULL, run_init_worker, &w) != 0)
-			break;
-	if (started == 0)
-		run_init_worker(&w);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	free(th);
+	run_threads((size_t)r->o->jobs < n ? (size_t)r->o->jobs : n,
+	    run_init_worker, &w);
 }
 
 /*
@@ -684,7 +695,7 @@ run_serve(struct run *r, const struct run_target *t, const char *workdir,
     int q, const size_t *idx, size_t n)
 {
 	struct buf out = { 0 };
-	char *why, *tail;
+	char *why;
 	int rc = target_exec(r->lab, t->name, "serve", scn_policy_name(q),
 	    workdir, r->o->probe_ms, TARGET_VERB_MS, &out);
 
@@ -692,16 +703,19 @@ run_serve(struct run *r, const struct run_target *t, const char *workdir,
 		buf_free(&out);
 		return 0;
 	}
-	tail = run_tail(out.data ? out.data : "");
 	if (rc == 3) {
 		if (out.data)
 			out.data[strcspn(out.data, "\n")] = 0;
 		why = xasprintf("%s: %s", t->name, out.data && *out.data
 		    ? out.data : "no receiving server (serve: exit 3)");
-	} else
+	} else {
+		char *tail = run_tail(out.data ? out.data : "");
+
 		why = xasprintf("%s serve %s failed (%s): %s", t->name,
 		    scn_policy_name(q), rc == -1 ? "killed at its deadline"
 		    : "non-zero exit", tail);
+		free(tail);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct report_cell *c = &r->cells[idx[i]];
 
@@ -712,7 +726,6 @@ run_serve(struct run *r, const struct run_target *t, const char *workdir,
 		run_say(r, c);
 	}
 	free(why);
-	free(tail);
 	buf_free(&out);
 	return -1;
 }
@@ -1239,12 +1252,11 @@ run_main(const struct run_options *o)
 	struct run r;
 	struct lab_options lo;
 	struct report_meta meta;
-	pthread_t *threads = NULL;
 	struct hostile *hostile = NULL;
 	struct buf versions = { 0 };
 	char started[32], *id, *out = NULL, *labdir = NULL, *ta = NULL;
 	double t0 = run_now();
-	int errors, status = EXIT_ENV, nthreads = 0;
+	int errors, status = EXIT_ENV;
 
 	memset(&r, 0, sizeof(r));
 	memset(&meta, 0, sizeof(meta));
@@ -1321,15 +1333,8 @@ run_main(const struct run_options *o)
 		r.worker_target = tg;
 		atomic_store(&r.next, 0);
 		atomic_store(&r.done, 0);
-		nthreads = o->jobs < (int)r.w->cat.n ? o->jobs : (int)r.w->cat.n;
-		free(threads);
-		threads = xcalloc(nthreads, sizeof(*threads));
-		for (int i = 0; i < nthreads; i++)
-			if (pthread_create(&threads[i], NULL, run_worker, &r) != 0)
-				msg_fatal(EXIT_ENV, "pthread_create: %s",
-				    strerror(errno));
-		for (int i = 0; i < nthreads; i++)
-			pthread_join(threads[i], NULL);
+		run_threads((size_t)o->jobs < r.w->cat.n ? (size_t)o->jobs
+		    : r.w->cat.n, run_worker, &r);
 		if (o->progress)
 			fprintf(stderr, "\r\033[K");
 	}
@@ -1415,7 +1420,6 @@ out:
 		free(r.zone_text[i]);
 	free(r.zone_text);
 	world_free(r.w);
-	free(threads);
 	free(meta.shard);
 	buf_free(&versions);
 	free(out);
