@@ -28,7 +28,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include <openssl/pem.h>
+#include <openssl/err.h>
 
 #include "endpoint.h"
 #include "hostile.h"
@@ -1165,63 +1165,6 @@ run_endpoints(struct run *r)
 	}
 	return endpoint_start(r->eps);
 }
-/*
- * run_inbound - the receiving servers' own chain for xmpp-in ("full",
- * named TARGET_CLIENT_NAME): a server context for ref's receivers, and
- * PEM files for the adapters (TARGET_INBOUND_CERT, _KEY under the lab
- * directory).  0, or -1 after a warning.
- */
-static int
-run_inbound(struct run *r, const char *labdir)
-{
-	struct pki_names *names = pki_names_new();
-	struct pki_chain *chain;
-	STACK_OF(X509) *extra;
-	char *dir = xasprintf("%s/inbound", labdir);
-	char *cert = xasprintf("%s/" TARGET_INBOUND_CERT, labdir);
-	char *key = xasprintf("%s/" TARGET_INBOUND_KEY, labdir);
-	FILE *fc = NULL, *fk = NULL;
-	int ok = 0;
-
-	pki_names_set(names, "host", TARGET_CLIENT_NAME);
-	pki_names_set(names, "srvtarget", TARGET_CLIENT_NAME);
-	pki_names_set(names, "domain", TARGET_CLIENT_NAME);
-	chain = pki_chain_new(r->w->profile, "full", names);
-	pki_names_free(names);
-	if (chain == NULL)
-		goto out;
-	r->inbound_ctx = SSL_CTX_new(TLS_server_method());
-	if (r->inbound_ctx == NULL || !pki_chain_use(chain, r->inbound_ctx,
-	    NULL) || !refclient_server_ctx(r->inbound_ctx))
-		goto out;
-	mkdir(dir, 0755);
-	if ((fc = fopen(cert, "w")) == NULL || (fk = fopen(key, "w")) == NULL
-	    || !PEM_write_X509(fc, pki_chain_get0_leaf(chain))
-	    || !PEM_write_PrivateKey(fk, pki_chain_get0_key(chain), NULL, NULL,
-	    0, NULL, NULL)) {
-		msg_warn("cannot write %s and %s: %s", cert, key,
-		    strerror(errno));
-		goto out;
-	}
-	extra = pki_chain_get0_extra(chain);
-	for (int i = 0; i < sk_X509_num(extra); i++)
-		if (!PEM_write_X509(fc, sk_X509_value(extra, i)))
-			goto out;
-	ok = 1;
-out:
-	if (fc && fclose(fc) != 0)
-		ok = 0;
-	if (fk && fclose(fk) != 0)
-		ok = 0;
-	if (!ok)
-		msg_warn("cannot set up the receivers' chain for xmpp-in");
-	pki_chain_free(chain);
-	free(dir);
-	free(cert);
-	free(key);
-	return ok ? 0 : -1;
-}
-
 /* run_rm - remove one entry, for nftw (depth first) */
 static int
 run_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -1231,6 +1174,53 @@ run_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	(void)ftw;
 	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
 }
+
+/*
+ * run_inbound - the receiving servers' own chain for xmpp-in ("full",
+ * named TARGET_CLIENT_NAME), written by pki_write for the adapters
+ * (TARGET_INBOUND_CERT, _KEY under the lab directory) and loaded from
+ * there for ref's receivers.  Nothing when no selected scenario is
+ * inbound.  0, or -1 after a warning.
+ */
+static int
+run_inbound(struct run *r, const char *labdir)
+{
+	static const char *const chains[] = { "full", NULL };
+	struct pki_names *names;
+	char *dir, *cert, *key;
+	int inbound = 0, ok;
+
+	for (size_t i = 0; i < r->w->cat.n; i++)
+		inbound |= (r->w->cat.list[i]->protos & (1u << SCN_XMPP_IN)) != 0;
+	if (!inbound)
+		return 0;
+	names = pki_names_new();
+	dir = xasprintf("%s/inbound", labdir);
+	cert = xasprintf("%s/" TARGET_INBOUND_CERT, labdir);
+	key = xasprintf("%s/" TARGET_INBOUND_KEY, labdir);
+	pki_names_set(names, "host", TARGET_CLIENT_NAME);
+	pki_names_set(names, "srvtarget", TARGET_CLIENT_NAME);
+	pki_names_set(names, "domain", TARGET_CLIENT_NAME);
+	/* A lab directory given with --dir may hold an earlier run's. */
+	nftw(dir, run_rm, 16, FTW_DEPTH | FTW_PHYS);
+	r->inbound_ctx = SSL_CTX_new(TLS_server_method());
+	ok = pki_write(r->w->profile, chains, names, dir) == 0
+	    && r->inbound_ctx != NULL
+	    && SSL_CTX_use_certificate_chain_file(r->inbound_ctx, cert) == 1
+	    && SSL_CTX_use_PrivateKey_file(r->inbound_ctx, key,
+	    SSL_FILETYPE_PEM) == 1 && refclient_server_ctx(r->inbound_ctx);
+	if (!ok) {
+		ERR_clear_error();
+		msg_warn("cannot set up the receivers' chain for xmpp-in in %s",
+		    dir);
+	}
+	pki_names_free(names);
+	free(dir);
+	free(cert);
+	free(key);
+	return ok ? 0 : -1;
+}
+
 
 /* run_id - "YYYYMMDD-HHMMSS-PID"; caller frees */
 static char *

@@ -21,8 +21,8 @@ struct lab;
  * where its certificate chain and key are (under the lab directory). */
 #define TARGET_INBOUND_ADDR	"127.0.0.5"
 #define TARGET_INBOUND_PORT	5269
-#define TARGET_INBOUND_CERT	"inbound/chain.pem"
-#define TARGET_INBOUND_KEY	"inbound/key.pem"
+#define TARGET_INBOUND_CERT	"inbound/full/chain.pem"
+#define TARGET_INBOUND_KEY	"inbound/full/key.pem"
 
 /*
  * target_names - every target: "ref", then one per
