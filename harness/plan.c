@@ -73,6 +73,30 @@ plan_find_host(struct plan *pl, size_t first, const char *name)
 	return NULL;
 }
 
+/*
+ * plan_client_names - the names of scenario s's own identity (xmpp-in):
+ * the domain, and the first SRV target as its host name, as for a
+ * server's chain.  For the client chain and the TLSA computed from it.
+ */
+static struct pki_names *
+plan_client_names(const struct scenario *s, const char *domain)
+{
+	struct pki_names *names = pki_names_new();
+	const char *srvt = NULL;
+	char *st;
+
+	for (size_t i = 0; i < s->nrrs && srvt == NULL; i++)
+		if (s->rrs[i].kind == SCN_RR_SRV
+		    && strcmp(s->rrs[i].argv[4], ".") != 0)
+			srvt = s->rrs[i].argv[4];
+	st = srvt ? scn_name_abs(s, srvt, PLAN_TLD) : xstrdup(domain);
+	pki_names_set(names, "host", domain);
+	pki_names_set(names, "srvtarget", st);
+	pki_names_set(names, "domain", domain);
+	free(st);
+	return names;
+}
+
 /* plan_scenario - zones, hosts, records, TLSA and faults of one scenario */
 static int
 plan_scenario(struct plan *pl, const struct scenario *s,
@@ -102,23 +126,10 @@ plan_scenario(struct plan *pl, const struct scenario *s,
 	if (errors)
 		goto out;
 	if (s->client) {
-		/* The lab's own identity: the domain, and the first SRV
-		 * target as its host name (as for a server's chain). */
-		const char *srvt = NULL;
-		char *st;
-		struct pki_names *names = pki_names_new();
+		struct pki_names *names = plan_client_names(s, domain);
 
-		for (size_t i = 0; i < s->nrrs && srvt == NULL; i++)
-			if (s->rrs[i].kind == SCN_RR_SRV
-			    && strcmp(s->rrs[i].argv[4], ".") != 0)
-				srvt = s->rrs[i].argv[4];
-		st = srvt ? scn_name_abs(s, srvt, PLAN_TLD) : xstrdup(domain);
-		pki_names_set(names, "host", domain);
-		pki_names_set(names, "srvtarget", st);
-		pki_names_set(names, "domain", domain);
 		client = pki_chain_new(p, s->client, names);
 		pki_names_free(names);
-		free(st);
 		if (client == NULL) {
 			fprintf(stderr, "%s:%d: client: cannot build chain %s\n",
 			    s->file, s->client_line, s->client);
@@ -216,11 +227,14 @@ plan_scenario(struct plan *pl, const struct scenario *s,
 		if (tl->identity ? client == NULL : ph == NULL
 		    || ph->chain == NULL)
 			continue;	/* reported by the linter or above */
-		names = pki_names_new();
-		pki_names_set(names, "host", tl->identity ? domain : ph->fqdn);
-		pki_names_set(names, "srvtarget", tl->identity ? domain
-		    : ph->fqdn);
-		pki_names_set(names, "domain", domain);
+		if (tl->identity)
+			names = plan_client_names(s, domain);
+		else {
+			names = pki_names_new();
+			pki_names_set(names, "host", ph->fqdn);
+			pki_names_set(names, "srvtarget", ph->fqdn);
+			pki_names_set(names, "domain", domain);
+		}
 		r = tlsa_from_spec(tl->spec, p, tl->identity ? client
 		    : ph->chain, names, &err);
 		pki_names_free(names);
@@ -235,7 +249,7 @@ plan_scenario(struct plan *pl, const struct scenario *s,
 		if (tl->identity)	/* at its owner, as written */
 			errors += plan_rr(t, s, tl->line, tl->owner, "TLSA",
 			    text) != 0;
-		for (int pr = 0; !tl->identity && pr < SCN_PROTO_COUNT; pr++) {
+		else for (int pr = 0; pr < SCN_PROTO_COUNT; pr++) {
 			int port = scn_proto_port(pr);
 			char *owner;
 
