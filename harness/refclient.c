@@ -548,6 +548,26 @@ enum tlsa_state {
 	TLSA_BOGUS		/* lookup failed: host unusable (7672 2.1.2) */
 };
 
+/* tlsa_add - append the records of a secure, non-empty TLSA answer to t
+ * (borrowing the answer's data) */
+static void
+tlsa_add(struct target *t, const struct ub_result *res)
+{
+	for (int j = 0; res->data[j] != NULL && t->ntlsa < MAX_TLSA; j++) {
+		const unsigned char *d = (const unsigned char *)res->data[j];
+		struct ref_tlsa *rt = &t->tlsa[t->ntlsa];
+
+		if (res->len[j] < 3)
+			continue;
+		rt->usage = d[0];
+		rt->selector = d[1];
+		rt->mtype = d[2];
+		rt->data = d + 3;
+		rt->len = (size_t)res->len[j] - 3;
+		t->ntlsa++;
+	}
+}
+
 /*
  * lookup_tlsa - TLSA at _port._tcp.<candidate> for each base domain
  * candidate in turn; fills t->base and t->tlsa (borrowing from *keep).
@@ -571,25 +591,9 @@ lookup_tlsa(struct probe *p, struct target *t, const struct addrs *ad,
 			return TLSA_BOGUS;
 		}
 		if (keep->state == DNS_SECURE && keep->res->havedata) {
-			struct ub_result *res = keep->res;
-
 			name_copy(t->base, sizeof(t->base), cand[i]);
 			t->ntlsa = 0;
-			for (int j = 0; res->data[j] != NULL &&
-			    t->ntlsa < MAX_TLSA; j++) {
-				const unsigned char *d =
-				    (const unsigned char *)res->data[j];
-				struct ref_tlsa *r = &t->tlsa[t->ntlsa];
-
-				if (res->len[j] < 3)
-					continue;
-				r->usage = d[0];
-				r->selector = d[1];
-				r->mtype = d[2];
-				r->data = d + 3;
-				r->len = (size_t)res->len[j] - 3;
-				t->ntlsa++;
-			}
+			tlsa_add(t, keep->res);
 			return TLSA_FOUND;
 		}
 		dns_free(keep);
@@ -798,6 +802,24 @@ smtp_cmd(struct conn *cn, const char *cmd, int *starttls)
 	return smtp_reply(cn, starttls);
 }
 
+/* dane_match - log which TLSA record OpenSSL matched on ssl, if any;
+ * the depth of the match, or -1 */
+static int
+dane_match(struct probe *p, SSL *ssl)
+{
+	uint8_t u, s, m;
+	const unsigned char *d;
+	size_t dlen;
+	int depth = SSL_get0_dane_authority(ssl, NULL, NULL);
+
+	if (depth >= 0 && SSL_get0_dane_tlsa(ssl, &u, &s, &m, &d, &dlen) >= 0)
+		plog(p, "matched TLSA %u %u %u at depth %d (%s)", u, s, m, depth,
+		    depth == 0 ? "end entity" : "issuer");
+	else
+		plog(p, "no TLSA record matched");
+	return depth;
+}
+
 /* tls_handshake - TLS on cn as t's mode requires; 1 authenticated,
  * 0 not authenticated, -1 handshake failed */
 static int
@@ -808,9 +830,6 @@ tls_handshake(struct probe *p, struct conn *cn, const struct target *t,
 	size_t added = 0;
 	long vr;
 	int depth, ret;
-	uint8_t u, s, m;
-	unsigned const char *d;
-	size_t dlen;
 
 	if ((cn->ssl = SSL_new(p->c->ssl_ctx)) == NULL ||
 	    SSL_set_fd(cn->ssl, cn->fd) != 1)
@@ -877,13 +896,7 @@ tls_handshake(struct probe *p, struct conn *cn, const struct target *t,
 	vr = SSL_get_verify_result(cn->ssl);
 	plog(p, "verify result %ld: %s", vr, X509_verify_cert_error_string(vr));
 	if (t->mode == MODE_DANE) {
-		depth = SSL_get0_dane_authority(cn->ssl, NULL, NULL);
-		if (depth >= 0 && SSL_get0_dane_tlsa(cn->ssl, &u, &s, &m, &d,
-		    &dlen) >= 0)
-			plog(p, "matched TLSA %u %u %u at depth %d (%s)", u, s,
-			    m, depth, depth == 0 ? "end entity" : "issuer");
-		else
-			plog(p, "no TLSA record matched");
+		depth = dane_match(p, cn->ssl);
 		if (SSL_get0_peername(cn->ssl) != NULL)
 			plog(p, "peer name matched: %s",
 			    SSL_get0_peername(cn->ssl));
@@ -1571,25 +1584,6 @@ done:
  * server's identity by its TLSA records.
  */
 
-/* identity_add - append the records of a secure, non-empty TLSA answer */
-static void
-identity_add(struct target *t, const struct ub_result *res)
-{
-	for (int j = 0; res->data[j] != NULL && t->ntlsa < MAX_TLSA; j++) {
-		const unsigned char *d = (const unsigned char *)res->data[j];
-		struct ref_tlsa *rt = &t->tlsa[t->ntlsa];
-
-		if (res->len[j] < 3)
-			continue;
-		rt->usage = d[0];
-		rt->selector = d[1];
-		rt->mtype = d[2];
-		rt->data = d + 3;
-		rt->len = (size_t)res->len[j] - 3;
-		t->ntlsa++;
-	}
-}
-
 /*
  * identity_tlsa - the TLSA records of the connecting domain dom: at
  * _xmpp-server.DOM, else (secure denial) at _PORT._tcp.TARGET of each
@@ -1617,7 +1611,7 @@ identity_tlsa(struct probe *p, const char *dom, struct target *t,
 		return TLSA_NONE;
 	if (keep[0].res->havedata) {
 		snprintf(t->base, sizeof(t->base), "%.255s", q);
-		identity_add(t, keep[0].res);
+		tlsa_add(t, keep[0].res);
 		return TLSA_FOUND;
 	}
 	snprintf(q, sizeof(q), "_xmpp-server._tcp.%s", dom);
@@ -1643,7 +1637,7 @@ identity_tlsa(struct probe *p, const char *dom, struct target *t,
 		else if (a->state == DNS_SECURE && a->res->havedata) {
 			if (t->base[0] == '\0')
 				snprintf(t->base, sizeof(t->base), "%.255s", q);
-			identity_add(t, a->res);
+			tlsa_add(t, a->res);
 		}
 	}
 	dns_free(&srv);
@@ -1726,9 +1720,7 @@ receive_tls(struct probe *p, struct conn *cn, SSL_CTX *ctx,
 {
 	long vr;
 	int depth;
-	uint8_t u, s, m;
-	const unsigned char *d;
-	size_t dlen, added = 0;
+	size_t added = 0;
 
 	if ((cn->ssl = SSL_new(ctx)) == NULL || SSL_set_fd(cn->ssl, cn->fd) != 1)
 		goto err;
@@ -1765,12 +1757,7 @@ receive_tls(struct probe *p, struct conn *cn, SSL_CTX *ctx,
 	}
 	vr = SSL_get_verify_result(cn->ssl);
 	plog(p, "verify result %ld: %s", vr, X509_verify_cert_error_string(vr));
-	depth = SSL_get0_dane_authority(cn->ssl, NULL, NULL);
-	if (depth >= 0 && SSL_get0_dane_tlsa(cn->ssl, &u, &s, &m, &d, &dlen) >= 0)
-		plog(p, "matched TLSA %u %u %u at depth %d (%s)", u, s, m, depth,
-		    depth == 0 ? "end entity" : "issuer");
-	else
-		plog(p, "no TLSA record matched");
+	depth = dane_match(p, cn->ssl);
 	return SSL_get0_peer_certificate(cn->ssl) != NULL && vr == X509_V_OK
 	    && depth >= 0;
 err:
