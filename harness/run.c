@@ -235,18 +235,18 @@ run_judge(const struct run_target *t, const struct scenario *s,
 	dev = target_baseline_match(t->baseline, t->nbaseline, s->id,
 	    scn_proto_name(k->proto), scn_policy_name(k->policy));
 	if (dev && c->verdict == VERDICT_FAIL) {
-		char *r = xasprintf("known deviation: %s (%s)", dev->reason,
+		char *r = xasprintf("known %sdeviation: %s (%s)",
+		    dev->intermittent ? "intermittent " : "", dev->reason,
 		    c->reason);
 
 		free(c->reason);
 		c->reason = r;
 		c->verdict = VERDICT_XFAIL;
-	} else if (dev && c->verdict == VERDICT_PASS
-	    && strncmp(dev->reason, "intermittent:", 13) == 0) {
+	} else if (dev && c->verdict == VERDICT_PASS && dev->intermittent) {
 		/* A deviation that depends on something the lab does not
 		 * fix (e.g. the order a target's own resolver gives). */
 		char *r2 = xasprintf("%s (the baseline lists an intermittent "
-		    "deviation: %s)", c->reason, dev->reason + 13);
+		    "deviation: %s)", c->reason, dev->reason);
 
 		free(c->reason);
 		c->reason = r2;

@@ -193,9 +193,7 @@ target_exec(const struct lab *l, const char *name, const char *verb,
 		setenv("DANELAB_CLIENT_NAME", TARGET_CLIENT_NAME, 1);
 		setenv("DANELAB_INBOUND_DOMAIN", TARGET_CLIENT_NAME, 1);
 		setenv("DANELAB_INBOUND_ADDR", TARGET_INBOUND_ADDR, 1);
-		snprintf(deadline, sizeof(deadline), "%d", TARGET_INBOUND_PORT);
-		setenv("DANELAB_INBOUND_PORT", deadline, 1);
-		snprintf(deadline, sizeof(deadline), "%d", probe_ms);
+		setenv("DANELAB_INBOUND_PORT", TARGET_INBOUND_PORT_STR, 1);
 		if (l != NULL) {
 			char *ta = xasprintf("%s/anchors/root.key", lab_dir(l));
 			char *cert = xasprintf("%s/" TARGET_INBOUND_CERT,
@@ -300,6 +298,10 @@ target_baseline_load(const char *name, size_t *n, int *errors)
 		d[*n].pattern = xstrdup(f[0]);
 		d[*n].proto = xstrdup(f[1]);
 		d[*n].policy = xstrdup(f[2]);
+		/* "intermittent: REASON": shows only in some runs. */
+		d[*n].intermittent = strncmp(p, "intermittent:", 13) == 0;
+		if (d[*n].intermittent)
+			p += 13 + strspn(p + 13, " \t");
 		d[*n].reason = xstrdup(p);
 		(*n)++;
 	}

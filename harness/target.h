@@ -21,6 +21,7 @@ struct lab;
  * where its certificate chain and key are (under the lab directory). */
 #define TARGET_INBOUND_ADDR	"127.0.0.5"
 #define TARGET_INBOUND_PORT	5269
+#define TARGET_INBOUND_PORT_STR	"5269"
 #define TARGET_INBOUND_CERT	"inbound/full/chain.pem"
 #define TARGET_INBOUND_KEY	"inbound/full/key.pem"
 
@@ -69,6 +70,7 @@ struct target_deviation {
 	char *proto;		/* or "*" */
 	char *policy;		/* or "*" */
 	char *reason;
+	int intermittent;	/* "intermittent:": a pass is no xpass */
 };
 
 /*
