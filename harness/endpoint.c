@@ -16,6 +16,7 @@
  * its open-session count at once.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -208,10 +209,30 @@ session_log_lines(struct session *s, const char *prefix, const char *data,
 	}
 }
 
+/* session_find_probe - the first ENDPOINT_PROBE_TAG id in data, if any,
+ * into s->rec.probe */
+static void
+session_find_probe(struct session *s, const char *data, size_t len)
+{
+	size_t tl = strlen(ENDPOINT_PROBE_TAG), n = 0;
+	const char *p = memmem(data, len, ENDPOINT_PROBE_TAG, tl);
+
+	if (p == NULL)
+		return;
+	p += tl;
+	while (p + n < data + len && n < sizeof(s->rec.probe) - 1
+	    && (isalnum((unsigned char)p[n]) || p[n] == '_'))
+		n++;
+	memcpy(s->rec.probe, p, n);
+	s->rec.probe[n] = 0;
+}
+
 /* session_log_in - log what the client sent as "C: " lines */
 void
 session_log_in(struct session *s, const char *data, size_t len)
 {
+	if (s->rec.probe[0] == 0)
+		session_find_probe(s, data, len);
 	session_log_lines(s, "C: ", data, len);
 }
 
@@ -748,6 +769,7 @@ session_new(const struct endpoint_listener *l, int fd)
 	s->io = SESSION_PLAIN;
 	s->out = xmalloc(SESSION_OUT_MAX);
 	s->born_ms = s->active_ms = endpoint_now_ms();
+	s->rec.opened_ms = s->born_ms;
 	return s;
 }
 
@@ -802,6 +824,7 @@ session_finish(struct endpoint_set *set, struct session *s)
 	}
 	if (s->fd >= 0)
 		close(s->fd);
+	s->rec.closed_ms = endpoint_now_ms();
 	s->rec.outcome = endpoint_classify(&s->rec);
 	s->rec.transcript = s->transcript.data ? s->transcript.data :
 	    xstrdup("");

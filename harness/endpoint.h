@@ -39,6 +39,14 @@ struct endpoint_spec {
 	unsigned flags;
 };
 
+/*
+ * A client that carries "danelab-probe-ID" anywhere in what it sends (an
+ * envelope sender, a Subject header, a stanza) names the probe that made
+ * the connection: ID is kept in endpoint_conn.probe, so that a session
+ * can be tied to its probe by evidence, not only by when it happened.
+ */
+#define ENDPOINT_PROBE_TAG	"danelab-probe-"
+
 /* What one connection did: the transcript, classified. */
 struct endpoint_conn {
 	char tag[128];			/* the listener's tag */
@@ -55,6 +63,9 @@ struct endpoint_conn {
 	int cleartext_commands;		/* MAIL/RCPT/DATA or stanzas before TLS */
 	int message_done;		/* SMTP message accepted / XMPP stream restarted */
 	char client_cert[256];		/* client certificate subject, "" if none */
+	char probe[32];			/* the probe id the client carried on the wire
+					 * ("danelab-probe-ID" in its input), "" */
+	long long opened_ms, closed_ms;	/* accepted, finished: CLOCK_MONOTONIC ms */
 	enum outcome outcome;		/* classification (not yet knowing DANE) */
 	char *transcript;		/* every line in and out, NUL-terminated */
 };

@@ -46,6 +46,7 @@
 #include "world.h"
 
 #define RUN_QUIESCE_MS	5000	/* for a probe's connections to finish */
+#define RUN_MS(t)	((long long)((t) * 1000))	/* run_now() seconds, in ms */
 #define RUN_INBOUND_REF_ADDR	"127.0.0.4"	/* ref's receivers (xmpp-in) */
 
 /* Protocols of the scenario language, as endpoint and client protocols. */
@@ -185,12 +186,87 @@ run_observe(const struct endpoint_conn *conns, size_t n, size_t *final,
 	return conns[*final].outcome;
 }
 
-/* run_transcripts - the endpoints' transcripts, for a cell's details */
+/*
+ * run_attribute - which of a cell's sessions its probe made.  A session
+ * that carries a probe id on the wire (ENDPOINT_PROBE_TAG: Postfix's
+ * envelope sender and Subject) belongs to that probe whatever its time;
+ * one that carries none belongs to the probe when it was accepted within
+ * [from_ms, to_ms], the probe's (or its batch's) window.  Sessions that
+ * belong are moved to the front of conns, in their order; the count is
+ * returned.  *why is NULL, or names every stray session, which makes the
+ * cell an error: never a pass and never a fail (caller frees).
+ */
+static size_t
+run_attribute(const struct run *r, size_t ci, struct endpoint_conn *conns,
+    size_t n, long long from_ms, long long to_ms, char **why)
+{
+	struct buf b = { 0 };
+	size_t own = 0, nstray = 0;
+	char id[32];
+
+	snprintf(id, sizeof(id), "c%zu", ci);
+	*why = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct endpoint_conn *c = &conns[i];
+		char whose[256] = "";
+
+		if (c->probe[0]) {
+			size_t other;
+
+			if (strcmp(c->probe, id) == 0)
+				goto belongs;
+			if (sscanf(c->probe, "c%zu", &other) == 1
+			    && other < r->ncells)
+				snprintf(whose, sizeof(whose), "carrying probe "
+				    "%s (%s %s %s %s)", c->probe,
+				    r->cells[other].target,
+				    r->cells[other].scenario,
+				    r->cells[other].proto,
+				    r->cells[other].policy);
+			else
+				snprintf(whose, sizeof(whose), "carrying "
+				    "probe id %s, not one of this run", c->probe);
+		} else if (c->opened_ms < from_ms)
+			snprintf(whose, sizeof(whose), "opened %.3f s before "
+			    "the probe began", (from_ms - c->opened_ms) / 1e3);
+		else if (c->opened_ms > to_ms)
+			snprintf(whose, sizeof(whose), "opened %.3f s after "
+			    "the target ended the probe",
+			    (c->opened_ms - to_ms) / 1e3);
+		else
+			goto belongs;
+		buf_printf(&b, "%s%s %s:%d (%s; SNI %s; %s)", nstray++ ? "; "
+		    : "", c->tag, c->addr, c->port, whose,
+		    c->sni[0] ? c->sni : "none",
+		    c->tls_version[0] ? c->tls_version : "no TLS");
+		continue;
+belongs:
+		if (i != own) {
+			struct endpoint_conn t = conns[i];
+
+			memmove(&conns[own + 1], &conns[own],
+			    (i - own) * sizeof(*conns));
+			conns[own] = t;
+		}
+		own++;
+	}
+	if (nstray)
+		*why = xasprintf("%zu stray session%s, made by no probe of "
+		    "this cell's batch: %s", nstray, nstray == 1 ? "" : "s",
+		    b.data);
+	buf_free(&b);
+	return own;
+}
+
+/* run_transcripts - the endpoints' transcripts, for a cell's details;
+ * those from own on are stray (run_attribute) */
 static void
-run_transcripts(struct buf *b, const struct endpoint_conn *conns, size_t n)
+run_transcripts(struct buf *b, const struct endpoint_conn *conns, size_t n,
+    size_t own)
 {
 	for (size_t i = 0; i < n; i++)
-		buf_printf(b, "\n== endpoint %s %s:%d (%s; SNI %s; %s)\n%s",
+		buf_printf(b, "\n== %sendpoint %s %s:%d (%s; SNI %s; %s)\n%s",
+		    i >= own ? "STRAY session at " : "",
 		    conns[i].tag, conns[i].addr, conns[i].port,
 		    outcome_name(conns[i].outcome),
 		    conns[i].sni[0] ? conns[i].sni : "none",
@@ -445,20 +521,27 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	enum outcome seen;
 	const char *host = NULL, *why = NULL;
 	struct buf detail = { 0 };
-	double t0 = run_now();
+	double t0 = run_now(), t1;
 	int went_on;
+	size_t own;
+	char *stray;
 
 	memset(&res, 0, sizeof(res));
 	if (refclient_probe(r->ref, run_ref_proto[k->proto], domain,
 	    k->policy == SCN_MANDATORY ? REF_MANDATORY : REF_OPPORTUNISTIC,
 	    r->o->probe_ms, &res) != 0)
 		why = "the reference client failed";
+	t1 = run_now();
 	if (endpoint_quiesce(r->eps, prefix, RUN_QUIESCE_MS) != 0 && !why)
 		why = "a connection was still open after the probe";
 	endpoint_take(r->eps, prefix, &conns, &nconns);
 	c->seconds = run_now() - t0;
-	seen = run_observe(conns, nconns, &final, &went_on);
-	if (nconns > 0)
+	own = run_attribute(r, ci, conns, nconns, RUN_MS(t0), RUN_MS(t1),
+	    &stray);
+	if (stray && !why)
+		why = stray;
+	seen = run_observe(conns, own, &final, &went_on);
+	if (own > 0)
 		host = run_host_of_tag(conns[final].tag);
 	/* The client's word upgrades encrypted to authenticated. */
 	if (seen == OUTCOME_ENCRYPTED && res.outcome == OUTCOME_AUTHENTICATED)
@@ -479,13 +562,14 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	} else
 		run_judge(t, s, k, c, seen, host, NULL, res.detail);
 	buf_printf(&detail, "== reference client\n%s", res.log ? res.log : "");
-	run_transcripts(&detail, conns, nconns);
+	run_transcripts(&detail, conns, nconns, own);
 	buf_printf(&detail, "%s", r->zone_text[k->scenario]);
 	c->detail = detail.data;
 	endpoint_conns_free(conns, nconns);
 	free(res.log);
 	free(domain);
 	free(prefix);
+	free(stray);
 }
 
 /* run_say - one line about a cell that did not pass (known deviations
@@ -742,7 +826,7 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 	int *word, rc, deadline, inbound = p == SCN_XMPP_IN;
 	char **text, **log, *parse_errors = NULL;
 	struct initiator_result *ir = NULL;
-	double t0 = run_now();
+	double t0 = run_now(), t_run0 = t0, t_run1;
 
 	for (size_t ci = t->cell0; ci < t->cell0 + r->per_target; ci++) {
 		const struct run_key *k = &r->keys[ci];
@@ -777,10 +861,12 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 			word[i] = TW_ERROR;
 		rc = -2;
 	} else {
+		t_run0 = run_now();
 		deadline = r->o->probe_ms * (1 + (int)n / 16);
 		rc = target_exec(r->lab, t->name, "run", path, workdir,
 		    r->o->probe_ms, deadline, &out);
 	}
+	t_run1 = run_now();
 	/* Verdict lines: "ID WORD [text]"; "# [ID] text" are log lines. */
 	for (char *line = out.data, *next; line && *line; line = next) {
 		char id[32], w[32];
@@ -840,11 +926,12 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		const struct scenario *s = r->w->cat.list[k->scenario];
 		char *prefix = xasprintf("%s/", s->id), *err = NULL, *tail;
 		struct endpoint_conn *conns = NULL;
-		size_t nconns = 0, final;
+		size_t nconns = 0, final, own = 0;
 		struct buf detail = { 0 };
 		enum outcome seen;
 		const char *host = NULL;
 		int went_on;
+		char *stray = NULL;
 
 		c->seconds = (run_now() - t0) / n;
 		if (inbound) {
@@ -857,17 +944,34 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 				    "connecting server saw %s (%s)", t->name,
 				    target_word_name(word[i]),
 				    outcome_name(seen), ir[i].detail);
-		} else {
-			endpoint_quiesce(r->eps, prefix, 2000);
+			/* A receiving server may connect back (dialback):
+			 * the probe's doing, shown, and not left for the
+			 * next batch to find. */
+			endpoint_quiesce(r->eps, prefix, RUN_QUIESCE_MS);
 			endpoint_take(r->eps, prefix, &conns, &nconns);
-			seen = run_observe(conns, nconns, &final, &went_on);
-			if (nconns > 0)
+			own = nconns;
+		} else {
+			char *open = NULL;
+
+			if (endpoint_quiesce(r->eps, prefix, RUN_QUIESCE_MS))
+				open = xasprintf("a session at the scenario's "
+				    "endpoints was still open %d ms after the "
+				    "batch", RUN_QUIESCE_MS);
+			endpoint_take(r->eps, prefix, &conns, &nconns);
+			own = run_attribute(r, idx[i], conns, nconns,
+			    RUN_MS(t_run0), RUN_MS(t_run1), &stray);
+			if (open) {
+				free(stray);
+				stray = open;
+			}
+			seen = run_observe(conns, own, &final, &went_on);
+			if (own > 0)
 				host = run_host_of_tag(conns[final].tag);
 			if (word[i] == TW_AUTHENTICATED
 			    && seen == OUTCOME_ENCRYPTED)
 				seen = OUTCOME_AUTHENTICATED;
 			if (t->prober && word[i] >= 0 && word[i] < TW_SKIP)
-				err = run_prober(word[i], conns, nconns, &seen,
+				err = run_prober(word[i], conns, own, &seen,
 				    &host);
 		}
 		tail = run_tail(out.data);
@@ -878,6 +982,11 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 			    : "non-zero", parse_errors ? parse_errors : tail);
 		else if (word[i] == TW_ERROR)
 			err = xasprintf("target %s: error: %s", t->name, text[i]);
+		else if (stray && word[i] < TW_SKIP) {
+			free(err);
+			err = stray;
+			stray = NULL;
+		}
 		if (word[i] == TW_SKIP) {
 			c->verdict = VERDICT_SKIP;
 			c->observed = xstrdup("");
@@ -900,13 +1009,14 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		if (inbound)
 			buf_printf(&detail, "\n== the lab's connecting server "
 			    "(%s)\n%s", ir[i].detail, ir[i].transcript);
-		else
-			run_transcripts(&detail, conns, nconns);
+		if (!inbound || nconns > 0)
+			run_transcripts(&detail, conns, nconns, own);
 		buf_printf(&detail, "%s", r->zone_text[k->scenario]);
 		c->detail = detail.data;
 		run_say(r, c);
 		endpoint_conns_free(conns, nconns);
 		free(prefix);
+		free(stray);
 		free(err);
 		free(tail);
 		free(text[i]);

@@ -22,12 +22,15 @@
 # smtp processes serve one delivery each (max_use=1 in
 # master.cf), so each delivery reads the current map.
 #
-# Batching: `run` injects one message per probe with sendmail, flushes,
-# and polls the maillog until every recipient domain has its first
-# status= line (one delivery attempt: retries are five minutes away) or
-# the deadline passes; then it deletes the whole queue, so nothing of this
-# batch is retried during the next one.  The verdict comes from the
-# smtp process's own lines before that status line (same pid).
+# Batching: `run` injects one message per probe with sendmail (envelope
+# sender and Subject danelab-probe-ID: the lab ties each session to its
+# probe by them), flushes, and polls the maillog until every recipient
+# domain has its first status= line (one delivery attempt: retries are
+# five minutes away) or the deadline passes.  Then it stops the instance,
+# empties the queue and the policy map and starts it again (pf_isolate):
+# nothing of this batch can reach an endpoint during the next one.  The
+# verdict comes from the smtp process's own lines before that status
+# line (same pid).
 #
 # DANELAB_POSTFIX_RESTART_EACH=1 makes `run` start and stop a fresh
 # instance around every probe (for harness/postfix-bench.sh).
@@ -42,7 +45,6 @@ QDIR=$W/spool
 DDIR=$W/data
 LOG=$W/maillog
 CLIENT=${DANELAB_CLIENT_NAME:-client.danelab.example}
-SENDER=sender@$CLIENT
 HERE=$(cd "$(dirname "$0")" && pwd)
 TPL=$HERE/postfix
 if [ -n "${DANELAB_DATADIR:-}" ] && [ -f "$DANELAB_DATADIR/harness/targets/postfix/main.cf.in" ]; then
@@ -108,6 +110,12 @@ do_setup() {
 	: > "$CONF/tls_policy"
 	"$POSTMAP" -c "$CONF" "hash:$CONF/tls_policy" || exit 1
 	: >> "$LOG"
+	pf_start
+}
+
+# pf_start - start the instance; return once its master runs (bounded:
+# 10 s), else exit 1 saying why
+pf_start() {
 	if ! "$BIN" -c "$CONF" start > "$W/start.out" 2>&1; then
 		echo "postfix -c $CONF start failed:"
 		cat "$W/start.out"
@@ -131,7 +139,9 @@ do_setup() {
 	exit 1
 }
 
-do_teardown() {
+# pf_stop - stop the instance and every process of it: once it returns,
+# nothing of this instance delivers anything
+pf_stop() {
 	p=$(master_pid) || p=
 	"$BIN" -c "$CONF" stop > /dev/null 2>&1 &
 	stopper=$!
@@ -159,6 +169,27 @@ do_teardown() {
 		fi
 	done
 	return 0
+}
+
+do_teardown() {
+	pf_stop
+}
+
+# pf_isolate - between batches: stop the instance (the master ends its
+# smtp processes, deliveries in flight included), empty the queue and the
+# policy map while nothing runs, check the queue is empty, start again.
+# Deleting the queue of a running instance races the queue manager: a
+# message of this batch could be delivered, with no TLS policy, while the
+# next batch is observed.
+pf_isolate() {
+	pf_stop
+	"$POSTSUPER" -c "$CONF" -d ALL > /dev/null 2>&1
+	: > "$CONF/tls_policy"
+	"$POSTMAP" -c "$CONF" "hash:$CONF/tls_policy" 2>&1 | sed 's/^/# postmap: /'
+	left=$(find "$QDIR/maildrop" "$QDIR/incoming" "$QDIR/active" \
+	    "$QDIR/deferred" "$QDIR/hold" "$QDIR/corrupt" -type f 2>/dev/null | wc -l)
+	[ "$left" -eq 0 ] || echo "# queue not empty after postsuper -d ALL: $left files"
+	pf_start | sed 's/^/# restart: /'
 }
 
 # Verdicts for one batch: stdin is the maillog from the batch's start,
@@ -279,9 +310,13 @@ do_run() {
 
 	off=$(wc -c < "$LOG")
 	printf '%s' "$probes" | while read -r id d; do
-		printf 'From: <%s>\nTo: <postmaster@%s>\nSubject: danelab probe %s\n\ndanelab probe %s for %s\n' \
-			"$SENDER" "$d" "$id" "$id" "$d" |
-			"$SENDMAIL" -C "$CONF" -f "$SENDER" "postmaster@$d" 2>&1 | sed "s/^/# sendmail $id: /"
+		# The probe id rides on the wire (envelope sender and
+		# Subject, ENDPOINT_PROBE_TAG): the lab ties a session to its
+		# probe by it, whenever the session gets that far.
+		from=danelab-probe-$id@$CLIENT
+		printf 'From: <%s>\nTo: <postmaster@%s>\nSubject: danelab-probe-%s\n\ndanelab probe %s for %s\n' \
+			"$from" "$d" "$id" "$id" "$d" |
+			"$SENDMAIL" -C "$CONF" -f "$from" "postmaster@$d" 2>&1 | sed "s/^/# sendmail $id: /"
 	done
 	"$POSTQUEUE" -c "$CONF" -f 2>&1 | sed 's/^/# postqueue: /'
 
@@ -293,9 +328,7 @@ do_run() {
 	done
 	echo "# batch of $total smtp probes took $(( $(now_ms) - start )) ms"
 	tail -c +$((off + 1)) "$LOG" | parse_log "$probes" final
-	"$POSTSUPER" -c "$CONF" -d ALL > /dev/null 2>&1
-	: > "$CONF/tls_policy"
-	"$POSTMAP" -c "$CONF" "hash:$CONF/tls_policy" > /dev/null 2>&1
+	pf_isolate
 }
 
 # Benchmark mode: one Postfix restart per probe (stop, start, a batch of

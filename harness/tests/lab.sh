@@ -192,6 +192,8 @@ lab_tests() {
 		test_target_hang
 	t "target output that cannot be parsed is an error naming target and line" \
 		test_target_garbage
+	t "a session carrying another probe's id is an error naming it, never a verdict" \
+		test_target_late
 	t "danelab run: openssl, posttls-finger, postfix, prosody, prosody13: every cell pass, xfail or skip" \
 		test_run_targets
 	t "--target openssl=WRAPPER runs that binary" \
@@ -358,6 +360,21 @@ test_target_garbage() {
 	n=$(grep -c '"verdict": "error", "reason": "garbage serve [a-z]* failed (non-zero exit): garbage: cannot bind' \
 		"$TMP/t-garbage-in/results.json")
 	[ "$n" -eq 2 ] || { echo "$n serve errors, wanted 2"; return 1; }
+}
+
+# test_target_late - a session carrying another probe's id (a message of
+# the previous batch delivered late) makes the cell an error naming it,
+# never a pass or a fail; the first batch's cell is unaffected
+test_target_late() {
+	DANELAB_TARGETS_DIR=$TOP/harness/tests/data/targets "$DL" run -q \
+		--target late --filter '^grid-ee-s1-m1$' --out "$TMP/t-late"
+	rc=$?
+	[ $rc -eq 1 ] || { echo "exit $rc, wanted 1"; return 1; }
+	grep -q '^ok .* - late/grid-ee-s1-m1 smtp opportunistic$' "$TMP/t-late/results.tap" ||
+		{ echo "the first batch's cell did not pass"; return 1; }
+	grep -q '"verdict": "error", "reason": "1 stray session, made by no probe of this cell.s batch: grid-ee-s1-m1/mx1 127.1.0.1:25 (carrying probe c0 (late grid-ee-s1-m1 smtp opportunistic)' \
+		"$TMP/t-late/results.json" || { echo "no error naming the stray session"; return 1; }
+	grep -q 'STRAY session at endpoint grid-ee-s1-m1/mx1' "$TMP/t-late/results.json"
 }
 
 # test_run_targets - the catalogue against the real targets: every
