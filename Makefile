@@ -5,6 +5,7 @@
 #   make deps       install (as root) or name the Debian packages needed
 #   make demo       deps, build, run the catalogue against the default targets
 #   make bench      benchmarks, printing figures
+#   make stress     verdicts under load: flips against a quiet run
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -108,6 +109,12 @@ bench-postfix: danelab
 	sh .ci/deps test
 	sh harness/postfix-bench.sh
 
+# Is every verdict independent of load?  The main job quiet, then 3x under
+# a CPU hog, then ref 20x: prints every verdict flip (harness/stress.sh).
+stress: danelab
+	sh .ci/deps
+	sh harness/stress.sh
+
 install: danelab
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
 	install -m 755 danelab $(DESTDIR)$(BINDIR)/danelab
@@ -122,7 +129,7 @@ clean:
 	    harness/fuzz/fuzz_scenario \
 	    harness/tests/refprobe
 
-.PHONY: all check deps demo bench bench-postfix install clean
+.PHONY: all check deps demo bench bench-postfix stress install clean
 
 # Fuzzing the scenario parser with libFuzzer (clang): `make fuzz`
 # runs for FUZZ_SECONDS (default 600) from the seeds in harness/fuzz/corpus.

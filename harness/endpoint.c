@@ -1008,9 +1008,11 @@ endpoint_deadline(struct endpoint_set *set, struct session *s, long long now)
 		return;
 	if (now - s->born_ms >= set->total_ms) {
 		session_note(s, "total deadline (%lld ms) passed", set->total_ms);
+		s->rec.timed_out = 1;
 		session_closed(s, "total deadline");
 	} else if (now - s->active_ms >= set->idle_ms) {
 		session_note(s, "idle deadline (%lld ms) passed", set->idle_ms);
+		s->rec.timed_out = 1;
 		session_closed(s, "idle deadline");
 	}
 }

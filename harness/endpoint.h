@@ -66,6 +66,7 @@ struct endpoint_conn {
 	char probe[32];			/* the probe id the client carried on the wire
 					 * ("danelab-probe-ID" in its input), "" */
 	long long opened_ms, closed_ms;	/* accepted, finished: CLOCK_MONOTONIC ms */
+	int timed_out;			/* closed at the idle or total deadline */
 	enum outcome outcome;		/* classification (not yet knowing DANE) */
 	char *transcript;		/* every line in and out, NUL-terminated */
 };

@@ -190,6 +190,7 @@ giveup(struct probe *p, const char *fmt, ...)
 static void
 deadline(struct probe *p)
 {
+	p->r->timed_out = 1;
 	if (p->why[0] == '\0')
 		giveup(p, "deadline reached");
 	else
@@ -447,6 +448,7 @@ dns_query(struct probe *p, const char *name, int type, const char *tname,
 
 		if (left <= 0) {
 			ub_cancel(p->ub, id);
+			p->r->timed_out = 1;
 			p->ub_dirty = 1;
 			plog(p, "DNS %s %s: bogus (indeterminate: timeout)",
 			    name, tname);
@@ -608,13 +610,24 @@ conn_arm(struct conn *cn)
 	int ms = remaining(cn->p);
 	struct timeval tv;
 
-	if (ms <= 0)
+	if (ms <= 0) {
+		cn->p->r->timed_out = 1;
 		return -1;
+	}
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	setsockopt(cn->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(cn->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	return 0;
+}
+
+/* conn_timed_out - after a failed socket or TLS call (errno cleared
+ * before it): SO_RCVTIMEO or SO_SNDTIMEO ran out, so the step timed out */
+static void
+conn_timed_out(struct conn *cn)
+{
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		cn->p->r->timed_out = 1;
 }
 
 /* conn_open - connect to addr:port within the step deadline; 0 or -1 */
@@ -661,6 +674,7 @@ conn_open(struct probe *p, struct conn *cn, int fam, const char *addr,
 		ms = remaining(p);
 		if (ms <= 0 || poll(&pfd, 1, ms) <= 0) {
 			err = ETIMEDOUT;
+			p->r->timed_out = 1;
 			goto fail;
 		}
 		if (getsockopt(cn->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
@@ -710,11 +724,13 @@ conn_write(struct conn *cn, const char *s)
 
 		if (conn_arm(cn) < 0)
 			return -1;
+		errno = 0;
 		if (cn->ssl != NULL)
 			n = SSL_write(cn->ssl, s + off, (int)(len - off));
 		else
 			n = send(cn->fd, s + off, len - off, MSG_NOSIGNAL);
 		if (n <= 0) {
+			conn_timed_out(cn);
 			plog(cn->p, "write failed");
 			return -1;
 		}
@@ -731,14 +747,17 @@ conn_fill(struct conn *cn)
 
 	if (cn->inlen >= sizeof(cn->in) - 1 || conn_arm(cn) < 0)
 		return -1;
+	errno = 0;
 	if (cn->ssl != NULL)
 		n = SSL_read(cn->ssl, cn->in + cn->inlen,
 		    (int)(sizeof(cn->in) - 1 - cn->inlen));
 	else
 		n = recv(cn->fd, cn->in + cn->inlen,
 		    sizeof(cn->in) - 1 - cn->inlen, 0);
-	if (n <= 0)
+	if (n <= 0) {
+		conn_timed_out(cn);
 		return -1;
+	}
 	cn->inlen += (size_t)n;
 	cn->in[cn->inlen] = '\0';
 	return 0;
@@ -872,10 +891,12 @@ tls_handshake(struct probe *p, struct conn *cn, const struct target *t,
 	    t->mode != MODE_TLS_NOAUTH && t->refids[i] != NULL; i++)
 		if (SSL_add1_host(cn->ssl, t->refids[i]) != 1)
 			goto err;
+	errno = 0;
 	if (conn_arm(cn) < 0 || (ret = SSL_connect(cn->ssl)) != 1) {
 		unsigned long e = ERR_peek_last_error();
 		char eb[256] = "timeout or connection closed";
 
+		conn_timed_out(cn);
 		if (e != 0)
 			ERR_error_string_n(e, eb, sizeof(eb));
 		ERR_clear_error();

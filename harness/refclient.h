@@ -40,6 +40,8 @@ struct ref_result {
 	int port;
 	char detail[512];	/* one line: why (e.g. "TLSA bogus: next MX") */
 	char *log;		/* every step, one per line; caller frees */
+	int timed_out;		/* a deadline or a timeout ended a step: the
+				 * outcome is no verdict on the server */
 };
 
 struct refclient;

@@ -47,6 +47,7 @@
 
 #define RUN_QUIESCE_MS	5000	/* for a probe's connections to finish */
 #define RUN_MS(t)	((long long)((t) * 1000))	/* run_now() seconds, in ms */
+#define RUN_LOAD_MAX	4	/* at most this many times --deadline */
 #define RUN_INBOUND_REF_ADDR	"127.0.0.4"	/* ref's receivers (xmpp-in) */
 
 /* Protocols of the scenario language, as endpoint and client protocols. */
@@ -106,6 +107,24 @@ run_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * run_probe_ms - the per-probe deadline now: --deadline times how loaded
+ * the machine is (the 1-minute load average per online CPU, from 1 to
+ * RUN_LOAD_MAX), so that a target that is merely slow on a busy machine
+ * is given the time it needs; one that still runs out of time is an
+ * error saying so, never a verdict.
+ */
+static int
+run_probe_ms(const struct run *r)
+{
+	double load, f = 1;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (getloadavg(&load, 1) == 1 && cpus > 0 && load / cpus > 1)
+		f = load / cpus < RUN_LOAD_MAX ? load / cpus : RUN_LOAD_MAX;
+	return (int)(r->o->probe_ms * f);
 }
 
 /* run_outcomes_text - "a,b" of a set, plus " at HOST"; caller frees */
@@ -194,13 +213,15 @@ run_observe(const struct endpoint_conn *conns, size_t n, size_t *final,
  * [from_ms, to_ms], the probe's (or its batch's) window.  Sessions that
  * belong are moved to the front of conns, in their order; the count is
  * returned.  *why is NULL, or names every stray session, which makes the
- * cell an error: never a pass and never a fail (caller frees).
+ * cell an error: never a pass and never a fail (caller frees); so does a
+ * session of the probe that the endpoint closed at its idle or total
+ * deadline (the client ran out of time, which says nothing of DANE).
  */
 static size_t
 run_attribute(const struct run *r, size_t ci, struct endpoint_conn *conns,
     size_t n, long long from_ms, long long to_ms, char **why)
 {
-	struct buf b = { 0 };
+	struct buf b = { 0 }, slow = { 0 };
 	size_t own = 0, nstray = 0;
 	char id[32];
 
@@ -241,6 +262,9 @@ run_attribute(const struct run *r, size_t ci, struct endpoint_conn *conns,
 		    c->tls_version[0] ? c->tls_version : "no TLS");
 		continue;
 belongs:
+		if (c->timed_out)
+			buf_printf(&slow, "%s%s %s:%d", slow.len ? "; " : "",
+			    c->tag, c->addr, c->port);
 		if (i != own) {
 			struct endpoint_conn t = conns[i];
 
@@ -254,7 +278,11 @@ belongs:
 		*why = xasprintf("%zu stray session%s, made by no probe of "
 		    "this cell's batch: %s", nstray, nstray == 1 ? "" : "s",
 		    b.data);
+	else if (slow.len)
+		*why = xasprintf("the endpoint closed the probe's session at "
+		    "its deadline, the client ran out of time: %s", slow.data);
 	buf_free(&b);
+	buf_free(&slow);
 	return own;
 }
 
@@ -384,7 +412,7 @@ run_initiate(const struct run *r, const struct run_key *k, const char *addr,
 		ir->transcript = xstrdup(ir->detail);
 	} else
 		initiator_probe(addr, port, from, TARGET_CLIENT_NAME, ctx,
-		    r->o->probe_ms, ir);
+		    run_probe_ms(r), ir);
 	SSL_CTX_free(ctx);
 	free(from);
 }
@@ -406,7 +434,7 @@ run_rx_thread(void *arg)
 	struct pollfd pfd = { .fd = rx->lfd, .events = POLLIN };
 	int fd = -1;
 
-	if (poll(&pfd, 1, rx->r->o->probe_ms) == 1)
+	if (poll(&pfd, 1, run_probe_ms(rx->r)) == 1)
 		fd = accept4(rx->lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0) {
 		memset(&rx->res, 0, sizeof(rx->res));
@@ -419,7 +447,7 @@ run_rx_thread(void *arg)
 	}
 	rx->rc = refclient_receive((struct refclient *)rx->r->ref, fd,
 	    rx->r->inbound_ctx, TARGET_CLIENT_NAME, rx->policy,
-	    rx->r->o->probe_ms, &rx->res);
+	    run_probe_ms(rx->r), &rx->res);
 	return NULL;
 }
 
@@ -529,8 +557,11 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	memset(&res, 0, sizeof(res));
 	if (refclient_probe(r->ref, run_ref_proto[k->proto], domain,
 	    k->policy == SCN_MANDATORY ? REF_MANDATORY : REF_OPPORTUNISTIC,
-	    r->o->probe_ms, &res) != 0)
+	    run_probe_ms(r), &res) != 0)
 		why = "the reference client failed";
+	else if (res.timed_out)
+		why = "the reference client ran out of time (its deadline or a "
+		    "step's timeout): no verdict";
 	t1 = run_now();
 	if (endpoint_quiesce(r->eps, prefix, RUN_QUIESCE_MS) != 0 && !why)
 		why = "a connection was still open after the probe";
@@ -781,7 +812,7 @@ run_serve(struct run *r, const struct run_target *t, const char *workdir,
 	struct buf out = { 0 };
 	char *why;
 	int rc = target_exec(r->lab, t->name, "serve", scn_policy_name(q),
-	    workdir, r->o->probe_ms, TARGET_VERB_MS, &out);
+	    workdir, run_probe_ms(r), TARGET_VERB_MS, &out);
 
 	if (rc == 0) {
 		buf_free(&out);
@@ -823,7 +854,7 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 	char *path = xasprintf("%s/probes-%s-%s.txt", workdir,
 	    scn_proto_name(p), scn_policy_name(q));
 	size_t n = 0, *idx = NULL;
-	int *word, rc, deadline, inbound = p == SCN_XMPP_IN;
+	int *word, rc, deadline = 0, inbound = p == SCN_XMPP_IN;
 	char **text, **log, *parse_errors = NULL;
 	struct initiator_result *ir = NULL;
 	double t0 = run_now(), t_run0 = t0, t_run1;
@@ -862,9 +893,11 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		rc = -2;
 	} else {
 		t_run0 = run_now();
-		deadline = r->o->probe_ms * (1 + (int)n / 16);
+		int pms = run_probe_ms(r);
+
+		deadline = pms * (1 + (int)n / 16);
 		rc = target_exec(r->lab, t->name, "run", path, workdir,
-		    r->o->probe_ms, deadline, &out);
+		    pms, deadline, &out);
 	}
 	t_run1 = run_now();
 	/* Verdict lines: "ID WORD [text]"; "# [ID] text" are log lines. */
@@ -975,10 +1008,14 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 				    &host);
 		}
 		tail = run_tail(out.data);
-		if (word[i] < 0)
+		if (word[i] < 0 && rc == -1)
 			err = xasprintf("target %s gave no verdict for this "
-			    "probe (%s%s): %s", t->name, rc == -1 ? "killed at "
-			    "its deadline" : "exit ", rc == -1 ? "" : rc == 0 ? "0"
+			    "probe (killed at its deadline, %d ms: it ran out "
+			    "of time): %s", t->name, deadline, parse_errors
+			    ? parse_errors : tail);
+		else if (word[i] < 0)
+			err = xasprintf("target %s gave no verdict for this "
+			    "probe (exit %s): %s", t->name, rc == 0 ? "0"
 			    : "non-zero", parse_errors ? parse_errors : tail);
 		else if (word[i] == TW_ERROR)
 			err = xasprintf("target %s: error: %s", t->name, text[i]);
@@ -1047,7 +1084,7 @@ run_external(struct run *r, struct run_target *t)
 
 	mkdir(workdir, 0755);
 	rc = target_exec(r->lab, t->name, "probe", NULL, workdir,
-	    r->o->probe_ms, TARGET_VERB_MS, &out);
+	    run_probe_ms(r), TARGET_VERB_MS, &out);
 	t->prober = strstr(out.data, "\nmode: prober") != NULL;
 	out.data[strcspn(out.data, "\n")] = 0;
 	if (rc == 3 || rc != 0) {
@@ -1066,7 +1103,7 @@ run_external(struct run *r, struct run_target *t)
 	t->version = xstrdup(out.data);
 	buf_free(&out);
 	rc = target_exec(r->lab, t->name, "setup", NULL, workdir,
-	    r->o->probe_ms, TARGET_VERB_MS, &out);
+	    run_probe_ms(r), TARGET_VERB_MS, &out);
 	if (rc != 0) {
 		char *tail = run_tail(out.data);
 		char *why = xasprintf("%s setup failed (exit %d): %s", t->name,
@@ -1084,7 +1121,7 @@ run_external(struct run *r, struct run_target *t)
 	}
 	buf_free(&out);
 	rc = target_exec(r->lab, t->name, "teardown", NULL, workdir,
-	    r->o->probe_ms, TARGET_VERB_MS, &out);
+	    run_probe_ms(r), TARGET_VERB_MS, &out);
 	if (rc != 0)
 		msg_warn("%s teardown failed (exit %d): %s", t->name, rc,
 		    out.data);

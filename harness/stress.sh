@@ -1,0 +1,118 @@
+#!/bin/sh
+# harness/stress.sh - `make stress`: is every verdict a function of the
+# target's behaviour alone, whatever the machine's load?
+#
+# The main job once on the machine as it is (the reference run), then
+# STRESS_RUNS times under a CPU hog of 2x the online CPUs (busy shell
+# loops), then STRESS_REF_RUNS runs of `--target ref` under the same hog.
+# Every run is compared with the reference run cell by cell (target,
+# scenario, protocol, policy): a cell whose verdict differs is a *flip*.
+# Prints each run's time and verdict counts, every flip, and the total;
+# exits 1 when anything flipped (or a run could not be made).  Not part
+# of run-tests.sh: with the defaults it takes about five times the main
+# job.
+#
+#   STRESS_ARGS      options of the main job's runs (e.g. "--target
+#                    postfix --filter ^wrong-"); default: the whole job
+#   STRESS_REF_ARGS  options of ref's runs besides --target ref
+#   STRESS_RUNS      loaded runs of the main job (default 3)
+#   STRESS_REF_RUNS  loaded runs of ref alone (default 20)
+#   STRESS_OUT       where the reports go (default: a new /tmp directory)
+#   STRESS_DIR       the lab's run directory (default /run/danelab/stress)
+set -u
+cd "$(dirname "$0")/.." || exit 2
+DL=./danelab
+ARGS=${STRESS_ARGS:-}
+REF_ARGS=${STRESS_REF_ARGS:-}
+RUNS=${STRESS_RUNS:-3}
+REF_RUNS=${STRESS_REF_RUNS:-20}
+OUT=${STRESS_OUT:-$(mktemp -d /tmp/danelab-stress.XXXXXX)}
+LAB=${STRESS_DIR:-/run/danelab/stress}
+CPUS=$(getconf _NPROCESSORS_ONLN)
+HOGS=
+mkdir -p "$OUT" || exit 2
+
+hog_stop() {
+	# shellcheck disable=SC2086
+	[ -n "$HOGS" ] && kill $HOGS 2>/dev/null
+	HOGS=
+}
+trap 'hog_stop' EXIT
+trap 'hog_stop; exit 130' INT
+trap 'hog_stop; exit 143' TERM
+
+hog_start() {	# 2 busy loops per CPU, ended by pid
+	i=0
+	while [ $i -lt $((2 * CPUS)) ]; do
+		sh -c 'while :; do :; done' &
+		HOGS="$HOGS $!"
+		i=$((i + 1))
+	done
+}
+
+# cells FILE - "target scenario proto policy verdict observed", sorted,
+# from a results.json (one cell per line)
+cells() {
+	sed -n 's/^{"scenario": "\([^"]*\)".*"target": "\([^"]*\)", "proto": "\([^"]*\)", "policy": "\([^"]*\)".*"observed": "\([^"]*\)", "verdict": "\([^"]*\)".*/\2\t\1\t\3\t\4\t\6\t\5/p' "$1" | sort
+}
+
+# one NAME [ARGS] - one run into $OUT/NAME; prints time and counts
+one() {
+	name=$1
+	shift
+	start=$(date +%s)
+	$DL run -q --dir "$LAB" --out "$OUT/$name" "$@" >"$OUT/$name.log" 2>&1
+	rc=$?
+	secs=$(($(date +%s) - start))
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	if [ ! -s "$OUT/$name/results.json" ]; then
+		echo "$name: no report (exit $rc):"
+		tail -5 "$OUT/$name.log"
+		return 1
+	fi
+	printf '%-10s %5d s  load %5s  exit %d  %s\n' "$name" "$secs" "$load" "$rc" \
+		"$(tail -1 "$OUT/$name.log" | sed 's/ in [0-9.]* s;.*//')"
+	cells "$OUT/$name/results.json" >"$OUT/$name.cells"
+	awk -F'\t' '{print $1"/"$2"/"$3"/"$4"\t"$5"\t"$6}' "$OUT/$name.cells" |
+		sort >"$OUT/$name.k"
+}
+
+# flips REF NAME - cells of NAME whose verdict differs from REF's
+flips() {
+	join -t '	' -j 1 "$OUT/$1.k" "$OUT/$2.k" |
+		awk -F'\t' -v run="$2" '$2 != $4 { printf "FLIP %s %s: %s (%s) -> %s (%s)\n", run, $1, $2, $3, $4, $5 }'
+	join -t '	' -v 1 -v 2 "$OUT/$1.k" "$OUT/$2.k" |
+		awk -F'\t' -v run="$2" '{ printf "FLIP %s %s: in one run only\n", run, $1 }'
+}
+
+echo "danelab stress: $CPUS CPUs, reports in $OUT"
+echo "reference run (load as it is: $(cut -d' ' -f1-3 /proc/loadavg))"
+# shellcheck disable=SC2086
+one quiet $ARGS || exit 1
+# shellcheck disable=SC2086
+one ref-quiet --target ref $REF_ARGS || exit 1
+
+hog_start
+echo "CPU hog: $((2 * CPUS)) busy loops"
+total=0 failed=0
+k=1
+while [ $k -le "$RUNS" ]; do
+	# shellcheck disable=SC2086
+	one "load$k" $ARGS || failed=1
+	: >"$OUT/load$k.flips"
+	[ -s "$OUT/load$k.cells" ] && flips quiet "load$k" | tee "$OUT/load$k.flips"
+	total=$((total + $(wc -l <"$OUT/load$k.flips")))
+	k=$((k + 1))
+done
+k=1
+while [ $k -le "$REF_RUNS" ]; do
+	# shellcheck disable=SC2086
+	one "ref$k" --target ref $REF_ARGS || failed=1
+	: >"$OUT/ref$k.flips"
+	[ -s "$OUT/ref$k.cells" ] && flips ref-quiet "ref$k" | tee "$OUT/ref$k.flips"
+	total=$((total + $(wc -l <"$OUT/ref$k.flips")))
+	k=$((k + 1))
+done
+hog_stop
+echo "verdict flips: $total (loaded runs of the main job: $RUNS; of ref: $REF_RUNS)"
+[ "$total" -eq 0 ] && [ "$failed" -eq 0 ]
