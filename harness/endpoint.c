@@ -44,8 +44,6 @@
 
 #define ENDPOINT_MAX_CONNS	1024	/* default connection limit per set */
 #define ENDPOINT_MAX_DONE	100000	/* finished records kept, untaken */
-#define ENDPOINT_IDLE_MS	10000
-#define ENDPOINT_TOTAL_MS	30000
 #define ENDPOINT_SWEEP_MS	100	/* deadline granularity */
 #define ENDPOINT_PAUSE_MS	100	/* accepts paused when out of files */
 #define ENDPOINT_ACCEPT_BURST	32	/* accepts per listener per round */
@@ -94,7 +92,7 @@ struct endpoint_set {
 	int lepfd;			/* every listener */
 	int listening;			/* lepfd is watched: accepts not paused */
 	int last_port;
-	long long idle_ms, total_ms;
+	atomic_llong idle_ms, total_ms;	/* endpoint_set_deadlines: any thread */
 	long long accept_pause_until;
 	int warned_full, warned_done;
 	long pass;			/* loop passes ended, under lock */
@@ -1007,12 +1005,12 @@ endpoint_deadline(struct endpoint_set *set, struct session *s, long long now)
 	if (s->io == SESSION_CLOSED)
 		return;
 	if (now - s->born_ms >= set->total_ms) {
-		session_note(s, "total deadline (%lld ms) passed", set->total_ms);
-		s->rec.timed_out = 1;
+		session_note(s, "total deadline (%lld ms) passed",
+		    (long long)set->total_ms);
 		session_closed(s, "total deadline");
 	} else if (now - s->active_ms >= set->idle_ms) {
-		session_note(s, "idle deadline (%lld ms) passed", set->idle_ms);
-		s->rec.timed_out = 1;
+		session_note(s, "idle deadline (%lld ms) passed",
+		    (long long)set->idle_ms);
 		session_closed(s, "idle deadline");
 	}
 }

@@ -66,7 +66,6 @@ struct endpoint_conn {
 	char probe[32];			/* the probe id the client carried on the wire
 					 * ("danelab-probe-ID" in its input), "" */
 	long long opened_ms, closed_ms;	/* accepted, finished: CLOCK_MONOTONIC ms */
-	int timed_out;			/* closed at the idle or total deadline */
 	enum outcome outcome;		/* classification (not yet knowing DANE) */
 	char *transcript;		/* every line in and out, NUL-terminated */
 };
@@ -114,10 +113,14 @@ int endpoint_quiesce(struct endpoint_set *s, const char *prefix,
 /* endpoint_last_port - the port the last successful endpoint_listen bound */
 int endpoint_last_port(const struct endpoint_set *s);
 
+#define ENDPOINT_IDLE_MS	10000	/* default idle deadline of a connection */
+#define ENDPOINT_TOTAL_MS	30000	/* default total deadline */
+
 /*
  * endpoint_set_deadlines - a connection is closed and classified after
  * idle_ms without input or output, or total_ms after it was accepted
- * (defaults 10000 and 30000; a value <= 0 keeps the current one).
+ * (defaults ENDPOINT_IDLE_MS and ENDPOINT_TOTAL_MS; a value <= 0 keeps
+ * the current one).  Any thread, also while the set runs.
  */
 void endpoint_set_deadlines(struct endpoint_set *s, int idle_ms, int total_ms);
 

@@ -114,7 +114,8 @@ run_now(void)
  * the machine is (the 1-minute load average per online CPU, from 1 to
  * RUN_LOAD_MAX), so that a target that is merely slow on a busy machine
  * is given the time it needs; one that still runs out of time is an
- * error saying so, never a verdict.
+ * error saying so, never a verdict.  The endpoints' idle and total
+ * deadlines get the same factor.
  */
 static int
 run_probe_ms(const struct run *r)
@@ -124,6 +125,9 @@ run_probe_ms(const struct run *r)
 
 	if (getloadavg(&load, 1) == 1 && cpus > 0 && load / cpus > 1)
 		f = load / cpus < RUN_LOAD_MAX ? load / cpus : RUN_LOAD_MAX;
+	if (r->eps)	/* a slow client is not one that stalls */
+		endpoint_set_deadlines(r->eps, (int)(ENDPOINT_IDLE_MS * f),
+		    (int)(ENDPOINT_TOTAL_MS * f));
 	return (int)(r->o->probe_ms * f);
 }
 
@@ -213,15 +217,13 @@ run_observe(const struct endpoint_conn *conns, size_t n, size_t *final,
  * [from_ms, to_ms], the probe's (or its batch's) window.  Sessions that
  * belong are moved to the front of conns, in their order; the count is
  * returned.  *why is NULL, or names every stray session, which makes the
- * cell an error: never a pass and never a fail (caller frees); so does a
- * session of the probe that the endpoint closed at its idle or total
- * deadline (the client ran out of time, which says nothing of DANE).
+ * cell an error: never a pass and never a fail (caller frees).
  */
 static size_t
 run_attribute(const struct run *r, size_t ci, struct endpoint_conn *conns,
     size_t n, long long from_ms, long long to_ms, char **why)
 {
-	struct buf b = { 0 }, slow = { 0 };
+	struct buf b = { 0 };
 	size_t own = 0, nstray = 0;
 	char id[32];
 
@@ -262,9 +264,6 @@ run_attribute(const struct run *r, size_t ci, struct endpoint_conn *conns,
 		    c->tls_version[0] ? c->tls_version : "no TLS");
 		continue;
 belongs:
-		if (c->timed_out)
-			buf_printf(&slow, "%s%s %s:%d", slow.len ? "; " : "",
-			    c->tag, c->addr, c->port);
 		if (i != own) {
 			struct endpoint_conn t = conns[i];
 
@@ -278,11 +277,7 @@ belongs:
 		*why = xasprintf("%zu stray session%s, made by no probe of "
 		    "this cell's batch: %s", nstray, nstray == 1 ? "" : "s",
 		    b.data);
-	else if (slow.len)
-		*why = xasprintf("the endpoint closed the probe's session at "
-		    "its deadline, the client ran out of time: %s", slow.data);
 	buf_free(&b);
-	buf_free(&slow);
 	return own;
 }
 
