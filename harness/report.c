@@ -28,6 +28,8 @@
 
 /* REPORT_PUTS - append a string literal to a buf */
 #define REPORT_PUTS(b, lit)	buf_append((b), (lit), sizeof(lit) - 1)
+#define REPORT_MD_ROW(b, ...)	report_md_row((b), (const char *[]){ __VA_ARGS__ }, \
+	sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *))
 
 static const char *const verdict_names[VERDICT_COUNT] = {
 	"pass", "fail", "xfail", "xpass", "skip", "error"
@@ -39,6 +41,7 @@ struct report_ctx {
 	const struct report_cell *cells;
 	size_t n;
 	size_t counts[VERDICT_COUNT];
+	size_t not_preferred;	/* passes, not preferred (report_not_preferred) */
 	const char **targets;	/* distinct, in order of first appearance */
 	size_t ntargets;
 };
@@ -87,6 +90,16 @@ report_count(const struct report_cell *cells, size_t n,
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned)cells[i].verdict < VERDICT_COUNT)
 			counts[cells[i].verdict]++;
+}
+
+size_t
+report_not_preferred(const struct report_cell *cells, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += cells[i].verdict == VERDICT_PASS && cells[i].not_preferred;
+	return k;
 }
 
 int
@@ -251,10 +264,16 @@ report_write_tap(const struct report_ctx *ctx, const char *path)
 			report_text(&b, c->reason, TEXT_TAP);
 		}
 		REPORT_PUTS(&b, "\n");
-		if (!verdict_not_ok(c->verdict))
+		if (!verdict_not_ok(c->verdict) && !c->not_preferred)
 			continue;
 		/* A YAML block; JSON strings are YAML double-quoted scalars. */
-		buf_printf(&b, "  ---\n  verdict: %s\n", verdict_name(c->verdict));
+		buf_printf(&b, "  ---\n  verdict: %s%s\n", verdict_name(c->verdict),
+		    c->not_preferred ? ", not preferred" : "");
+		if (c->not_preferred) {
+			REPORT_PUTS(&b, "  preferred: ");
+			json_string(&b, c->preferred, 0);
+			REPORT_PUTS(&b, "\n");
+		}
 		REPORT_PUTS(&b, "  expected: ");
 		json_string(&b, c->expected, 0);
 		REPORT_PUTS(&b, "\n  observed: ");
@@ -408,6 +427,7 @@ report_json(struct buf *b, const struct report_ctx *ctx, int flags)
 			{ "refs", c->refs }, { "target", c->target },
 			{ "proto", c->proto }, { "policy", c->policy },
 			{ "expected", c->expected }, { "cite", c->cite },
+			{ "preferred", c->preferred },
 			{ "observed", c->observed },
 			{ "verdict", verdict_name(c->verdict) },
 			{ "reason", c->reason }, { "detail", c->detail },
@@ -420,12 +440,15 @@ report_json(struct buf *b, const struct report_ctx *ctx, int flags)
 		}
 		REPORT_PUTS(b, ", \"seconds\": ");
 		json_number(b, c->seconds);
+		buf_printf(b, ", \"not_preferred\": %s",
+		    c->not_preferred ? "true" : "false");
 		REPORT_PUTS(b, "}");
 	}
 	REPORT_PUTS(b, "\n],\n\"totals\": {");
 	for (int v = 0; v < VERDICT_COUNT; v++)
 		buf_printf(b, "%s\"%s\": %zu", v ? ", " : "", verdict_names[v],
 		    ctx->counts[v]);
+	buf_printf(b, ", \"not_preferred\": %zu", ctx->not_preferred);
 	REPORT_PUTS(b, "}\n}\n");
 }
 
@@ -437,6 +460,19 @@ report_write_json(const struct report_ctx *ctx, const char *path)
 
 	report_json(&b, ctx, 0);
 	return report_file(path, &b);
+}
+
+/* report_md_row - the rest of a Markdown table row, "| a | b |\n", of
+ * n fields (NULL: empty); REPORT_MD_ROW(b, a, b, ...) counts them */
+static void
+report_md_row(struct buf *b, const char *const *fields, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		REPORT_PUTS(b, "| ");
+		report_text(b, fields[i], TEXT_MD);
+		REPORT_PUTS(b, " ");
+	}
+	REPORT_PUTS(b, "|\n");
 }
 
 /* report_write_md - summary.md: totals, a row per target, what did not pass */
@@ -453,9 +489,13 @@ report_write_md(const struct report_ctx *ctx, const char *path)
 	REPORT_PUTS(&b, "## danelab run ");
 	report_text(&b, ctx->meta->run_id, TEXT_MD);
 	buf_printf(&b, "\n\n**%zu cells:**", ctx->n);
-	for (int v = 0; v < VERDICT_COUNT; v++)
+	for (int v = 0; v < VERDICT_COUNT; v++) {
 		buf_printf(&b, "%s %zu %s", v ? "," : "", ctx->counts[v],
 		    verdict_names[v]);
+		if (v == VERDICT_PASS && ctx->not_preferred)
+			buf_printf(&b, " (%zu not preferred)",
+			    ctx->not_preferred);
+	}
 	buf_printf(&b, " (%s) in %.1f s", report_exit_status(ctx->cells,
 	    ctx->n) == 0 ? "passed" : "FAILED", report_seconds(ctx->meta->seconds));
 	if (ctx->meta->shard) {
@@ -464,25 +504,49 @@ report_write_md(const struct report_ctx *ctx, const char *path)
 	}
 	REPORT_PUTS(&b, "\n\n| target | cells |");
 	for (int v = 0; v < VERDICT_COUNT; v++)
-		buf_printf(&b, " %s |", verdict_names[v]);
-	REPORT_PUTS(&b, "\n|---|---:|");
+		buf_printf(&b, " %s |%s", verdict_names[v], v == VERDICT_PASS
+		    ? " pass, not preferred |" : "");
+	REPORT_PUTS(&b, "\n|---|---:|---:|");
 	for (int v = 0; v < VERDICT_COUNT; v++)
 		REPORT_PUTS(&b, "---:|");
 	REPORT_PUTS(&b, "\n");
 	for (size_t t = 0; t < ctx->ntargets; t++) {
-		size_t counts[VERDICT_COUNT] = { 0 }, tests = 0;
+		size_t counts[VERDICT_COUNT] = { 0 }, tests = 0, np = 0;
 
 		for (size_t i = 0; i < ctx->n; i++)
 			if (strcmp(ctx->cells[i].target, ctx->targets[t]) == 0) {
 				counts[ctx->cells[i].verdict]++;
+				np += report_not_preferred(&ctx->cells[i], 1);
 				tests++;
 			}
 		REPORT_PUTS(&b, "| ");
 		report_text(&b, ctx->targets[t], TEXT_MD);
 		buf_printf(&b, " | %zu |", tests);
-		for (int v = 0; v < VERDICT_COUNT; v++)
+		for (int v = 0; v < VERDICT_COUNT; v++) {
 			buf_printf(&b, " %zu |", counts[v]);
+			if (v == VERDICT_PASS)
+				buf_printf(&b, " %zu |", np);
+		}
 		REPORT_PUTS(&b, "\n");
+	}
+	if (ctx->not_preferred)
+		REPORT_PUTS(&b, "\n### Pass, not preferred\n\nThe RFC allows "
+		    "the outcome but prefers another (SHOULD): where the target "
+		    "takes the RFC's latitude.\n\n| target | scenario | proto | "
+		    "policy | observed | preferred |\n|---|---|---|---|---|---|\n");
+	for (size_t i = 0, np = 0; i < ctx->n; i++) {
+		const struct report_cell *c = &ctx->cells[i];
+
+		if (c->verdict != VERDICT_PASS || !c->not_preferred)
+			continue;
+		if (np++ >= REPORT_MD_MAX_ROWS) {
+			if (np == ctx->not_preferred)
+				buf_printf(&b, "\n... and %zu more (see "
+				    "results.json)\n", np - REPORT_MD_MAX_ROWS);
+			continue;
+		}
+		REPORT_MD_ROW(&b, c->target, c->scenario,
+		    c->proto, c->policy, c->observed, c->preferred);
 	}
 	if (ctx->n == ctx->counts[VERDICT_PASS])
 		return report_file(path, &b);
@@ -499,23 +563,12 @@ report_write_md(const struct report_ctx *ctx, const char *path)
 				left++;
 				continue;
 			}
-			buf_printf(&b, "| %s%s%s | ", verdict_not_ok(c->verdict)
+			buf_printf(&b, "| %s%s%s ", verdict_not_ok(c->verdict)
 			    ? "**" : "", verdict_name(c->verdict),
 			    verdict_not_ok(c->verdict) ? "**" : "");
-			report_text(&b, c->target, TEXT_MD);
-			REPORT_PUTS(&b, " | ");
-			report_text(&b, c->scenario, TEXT_MD);
-			REPORT_PUTS(&b, " | ");
-			report_text(&b, c->proto, TEXT_MD);
-			REPORT_PUTS(&b, " | ");
-			report_text(&b, c->policy, TEXT_MD);
-			REPORT_PUTS(&b, " | ");
-			report_text(&b, c->expected, TEXT_MD);
-			REPORT_PUTS(&b, " | ");
-			report_text(&b, c->observed, TEXT_MD);
-			REPORT_PUTS(&b, " | ");
-			report_text(&b, c->reason, TEXT_MD);
-			REPORT_PUTS(&b, " |\n");
+			REPORT_MD_ROW(&b, c->target,
+			    c->scenario, c->proto, c->policy, c->expected,
+			    c->observed, c->reason);
 		}
 	if (left)
 		buf_printf(&b, "\n... and %zu more (see results.json)\n", left);
@@ -594,7 +647,7 @@ int
 report_write(const char *dir, const struct report_meta *meta,
     const struct report_cell *cells, size_t n)
 {
-	struct report_ctx ctx = { meta, cells, n, { 0 }, NULL, 0 };
+	struct report_ctx ctx = { meta, cells, n, { 0 }, 0, NULL, 0 };
 	char *staged[REPORT_NWRITERS] = { 0 }, *final[REPORT_NWRITERS] = { 0 };
 	size_t w, done = 0;
 	int ret = -1;
@@ -607,6 +660,7 @@ report_write(const char *dir, const struct report_meta *meta,
 			return -1;
 		}
 	report_count(cells, n, ctx.counts);
+	ctx.not_preferred = report_not_preferred(cells, n);
 	ctx.targets = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
 		size_t t;
@@ -717,6 +771,7 @@ report_read_cell(const char *path, const struct json_value *v, size_t i,
 	char where[48];
 	char *verdict = NULL;
 	int vd;
+	const struct json_value *np;
 
 	snprintf(where, sizeof(where), "cells[%zu]", i);
 	if (v->type != JSON_OBJECT)
@@ -734,6 +789,16 @@ report_read_cell(const char *path, const struct json_value *v, size_t i,
 		    "%s.verdict: not one of pass, fail, xfail, xpass, skip, "
 		    "error", where);
 	c->verdict = vd;
+	/* Added in later danelab versions: optional. */
+	if (json_get(v, "preferred") != NULL && report_get_string(path, v,
+	    where, "preferred", 1, &c->preferred) < 0)
+		return -1;
+	if ((np = json_get(v, "not_preferred")) != NULL) {
+		if (np->type != JSON_TRUE && np->type != JSON_FALSE)
+			return report_bad(path, np, "%s.not_preferred: true or "
+			    "false wanted", where);
+		c->not_preferred = np->type == JSON_TRUE;
+	}
 	return report_get_number(path, v, where, "seconds", &c->seconds);
 }
 
@@ -854,6 +919,7 @@ report_cells_free(struct report_cell *cells, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		for (size_t k = 0; k < sizeof(cell_fields) / sizeof(cell_fields[0]); k++)
 			free(*(char **)((char *)&cells[i] + cell_fields[k].offset));
+		free(cells[i].preferred);
 	}
 	free(cells);
 }

@@ -33,8 +33,11 @@ struct report_cell {
 	char *policy;		/* "opportunistic", "mandatory" */
 	char *expected;		/* "authenticated,encrypted[ at mx2]" */
 	char *cite;		/* "RFC7672 2.2" */
+	char *preferred;	/* where the RFC prefers some of the expected
+				 * outcomes (SHOULD): "no-connect (RFC7672 6)", or "" */
 	char *observed;		/* "authenticated at mx1", or "" */
 	enum verdict verdict;
+	int not_preferred;	/* a pass with an outcome the RFC does not prefer */
 	char *reason;		/* one line: why this verdict (xfail reason, error) */
 	char *detail;		/* transcript, target log, DNS/TLSA records; may be long */
 	double seconds;		/* time the probe took */
@@ -90,6 +93,10 @@ int report_exit_status(const struct report_cell *cells, size_t n);
 /* report_count - counts[v] = number of cells with verdict v */
 void report_count(const struct report_cell *cells, size_t n,
     size_t counts[VERDICT_COUNT]);
+
+/* report_not_preferred - how many cells pass with an outcome the RFC
+ * does not prefer ("pass, not preferred") */
+size_t report_not_preferred(const struct report_cell *cells, size_t n);
 
 /*
  * report_merge - "danelab report merge": read the results.json files

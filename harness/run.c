@@ -281,6 +281,18 @@ belongs:
 	return own;
 }
 
+/* run_preferred_text - "no-connect (RFC7672 6)": what e prefers and
+ * why; caller frees */
+static char *
+run_preferred_text(const struct scn_expect *e)
+{
+	char *o = run_outcomes_text(e->prefer, NULL);
+	char *t = xasprintf("%s (%s)", o, e->prefer_cite);
+
+	free(o);
+	return t;
+}
+
 /* run_transcripts - the endpoints' transcripts, for a cell's details;
  * those from own on are stray (run_attribute) */
 static void
@@ -330,6 +342,8 @@ run_judge(const struct run_target *t, const struct scenario *s,
 	} else {
 		c->verdict = VERDICT_PASS;
 		c->reason = xstrdup(why);
+		/* Allowed, but not what the RFC prefers (SHOULD). */
+		c->not_preferred = e->prefer && !(e->prefer & OUTCOME_BIT(seen));
 	}
 	dev = target_baseline_match(t->baseline, t->nbaseline, s->id,
 	    scn_proto_name(k->proto), scn_policy_name(k->policy));
@@ -1167,6 +1181,8 @@ run_cells(struct run *r)
 					c->expected = run_outcomes_text(
 					    e->outcomes, e->host);
 					c->cite = xstrdup(e->cite);
+					c->preferred = e->prefer
+					    ? run_preferred_text(e) : xstrdup("");
 					if (!(r->o->policies & (1u << q))) {
 						c->verdict = VERDICT_SKIP;
 						c->observed = xstrdup("");

@@ -159,13 +159,13 @@ scn_line_free(struct scn_line *l)
 	free(l->argv);
 }
 
-/* scn_rest - the tokens from i on, joined by single spaces; caller frees */
+/* scn_join - tokens i to end - 1, joined by single spaces; caller frees */
 static char *
-scn_rest(const struct scn_line *l, int i)
+scn_join(const struct scn_line *l, int i, int end)
 {
 	struct buf b = { 0 };
 
-	for (; i < l->argc; i++) {
+	for (; i < end; i++) {
 		if (b.len)
 			buf_append(&b, " ", 1);
 		buf_append(&b, l->argv[i], strlen(l->argv[i]));
@@ -173,6 +173,13 @@ scn_rest(const struct scn_line *l, int i)
 	if (b.data == NULL)
 		buf_append(&b, "", 0);
 	return b.data;
+}
+
+/* scn_rest - the tokens from i on, joined by single spaces; caller frees */
+static char *
+scn_rest(const struct scn_line *l, int i)
+{
+	return scn_join(l, i, l->argc);
 }
 
 /*
@@ -490,6 +497,75 @@ scn_argc(struct scn_block *b, const struct scn_line *l, int min, int max,
 	return 0;
 }
 
+/* scn_outcomes - "a,b" into *set; 0, or -1 after the error */
+static int
+scn_outcomes(struct scn_block *b, int line, const char *text, outcome_set *set)
+{
+	char *copy = xstrdup(text), *v, *save = NULL;
+
+	*set = 0;
+	for (v = strtok_r(copy, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
+		int o = outcome_parse(v);
+
+		if (o < 0) {
+			scn_error(b, line, "unknown outcome \"%s\" (authenticated, "
+			    "encrypted, cleartext, refused, no-connect)", v);
+			free(copy);
+			return -1;
+		}
+		*set |= OUTCOME_BIT(o);
+	}
+	free(copy);
+	return 0;
+}
+
+/*
+ * scn_cites - tokens from to end - 1 of l, after "cite": at least one
+ * "RFCnnnn SECTION", or an Internet-Draft's name (where no RFC covers
+ * the matter yet: client identities).  0, or -1 after the error.
+ */
+static int
+scn_cites(struct scn_block *b, const struct scn_line *l, int from, int end)
+{
+	for (int j = from; j < end; j++)
+		if ((strncmp(l->argv[j], "RFC", 3) == 0
+		    && strlen(l->argv[j]) > 3
+		    && strspn(l->argv[j] + 3, "0123456789")
+		    == strlen(l->argv[j] + 3) && j + 1 < end)
+		    || (strncmp(l->argv[j], "draft-", 6) == 0
+		    && strlen(l->argv[j]) > 6))
+			return 0;
+	scn_error(b, l->line, "cite wants \"RFCnnnn SECTION\" (or an "
+	    "Internet-Draft's name, draft-...)");
+	return -1;
+}
+
+/*
+ * scn_prefer - "prefer OUTCOMES cite RFC..." from token i of an expect
+ * line into e->prefer: where the RFC allows several outcomes but says
+ * which it prefers (SHOULD), some but not all of e's outcomes, with the
+ * sentence's own citation.  0, or -1 after the error.
+ */
+static int
+scn_prefer(struct scn_block *b, const struct scn_line *l, int i,
+    struct scn_expect *e)
+{
+	if (i + 2 >= l->argc || strcmp(l->argv[i + 2], "cite") != 0) {
+		scn_error(b, l->line, "prefer wants OUTCOMES cite RFCnnnn "
+		    "SECTION (the sentence that prefers them)");
+		return -1;
+	}
+	if (scn_outcomes(b, l->line, l->argv[i + 1], &e->prefer) != 0)
+		return -1;
+	if ((e->prefer & ~e->outcomes) != 0 || e->prefer == e->outcomes) {
+		scn_error(b, l->line, "prefer: \"%s\" must be some, not all, "
+		    "of the accepted outcomes \"%s\"", l->argv[i + 1],
+		    l->argv[3]);
+		return -1;
+	}
+	return scn_cites(b, l, i + 3, l->argc);
+}
+
 /* scn_keyword - apply one (expanded, filtered) line to s */
 static void
 scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
@@ -726,10 +802,11 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 		f->line = l->line;
 	} else if (strcmp(kw, "expect") == 0) {
 		struct scn_expect e = { 0 };
-		int i = 4, nrfc = 0;
+		int i = 4, pref;
 
 		if (scn_argc(b, l, 5, -1, "expect PROTOS POLICIES OUTCOMES "
-		    "[at HOST] cite RFCnnnn SECTION ...") != 0)
+		    "[at HOST] cite RFCnnnn SECTION ... [prefer OUTCOMES cite "
+		    "RFCnnnn SECTION ...]") != 0)
 			return;
 		if (scn_set_bits(l->argv[1], proto_names, SCN_PROTO_COUNT,
 		    (1u << SCN_PROTO_COUNT) - 1, &e.protos) != 0) {
@@ -746,24 +823,8 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 			    "(opportunistic, mandatory, any)", l->argv[2]);
 			return;
 		}
-		{
-			char *copy = xstrdup(l->argv[3]), *v, *save = NULL;
-
-			for (v = strtok_r(copy, ",", &save); v;
-			    v = strtok_r(NULL, ",", &save)) {
-				int o = outcome_parse(v);
-
-				if (o < 0) {
-					scn_error(b, l->line, "unknown outcome "
-					    "\"%s\" (authenticated, encrypted, "
-					    "cleartext, refused, no-connect)", v);
-					free(copy);
-					return;
-				}
-				e.outcomes |= OUTCOME_BIT(o);
-			}
-			free(copy);
-		}
+		if (scn_outcomes(b, l->line, l->argv[3], &e.outcomes) != 0)
+			return;
 		if (i < l->argc && strcmp(l->argv[i], "at") == 0) {
 			if (i + 1 >= l->argc) {
 				scn_error(b, l->line, "\"at\" wants a host");
@@ -777,27 +838,21 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 			    "section that requires it: ... cite RFC7672 2.2");
 			return;
 		}
-		/* An RFC with a section, or an Internet-Draft (where no
-		 * RFC covers the matter yet: client identities). */
-		for (int j = i + 1; j < l->argc; j++)
-			if ((strncmp(l->argv[j], "RFC", 3) == 0
-			    && strlen(l->argv[j]) > 3
-			    && strspn(l->argv[j] + 3, "0123456789")
-			    == strlen(l->argv[j] + 3) && j + 1 < l->argc)
-			    || (strncmp(l->argv[j], "draft-", 6) == 0
-			    && strlen(l->argv[j]) > 6))
-				nrfc++;
-		if (nrfc == 0) {
-			scn_error(b, l->line, "cite wants \"RFCnnnn SECTION\" "
-			    "(or an Internet-Draft's name, draft-...)");
+		for (pref = i + 1; pref < l->argc
+		    && strcmp(l->argv[pref], "prefer") != 0; pref++)
+			;
+		if (scn_cites(b, l, i + 1, pref) != 0)
 			return;
-		}
+		if (pref < l->argc && scn_prefer(b, l, pref, &e) != 0)
+			return;
 		{
 			struct scn_expect *ep = scn_add(s->expects, s->nexpects);
 
 			*ep = e;
 			ep->host = e.host ? xstrdup(e.host) : NULL;
-			ep->cite = scn_rest(l, i + 1);
+			ep->cite = scn_join(l, i + 1, pref);
+			ep->prefer_cite = pref < l->argc
+			    ? scn_rest(l, pref + 3) : NULL;
 			ep->line = l->line;
 		}
 	} else {
@@ -1018,6 +1073,7 @@ scn_scenario_free(struct scenario *s)
 	for (size_t i = 0; i < s->nexpects; i++) {
 		free(s->expects[i].host);
 		free(s->expects[i].cite);
+		free(s->expects[i].prefer_cite);
 	}
 	free(s->zones);
 	free(s->hosts);

@@ -106,6 +106,8 @@ struct scn_expect {
 	outcome_set outcomes;
 	char *host;		/* "at HOST", or NULL: wherever it went */
 	char *cite;		/* "RFC7672 2.2" ... */
+	outcome_set prefer;	/* "prefer": what the RFC prefers (SHOULD), or 0 */
+	char *prefer_cite;	/* the sentence that prefers it, or NULL */
 	int line;
 };
 

@@ -101,6 +101,9 @@ hostile_cells(size_t *n)
 	    "https://evil.example/x.js \xe2\x80\xa8 caf\xc3\xa9");
 	cell_set(&c[6], "ref", "hash#tag\nnew-line", "smtp", "mandatory",
 	    VERDICT_PASS, "", "");
+	/* A pass the RFC allows but does not prefer. */
+	c[6].not_preferred = 1;
+	c[6].preferred = xstrdup("no-connect (RFC7672 6)");
 	*n = 7;
 	free(big);
 	return c;
@@ -174,6 +177,9 @@ cells_eq(const struct report_cell *a, const struct report_cell *b, size_t i)
 	str_eq_field("policy", i, a->policy, b->policy);
 	str_eq_field("expected", i, a->expected, b->expected);
 	str_eq_field("cite", i, a->cite, b->cite);
+	str_eq_field("preferred", i, a->preferred ? a->preferred : "",
+	    b->preferred ? b->preferred : "");
+	ck_assert_int_eq(a->not_preferred, b->not_preferred);
 	str_eq_field("observed", i, a->observed, b->observed);
 	str_eq_field("reason", i, a->reason, b->reason);
 	str_eq_field("detail", i, a->detail, b->detail);
@@ -330,19 +336,24 @@ START_TEST(test_write_read)
 			}
 		}
 		ck_assert_uint_eq(lines, 7);
-		ck_assert_uint_eq(count_str(text, "  ---\n"), 3);
+		ck_assert_uint_eq(count_str(text, "  ---\n"), 4);
+		ck_assert_ptr_nonnull(strstr(text, "  verdict: pass, not preferred\n"
+		    "  preferred: \"no-connect (RFC7672 6)\"\n"));
 		ck_assert_ptr_nonnull(strstr(text, "  reason: \"timeout\\nafter 10 s\"\n"));
 	}
 	free(text);
 
 	/* summary.md: the totals line and the target table. */
 	text = slurp(dir, "summary.md", NULL);
-	ck_assert_ptr_nonnull(strstr(text, "**7 cells:** 2 pass, 1 fail, 1 xfail, "
+	ck_assert_ptr_nonnull(strstr(text, "**7 cells:** 2 pass (1 not preferred), 1 fail, 1 xfail, "
 	    "1 xpass, 1 skip, 1 error (FAILED)"));
-	ck_assert_ptr_nonnull(strstr(text, "| postfix | 3 | 0 | 1 | 1 | 1 | 0 | 0 |"));
-	ck_assert_ptr_nonnull(strstr(text, "| ref | 2 | 2 | 0 | 0 | 0 | 0 | 0 |"));
-	ck_assert_ptr_nonnull(strstr(text, "| exim | 2 | 0 | 0 | 0 | 0 | 1 | 1 |"));
+	ck_assert_ptr_nonnull(strstr(text, "| postfix | 3 | 0 | 0 | 1 | 1 | 1 | 0 | 0 |"));
+	ck_assert_ptr_nonnull(strstr(text, "| ref | 2 | 2 | 1 | 0 | 0 | 0 | 0 | 0 |"));
+	ck_assert_ptr_nonnull(strstr(text, "| exim | 2 | 0 | 0 | 0 | 0 | 0 | 1 | 1 |"));
 	ck_assert_uint_eq(count_str(text, "\n| **fail** |"), 1);
+	ck_assert_ptr_nonnull(strstr(text, "### Pass, not preferred"));
+	ck_assert_ptr_nonnull(strstr(text, "| smtp | mandatory | authenticated | "
+	    "no-connect (RFC7672 6) |"));
 	ck_assert_ptr_null(strstr(text, "<script>"));
 	free(text);
 
