@@ -53,7 +53,8 @@ LIB_OBJS = \
 	harness/smtp.o \
 	harness/xmpp.o \
 	harness/json.o \
-	harness/report.o
+	harness/report.o \
+	harness/stop.o
 
 MAIN_OBJ = harness/main.o
 

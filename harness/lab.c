@@ -35,6 +35,7 @@
 #include "lab.h"
 #include "mem.h"
 #include "msg.h"
+#include "stop.h"
 #include "template.h"
 
 #define LAB_TEARDOWN_MS	3000	/* TERM, then KILL after this */
@@ -45,7 +46,7 @@ struct lab {
 	char *dir;
 };
 
-static volatile sig_atomic_t lab_signalled;	/* signal number seen */
+static volatile sig_atomic_t lab_signalled;	/* the keeper's: signal seen */
 
 /* lab_now - monotonic seconds */
 static double
@@ -646,13 +647,6 @@ keeper_main(const struct lab_options *o, const char *nsd, const char *unbound,
 
 /* ---- in the parent ---- */
 
-/* lab_onsignal - remember SIGINT/SIGTERM during a start */
-static void
-lab_onsignal(int sig)
-{
-	lab_signalled = sig;
-}
-
 /* lab_wait_gone - wait until pid is gone (or a zombie), up to ms */
 static int
 lab_wait_gone(pid_t pid, unsigned long long start, int ms)
@@ -674,7 +668,7 @@ lab_start(const struct lab_options *o, struct zone_tree *t,
 {
 	struct lab *l = NULL;
 	char *nsd = NULL, *unbound = NULL, *state = NULL, *line = NULL;
-	struct sigaction sa, old_int, old_term;
+	struct stop_saved saved;
 	double t0 = lab_now();
 	char reply[2048];
 	size_t got = 0;
@@ -698,11 +692,8 @@ lab_start(const struct lab_options *o, struct zone_tree *t,
 		msg_warn("pipe: %s", strerror(errno));
 		goto fail;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = lab_onsignal;	/* no SA_RESTART: read() returns */
-	lab_signalled = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	/* SIGINT and SIGTERM until the lab is up only ask to stop. */
+	stop_catch(&saved);
 	fflush(NULL);
 	pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNET
 	    | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -724,17 +715,21 @@ lab_start(const struct lab_options *o, struct zone_tree *t,
 	close(pfd[1]);
 	pfd[1] = -1;
 	while (got < sizeof(reply) - 1) {
-		ssize_t n = read(pfd[0], reply + got, sizeof(reply) - 1 - got);
+		struct pollfd p[2] = { { .fd = pfd[0], .events = POLLIN },
+		    { .fd = stop_fd(), .events = POLLIN } };
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR) {
-			if (lab_signalled) {
-				msg_warn("interrupted: tearing the lab down");
-				kill(pid, SIGTERM);
-				waitpid(pid, NULL, 0);
-				goto fail_sig;
-			}
-			continue;
+		if (stop_requested()) {
+			msg_warn("interrupted: tearing the lab down");
+			kill(pid, SIGTERM);
+			waitpid(pid, NULL, 0);
+			goto fail_sig;
 		}
+		if (poll(p, 2, -1) < 0 || p[0].revents == 0)
+			continue;
+		if ((n = read(pfd[0], reply + got, sizeof(reply) - 1 - got)) < 0
+		    && errno == EINTR)
+			continue;
 		if (n <= 0)
 			break;
 		got += n;
@@ -765,9 +760,8 @@ lab_start(const struct lab_options *o, struct zone_tree *t,
 		waitpid(pid, NULL, 0);
 		goto fail_sig;
 	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	if (lab_signalled) {
+	stop_release(&saved);
+	if (stop_requested()) {
 		msg_warn("interrupted: tearing the lab down");
 		kill(pid, SIGTERM);
 		waitpid(pid, NULL, 0);
@@ -779,8 +773,7 @@ lab_start(const struct lab_options *o, struct zone_tree *t,
 	l->dir = xstrdup(o->dir);
 	goto done;
 fail_sig:
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	stop_release(&saved);
 fail:
 	l = NULL;
 done:

@@ -22,6 +22,7 @@
 #include "pki.h"
 #include "report.h"
 #include "scenario.h"
+#include "stop.h"
 #include "template.h"
 #include "run.h"
 #include "target.h"
@@ -43,8 +44,10 @@ static const char usage_text[] =
 "                               write reports (default reports/runs/ID/:\n"
 "                               results.tap junit.xml results.json\n"
 "                               summary.md index.html; reports/runs/latest\n"
-"                               links the newest), tear down (--keep: leave\n"
-"                               the lab up).  --policy opportunistic,\n"
+"                               links the newest; each report directory is\n"
+"                               complete or absent), tear down and remove\n"
+"                               a run directory it made (--keep: leave the\n"
+"                               lab up).  --policy opportunistic,\n"
 "                               mandatory or any; --jobs N parallel\n"
 "                               scenarios (16); --deadline MS per probe\n"
 "                               (20000, times the load average per CPU\n"
@@ -95,7 +98,9 @@ static const char usage_text[] =
 "\n"
 "Exit status: 0 all cells pass or xfail (or the command succeeded);\n"
 "1 some cell fails; 2 usage or input error; 3 the lab or the environment\n"
-"could not be set up.\n";
+"could not be set up, or the reports could not be written; 130 or 143\n"
+"run or report merge stopped by SIGINT or SIGTERM (the lab torn down, its\n"
+"run directory removed, no report written).\n";
 
 /* usage_error - a usage message and exit 2 */
 static void __attribute__((noreturn))
@@ -491,6 +496,7 @@ cmd_run(int argc, char **argv)
 	}
 	for (; optind < argc; optind++)
 		o.paths[o.npaths++] = argv[optind];
+	stop_catch(NULL);	/* SIGINT, SIGTERM: run_main tears down */
 	status = run_main(&o);
 	if (have_re)
 		regfree(&re);
@@ -735,6 +741,7 @@ cmd_report(int argc, char **argv)
 	}
 	if (optind >= argc)
 		usage_error("report merge wants results.json files", NULL);
+	stop_catch(NULL);	/* no half-written report on SIGINT, SIGTERM */
 	return report_merge(out, argv + optind, (size_t)(argc - optind));
 }
 

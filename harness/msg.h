@@ -16,6 +16,7 @@ enum {
 	EXIT_USAGE = 2,		/* usage or input error */
 	EXIT_ENV = 3		/* lab or environment could not be set up */
 };
+/* And 128 + the signal when stopped by SIGINT or SIGTERM (stop.h). */
 
 /* msg_set_progname - name printed before every message */
 void msg_set_progname(const char *name);

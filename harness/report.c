@@ -1,11 +1,14 @@
 /*
  * report.c - the reports of one run.  Every writer renders into a
- * staging file in the run directory; only when all have succeeded are
- * they renamed into place, so a run directory never holds a report that
- * is half-written or from a failed write.  results.json is read back by
+ * staging directory beside the run directory; only when all have
+ * succeeded is it renamed into place (and "latest" pointed at it), so a
+ * run directory never holds a report that is half-written, from a failed
+ * write or from an interrupted run.  results.json is read back by
  * "danelab report merge".
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +23,7 @@
 #include "mem.h"
 #include "msg.h"
 #include "report.h"
+#include "stop.h"
 #include "template.h"
 
 #define REPORT_SCHEMA		"danelab-results"
@@ -598,30 +602,47 @@ report_write_html(const struct report_ctx *ctx, const char *path)
 	return ret;
 }
 
-/* report_link_latest - point "latest" beside dir at dir, atomically */
-static int
-report_link_latest(const char *dir)
+/*
+ * report_split - the directory holding dir and dir's own name (of its
+ * real path when the name is "." or ".."); caller frees both
+ */
+static void
+report_split(const char *dir, char **parent, char **base)
 {
-	char *d = xstrdup(dir), *slash, *link = NULL, *tmp = NULL;
-	const char *parent, *base;
+	char *d = xstrdup(dir), *slash, *real;
 	size_t len = strlen(d);
-	int ret = -1;
 
 	while (len > 1 && d[len - 1] == '/')
 		d[--len] = 0;
-	if ((slash = strrchr(d, '/')) == NULL) {
-		parent = ".";
-		base = d;
-	} else {
-		*slash = 0;
-		parent = slash == d ? "/" : d;
-		base = slash + 1;
+	slash = strrchr(d, '/');
+	*base = xstrdup(slash ? slash + 1 : d);
+	if ((strcmp(*base, ".") == 0 || strcmp(*base, "..") == 0)
+	    && (real = realpath(d, NULL)) != NULL) {
+		free(*base);
+		free(d);
+		d = xstrdup(real);
+		free(real);
+		slash = strrchr(d, '/');
+		*base = xstrdup(slash + 1);
 	}
-	if (*base == 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0
-	    || strcmp(base, "latest") == 0) {
-		ret = 0;	/* nothing sensible to link */
-		goto out;
-	}
+	if (slash == NULL)
+		*parent = xstrdup(".");
+	else if (slash == d)
+		*parent = xstrdup("/");
+	else
+		*parent = xstrndup(d, slash - d);
+	free(d);
+}
+
+/* report_link_latest - point "latest" in parent at base, atomically */
+static int
+report_link_latest(const char *parent, const char *base)
+{
+	char *link, *tmp;
+	int ret = -1;
+
+	if (strcmp(base, "latest") == 0)
+		return 0;	/* nothing sensible to link */
 	link = xasprintf("%s/latest", parent);
 	tmp = xasprintf("%s/.latest.tmp.%ld", parent, (long)getpid());
 	unlink(tmp);
@@ -639,8 +660,73 @@ report_link_latest(const char *dir)
 out:
 	free(link);
 	free(tmp);
-	free(d);
 	return ret;
+}
+
+/* report_is_file - is name, in dir, one of the reports (a plain file)? */
+static int
+report_is_file(const char *dir, const char *name)
+{
+	struct stat st;
+	char *path;
+	int known = 0;
+
+	for (size_t w = 0; w < REPORT_NWRITERS; w++)
+		known |= strcmp(name, report_writers[w].file) == 0;
+	if (!known)
+		return 0;
+	path = xasprintf("%s/%s", dir, name);
+	known = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+	free(path);
+	return known;
+}
+
+int
+report_dir_check(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int ret = 0;
+
+	if ((d = opendir(dir)) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		msg_warn("cannot write reports into %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	while (ret == 0 && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0
+		    && !report_is_file(dir, de->d_name)) {
+			msg_warn("%s holds %s, which is not a report: not "
+			    "replacing it (choose another --out)", dir,
+			    de->d_name);
+			ret = -1;
+		}
+	closedir(d);
+	return ret;
+}
+
+/*
+ * report_replace - put the finished stage at dir: renamed there when dir
+ * is absent or empty, else swapped with it in one step and the old
+ * reports removed.  0, or -1 after saying why.
+ */
+static int
+report_replace(const char *stage, const char *dir)
+{
+	if (rename(stage, dir) == 0)
+		return 0;
+	if ((errno != ENOTEMPTY && errno != EEXIST)
+	    || renameat2(AT_FDCWD, stage, AT_FDCWD, dir, RENAME_EXCHANGE) != 0) {
+		msg_warn("cannot rename %s to %s: %s", stage, dir,
+		    strerror(errno));
+		return -1;
+	}
+	/* The stage now holds the old reports. */
+	if (file_rmtree(stage) != 0)
+		msg_warn("cannot remove %s: %s", stage, strerror(errno));
+	return 0;
 }
 
 int
@@ -648,9 +734,8 @@ report_write(const char *dir, const struct report_meta *meta,
     const struct report_cell *cells, size_t n)
 {
 	struct report_ctx ctx = { meta, cells, n, { 0 }, 0, NULL, 0 };
-	char *staged[REPORT_NWRITERS] = { 0 }, *final[REPORT_NWRITERS] = { 0 };
-	size_t w, done = 0;
-	int ret = -1;
+	char *parent = NULL, *base = NULL, *stage = NULL;
+	int ret = -1, staged = 0;
 
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned)cells[i].verdict >= VERDICT_COUNT
@@ -671,34 +756,47 @@ report_write(const char *dir, const struct report_meta *meta,
 		if (t == ctx.ntargets)
 			ctx.targets[ctx.ntargets++] = cells[i].target;
 	}
-	if (file_mkdirs(dir) != 0)
+	report_split(dir, &parent, &base);
+	if (*base == 0 || strcmp(base, "..") == 0) {
+		msg_warn("cannot write reports into %s: no directory name",
+		    dir);
 		goto out;
-	/* Render every report beside its place, then move all in. */
-	for (w = 0; w < REPORT_NWRITERS; w++) {
-		staged[w] = xasprintf("%s/.%s.new", dir, report_writers[w].file);
-		final[w] = xasprintf("%s/%s", dir, report_writers[w].file);
-		if (report_writers[w].write(&ctx, staged[w]) != 0)
-			goto out;
 	}
-	for (done = 0; done < REPORT_NWRITERS; done++)
-		if (rename(staged[done], final[done]) != 0) {
-			msg_warn("cannot rename %s to %s: %s", staged[done],
-			    final[done], strerror(errno));
+	if (report_dir_check(dir) != 0 || file_mkdirs(parent) != 0)
+		goto out;
+	/* Render every report into a stage beside dir, then move it in. */
+	stage = xasprintf("%s/.%s.tmp.%ld", parent, base, (long)getpid());
+	file_rmtree(stage);
+	if (mkdir(stage, 0755) != 0) {
+		msg_warn("cannot make directory %s: %s", stage, strerror(errno));
+		goto out;
+	}
+	staged = 1;
+	for (size_t w = 0; w < REPORT_NWRITERS; w++) {
+		char *path = xasprintf("%s/%s", stage, report_writers[w].file);
+		int rc = report_writers[w].write(&ctx, path);
+
+		free(path);
+		if (rc != 0)
+			goto out;
+		if (stop_requested()) {
+			msg_warn("interrupted by SIG%s: no report written "
+			    "into %s", sigabbrev_np(stop_requested()), dir);
 			goto out;
 		}
-	done = 0;	/* all in place: keep them whatever the link does */
-	ret = report_link_latest(dir);
-out:
-	for (w = 0; w < REPORT_NWRITERS; w++) {
-		if (staged[w])
-			unlink(staged[w]);
-		/* A set of reports is all new or not there. */
-		if (ret != 0 && w < done && final[w])
-			unlink(final[w]);
-		free(staged[w]);
-		free(final[w]);
 	}
+	if (report_replace(stage, dir) != 0)
+		goto out;
+	staged = 0;	/* all in place: keep them whatever the link does */
+	ret = report_link_latest(parent, base);
+out:
+	/* A set of reports is all new or not there. */
+	if (staged && file_rmtree(stage) != 0)
+		msg_warn("cannot remove %s: %s", stage, strerror(errno));
 	free(ctx.targets);
+	free(parent);
+	free(base);
+	free(stage);
 	return ret;
 }
 
@@ -1009,7 +1107,7 @@ report_merge(const char *outdir, char *const *files, size_t nfiles)
 		outdir = dflt = xasprintf("reports/runs/merged-%s", stamp);
 	}
 	if (report_write(outdir, &meta, cells, n) != 0) {
-		status = EXIT_ENV;
+		status = stop_requested() ? stop_status() : EXIT_ENV;
 		goto out;
 	}
 	msg_info("%zu cells from %zu files merged into %s", n, nfiles, outdir);

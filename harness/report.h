@@ -58,16 +58,27 @@ const char *verdict_name(enum verdict v);
 int verdict_parse(const char *s);
 
 /*
- * report_write - write every report of cells into dir (made if needed),
- * each through a temporary file renamed into place, so a report is
- * either whole or absent; templates come from the data directory's
- * reports/.  Then point "<dir>/../latest" at dir.  Returns 0 or -1 after
- * saying why (if only the link failed, the reports stay).  Cells need a
+ * report_write - write every report of cells into dir: rendered into a
+ * directory beside it (".NAME.tmp.PID"), which is renamed into place
+ * only when every file is whole, then "<dir>/../latest" is pointed at
+ * dir.  A dir that exists is replaced in one step, provided it holds
+ * nothing but reports (report_dir_check).  On any failure, or when a
+ * stop was requested (stop.h), the staging directory is removed and dir
+ * is left as it was.  Templates come from the data directory's
+ * reports/.  Returns 0 or -1 after saying why (the path and the system's
+ * words; if only the link failed, the reports stay).  Cells need a
  * target and a valid verdict; other NULL strings count as "".  Borrows
  * everything.
  */
 int report_write(const char *dir, const struct report_meta *meta,
     const struct report_cell *cells, size_t n);
+
+/*
+ * report_dir_check - may report_write replace dir?  Yes (0) when it is
+ * absent or holds only report files; else -1 after saying what is in
+ * the way.
+ */
+int report_dir_check(const char *dir);
 
 /*
  * report_read_json - read back a results.json (for "report merge"):

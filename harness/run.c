@@ -13,7 +13,6 @@
  * error: the oracle must be exactly right.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -41,6 +40,7 @@
 #include "refclient.h"
 #include "report.h"
 #include "run.h"
+#include "stop.h"
 #include "target.h"
 #include "template.h"
 #include "world.h"
@@ -613,12 +613,12 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 }
 
 /* run_say - one line about a cell that did not pass (known deviations
- * only when not quiet) */
+ * only when not quiet; nothing once a stop is requested) */
 static void
 run_say(struct run *r, const struct report_cell *c)
 {
 	if (c->verdict == VERDICT_PASS || c->verdict == VERDICT_SKIP
-	    || (c->verdict == VERDICT_XFAIL && msg_quiet))
+	    || (c->verdict == VERDICT_XFAIL && msg_quiet) || stop_requested())
 		return;
 	pthread_mutex_lock(&r->out_lock);
 	fprintf(stderr, "%s%s %s/%s %s %s: %s\n",
@@ -627,7 +627,8 @@ run_say(struct run *r, const struct report_cell *c)
 	pthread_mutex_unlock(&r->out_lock);
 }
 
-/* run_worker - probe scenarios with ref until none is left */
+/* run_worker - probe scenarios with ref until none is left or a stop
+ * is requested */
 static void *
 run_worker(void *arg)
 {
@@ -635,12 +636,13 @@ run_worker(void *arg)
 	const struct run_target *t = r->worker_target;
 	size_t i;
 
-	while ((i = atomic_fetch_add(&r->next, 1)) < r->w->cat.n) {
+	while (!stop_requested()
+	    && (i = atomic_fetch_add(&r->next, 1)) < r->w->cat.n) {
 		size_t end = i + 1 < r->w->cat.n ? r->first_cell[i + 1]
 		    : r->per_target;
 
 		for (size_t ci = t->cell0 + r->first_cell[i];
-		    ci < t->cell0 + end; ci++) {
+		    ci < t->cell0 + end && !stop_requested(); ci++) {
 			if (r->cells[ci].verdict == VERDICT_SKIP)
 				continue;
 			if (r->keys[ci].proto == SCN_XMPP_IN)
@@ -1024,8 +1026,8 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 			    ? parse_errors : tail);
 		else if (word[i] < 0)
 			err = xasprintf("target %s gave no verdict for this "
-			    "probe (exit %s): %s", t->name, rc == 0 ? "0"
-			    : "non-zero", parse_errors ? parse_errors : tail);
+			    "probe (%s): %s", t->name, target_status_text(rc),
+			    parse_errors ? parse_errors : tail);
 		else if (word[i] == TW_ERROR)
 			err = xasprintf("target %s: error: %s", t->name, text[i]);
 		else if (stray && word[i] < TW_SKIP) {
@@ -1083,7 +1085,8 @@ out:
 	buf_free(&blog);
 }
 
-/* run_external - probe, setup, one batch per proto x policy, teardown */
+/* run_external - probe, setup, one batch per proto x policy, teardown;
+ * once a stop is requested, nothing more (the lab's end stops it all) */
 static void
 run_external(struct run *r, struct run_target *t)
 {
@@ -1096,6 +1099,8 @@ run_external(struct run *r, struct run_target *t)
 	    run_probe_ms(r), TARGET_VERB_MS, &out);
 	t->prober = strstr(out.data, "\nmode: prober") != NULL;
 	out.data[strcspn(out.data, "\n")] = 0;
+	if (stop_requested())
+		goto out;
 	if (rc == 3 || rc != 0) {
 		char *why = rc == 3 ? xasprintf("%s unavailable: %s", t->name,
 		    *out.data ? out.data : "(no reason given)")
@@ -1113,6 +1118,8 @@ run_external(struct run *r, struct run_target *t)
 	buf_free(&out);
 	rc = target_exec(r->lab, t->name, "setup", NULL, workdir,
 	    run_probe_ms(r), TARGET_VERB_MS, &out);
+	if (stop_requested())
+		goto out;
 	if (rc != 0) {
 		char *tail = run_tail(out.data);
 		char *why = xasprintf("%s setup failed (exit %d): %s", t->name,
@@ -1125,10 +1132,13 @@ run_external(struct run *r, struct run_target *t)
 	} else {
 		for (int p = 0; p < SCN_PROTO_COUNT; p++)
 			for (int q = 0; q < SCN_POLICY_COUNT; q++)
-				if (r->o->policies & (1u << q))
+				if (r->o->policies & (1u << q)
+				    && !stop_requested())
 					run_batch(r, t, workdir, p, q);
 	}
 	buf_free(&out);
+	if (stop_requested())
+		goto out;
 	rc = target_exec(r->lab, t->name, "teardown", NULL, workdir,
 	    run_probe_ms(r), TARGET_VERB_MS, &out);
 	if (rc != 0)
@@ -1323,15 +1333,6 @@ run_endpoints(struct run *r)
 	}
 	return endpoint_start(r->eps);
 }
-/* run_rm - remove one entry, for nftw (depth first) */
-static int
-run_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
-}
 
 /*
  * run_inbound - the receiving servers' own chain for xmpp-in ("full",
@@ -1360,7 +1361,7 @@ run_inbound(struct run *r, const char *labdir)
 	pki_names_set(names, "srvtarget", TARGET_CLIENT_NAME);
 	pki_names_set(names, "domain", TARGET_CLIENT_NAME);
 	/* A lab directory given with --dir may hold an earlier run's. */
-	nftw(dir, run_rm, 16, FTW_DEPTH | FTW_PHYS);
+	file_rmtree(dir);
 	r->inbound_ctx = SSL_CTX_new(TLS_server_method());
 	ok = pki_write(r->w->profile, chains, names, dir) == 0
 	    && r->inbound_ctx != NULL
@@ -1404,7 +1405,8 @@ run_main(const struct run_options *o)
 	struct buf versions = { 0 };
 	char started[32], *id, *out = NULL, *labdir = NULL, *ta = NULL;
 	double t0 = run_now();
-	int errors, status = EXIT_ENV;
+	int errors, status = EXIT_ENV, existed = 1, own, reported = 0;
+	struct stat st;
 
 	memset(&r, 0, sizeof(r));
 	memset(&meta, 0, sizeof(meta));
@@ -1433,6 +1435,11 @@ run_main(const struct run_options *o)
 		goto out;
 	}
 	run_cells(&r);
+	out = o->out ? xstrdup(o->out) : xasprintf("reports/runs/%s", id);
+	if (report_dir_check(out) != 0) {
+		status = EXIT_USAGE;
+		goto out;
+	}
 
 	memset(&lo, 0, sizeof(lo));
 	labdir = o->lab_dir ? xstrdup(o->lab_dir) : o->keep
@@ -1440,7 +1447,9 @@ run_main(const struct run_options *o)
 	lo.dir = labdir;
 	lo.deadline_ms = 10000;
 	lo.detach = o->keep;
-	if ((r.lab = lab_start(&lo, r.w->tree, NULL)) == NULL)
+	existed = stat(labdir, &st) == 0;
+	if (stop_requested()
+	    || (r.lab = lab_start(&lo, r.w->tree, NULL)) == NULL)
 		goto out;
 	if (lab_join_net(r.lab) != 0)
 		goto out;
@@ -1471,7 +1480,7 @@ run_main(const struct run_options *o)
 		mkdir(targets_dir, 0755);
 		free(targets_dir);
 	}
-	for (size_t t = 0; t < r.ntargets; t++) {
+	for (size_t t = 0; t < r.ntargets && !stop_requested(); t++) {
 		struct run_target *tg = &r.targets[t];
 
 		if (!tg->builtin) {
@@ -1502,8 +1511,9 @@ run_main(const struct run_options *o)
 		endpoint_conns_free(hc, nhc);
 	}
 	endpoint_stop(r.eps);
+	if (stop_requested())
+		goto out;
 
-	out = o->out ? xstrdup(o->out) : xasprintf("reports/runs/%s", id);
 	for (size_t t = 0; t < r.ntargets; t++)
 		buf_printf(&versions, "%s%s: %s", t ? "\n" : "",
 		    r.targets[t].name, r.targets[t].version
@@ -1516,8 +1526,12 @@ run_main(const struct run_options *o)
 	meta.shard = NULL;
 	if (o->shard_n > 1)
 		meta.shard = xasprintf("%d/%d", o->shard_i, o->shard_n);
-	if (report_write(out, &meta, r.cells, r.ncells) != 0)
+	if (report_write(out, &meta, r.cells, r.ncells) != 0) {
+		if (!stop_requested())
+			msg_warn("no report written into %s", out);
 		goto out;
+	}
+	reported = 1;
 	{
 		int count[VERDICT_COUNT] = { 0 };
 
@@ -1539,21 +1553,27 @@ out:
 	if (r.ref)
 		r.ref = refclient_free(r.ref);
 	SSL_CTX_free(r.inbound_ctx);
-	if (r.lab) {
-		if (o->keep) {
-			printf("the lab is still up: danelab exec --dir %s -- CMD;"
-			    " danelab down --dir %s\n", labdir, labdir);
-			lab_detach(r.lab);
-		} else {
-			lab_stop(r.lab);
-			/* A run directory of our own making goes with the run:
-			 * the reports keep what matters. */
-			if (o->lab_dir == NULL
-			    && nftw(labdir, run_rm, 16, FTW_DEPTH | FTW_PHYS) != 0)
-				msg_warn("cannot remove %s: %s", labdir,
-				    strerror(errno));
-		}
+	if (stop_requested()) {
+		status = stop_status();
+		msg_warn("stopped by SIG%s: the lab is torn down%s",
+		    sigabbrev_np(stop_requested()), reported ? ""
+		    : ", no report written");
 	}
+	/* The run directory goes with the run when it is the run's own:
+	 * made by it, or the default one its lab ran in. */
+	own = !existed || (o->lab_dir == NULL && r.lab != NULL);
+	if (r.lab && o->keep && !stop_requested()) {
+		printf("the lab is still up: danelab exec --dir %s -- CMD;"
+		    " danelab down --dir %s\n", labdir, labdir);
+		r.lab = lab_detach(r.lab);
+		own = 0;
+	} else if (r.lab)
+		r.lab = lab_stop(r.lab);
+	else if (!stop_requested())
+		own = 0;	/* a lab that failed to start keeps its logs */
+	if (own && labdir && (stop_requested() || o->lab_dir == NULL)
+	    && file_rmtree(labdir) != 0)
+		msg_warn("cannot remove %s: %s", labdir, strerror(errno));
 	report_cells_free(r.cells, r.ncells);
 	for (size_t t = 0; t < r.ntargets; t++) {
 		free(r.targets[t].name);

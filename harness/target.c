@@ -15,6 +15,7 @@
 
 #include "lab.h"
 #include "msg.h"
+#include "stop.h"
 #include "target.h"
 #include "template.h"
 
@@ -153,6 +154,10 @@ target_exec(const struct lab *l, const char *name, const char *verb,
 	int pfd[2], status = 0, timed_out = 0;
 	pid_t pid;
 
+	if (stop_requested()) {
+		free(script);
+		return -1;
+	}
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
 		msg_warn("pipe: %s", strerror(errno));
 		free(script);
@@ -222,16 +227,18 @@ target_exec(const struct lab *l, const char *name, const char *verb,
 	close(pfd[1]);
 	for (;;) {
 		long long left = end - target_now_ms();
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		struct pollfd p[2] = { { .fd = pfd[0], .events = POLLIN },
+		    { .fd = stop_fd(), .events = POLLIN } };
 		char chunk[4096];
 		ssize_t n;
 
-		if (left <= 0) {
+		if (left <= 0 || stop_requested()) {
 			timed_out = 1;
 			kill(-pid, SIGKILL);
 			break;
 		}
-		if (poll(&p, 1, (int)(left < 1000 ? left : 1000)) <= 0)
+		if (poll(p, 2, (int)(left < 1000 ? left : 1000)) <= 0
+		    || p[0].revents == 0)
 			continue;
 		if ((n = read(pfd[0], chunk, sizeof(chunk))) <= 0)
 			break;
@@ -251,6 +258,23 @@ target_exec(const struct lab *l, const char *name, const char *verb,
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status)
 	    : 128 + WTERMSIG(status);
+}
+
+const char *
+target_status_text(int rc)
+{
+	static _Thread_local char text[64];
+
+	if (rc == -1)
+		return "killed at its deadline";
+	if (rc < 0)
+		return "not run";
+	if (rc > 128 && rc < 128 + 65 && sigabbrev_np(rc - 128) != NULL)
+		snprintf(text, sizeof(text), "killed by SIG%s",
+		    sigabbrev_np(rc - 128));
+	else
+		snprintf(text, sizeof(text), "exit %d", rc);
+	return text;
 }
 
 struct target_deviation *

@@ -48,11 +48,19 @@ char *target_env_bin(const char *name);
  * host), with the contract's environment, for at most deadline_ms.  All
  * output (stdout and stderr) is appended to out.  Returns the exit
  * status, 128+signal if killed by a signal, or -1 when the deadline
- * passed (the process group was killed) or it could not start.
+ * passed or a stop was requested (stop.h; the process group was
+ * killed), or it could not start.
  */
 int target_exec(const struct lab *l, const char *name, const char *verb,
     const char *arg, const char *workdir, int probe_ms, int deadline_ms,
     struct buf *out);
+
+/*
+ * target_status_text - target_exec's return value in words: "exit 1",
+ * "killed by SIGKILL", "killed at its deadline".  Borrowed, valid in the
+ * calling thread until the next call.
+ */
+const char *target_status_text(int rc);
 
 /* The word of one verdict line. */
 enum target_word {

@@ -1,5 +1,6 @@
 /* template.c - @NAME@ substitution and whole-file helpers */
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,4 +171,22 @@ file_mkdirs(const char *dir)
 	}
 	free(p);
 	return ret;
+}
+
+/* file_rm - remove one entry, for nftw (depth first) */
+static int
+file_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int
+file_rmtree(const char *path)
+{
+	if (nftw(path, file_rm, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		return errno == ENOENT ? 0 : -1;
+	return 0;
 }

@@ -30,6 +30,10 @@ int file_write(const char *path, const char *data, size_t len);
 /* file_mkdirs - make dir and its parents (mode 0755); 0, or -1 after saying why */
 int file_mkdirs(const char *dir);
 
+/* file_rmtree - remove path and everything below it (absent is fine,
+ * symbolic links are not followed); 0, or -1 with errno */
+int file_rmtree(const char *path);
+
 /* file_read - the whole file, NUL-terminated, or NULL with errno; caller frees */
 char *file_read(const char *path, size_t *len);
 

@@ -629,6 +629,44 @@ START_TEST(test_unwritable)
 }
 END_TEST
 
+START_TEST(test_replace)
+{
+	char *top = tmp_dir(), *dir = xasprintf("%s/r1", top);
+	char *foreign = xasprintf("%s/notes.txt", dir), *text;
+	struct report_cell *cells;
+	size_t n;
+
+	cells = hostile_cells(&n);
+	/* Reports over reports: replaced whole, nothing else beside. */
+	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n), 0);
+	ck_assert_int_eq(file_write(foreign, "mine", 4), 0);
+	msg_quiet = 1;
+	ck_assert_int_eq(report_dir_check(dir), -1);
+	ck_assert_int_eq(unlink(foreign), 0);
+	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n - 1), 0);
+	ck_assert_int_eq(dir_entries(dir), NFILES);
+	ck_assert_int_eq(dir_entries(top), 2);	/* r1 and latest, no stage */
+	text = slurp(dir, "results.tap", NULL);
+	ck_assert_ptr_nonnull(strstr(text, "1..6\n"));
+	free(text);
+
+	/* A directory holding something else is left alone. */
+	ck_assert_int_eq(file_write(foreign, "mine", 4), 0);
+	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n), -1);
+	ck_assert_int_eq(dir_entries(dir), NFILES + 1);
+	ck_assert_int_eq(dir_entries(top), 2);
+	text = slurp(dir, "results.tap", NULL);
+	ck_assert_ptr_nonnull(strstr(text, "1..6\n"));
+	free(text);
+	msg_quiet = 0;
+	report_cells_free(cells, n);
+	rm_rf(top);
+	free(foreign);
+	free(dir);
+	free(top);
+}
+END_TEST
+
 Suite *
 report_suite(void)
 {
@@ -643,6 +681,7 @@ report_suite(void)
 	tcase_add_test(tc, test_merge);
 	tcase_add_test(tc, test_read_bad);
 	tcase_add_test(tc, test_unwritable);
+	tcase_add_test(tc, test_replace);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -198,6 +198,7 @@ lab_tests() {
 		test_run_targets
 	t "--target openssl=WRAPPER runs that binary" \
 		test_target_override
+	. "$TOP/harness/tests/lab-faults.sh" && lab_faults_tests
 	t "no lab, mount or daemon left at the end" \
 		nothing_left "$NS" "$TMP/mounts.before"
 }
