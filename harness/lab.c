@@ -30,6 +30,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <linux/capability.h>
 #include <ldns/ldns.h>
 
 #include "lab.h"
@@ -116,6 +117,21 @@ lab_starttime(pid_t pid)
 	if (field == 22)
 		start = strtoull(p, NULL, 10);
 	return start;
+}
+
+int
+lab_privileged(const char *command)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &h, d) == 0
+	    && (d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective
+	    & CAP_TO_MASK(CAP_SYS_ADMIN)))
+		return 0;
+	msg_warn("%s needs CAP_SYS_ADMIN to make or join the lab's namespaces: "
+	    "run danelab as root", command);
+	return -1;
 }
 
 /* lab_state_path - "<dir>/lab.state"; caller frees */

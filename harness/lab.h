@@ -50,6 +50,14 @@ struct lab_stats {
 struct lab;
 
 /*
+ * lab_privileged - does this process hold CAP_SYS_ADMIN, which making
+ * or joining the lab's namespaces needs?  0, or -1 after saying that
+ * danelab's command needs it.  Reads nothing but the process's own
+ * capabilities, so it can come before any other input.
+ */
+int lab_privileged(const char *command);
+
+/*
  * lab_start - write the signed zones of t and the daemon configurations
  * into o->dir, make the namespaces, start NSD and Unbound and wait until
  * both answer.  Any lab left behind in o->dir is cleaned first; a lab
