@@ -4,7 +4,6 @@
 # tap_not_ok, tap_skip, $TOP and $TMP from run-tests.sh.
 
 DL=$TOP/danelab
-. "$TOP/harness/tests/lab-freshhost.sh"
 
 # t NAME COMMAND... - one test: ok when COMMAND succeeds
 t() {
@@ -177,7 +176,7 @@ lab_tests() {
 	t "down after recovery" "$DL" down --dir "$D"
 	t "the host's resolv.conf is unchanged after down" \
 		test "$(sha256sum /etc/resolv.conf 2>/dev/null)" = "$sha_before"
-	lab_freshhost_tests
+	. "$TOP/harness/tests/lab-freshhost.sh" && lab_freshhost_tests
 
 	# Bad environments: one clear error, exit 3, nothing left.
 	t "a missing daemon binary: exit 3 naming it" \
