@@ -30,6 +30,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <linux/capability.h>
 #include <ldns/ldns.h>
 
 #include "lab.h"
@@ -40,6 +41,19 @@
 
 #define LAB_TEARDOWN_MS	3000	/* TERM, then KILL after this */
 #define LAB_STATE	"lab.state"
+#define LAB_LAYERS	"layers"	/* tmpfs of the overlays, in the lab */
+
+/* What the lab overlays inside its mount namespace: run directory file
+ * or directory over the host path, made inside the lab where missing. */
+static const struct {
+	const char *src;
+	const char *dst;
+	int is_dir;
+} lab_overlaid[] = {
+	{ "resolv.conf", "/etc/resolv.conf", 0 },
+	{ "anchors", "/usr/share/dns", 1 },
+	{ "anchors", "/var/lib/unbound", 1 },
+};
 
 struct lab {
 	pid_t keeper;
@@ -117,6 +131,21 @@ lab_starttime(pid_t pid)
 	if (field == 22)
 		start = strtoull(p, NULL, 10);
 	return start;
+}
+
+int
+lab_privileged(const char *command)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &h, d) == 0
+	    && (d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective
+	    & CAP_TO_MASK(CAP_SYS_ADMIN)))
+		return 0;
+	msg_warn("%s needs CAP_SYS_ADMIN to make or join the lab's namespaces: "
+	    "run danelab as root", command);
+	return -1;
 }
 
 /* lab_state_path - "<dir>/lab.state"; caller frees */
@@ -292,15 +321,17 @@ keeper_lo_up(void)
 	return ret;
 }
 
-/* keeper_bind - bind-mount src over dst when dst exists */
+/* keeper_bind - bind-mount src over dst */
 static int
 keeper_bind(const char *src, const char *dst)
 {
 	char real[PATH_MAX];
-	struct stat st;
 
-	if (stat(dst, &st) != 0 || realpath(dst, real) == NULL)
-		return 0;	/* nothing there for a library to read */
+	if (realpath(dst, real) == NULL) {
+		keeper_say("error cannot resolve %s inside the lab: %s", dst,
+		    strerror(errno));
+		return -1;
+	}
 	if (mount(src, real, NULL, MS_BIND, NULL) != 0) {
 		keeper_say("error cannot bind %s over %s inside the lab: %s",
 		    src, real, strerror(errno));
@@ -309,34 +340,166 @@ keeper_bind(const char *src, const char *dst)
 	return 0;
 }
 
-/* keeper_mounts - private mounts: /proc, resolv.conf, trust anchors */
+/* keeper_escape - path as an overlayfs option value; caller frees */
+static char *
+keeper_escape(const char *path)
+{
+	struct buf b = { 0 };
+
+	for (const char *p = path; *p; p++) {
+		if (strchr(",:\\", *p))
+			buf_append(&b, "\\", 1);
+		buf_append(&b, p, 1);
+	}
+	return b.data;
+}
+
+/*
+ * keeper_overlay - make the host directory dir writable inside the lab
+ * only: an overlay over it whose upper layer number n lives on a tmpfs
+ * at <rundir>/LAB_LAYERS (mounted for n 0), so the host's dir is never
+ * written.  A run directory below dir is bound back over its copy.
+ */
+static int
+keeper_overlay(const char *rundir, const char *dir, int n)
+{
+	char *layers = xasprintf("%s/" LAB_LAYERS, rundir);
+	char *upper = xasprintf("%s/%d/upper", layers, n);
+	char *work = xasprintf("%s/%d/work", layers, n);
+	char *lo = keeper_escape(dir), *up = keeper_escape(upper);
+	char *wo = keeper_escape(work), *opts = NULL;
+	char real[PATH_MAX], fdpath[64];
+	size_t len = strlen(dir);
+	int fd = -1, ret = -1;
+
+	if (n == 0 && ((mkdir(layers, 0700) != 0 && errno != EEXIST)
+	    || mount("tmpfs", layers, "tmpfs", MS_NOSUID | MS_NODEV,
+	    "mode=0700") != 0)) {
+		keeper_say("error cannot mount a tmpfs on %s inside the lab: "
+		    "%s", layers, strerror(errno));
+		goto out;
+	}
+	if (file_mkdirs(upper) != 0 || file_mkdirs(work) != 0) {
+		keeper_say("error cannot make %s inside the lab", upper);
+		goto out;
+	}
+	if (realpath(rundir, real) == NULL
+	    || (fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		keeper_say("error %s: %s", rundir, strerror(errno));
+		goto out;
+	}
+	opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lo, up, wo);
+	if (mount("overlay", dir, "overlay", 0, opts) != 0) {
+		keeper_say("error cannot mount an overlay over %s inside the "
+		    "lab: %s", dir, strerror(errno));
+		goto out;
+	}
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if ((strcmp(dir, "/") == 0 || (strncmp(real, dir, len) == 0
+	    && real[len] == '/'))
+	    && mount(fdpath, real, NULL, MS_BIND | MS_REC, NULL) != 0) {
+		keeper_say("error cannot keep %s visible under the overlay of "
+		    "%s: %s", rundir, dir, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(layers);
+	free(upper);
+	free(work);
+	free(lo);
+	free(up);
+	free(wo);
+	free(opts);
+	return ret;
+}
+
+/*
+ * keeper_provide - make sure path exists inside the lab, as a directory
+ * or a file: where the host lacks it, an overlay over its nearest
+ * existing ancestor (keeper_overlay, layer *n) holds the missing
+ * directories and an empty file or directory, a dangling symbolic link
+ * in its place removed.
+ */
+static int
+keeper_provide(const char *rundir, const char *path, int is_dir, int *n)
+{
+	char *anc = xstrdup(path), *made = NULL, *slash;
+	char real[PATH_MAX];
+	struct stat st;
+	int fd, ret = -1;
+
+	if (stat(path, &st) == 0) {
+		free(anc);
+		return 0;
+	}
+	do {
+		slash = strrchr(anc, '/');
+		slash[slash == anc] = 0;
+	} while (stat(anc, &st) != 0);
+	if (realpath(anc, real) == NULL) {
+		keeper_say("error cannot resolve %s: %s", anc, strerror(errno));
+		goto out;
+	}
+	if (keeper_overlay(rundir, real, (*n)++) != 0)
+		goto out;
+	made = xasprintf("%s%s", strcmp(real, "/") ? real : "",
+	    strcmp(anc, "/") ? path + strlen(anc) : path);
+	if (lstat(made, &st) == 0 && S_ISLNK(st.st_mode))
+		unlink(made);
+	if (is_dir)
+		ret = file_mkdirs(made);
+	else {
+		slash = strrchr(made, '/');
+		*slash = 0;
+		ret = slash > made ? file_mkdirs(made) : 0;
+		*slash = '/';
+		if (ret == 0 && (fd = open(made, O_WRONLY | O_CREAT | O_CLOEXEC,
+		    0644)) >= 0)
+			ret = close(fd);
+		else
+			ret = -1;
+	}
+	if (ret != 0)
+		keeper_say("error cannot make %s inside the lab: %s", made,
+		    strerror(errno));
+out:
+	free(anc);
+	free(made);
+	return ret;
+}
+
+/* keeper_mounts - private mounts: /proc, and what lab_overlaid names */
 static int
 keeper_mounts(const char *dir)
 {
-	char *resolv = xasprintf("%s/resolv.conf", dir);
-	char *anchors = xasprintf("%s/anchors", dir);
-	int ret = -1;
+	int n = 0;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
 		keeper_say("error cannot make the lab's mounts private: %s",
 		    strerror(errno));
-		goto out;
+		return -1;
 	}
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	    NULL) != 0) {
 		keeper_say("error cannot mount /proc inside the lab: %s",
 		    strerror(errno));
-		goto out;
+		return -1;
 	}
-	if (keeper_bind(resolv, "/etc/resolv.conf")
-	    || keeper_bind(anchors, "/usr/share/dns")
-	    || keeper_bind(anchors, "/var/lib/unbound"))
-		goto out;
-	ret = 0;
-out:
-	free(resolv);
-	free(anchors);
-	return ret;
+	for (size_t i = 0; i < sizeof(lab_overlaid) / sizeof(lab_overlaid[0]);
+	    i++) {
+		char *src = xasprintf("%s/%s", dir, lab_overlaid[i].src);
+		int ret = keeper_provide(dir, lab_overlaid[i].dst,
+		    lab_overlaid[i].is_dir, &n) != 0
+		    || keeper_bind(src, lab_overlaid[i].dst) != 0;
+
+		free(src);
+		if (ret)
+			return -1;
+	}
+	return 0;
 }
 
 /* keeper_spawn - start argv with stdout and stderr appended to log */

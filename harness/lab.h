@@ -4,7 +4,9 @@
  *
  * The keeper process is PID 1 of the lab's PID namespace: it brings
  * loopback up, overlays /etc/resolv.conf and the root trust-anchor files
- * inside its private mount namespace, starts both daemons, probes them
+ * inside its private mount namespace (where the host lacks one, it first
+ * makes it there, in an overlay over the nearest existing directory whose
+ * upper layer is a tmpfs on <dir>/layers), starts both daemons, probes them
  * until they answer, and tears everything down on SIGTERM, SIGINT or
  * SIGHUP.  Because it is PID 1, the kernel ends every process of the lab
  * when it dies, however it dies, and the namespaces go with them: a
@@ -48,6 +50,14 @@ struct lab_stats {
 };
 
 struct lab;
+
+/*
+ * lab_privileged - does this process hold CAP_SYS_ADMIN, which making
+ * or joining the lab's namespaces needs?  0, or -1 after saying that
+ * danelab's command needs it.  Reads nothing but the process's own
+ * capabilities, so it can come before any other input.
+ */
+int lab_privileged(const char *command);
 
 /*
  * lab_start - write the signed zones of t and the daemon configurations

@@ -94,7 +94,8 @@ static const char usage_text[] =
 "                     bogus.example. and --zones)\n"
 "  -q, --quiet        say less\n"
 "\n"
-"Making the lab's namespaces needs CAP_SYS_ADMIN: run as root.\n"
+"run, up, exec, down and bench make or join the lab's namespaces: they\n"
+"need CAP_SYS_ADMIN (run as root) and check for it first (exit 3).\n"
 "\n"
 "Exit status: 0 all cells pass or xfail (or the command succeeded);\n"
 "1 some cell fails; 2 usage or input error; 3 the lab or the environment\n"
@@ -748,19 +749,30 @@ cmd_report(int argc, char **argv)
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	int lab;		/* makes or joins the lab: needs privilege */
 } commands[] = {
-	{ "run", cmd_run },
-	{ "targets", cmd_targets },
-	{ "up", cmd_up },
-	{ "exec", cmd_exec },
-	{ "down", cmd_down },
-	{ "bench", cmd_bench },
-	{ "list", cmd_list },
-	{ "check", cmd_check },
-	{ "help", cmd_help },
-	{ "pki", cmd_pki },
-	{ "report", cmd_report },
+	{ "run", cmd_run, 1 },
+	{ "targets", cmd_targets, 0 },
+	{ "up", cmd_up, 1 },
+	{ "exec", cmd_exec, 1 },
+	{ "down", cmd_down, 1 },
+	{ "bench", cmd_bench, 1 },
+	{ "list", cmd_list, 0 },
+	{ "check", cmd_check, 0 },
+	{ "help", cmd_help, 0 },
+	{ "pki", cmd_pki, 0 },
+	{ "report", cmd_report, 0 },
 };
+
+/* asks_help - is --help or -h among the options (before any "--")? */
+static int
+asks_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
 
 int
 main(int argc, char **argv)
@@ -772,8 +784,13 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return cmd_help(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			/* Before any other input: whatever else is wrong. */
+			if (commands[i].lab && !asks_help(argc - 1, argv + 1)
+			    && lab_privileged(argv[1]) != 0)
+				return EXIT_ENV;
 			return commands[i].run(argc - 1, argv + 1);
+		}
 	msg_warn("unknown command \"%s\" (try \"danelab help\")", argv[1]);
 	return EXIT_USAGE;
 }

@@ -61,15 +61,32 @@ nothing_left() {
 	diff "$2" "$TMP/mounts.after" || { echo "host mounts changed"; return 1; }
 }
 
-# test_unprivileged - without CAP_SYS_ADMIN, a clear error and exit 3
+# unprivileged BIN CMD - BIN CMD as nobody without capabilities: exit 3
+# naming CAP_SYS_ADMIN
+unprivileged() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$1" "$2" --dir "$d/lab" >"$TMP/unpriv.out" 2>&1
+	rc=$?
+	sed "s|^|$1 $2: |" "$TMP/unpriv.out"
+	[ $rc -eq 3 ] && grep -q "CAP_SYS_ADMIN" "$TMP/unpriv.out" && return
+	echo "$1 $2: exit $rc, wanted 3 naming CAP_SYS_ADMIN"
+	return 1
+}
+
+# test_unprivileged - without CAP_SYS_ADMIN, a clear error and exit 3,
+# before any other input: also from a copy of the checkout in a mode 700
+# directory, whose data files the unprivileged user cannot read
 test_unprivileged() {
 	d=$(mktemp -d /tmp/danelab-unpriv.XXXXXX) && chmod 777 "$d"
-	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		"$DL" up --dir "$d" >"$TMP/unpriv.out" 2>&1
-	rc=$?
-	cat "$TMP/unpriv.out"
-	rm -rf "$d"
-	[ $rc -eq 3 ] && grep -q "CAP_SYS_ADMIN" "$TMP/unpriv.out"
+	c=$(mktemp -d /tmp/danelab-unpriv-copy.XXXXXX) || return 1
+	cp -a "$DL" "$TOP/zones" "$TOP/certs" "$TOP/scenarios" "$c/"
+	bad=0
+	unprivileged "$DL" up || bad=1
+	unprivileged "$c/danelab" up || bad=1
+	unprivileged "$c/danelab" run || bad=1
+	[ "$(stat -c %a "$c")" = 700 ] || { echo "$c is not mode 700"; bad=1; }
+	rm -rf "$d" "$c"
+	return $bad
 }
 
 # test_bad_daemon BIN EXPECT - a broken daemon: exit 3, message, no leftovers
@@ -159,6 +176,7 @@ lab_tests() {
 	t "down after recovery" "$DL" down --dir "$D"
 	t "the host's resolv.conf is unchanged after down" \
 		test "$(sha256sum /etc/resolv.conf 2>/dev/null)" = "$sha_before"
+	. "$TOP/harness/tests/lab-freshhost.sh" && lab_freshhost_tests
 
 	# Bad environments: one clear error, exit 3, nothing left.
 	t "a missing daemon binary: exit 3 naming it" \
