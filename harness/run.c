@@ -312,18 +312,65 @@ run_transcripts(struct buf *b, const struct endpoint_conn *conns, size_t n,
 }
 
 /*
+ * run_touched - " mx1 mx2 ": the hosts of conns[0..n-1] (every session
+ * the endpoints saw of a probe); caller frees
+ */
+static char *
+run_touched(const struct endpoint_conn *conns, size_t n)
+{
+	struct buf b = { 0 };
+
+	buf_append(&b, " ", 1);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s ", run_host_of_tag(conns[i].tag));
+	return b.data;
+}
+
+/*
+ * run_avoided - the hosts of e's "not" list found in touched (see
+ * run_judge), comma separated, or NULL; caller frees
+ */
+static char *
+run_avoided(const struct scn_expect *e, const char *touched)
+{
+	char *copy, *h, *save = NULL, *hit = NULL, *pat;
+
+	if (e->avoid == NULL || touched == NULL)
+		return NULL;
+	copy = xstrdup(e->avoid);
+	for (h = strtok_r(copy, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
+		pat = xasprintf(" %s ", h);
+		if (strstr(touched, pat)) {
+			char *t = xasprintf("%s%s%s", hit ? hit : "",
+			    hit ? "," : "", h);
+
+			free(hit);
+			hit = t;
+		}
+		free(pat);
+	}
+	free(copy);
+	return hit;
+}
+
+/*
  * run_judge - the verdict of cell c from what was seen (host: where, or
  * NULL); error is set when the harness or target broke.  A target's
  * baseline turns fail into xfail and pass into xpass.  why is kept as
- * the reason of a pass.
+ * the reason of a pass.  touched (" mx1 mx2 ", from run_touched, or
+ * NULL where the lab's endpoints are not the witness) is every host the
+ * endpoints saw a connection at: one the expectation names with "not"
+ * is a fail.
  */
 static void
 run_judge(const struct run_target *t, const struct scenario *s,
     const struct run_key *k, struct report_cell *c, enum outcome seen,
-    const char *host, const char *error, const char *why)
+    const char *host, const char *touched, const char *error,
+    const char *why)
 {
 	const struct scn_expect *e = scn_expect_for(s, k->proto, k->policy);
 	const struct target_deviation *dev;
+	char *avoided = run_avoided(e, touched);
 
 	c->observed = seen == OUTCOME_NO_CONNECT || host == NULL
 	    ? xstrdup(outcome_name(seen))
@@ -331,9 +378,15 @@ run_judge(const struct run_target *t, const struct scenario *s,
 	if (error) {
 		c->verdict = VERDICT_ERROR;
 		c->reason = xstrdup(error);
+		free(avoided);
 		return;
 	}
-	if (!(e->outcomes & OUTCOME_BIT(seen)) || (e->host
+	if (avoided) {
+		c->verdict = VERDICT_FAIL;
+		c->reason = xasprintf("expected %s, observed %s, but it "
+		    "connected to %s, which it must not (%s): %s", c->expected,
+		    c->observed, avoided, e->cite, why);
+	} else if (!(e->outcomes & OUTCOME_BIT(seen)) || (e->host
 	    && seen != OUTCOME_NO_CONNECT
 	    && (host == NULL || strcmp(host, e->host) != 0))) {
 		c->verdict = VERDICT_FAIL;
@@ -369,6 +422,7 @@ run_judge(const struct run_target *t, const struct scenario *s,
 		    "%s", dev->reason);
 		c->verdict = VERDICT_XPASS;
 	}
+	free(avoided);
 }
 
 /* run_from - the connecting domain of an xmpp-in probe: the scenario's
@@ -514,7 +568,7 @@ run_probe_ref_in(struct run *r, const struct run_target *t, size_t ci)
 
 		if (rx.lfd >= 0)
 			close(rx.lfd);
-		run_judge(t, s, k, c, OUTCOME_NO_CONNECT, NULL, e, NULL);
+		run_judge(t, s, k, c, OUTCOME_NO_CONNECT, NULL, NULL, e, NULL);
 		free(e);
 		return;
 	}
@@ -531,10 +585,11 @@ run_probe_ref_in(struct run *r, const struct run_target *t, size_t ci)
 		char *e = xasprintf("%s (receiver: %s; %s)", why,
 		    outcome_name(rx.res.outcome), rx.res.detail);
 
-		run_judge(t, s, k, c, ir.outcome, NULL, e, NULL);
+		run_judge(t, s, k, c, ir.outcome, NULL, NULL, e, NULL);
 		free(e);
 	} else
-		run_judge(t, s, k, c, ir.outcome, NULL, NULL, rx.res.detail);
+		run_judge(t, s, k, c, ir.outcome, NULL, NULL, NULL,
+		    rx.res.detail);
 	buf_printf(&detail, "== reference receiver\n%s\n== the lab's "
 	    "connecting server (%s)\n%s", rx.res.log ? rx.res.log : "",
 	    ir.detail, ir.transcript ? ir.transcript : "");
@@ -561,7 +616,7 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	double t0 = run_now(), t1;
 	int went_on;
 	size_t own;
-	char *stray;
+	char *stray, *touched;
 
 	memset(&res, 0, sizeof(res));
 	if (refclient_probe(r->ref, run_ref_proto[k->proto], domain,
@@ -578,6 +633,7 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	c->seconds = run_now() - t0;
 	own = run_attribute(r, ci, conns, nconns, RUN_MS(t0), RUN_MS(t1),
 	    &stray);
+	touched = run_touched(conns, own);
 	if (stray && !why)
 		why = stray;
 	seen = run_observe(conns, own, &final, &went_on);
@@ -597,10 +653,10 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 		    outcome_name(res.outcome), res.host[0] ? " at " : "",
 		    res.host, res.detail);
 
-		run_judge(t, s, k, c, seen, host, e, NULL);
+		run_judge(t, s, k, c, seen, host, touched, e, NULL);
 		free(e);
 	} else
-		run_judge(t, s, k, c, seen, host, NULL, res.detail);
+		run_judge(t, s, k, c, seen, host, touched, NULL, res.detail);
 	buf_printf(&detail, "== reference client\n%s", res.log ? res.log : "");
 	run_transcripts(&detail, conns, nconns, own);
 	buf_printf(&detail, "%s", r->zone_text[k->scenario]);
@@ -610,6 +666,7 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	free(domain);
 	free(prefix);
 	free(stray);
+	free(touched);
 }
 
 /* run_say - one line about a cell that did not pass (known deviations
@@ -1043,8 +1100,11 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 			char *why = xasprintf("%s says %s: %s", t->name,
 			    target_word_name(word[i] < 0 ? TW_ERROR : word[i]),
 			    text[i] ? text[i] : "");
+			char *touched = run_touched(conns, own);
 
-			run_judge(t, s, k, c, seen, host, err, why);
+			run_judge(t, s, k, c, seen, host, inbound ? NULL
+			    : touched, err, why);
+			free(touched);
 			free(why);
 		}
 		buf_printf(&detail, "== target %s (%s %s batch of %zu, exit "
@@ -1190,6 +1250,14 @@ run_cells(struct run *r)
 					c->policy = xstrdup(scn_policy_name(q));
 					c->expected = run_outcomes_text(
 					    e->outcomes, e->host);
+					if (e->avoid) {
+						char *x = xasprintf("%s, "
+						    "nothing at %s",
+						    c->expected, e->avoid);
+
+						free(c->expected);
+						c->expected = x;
+					}
 					c->cite = xstrdup(e->cite);
 					c->preferred = e->prefer
 					    ? run_preferred_text(e) : xstrdup("");

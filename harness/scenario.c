@@ -22,7 +22,7 @@
 #include "template.h"
 #include "zone.h"
 
-#define SCN_MAX_TOKENS		64	/* per line */
+#define SCN_MAX_TOKENS		128	/* per line (latitude lines are prose) */
 #define SCN_MAX_LINE		4096	/* bytes per line */
 #define SCN_MAX_AXES		8
 #define SCN_MAX_VALUES		64	/* per axis */
@@ -805,8 +805,8 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 		int i = 4, pref;
 
 		if (scn_argc(b, l, 5, -1, "expect PROTOS POLICIES OUTCOMES "
-		    "[at HOST] cite RFCnnnn SECTION ... [prefer OUTCOMES cite "
-		    "RFCnnnn SECTION ...]") != 0)
+		    "[at HOST] [not HOST,...] cite RFCnnnn SECTION ... "
+		    "[prefer OUTCOMES cite RFCnnnn SECTION ...]") != 0)
 			return;
 		if (scn_set_bits(l->argv[1], proto_names, SCN_PROTO_COUNT,
 		    (1u << SCN_PROTO_COUNT) - 1, &e.protos) != 0) {
@@ -833,6 +833,15 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 			e.host = l->argv[i + 1];
 			i += 2;
 		}
+		if (i < l->argc && strcmp(l->argv[i], "not") == 0) {
+			if (i + 1 >= l->argc) {
+				scn_error(b, l->line, "\"not\" wants hosts: not "
+				    "mx1[,mx2]");
+				return;
+			}
+			e.avoid = l->argv[i + 1];
+			i += 2;
+		}
 		if (i >= l->argc || strcmp(l->argv[i], "cite") != 0) {
 			scn_error(b, l->line, "an expectation must cite the RFC "
 			    "section that requires it: ... cite RFC7672 2.2");
@@ -850,6 +859,7 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 
 			*ep = e;
 			ep->host = e.host ? xstrdup(e.host) : NULL;
+			ep->avoid = e.avoid ? xstrdup(e.avoid) : NULL;
 			ep->cite = scn_join(l, i + 1, pref);
 			ep->prefer_cite = pref < l->argc
 			    ? scn_rest(l, pref + 3) : NULL;
@@ -922,6 +932,23 @@ scn_publishes(const struct scenario *s, const char *owner, const char *type)
 			return 1;
 	}
 	return 0;
+}
+
+/* scn_check_avoid - every host of "not mx1,mx2" is one of s's hosts */
+static void
+scn_check_avoid(struct scn_block *b, const struct scenario *s,
+    const struct scn_expect *e)
+{
+	char *copy = xstrdup(e->avoid), *h, *save = NULL;
+
+	for (h = strtok_r(copy, ",", &save); h; h = strtok_r(NULL, ",", &save))
+		if (!scn_find_host(s, h))
+			scn_error(b, e->line, "expect ... not %s: no such host",
+			    h);
+		else if (e->host && strcmp(e->host, h) == 0)
+			scn_error(b, e->line, "expect ... at %s not %s: the same "
+			    "host", e->host, h);
+	free(copy);
 }
 
 /* scn_lint - checks on one expanded scenario */
@@ -1016,6 +1043,8 @@ scn_lint(struct scn_block *b, struct scenario *s, const struct scn_hooks *h)
 		if (e->host && !scn_find_host(s, e->host))
 			scn_error(b, e->line, "expect ... at %s: no such host",
 			    e->host);
+		if (e->avoid)
+			scn_check_avoid(b, s, e);
 	}
 	for (int p = 0; p < SCN_PROTO_COUNT; p++) {
 		if (!(s->protos & (1u << p)))
@@ -1074,6 +1103,7 @@ scn_scenario_free(struct scenario *s)
 		free(s->expects[i].host);
 		free(s->expects[i].cite);
 		free(s->expects[i].prefer_cite);
+		free(s->expects[i].avoid);
 	}
 	free(s->zones);
 	free(s->hosts);

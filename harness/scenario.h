@@ -105,6 +105,7 @@ struct scn_expect {
 	unsigned policies;	/* bit per enum scn_policy */
 	outcome_set outcomes;
 	char *host;		/* "at HOST", or NULL: wherever it went */
+	char *avoid;		/* "not mx1,mx2": hosts it MUST NOT connect to, or NULL */
 	char *cite;		/* "RFC7672 2.2" ... */
 	outcome_set prefer;	/* "prefer": what the RFC prefers (SHOULD), or 0 */
 	char *prefer_cite;	/* the sentence that prefers it, or NULL */
