@@ -281,6 +281,31 @@ belongs:
 	return own;
 }
 
+/* run_expected_text - "authenticated at mx2,refused at mx1": e's
+ * outcomes, each with the host where it must be seen; caller frees */
+static char *
+run_expected_text(const struct scn_expect *e)
+{
+	struct buf b = { 0 };
+	int every = 1;
+
+	for (int o = 0; o < OUTCOME_COUNT; o++)
+		if ((e->outcomes & OUTCOME_BIT(o)) && e->at[o])
+			every = 0;
+	if (every)	/* one host for all, or none: "a,b at mx1" */
+		return run_outcomes_text(e->outcomes, e->host);
+	for (int o = 0; o < OUTCOME_COUNT; o++) {
+		const char *h = scn_expect_host(e, o);
+
+		if (!(e->outcomes & OUTCOME_BIT(o)))
+			continue;
+		buf_printf(&b, "%s%s", b.len ? "," : "", outcome_name(o));
+		if (h && o != OUTCOME_NO_CONNECT)
+			buf_printf(&b, " at %s", h);
+	}
+	return b.data;
+}
+
 /* run_preferred_text - "no-connect (RFC7672 6)": what e prefers and
  * why; caller frees */
 static char *
@@ -371,6 +396,7 @@ run_judge(const struct run_target *t, const struct scenario *s,
 	const struct scn_expect *e = scn_expect_for(s, k->proto, k->policy);
 	const struct target_deviation *dev;
 	char *avoided = run_avoided(e, touched);
+	const char *want = scn_expect_host(e, seen);
 
 	c->observed = seen == OUTCOME_NO_CONNECT || host == NULL
 	    ? xstrdup(outcome_name(seen))
@@ -386,9 +412,9 @@ run_judge(const struct run_target *t, const struct scenario *s,
 		c->reason = xasprintf("expected %s, observed %s, but it "
 		    "connected to %s, which it must not (%s): %s", c->expected,
 		    c->observed, avoided, e->cite, why);
-	} else if (!(e->outcomes & OUTCOME_BIT(seen)) || (e->host
+	} else if (!(e->outcomes & OUTCOME_BIT(seen)) || (want
 	    && seen != OUTCOME_NO_CONNECT
-	    && (host == NULL || strcmp(host, e->host) != 0))) {
+	    && (host == NULL || strcmp(host, want) != 0))) {
 		c->verdict = VERDICT_FAIL;
 		c->reason = xasprintf("expected %s, observed %s: %s",
 		    c->expected, c->observed, why);
@@ -1248,8 +1274,7 @@ run_cells(struct run *r)
 					c->target = xstrdup(r->targets[t].name);
 					c->proto = xstrdup(scn_proto_name(p));
 					c->policy = xstrdup(scn_policy_name(q));
-					c->expected = run_outcomes_text(
-					    e->outcomes, e->host);
+					c->expected = run_expected_text(e);
 					if (e->avoid) {
 						char *x = xasprintf("%s, "
 						    "nothing at %s",

@@ -497,15 +497,34 @@ scn_argc(struct scn_block *b, const struct scn_line *l, int min, int max,
 	return 0;
 }
 
-/* scn_outcomes - "a,b" into *set; 0, or -1 after the error */
+/*
+ * scn_outcomes - "a,b" into *set; with at (one per outcome), an outcome
+ * may name the host where it must be seen, "refused@mx1" (copied into
+ * at[o]).  0, or -1 after the error.
+ */
 static int
-scn_outcomes(struct scn_block *b, int line, const char *text, outcome_set *set)
+scn_outcomes(struct scn_block *b, int line, const char *text, outcome_set *set,
+    char **at)
 {
-	char *copy = xstrdup(text), *v, *save = NULL;
+	char *copy = xstrdup(text), *v, *save = NULL, *h;
 
 	*set = 0;
 	for (v = strtok_r(copy, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
-		int o = outcome_parse(v);
+		int o;
+
+		if ((h = strchr(v, '@')) != NULL)
+			*h++ = 0;
+		o = outcome_parse(v);
+		if (o >= 0 && h && (at == NULL || *h == 0)) {
+			scn_error(b, line, "\"%s@%s\": a host only on the accepted "
+			    "outcomes, outcome@HOST", v, h);
+			free(copy);
+			return -1;
+		}
+		if (o >= 0 && h) {
+			free(at[o]);
+			at[o] = xstrdup(h);
+		}
 
 		if (o < 0) {
 			scn_error(b, line, "unknown outcome \"%s\" (authenticated, "
@@ -555,7 +574,7 @@ scn_prefer(struct scn_block *b, const struct scn_line *l, int i,
 		    "SECTION (the sentence that prefers them)");
 		return -1;
 	}
-	if (scn_outcomes(b, l->line, l->argv[i + 1], &e->prefer) != 0)
+	if (scn_outcomes(b, l->line, l->argv[i + 1], &e->prefer, NULL) != 0)
 		return -1;
 	if ((e->prefer & ~e->outcomes) != 0 || e->prefer == e->outcomes) {
 		scn_error(b, l->line, "prefer: \"%s\" must be some, not all, "
@@ -823,12 +842,12 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 			    "(opportunistic, mandatory, any)", l->argv[2]);
 			return;
 		}
-		if (scn_outcomes(b, l->line, l->argv[3], &e.outcomes) != 0)
-			return;
+		if (scn_outcomes(b, l->line, l->argv[3], &e.outcomes, e.at) != 0)
+			goto bad_expect;
 		if (i < l->argc && strcmp(l->argv[i], "at") == 0) {
 			if (i + 1 >= l->argc) {
 				scn_error(b, l->line, "\"at\" wants a host");
-				return;
+				goto bad_expect;
 			}
 			e.host = l->argv[i + 1];
 			i += 2;
@@ -837,7 +856,7 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 			if (i + 1 >= l->argc) {
 				scn_error(b, l->line, "\"not\" wants hosts: not "
 				    "mx1[,mx2]");
-				return;
+				goto bad_expect;
 			}
 			e.avoid = l->argv[i + 1];
 			i += 2;
@@ -845,15 +864,15 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 		if (i >= l->argc || strcmp(l->argv[i], "cite") != 0) {
 			scn_error(b, l->line, "an expectation must cite the RFC "
 			    "section that requires it: ... cite RFC7672 2.2");
-			return;
+			goto bad_expect;
 		}
 		for (pref = i + 1; pref < l->argc
 		    && strcmp(l->argv[pref], "prefer") != 0; pref++)
 			;
 		if (scn_cites(b, l, i + 1, pref) != 0)
-			return;
+			goto bad_expect;
 		if (pref < l->argc && scn_prefer(b, l, pref, &e) != 0)
-			return;
+			goto bad_expect;
 		{
 			struct scn_expect *ep = scn_add(s->expects, s->nexpects);
 
@@ -865,6 +884,10 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 			    ? scn_rest(l, pref + 3) : NULL;
 			ep->line = l->line;
 		}
+		return;
+bad_expect:
+		for (int o = 0; o < OUTCOME_COUNT; o++)
+			free(e.at[o]);
 	} else {
 		scn_error(b, l->line, "unknown keyword \"%s\"", kw);
 	}
@@ -1045,6 +1068,10 @@ scn_lint(struct scn_block *b, struct scenario *s, const struct scn_hooks *h)
 			    e->host);
 		if (e->avoid)
 			scn_check_avoid(b, s, e);
+		for (int o = 0; o < OUTCOME_COUNT; o++)
+			if (e->at[o] && !scn_find_host(s, e->at[o]))
+				scn_error(b, e->line, "expect ... %s@%s: no such "
+				    "host", outcome_name(o), e->at[o]);
 	}
 	for (int p = 0; p < SCN_PROTO_COUNT; p++) {
 		if (!(s->protos & (1u << p)))
@@ -1104,6 +1131,8 @@ scn_scenario_free(struct scenario *s)
 		free(s->expects[i].cite);
 		free(s->expects[i].prefer_cite);
 		free(s->expects[i].avoid);
+		for (int o = 0; o < OUTCOME_COUNT; o++)
+			free(s->expects[i].at[o]);
 	}
 	free(s->zones);
 	free(s->hosts);
@@ -1452,6 +1481,12 @@ scn_catalogue_free(struct scn_catalogue *cat)
 	free(cat->list);
 	cat->list = NULL;
 	cat->n = 0;
+}
+
+const char *
+scn_expect_host(const struct scn_expect *e, enum outcome o)
+{
+	return e->at[o] ? e->at[o] : e->host;
 }
 
 const struct scn_expect *

@@ -106,6 +106,8 @@ struct scn_expect {
 	outcome_set outcomes;
 	char *host;		/* "at HOST", or NULL: wherever it went */
 	char *avoid;		/* "not mx1,mx2": hosts it MUST NOT connect to, or NULL */
+	char *at[OUTCOME_COUNT];	/* "refused@mx1": where that outcome must be
+				 * seen (overrides host), or NULL */
 	char *cite;		/* "RFC7672 2.2" ... */
 	outcome_set prefer;	/* "prefer": what the RFC prefers (SHOULD), or 0 */
 	char *prefer_cite;	/* the sentence that prefers it, or NULL */
@@ -188,6 +190,10 @@ void scn_catalogue_free(struct scn_catalogue *cat);
  */
 const struct scn_expect *scn_expect_for(const struct scenario *s,
     enum scn_proto proto, enum scn_policy policy);
+
+/* scn_expect_host - where outcome o must be seen under e (its "o@HOST",
+ * else "at HOST"), or NULL: anywhere */
+const char *scn_expect_host(const struct scn_expect *e, enum outcome o);
 
 /* scn_name_abs - a scenario-relative name made absolute; caller frees */
 char *scn_name_abs(const struct scenario *s, const char *name, const char *tld);
