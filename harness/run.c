@@ -336,66 +336,95 @@ run_transcripts(struct buf *b, const struct endpoint_conn *conns, size_t n,
 		buf_printf(b, "\n== endpoints: no connection\n");
 }
 
-/*
- * run_touched - " mx1 mx2 ": the hosts of conns[0..n-1] (every session
- * the endpoints saw of a probe); caller frees
- */
-static char *
-run_touched(const struct endpoint_conn *conns, size_t n)
+/* run_name_eq - two DNS names equal, ignoring case and a trailing dot */
+static int
+run_name_eq(const char *a, const char *b)
 {
-	struct buf b = { 0 };
+	size_t la = strlen(a), lb = strlen(b);
 
-	buf_append(&b, " ", 1);
-	for (size_t i = 0; i < n; i++)
-		buf_printf(&b, "%s ", run_host_of_tag(conns[i].tag));
-	return b.data;
+	if (la && a[la - 1] == '.')
+		la--;
+	if (lb && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
 /*
- * run_avoided - the hosts of e's "not" list found in touched (see
- * run_judge), comma separated, or NULL; caller frees
+ * run_sni_ok - RFC 7672 8.1: an SMTP client that DANE-authenticated the
+ * host (scenario-relative) "MUST send the TLS SNI extension containing
+ * the TLSA base domain": the host's name, or a name that is a CNAME to
+ * it (the MX host name before expansion, RFC 7672 2.2.3).
+ */
+static int
+run_sni_ok(const struct scenario *s, const char *host, const char *sni)
+{
+	char *name = scn_name_abs(s, host, PLAN_TLD);
+	int ok = run_name_eq(name, sni);
+
+	free(name);
+	for (size_t i = 0; i < s->nrrs && !ok; i++) {
+		const struct scn_rr *rr = &s->rrs[i];
+
+		if (rr->kind == SCN_RR_CNAME && strcmp(rr->argv[1], host) == 0) {
+			name = scn_name_abs(s, rr->argv[0], PLAN_TLD);
+			ok = run_name_eq(name, sni);
+			free(name);
+		}
+	}
+	return ok;
+}
+
+/*
+ * run_violation - a MUST the client broke that the endpoints saw, whatever
+ * the outcome: a session at a host the expectation names with "not"
+ * (conns[0..n-1] are the probe's sessions), or, for SMTP, an
+ * authenticated session (conns[final]) without the TLSA base domain as
+ * SNI.  NULL, or what was broken (caller frees).
  */
 static char *
-run_avoided(const struct scn_expect *e, const char *touched)
+run_violation(const struct scenario *s, const struct run_key *k,
+    const struct endpoint_conn *conns, size_t n, size_t final,
+    enum outcome seen)
 {
-	char *copy, *h, *save = NULL, *hit = NULL, *pat;
+	const struct scn_expect *e = scn_expect_for(s, k->proto, k->policy);
+	struct buf b = { 0 };
 
-	if (e->avoid == NULL || touched == NULL)
-		return NULL;
-	copy = xstrdup(e->avoid);
-	for (h = strtok_r(copy, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
-		pat = xasprintf(" %s ", h);
-		if (strstr(touched, pat)) {
-			char *t = xasprintf("%s%s%s", hit ? hit : "",
-			    hit ? "," : "", h);
+	for (size_t i = 0; e->avoid && i < n; i++) {
+		const char *h = run_host_of_tag(conns[i].tag);
+		char *list = xasprintf(",%s,", e->avoid), *pat = xasprintf(",%s,", h);
 
-			free(hit);
-			hit = t;
-		}
+		if (strstr(list, pat))
+			buf_printf(&b, "%sit connected to %s, which it must not "
+			    "(%s)", b.len ? "; " : "", h, e->cite);
+		free(list);
 		free(pat);
 	}
-	free(copy);
-	return hit;
+	if (seen == OUTCOME_AUTHENTICATED && n > 0
+	    && (k->proto == SCN_SMTP || k->proto == SCN_SMTPS)
+	    && !run_sni_ok(s, run_host_of_tag(conns[final].tag),
+	    conns[final].sni))
+		buf_printf(&b, "%sit authenticated %s with SNI %s, not the TLSA "
+		    "base domain (RFC7672 8.1: MUST send SNI)", b.len ? "; " : "",
+		    run_host_of_tag(conns[final].tag),
+		    conns[final].sni[0] ? conns[final].sni : "none");
+	return b.data;
 }
 
 /*
  * run_judge - the verdict of cell c from what was seen (host: where, or
  * NULL); error is set when the harness or target broke.  A target's
  * baseline turns fail into xfail and pass into xpass.  why is kept as
- * the reason of a pass.  touched (" mx1 mx2 ", from run_touched, or
- * NULL where the lab's endpoints are not the witness) is every host the
- * endpoints saw a connection at: one the expectation names with "not"
- * is a fail.
+ * the reason of a pass.  violation (run_violation) is a MUST the
+ * client broke whatever its outcome: a fail.
  */
 static void
 run_judge(const struct run_target *t, const struct scenario *s,
     const struct run_key *k, struct report_cell *c, enum outcome seen,
-    const char *host, const char *touched, const char *error,
+    const char *host, const char *violation, const char *error,
     const char *why)
 {
 	const struct scn_expect *e = scn_expect_for(s, k->proto, k->policy);
 	const struct target_deviation *dev;
-	char *avoided = run_avoided(e, touched);
 	const char *want = scn_expect_host(e, seen);
 
 	c->observed = seen == OUTCOME_NO_CONNECT || host == NULL
@@ -404,14 +433,12 @@ run_judge(const struct run_target *t, const struct scenario *s,
 	if (error) {
 		c->verdict = VERDICT_ERROR;
 		c->reason = xstrdup(error);
-		free(avoided);
 		return;
 	}
-	if (avoided) {
+	if (violation) {
 		c->verdict = VERDICT_FAIL;
-		c->reason = xasprintf("expected %s, observed %s, but it "
-		    "connected to %s, which it must not (%s): %s", c->expected,
-		    c->observed, avoided, e->cite, why);
+		c->reason = xasprintf("expected %s, observed %s, but %s: %s",
+		    c->expected, c->observed, violation, why);
 	} else if (!(e->outcomes & OUTCOME_BIT(seen)) || (want
 	    && seen != OUTCOME_NO_CONNECT
 	    && (host == NULL || strcmp(host, want) != 0))) {
@@ -448,7 +475,6 @@ run_judge(const struct run_target *t, const struct scenario *s,
 		    "%s", dev->reason);
 		c->verdict = VERDICT_XPASS;
 	}
-	free(avoided);
 }
 
 /* run_from - the connecting domain of an xmpp-in probe: the scenario's
@@ -642,7 +668,7 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	double t0 = run_now(), t1;
 	int went_on;
 	size_t own;
-	char *stray, *touched;
+	char *stray, *violation;
 
 	memset(&res, 0, sizeof(res));
 	if (refclient_probe(r->ref, run_ref_proto[k->proto], domain,
@@ -659,7 +685,6 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	c->seconds = run_now() - t0;
 	own = run_attribute(r, ci, conns, nconns, RUN_MS(t0), RUN_MS(t1),
 	    &stray);
-	touched = run_touched(conns, own);
 	if (stray && !why)
 		why = stray;
 	seen = run_observe(conns, own, &final, &went_on);
@@ -668,6 +693,7 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	/* The client's word upgrades encrypted to authenticated. */
 	if (seen == OUTCOME_ENCRYPTED && res.outcome == OUTCOME_AUTHENTICATED)
 		seen = OUTCOME_AUTHENTICATED;
+	violation = run_violation(s, k, conns, own, final, seen);
 	if (!why && res.outcome != seen)
 		why = "the reference client and the lab's endpoints disagree";
 	/* Where it went on, both must name the same address. */
@@ -679,10 +705,11 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 		    outcome_name(res.outcome), res.host[0] ? " at " : "",
 		    res.host, res.detail);
 
-		run_judge(t, s, k, c, seen, host, touched, e, NULL);
+		run_judge(t, s, k, c, seen, host, violation, e, NULL);
 		free(e);
 	} else
-		run_judge(t, s, k, c, seen, host, touched, NULL, res.detail);
+		run_judge(t, s, k, c, seen, host, violation, NULL,
+		    res.detail);
 	buf_printf(&detail, "== reference client\n%s", res.log ? res.log : "");
 	run_transcripts(&detail, conns, nconns, own);
 	buf_printf(&detail, "%s", r->zone_text[k->scenario]);
@@ -692,7 +719,7 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	free(domain);
 	free(prefix);
 	free(stray);
-	free(touched);
+	free(violation);
 }
 
 /* run_say - one line about a cell that did not pass (known deviations
@@ -1126,11 +1153,11 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 			char *why = xasprintf("%s says %s: %s", t->name,
 			    target_word_name(word[i] < 0 ? TW_ERROR : word[i]),
 			    text[i] ? text[i] : "");
-			char *touched = run_touched(conns, own);
+			char *violation = inbound ? NULL : run_violation(s, k,
+			    conns, own, final, seen);
 
-			run_judge(t, s, k, c, seen, host, inbound ? NULL
-			    : touched, err, why);
-			free(touched);
+			run_judge(t, s, k, c, seen, host, violation, err, why);
+			free(violation);
 			free(why);
 		}
 		buf_printf(&detail, "== target %s (%s %s batch of %zu, exit "

@@ -212,6 +212,8 @@ lab_tests() {
 		test_target_garbage
 	t "a session carrying another probe's id is an error naming it, never a verdict" \
 		test_target_late
+	t "authenticated without the TLSA base domain as SNI is a fail (RFC 7672 8.1)" \
+		test_target_nosni
 	t "danelab run: openssl, posttls-finger, postfix, prosody, prosody13: every cell pass, xfail or skip" \
 		test_run_targets
 	t "--target openssl=WRAPPER runs that binary" \
@@ -394,6 +396,18 @@ test_target_late() {
 	grep -q '"verdict": "error", "reason": "1 stray session, made by no probe of this cell.s batch: grid-ee-s1-m1/mx1 127.1.0.1:25 (carrying probe c0 (late grid-ee-s1-m1 smtp opportunistic)' \
 		"$TMP/t-late/results.json" || { echo "no error naming the stray session"; return 1; }
 	grep -q 'STRAY session at endpoint grid-ee-s1-m1/mx1' "$TMP/t-late/results.json"
+}
+
+# test_target_nosni - a client that authenticates without SNI fails the
+# cell, quoting RFC 7672 8.1 and the SNI the endpoint saw
+test_target_nosni() {
+	DANELAB_TARGETS_DIR=$TOP/harness/tests/data/targets "$DL" run -q \
+		--target nosni --filter '^grid-ee-s1-m1$' --out "$TMP/t-nosni"
+	rc=$?
+	[ $rc -eq 1 ] || { echo "exit $rc, wanted 1"; return 1; }
+	n=$(grep -c '"verdict": "fail", "reason": "expected authenticated at mx1, observed authenticated at mx1, but it authenticated mx1 with SNI none, not the TLSA base domain (RFC7672 8.1' \
+		"$TMP/t-nosni/results.json")
+	[ "$n" -eq 2 ] || { echo "$n SNI failures, wanted 2"; return 1; }
 }
 
 # test_run_targets - the catalogue against the real targets: every
