@@ -406,6 +406,16 @@ refclient_base_candidates(const char *host, const char *canon,
 	return n;
 }
 
+enum ref_addr_dane
+refclient_addr_dane(const char *host, const char *canon, int addr_secure)
+{
+	if (addr_secure)
+		return REF_ADDR_TLSA;
+	if (canon != NULL && canon[0] != '\0' && !name_eq(canon, host))
+		return REF_ADDR_ASK_CNAME;
+	return REF_ADDR_NO_DANE;
+}
+
 /* dns_done - libunbound's callback: hand the answer to the waiting probe */
 static void
 dns_done(void *arg, int err, struct ub_result *res)
@@ -1209,6 +1219,34 @@ log_tlsa(struct probe *p, const struct target *t)
 }
 
 /*
+ * first_cname - the state of the CNAME RRset at host, whose address answer
+ * was insecure at the end of a chain to canon: secure means "Insecure
+ * CNAME" (RFC 7672 2.2.2), TLSA at host alone; insecure, no DANE.
+ */
+static enum dns_state
+first_cname(struct probe *p, const char *host, const char *canon)
+{
+	struct dns_ans a;
+	enum dns_state st;
+
+	dns_query(p, host, DNS_CNAME, "CNAME", &a);
+	st = a.state;
+	if (st == DNS_SECURE && a.res->havedata)
+		plog(p, "address of %s insecure behind its secure CNAME (to "
+		    "%s): TLSA at the original name only (RFC 7672 2.2.2)",
+		    host, canon);
+	else if (st == DNS_SECURE) {
+		plog(p, "no CNAME at %s after all: address insecure, no TLSA "
+		    "lookup (RFC 7672 2.2.2)", host);
+		st = DNS_INSECURE;
+	} else if (st == DNS_INSECURE)
+		plog(p, "initial CNAME of %s insecure: no TLSA lookup "
+		    "(RFC 7672 2.2.2)", host);
+	dns_free(&a);
+	return st;
+}
+
+/*
  * host_plan - address and TLSA lookups for one host; sets t->mode and
  * returns 1 when the host is to be tried, 0 when it is skipped.  dane is
  * 0 when DANE cannot apply (XMPP with an insecure SRV RRset).
@@ -1234,10 +1272,25 @@ host_plan(struct probe *p, struct target *t, struct addrs *ad, int dane,
 		giveup(p, "%s has no address: skip host", t->host);
 		return 0;
 	}
-	if (!dane || ad->state != DNS_SECURE) {
-		if (dane)
-			plog(p, "address of %s insecure: no TLSA lookup (%s)",
-			    t->host, smtp ? "RFC 7672 2.2.2" : "RFC 7673 3.2");
+	if (dane && smtp && refclient_addr_dane(t->host, ad->canon,
+	    ad->state == DNS_SECURE) == REF_ADDR_ASK_CNAME) {
+		switch (first_cname(p, t->host, ad->canon)) {
+		case DNS_BOGUS:
+			giveup(p, "CNAME lookup of %s bogus or indeterminate: "
+			    "skip host (RFC 7672 2.2.2)", t->host);
+			return 0;
+		case DNS_SECURE:
+			break;
+		case DNS_INSECURE:
+			dane = 0;
+			break;
+		}
+	} else if (dane && ad->state != DNS_SECURE) {
+		plog(p, "address of %s insecure: no TLSA lookup (%s)",
+		    t->host, smtp ? "RFC 7672 2.2.2" : "RFC 7673 3.2");
+		dane = 0;
+	}
+	if (!dane) {
 		t->mode = smtp || p->policy == REF_OPPORTUNISTIC ?
 		    MODE_OPPORTUNISTIC : MODE_PKIX;
 	} else {

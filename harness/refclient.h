@@ -161,4 +161,21 @@ size_t refclient_tlsa_select(enum ref_proto proto, const struct ref_tlsa *t,
 int refclient_base_candidates(const char *host, const char *canon,
     int addr_secure, const char *out[2]);
 
+/* What an MX host's address answer means for its TLSA lookup. */
+enum ref_addr_dane {
+	REF_ADDR_TLSA,		/* secure: look up TLSA */
+	REF_ADDR_ASK_CNAME,	/* insecure at the end of a CNAME chain: TLSA
+				 * at the original name if the initial CNAME
+				 * is secure ("Insecure CNAME", 7672 2.2.2) */
+	REF_ADDR_NO_DANE	/* insecure, no CNAME: no TLSA lookup */
+};
+
+/*
+ * refclient_addr_dane - for host whose address lookup ended at canon
+ * (NULL or host when no CNAME) with a secure (addr_secure) or insecure
+ * answer, what to do about TLSA (RFC 7672 2.2.2).  Borrows.
+ */
+enum ref_addr_dane refclient_addr_dane(const char *host, const char *canon,
+    int addr_secure);
+
 #endif

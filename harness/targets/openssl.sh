@@ -12,7 +12,10 @@
 # delay), hosts in preference order (ties by name); per host the A record
 # first, TLSA at _25._tcp (465 for SMTPS) only when the address is secure,
 # at the CNAME-expanded host name first, then the host name (RFC 7672
-# 2.2.3); a bogus TLSA or address lookup skips the host.  PKIX usages (0, 1)
+# 2.2.3), or when the address is insecure at the end of a CNAME chain
+# whose first CNAME (asked for with a CNAME query) is secure, at the host
+# name alone ("Insecure CNAME", RFC 7672 2.2.2); a bogus TLSA, CNAME or
+# address lookup skips the host.  PKIX usages (0, 1)
 # are dropped (RFC 7672 3.1.3); s_client itself drops the other unusable
 # records and applies digest agility.  Usable records: DANE, no going on
 # unless verified; a secure RRset of only unusable records: TLS without
@@ -48,7 +51,8 @@
 #   next-hop domain when the MX RRset is secure; XMPP: the SRV target).
 #   The next-hop domain's own CNAME expansion is never a reference name.
 # - CNAMEs: only what dig's answer shows (the owner of the address
-#   record); the security of each CNAME hop is the security of the answer.
+#   record); the security of a chain is the security of the answer, and
+#   of its first hop, when the answer is insecure, that of a CNAME query.
 # - No cleartext: s_client cannot go on without TLS, so an opportunistic
 #   probe of a server without STARTTLS ends "refused", not "cleartext".
 # - s_client allows partial wildcards ("f*.example") in name checks: it has
@@ -225,9 +229,29 @@ try_host() {
 	mode=opportunistic
 	base=$hn
 	: >"$T/tlsa"
+	cands=
 	if [ "$daneok" = 1 ] && [ "$ST" = secure ]; then
 		cands=$hn
 		[ -n "$canon" ] && [ "$canon" != "$hn" ] && cands="$canon $hn"
+	elif [ "$daneok" = 1 ] && [ "$SMTPISH" = 1 ] && [ -n "$canon" ] &&
+	    [ "$canon" != "$hn" ]; then
+		# RFC 7672 2.2.2 "Insecure CNAME": an insecure answer at the
+		# end of a chain whose first CNAME is secure means TLSA at the
+		# original name alone; an insecure first CNAME means no DANE.
+		dq "$1" CNAME
+		if [ "$ST" = bogus ]; then
+			log "CNAME lookup of $hn bogus or indeterminate: skip host"
+			return 1
+		elif [ "$ST" = secure ] && [ -s "$T/ans" ]; then
+			log "address of $hn insecure behind its secure CNAME (to $canon): TLSA at the original name only"
+			cands=$hn
+		else
+			log "initial CNAME of $hn insecure: no TLSA lookup"
+		fi
+	elif [ "$daneok" = 1 ]; then
+		log "address of $hn insecure: no TLSA lookup"
+	fi
+	if [ -n "$cands" ]; then
 		found=0
 		for c in $cands; do
 			dq "_$port._tcp.$c." TLSA
@@ -259,8 +283,6 @@ try_host() {
 		else
 			log "no secure TLSA records for $hn: no DANE"
 		fi
-	elif [ "$daneok" = 1 ]; then
-		log "address of $hn insecure: no TLSA lookup"
 	fi
 	if [ "$POLICY" = mandatory ] && [ "$mode" != dane ]; then
 		log "no usable TLSA records for $hn under mandatory DANE: skip host"

@@ -248,6 +248,28 @@ START_TEST(test_base)
 }
 END_TEST
 
+static const struct {
+	const char *host, *canon;
+	int secure;
+	enum ref_addr_dane want;
+} addr_cases[] = {
+	{ "mx.a.example", NULL, 1, REF_ADDR_TLSA },
+	{ "alias.a.example", "mx.b.example", 1, REF_ADDR_TLSA },
+	{ "mx.a.example", NULL, 0, REF_ADDR_NO_DANE },
+	{ "mx.a.example", "", 0, REF_ADDR_NO_DANE },
+	{ "mx.a.example", "MX.a.example.", 0, REF_ADDR_NO_DANE },
+	/* "Insecure CNAME" (RFC 7672 2.2.2): ask whether the first hop is
+	 * secure before giving up on TLSA at the original name */
+	{ "alias.a.example", "mx.b.example", 0, REF_ADDR_ASK_CNAME },
+};
+
+START_TEST(test_addr_dane)
+{
+	ck_assert_int_eq(refclient_addr_dane(addr_cases[_i].host,
+	    addr_cases[_i].canon, addr_cases[_i].secure), addr_cases[_i].want);
+}
+END_TEST
+
 Suite *
 refclient_suite(void)
 {
@@ -264,6 +286,8 @@ refclient_suite(void)
 	    sizeof(parse_cases) / sizeof(parse_cases[0]));
 	tcase_add_loop_test(tc, test_base, 0,
 	    sizeof(base_cases) / sizeof(base_cases[0]));
+	tcase_add_loop_test(tc, test_addr_dane, 0,
+	    sizeof(addr_cases) / sizeof(addr_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
