@@ -54,7 +54,8 @@
 #   record); the security of a chain is the security of the answer, and
 #   of its first hop, when the answer is insecure, that of a CNAME query.
 # - No cleartext: s_client cannot go on without TLS, so an opportunistic
-#   probe of a server without STARTTLS ends "refused", not "cleartext".
+#   probe of a server without STARTTLS and without usable TLSA is a skip
+#   (an adapter limit), never a verdict.
 # - s_client allows partial wildcards ("f*.example") in name checks: it has
 #   no option to set X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS.
 # - One connection attempt per address; no retries.
@@ -193,6 +194,12 @@ attempt() {
 		return 1 ;;
 	1)
 		CONNECTED=1
+		if [ "$mode" != dane ] && grep -q "Didn't find STARTTLS" "$T/sc"; then
+			# Going on in cleartext is what the scenario asks;
+			# s_client cannot: an adapter limit, not a verdict.
+			VERDICT="skip s_client cannot go on in cleartext (the server offers no STARTTLS): an adapter limit"
+			return 0
+		fi
 		log "$h[$a]:$port: handshake or verification failed: not going on"
 		return 1 ;;
 	esac
