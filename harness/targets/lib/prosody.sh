@@ -462,6 +462,12 @@ do_serve() {	# do_serve POLICY - start the receiving instance in-POLICY
 	*) echo "serve: unknown policy $spol (opportunistic or mandatory)"; exit 2 ;;
 	esac
 	[ -x "$BIN" ] || { echo "$MISSING"; exit 1; }
+	# A missing optional feature is a skip per target, not one known
+	# deviation per scenario: every inbound scenario is about DANE.
+	if [ ! -f "$(dane_in_module)" ]; then
+		echo "unsupported: this Prosody has no inbound DANE (no mod_s2s_auth_dane_in; Prosody 13 has it)"
+		exit 3
+	fi
 	command -v ss > /dev/null 2>&1 || { echo "serve: ss not found (apt-get install iproute2)"; exit 1; }
 	for v in DANELAB_INBOUND_CERT DANELAB_INBOUND_KEY; do
 		eval "fv=\${$v:-}"
