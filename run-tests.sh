@@ -98,7 +98,21 @@ if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 		sed "s/^/# /" "$TMP/pki.out"
 		tap_not_ok "pki: danelab pki records equal the openssl command line's digests"
 	fi
+	# Baselines against the whole catalogue: a stale line, a wide glob.
+	mkdir -p "$TMP/bl"
+	printf '#!/bin/sh\necho fake 1.0\n' >"$TMP/bl/fake.sh"
+	printf '# test\n*insecure* * mandatory wide\nno-such-scenario-* smtp * stale\ngrid-ee-s1-m1 smtp mandatory exact\n' >"$TMP/bl/fake.baseline"
+	DANELAB_TARGETS_DIR=$TMP/bl ./danelab check scenarios >"$TMP/bl.out" 2>&1
+	if [ $? -eq 0 ] && grep -q 'fake.baseline:2: warning: "\*insecure\*" matches scenarios of several areas' "$TMP/bl.out" &&
+	    grep -q 'fake.baseline:3: warning: "no-such-scenario-\* smtp \*" matches no cell' "$TMP/bl.out" &&
+	    ! grep -q 'fake.baseline:4' "$TMP/bl.out"; then
+		tap_ok "check: warns about a baseline line that matches no cell or several areas"
+	else
+		sed "s/^/# /" "$TMP/bl.out"
+		tap_not_ok "check: warns about a baseline line that matches no cell or several areas"
+	fi
 	if ./danelab check scenarios >"$TMP/check.out" 2>&1 &&
+	    ! grep -q 'warning' "$TMP/check.out" &&
 	    [ "$(./danelab list | wc -l)" -ge 150 ]; then
 		tap_ok "check: the catalogue lints clean and expands to at least 150 lines"
 	else

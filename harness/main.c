@@ -3,6 +3,7 @@
  * dispatch, nothing else.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <limits.h>
 #include <regex.h>
@@ -69,7 +70,10 @@ static const char usage_text[] =
 "                               the expanded matrix: one line per\n"
 "                               scenario x protocol x policy\n"
 "  check PATH..                 lint scenario files (every error, as\n"
-"                               file:line: message; exit 2 if any)\n"
+"                               file:line: message; exit 2 if any); on\n"
+"                               the whole catalogue also warn about\n"
+"                               baseline lines that match no cell or\n"
+"                               scenarios of several areas\n"
 "  pki   [--help]               write a PKI profile's chains as PEM, print\n"
 "                               TLSA records (danelab pki --help)\n""  report merge [--out DIR] FILE..\n"
 "                               join the results.json of shards into one\n"
@@ -388,6 +392,84 @@ cmd_list(int argc, char **argv)
 	return EXIT_PASS;
 }
 
+/* check_is_catalogue - one of paths is the data directory's scenarios/ */
+static int
+check_is_catalogue(char **paths, int n)
+{
+	char *cat = xasprintf("%s/scenarios", template_datadir());
+	char *want = realpath(cat, NULL), *got;
+	int yes = 0;
+
+	for (int i = 0; want && i < n && !yes; i++)
+		if ((got = realpath(paths[i], NULL)) != NULL) {
+			yes = strcmp(got, want) == 0;
+			free(got);
+		}
+	free(want);
+	free(cat);
+	return yes;
+}
+
+/*
+ * check_baselines - warnings about every target's baseline against the
+ * whole catalogue cat: a line that matches no cell (out of date), and a
+ * pattern that matches scenarios of several areas (wide enough to
+ * swallow a future scenario, as "*insecure*" once did).  Returns the
+ * number of warnings.
+ */
+static int
+check_baselines(const struct scn_catalogue *cat)
+{
+	char **names = target_names();
+	int warnings = 0, errors = 0;
+
+	for (size_t t = 0; names[t]; t++) {
+		size_t nd;
+		struct target_deviation *d = target_baseline_load(names[t], &nd,
+		    &errors);
+
+		for (size_t i = 0; i < nd; i++) {
+			size_t cells = 0;
+			const char *area = NULL;
+			int areas = 0;
+
+			for (size_t k = 0; k < cat->n; k++) {
+				const struct scenario *s = cat->list[k];
+				size_t before = cells;
+
+				if (fnmatch(d[i].pattern, s->id, 0) != 0)
+					continue;
+				for (int p = 0; p < SCN_PROTO_COUNT; p++)
+					for (int q = 0; q < SCN_POLICY_COUNT; q++)
+						cells += (s->protos & (1u << p))
+						    && target_baseline_match(&d[i],
+						    1, s->id, scn_proto_name(p),
+						    scn_policy_name(q));
+				if (cells > before && (area == NULL
+				    || strcmp(area, s->area) != 0)) {
+					areas += area == NULL
+					    || strcmp(area, s->area) != 0;
+					area = s->area;
+				}
+			}
+			if (cells == 0)
+				msg_warn("%s.baseline:%d: warning: \"%s %s %s\" "
+				    "matches no cell of the catalogue: remove "
+				    "it", names[t], d[i].line, d[i].pattern,
+				    d[i].proto, d[i].policy);
+			else if (areas > 1)
+				msg_warn("%s.baseline:%d: warning: \"%s\" "
+				    "matches scenarios of several areas: name "
+				    "them exactly", names[t], d[i].line,
+				    d[i].pattern);
+			warnings += cells == 0 || areas > 1;
+		}
+		target_baseline_free(d, nd);
+	}
+	target_names_free(names);
+	return warnings;
+}
+
 /* cmd_check - lint scenario files; exit 2 on any error */
 static int
 cmd_check(int argc, char **argv)
@@ -395,18 +477,23 @@ cmd_check(int argc, char **argv)
 	struct world *w;
 	char **paths;
 	regex_t re;
-	int have_re, n, errors;
+	int have_re, n, errors, warnings = 0;
 	size_t count = 0;
 
 	n = parse_scenario_args(argc, argv, &paths, &re, &have_re);
 	if (n == 0)
 		usage_error("check wants scenario files or directories", NULL);
 	/* Build and sign too: TLSA specs and faults are checked there. */
-	if ((w = world_load(paths, n, 1, WORLD_SIGNED, 0, &errors)) != NULL)
+	if ((w = world_load(paths, n, 1, WORLD_SIGNED, 0, &errors)) != NULL) {
 		count = w->cat.n;
+		/* The baselines are about the whole catalogue. */
+		if (errors == 0 && check_is_catalogue(paths, n))
+			warnings = check_baselines(&w->cat);
+	}
 	world_free(w);
 	if (errors == 0)
-		printf("%zu scenarios, no errors\n", count);
+		printf("%zu scenarios, no errors%s\n", count, warnings ?
+		    ", baseline warnings above" : "");
 	else
 		msg_warn("%d error%s", errors, errors == 1 ? "" : "s");
 	if (have_re)

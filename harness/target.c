@@ -320,6 +320,7 @@ target_baseline_load(const char *name, size_t *n, int *errors)
 		}
 		d = xrealloc(d, (*n + 1) * sizeof(*d));
 		d[*n].pattern = xstrdup(f[0]);
+		d[*n].line = lineno;
 		d[*n].proto = xstrdup(f[1]);
 		d[*n].policy = xstrdup(f[2]);
 		/* "intermittent: REASON": shows only in some runs. */

@@ -79,6 +79,7 @@ struct target_deviation {
 	char *policy;		/* or "*" */
 	char *reason;
 	int intermittent;	/* "intermittent:": a pass is no xpass */
+	int line;		/* in the baseline file */
 };
 
 /*
