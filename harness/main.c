@@ -375,12 +375,22 @@ cmd_list(int argc, char **argv)
 
 				for (int k = 0; k < OUTCOME_COUNT; k++)
 					if (e->outcomes & OUTCOME_BIT(k))
-						buf_printf(&o, "%s%s", o.len ?
-						    "," : "", outcome_name(k));
-				printf("%-44s %-5s %-13s %s%s%s\n", s->id,
+						buf_printf(&o, "%s%s%s%s", o.len ?
+						    "," : "", outcome_name(k),
+						    e->at[k] ? "@" : "",
+						    e->at[k] ? e->at[k] : "");
+				if (e->host)
+					buf_printf(&o, " at %s", e->host);
+				if (e->avoid)
+					buf_printf(&o, " not %s", e->avoid);
+				for (int k = 0, np = 0; k < OUTCOME_COUNT; k++)
+					if (e->prefer & OUTCOME_BIT(k))
+						buf_printf(&o, "%s%s", np++ ?
+						    "," : " prefer ",
+						    outcome_name(k));
+				printf("%-44s %-5s %-13s %s\n", s->id,
 				    scn_proto_name(p), scn_policy_name(q),
-				    o.data, e->host ? " at " : "",
-				    e->host ? e->host : "");
+				    o.data);
 				buf_free(&o);
 			}
 		}
