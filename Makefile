@@ -44,6 +44,7 @@ LIB_OBJS = \
 	harness/tlsa.o \
 	harness/plan.o \
 	harness/world.o \
+	harness/judge.o \
 	harness/run.o \
 	harness/hostile.o \
 	harness/target.o \
@@ -68,7 +69,8 @@ TEST_OBJS = \
 	harness/tests/check_refclient.o \
 	harness/tests/check_endpoint.o \
 	harness/tests/check_report.o \
-	harness/tests/check_initiator.o
+	harness/tests/check_initiator.o \
+	harness/tests/check_judge.o
 
 HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
 

@@ -32,6 +32,7 @@
 #include "endpoint.h"
 #include "hostile.h"
 #include "initiator.h"
+#include "judge.h"
 #include "lab.h"
 #include "mem.h"
 #include "msg.h"
@@ -131,31 +132,6 @@ run_probe_ms(const struct run *r)
 	return (int)(r->o->probe_ms * f);
 }
 
-/* run_outcomes_text - "a,b" of a set, plus " at HOST"; caller frees */
-static char *
-run_outcomes_text(outcome_set set, const char *host)
-{
-	struct buf b = { 0 };
-
-	for (int k = 0; k < OUTCOME_COUNT; k++)
-		if (set & OUTCOME_BIT(k))
-			buf_printf(&b, "%s%s", b.len ? "," : "", outcome_name(k));
-	if (host)
-		buf_printf(&b, " at %s", host);
-	if (b.data == NULL)
-		buf_append(&b, "", 0);
-	return b.data;
-}
-
-/* run_host_of_tag - "mx1" of a tag "scenario-id/mx1" (borrowed) */
-static const char *
-run_host_of_tag(const char *tag)
-{
-	const char *slash = strchr(tag, '/');
-
-	return slash ? slash + 1 : tag;
-}
-
 /* run_zone_text - the zone files of scenario s (no signatures), for cell
  * details; read once per scenario by run_main */
 static void
@@ -185,141 +161,8 @@ run_zone_text(const struct run *r, const struct scenario *s, struct buf *b)
 	}
 }
 
-/*
- * run_observe - the endpoints' view of a probe's connections: the last
- * one where the client went on, else the last one (refused), else none
- * (no-connect).  *final is its index; *went_on says whether it went on.
- */
-static enum outcome
-run_observe(const struct endpoint_conn *conns, size_t n, size_t *final,
-    int *went_on)
-{
-	*final = 0;
-	*went_on = 0;
-	for (size_t i = 0; i < n; i++)
-		if (conns[i].outcome == OUTCOME_ENCRYPTED
-		    || conns[i].outcome == OUTCOME_CLEARTEXT) {
-			*final = i;
-			*went_on = 1;
-		}
-	if (n == 0)
-		return OUTCOME_NO_CONNECT;
-	if (!*went_on)
-		*final = n - 1;
-	return conns[*final].outcome;
-}
-
-/*
- * run_attribute - which of a cell's sessions its probe made.  A session
- * that carries a probe id on the wire (ENDPOINT_PROBE_TAG: Postfix's
- * envelope sender and Subject) belongs to that probe whatever its time;
- * one that carries none belongs to the probe when it was accepted within
- * [from_ms, to_ms], the probe's (or its batch's) window.  Sessions that
- * belong are moved to the front of conns, in their order; the count is
- * returned.  *why is NULL, or names every stray session, which makes the
- * cell an error: never a pass and never a fail (caller frees).
- */
-static size_t
-run_attribute(const struct run *r, size_t ci, struct endpoint_conn *conns,
-    size_t n, long long from_ms, long long to_ms, char **why)
-{
-	struct buf b = { 0 };
-	size_t own = 0, nstray = 0;
-	char id[32];
-
-	snprintf(id, sizeof(id), "c%zu", ci);
-	*why = NULL;
-	for (size_t i = 0; i < n; i++) {
-		const struct endpoint_conn *c = &conns[i];
-		char whose[256] = "";
-
-		if (c->probe[0]) {
-			size_t other;
-
-			if (strcmp(c->probe, id) == 0)
-				goto belongs;
-			if (sscanf(c->probe, "c%zu", &other) == 1
-			    && other < r->ncells)
-				snprintf(whose, sizeof(whose), "carrying probe "
-				    "%s (%s %s %s %s)", c->probe,
-				    r->cells[other].target,
-				    r->cells[other].scenario,
-				    r->cells[other].proto,
-				    r->cells[other].policy);
-			else
-				snprintf(whose, sizeof(whose), "carrying "
-				    "probe id %s, not one of this run", c->probe);
-		} else if (c->opened_ms < from_ms)
-			snprintf(whose, sizeof(whose), "opened %.3f s before "
-			    "the probe began", (from_ms - c->opened_ms) / 1e3);
-		else if (c->opened_ms > to_ms)
-			snprintf(whose, sizeof(whose), "opened %.3f s after "
-			    "the target ended the probe",
-			    (c->opened_ms - to_ms) / 1e3);
-		else
-			goto belongs;
-		buf_printf(&b, "%s%s %s:%d (%s; SNI %s; %s)", nstray++ ? "; "
-		    : "", c->tag, c->addr, c->port, whose,
-		    c->sni[0] ? c->sni : "none",
-		    c->tls_version[0] ? c->tls_version : "no TLS");
-		continue;
-belongs:
-		if (i != own) {
-			struct endpoint_conn t = conns[i];
-
-			memmove(&conns[own + 1], &conns[own],
-			    (i - own) * sizeof(*conns));
-			conns[own] = t;
-		}
-		own++;
-	}
-	if (nstray)
-		*why = xasprintf("%zu stray session%s, made by no probe of "
-		    "this cell's batch: %s", nstray, nstray == 1 ? "" : "s",
-		    b.data);
-	buf_free(&b);
-	return own;
-}
-
-/* run_expected_text - "authenticated at mx2,refused at mx1": e's
- * outcomes, each with the host where it must be seen; caller frees */
-static char *
-run_expected_text(const struct scn_expect *e)
-{
-	struct buf b = { 0 };
-	int every = 1;
-
-	for (int o = 0; o < OUTCOME_COUNT; o++)
-		if ((e->outcomes & OUTCOME_BIT(o)) && e->at[o])
-			every = 0;
-	if (every)	/* one host for all, or none: "a,b at mx1" */
-		return run_outcomes_text(e->outcomes, e->host);
-	for (int o = 0; o < OUTCOME_COUNT; o++) {
-		const char *h = scn_expect_host(e, o);
-
-		if (!(e->outcomes & OUTCOME_BIT(o)))
-			continue;
-		buf_printf(&b, "%s%s", b.len ? "," : "", outcome_name(o));
-		if (h && o != OUTCOME_NO_CONNECT)
-			buf_printf(&b, " at %s", h);
-	}
-	return b.data;
-}
-
-/* run_preferred_text - "no-connect (RFC7672 6)": what e prefers and
- * why; caller frees */
-static char *
-run_preferred_text(const struct scn_expect *e)
-{
-	char *o = run_outcomes_text(e->prefer, NULL);
-	char *t = xasprintf("%s (%s)", o, e->prefer_cite);
-
-	free(o);
-	return t;
-}
-
 /* run_transcripts - the endpoints' transcripts, for a cell's details;
- * those from own on are stray (run_attribute) */
+ * those from own on are stray (judge_attribute) */
 static void
 run_transcripts(struct buf *b, const struct endpoint_conn *conns, size_t n,
     size_t own)
@@ -336,86 +179,10 @@ run_transcripts(struct buf *b, const struct endpoint_conn *conns, size_t n,
 		buf_printf(b, "\n== endpoints: no connection\n");
 }
 
-/* run_name_eq - two DNS names equal, ignoring case and a trailing dot */
-static int
-run_name_eq(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la && a[la - 1] == '.')
-		la--;
-	if (lb && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 /*
- * run_sni_ok - RFC 7672 8.1: an SMTP client that DANE-authenticated the
- * host (scenario-relative) "MUST send the TLS SNI extension containing
- * the TLSA base domain": the host's name, or a name that is a CNAME to
- * it (the MX host name before expansion, RFC 7672 2.2.3).
- */
-static int
-run_sni_ok(const struct scenario *s, const char *host, const char *sni)
-{
-	char *name = scn_name_abs(s, host, PLAN_TLD);
-	int ok = run_name_eq(name, sni);
-
-	free(name);
-	for (size_t i = 0; i < s->nrrs && !ok; i++) {
-		const struct scn_rr *rr = &s->rrs[i];
-
-		if (rr->kind == SCN_RR_CNAME && strcmp(rr->argv[1], host) == 0) {
-			name = scn_name_abs(s, rr->argv[0], PLAN_TLD);
-			ok = run_name_eq(name, sni);
-			free(name);
-		}
-	}
-	return ok;
-}
-
-/*
- * run_violation - a MUST the client broke that the endpoints saw, whatever
- * the outcome: a session at a host the expectation names with "not"
- * (conns[0..n-1] are the probe's sessions), or, for SMTP, an
- * authenticated session (conns[final]) without the TLSA base domain as
- * SNI.  NULL, or what was broken (caller frees).
- */
-static char *
-run_violation(const struct scenario *s, const struct run_key *k,
-    const struct endpoint_conn *conns, size_t n, size_t final,
-    enum outcome seen)
-{
-	const struct scn_expect *e = scn_expect_for(s, k->proto, k->policy);
-	struct buf b = { 0 };
-
-	for (size_t i = 0; e->avoid && i < n; i++) {
-		const char *h = run_host_of_tag(conns[i].tag);
-		char *list = xasprintf(",%s,", e->avoid), *pat = xasprintf(",%s,", h);
-
-		if (strstr(list, pat))
-			buf_printf(&b, "%sit connected to %s, which it must not "
-			    "(%s)", b.len ? "; " : "", h, e->cite);
-		free(list);
-		free(pat);
-	}
-	if (seen == OUTCOME_AUTHENTICATED && n > 0
-	    && (k->proto == SCN_SMTP || k->proto == SCN_SMTPS)
-	    && !run_sni_ok(s, run_host_of_tag(conns[final].tag),
-	    conns[final].sni))
-		buf_printf(&b, "%sit authenticated %s with SNI %s, not the TLSA "
-		    "base domain (RFC7672 8.1: MUST send SNI)", b.len ? "; " : "",
-		    run_host_of_tag(conns[final].tag),
-		    conns[final].sni[0] ? conns[final].sni : "none");
-	return b.data;
-}
-
-/*
- * run_judge - the verdict of cell c from what was seen (host: where, or
- * NULL); error is set when the harness or target broke.  A target's
- * baseline turns fail into xfail and pass into xpass.  why is kept as
- * the reason of a pass.  violation (run_violation) is a MUST the
- * client broke whatever its outcome: a fail.
+ * run_judge - the verdict of cell c of target t (judge_cell): the
+ * scenario's expectation for the cell, and the target's baseline line
+ * that matches it.
  */
 static void
 run_judge(const struct run_target *t, const struct scenario *s,
@@ -423,58 +190,11 @@ run_judge(const struct run_target *t, const struct scenario *s,
     const char *host, const char *violation, const char *error,
     const char *why)
 {
-	const struct scn_expect *e = scn_expect_for(s, k->proto, k->policy);
-	const struct target_deviation *dev;
-	const char *want = scn_expect_host(e, seen);
+	struct judge_seen w = { seen, host, violation, error, why };
 
-	c->observed = seen == OUTCOME_NO_CONNECT || host == NULL
-	    ? xstrdup(outcome_name(seen))
-	    : xasprintf("%s at %s", outcome_name(seen), host);
-	if (error) {
-		c->verdict = VERDICT_ERROR;
-		c->reason = xstrdup(error);
-		return;
-	}
-	if (violation) {
-		c->verdict = VERDICT_FAIL;
-		c->reason = xasprintf("expected %s, observed %s, but %s: %s",
-		    c->expected, c->observed, violation, why);
-	} else if (!(e->outcomes & OUTCOME_BIT(seen)) || (want
-	    && seen != OUTCOME_NO_CONNECT
-	    && (host == NULL || strcmp(host, want) != 0))) {
-		c->verdict = VERDICT_FAIL;
-		c->reason = xasprintf("expected %s, observed %s: %s",
-		    c->expected, c->observed, why);
-	} else {
-		c->verdict = VERDICT_PASS;
-		c->reason = xstrdup(why);
-		/* Allowed, but not what the RFC prefers (SHOULD). */
-		c->not_preferred = e->prefer && !(e->prefer & OUTCOME_BIT(seen));
-	}
-	dev = target_baseline_match(t->baseline, t->nbaseline, s->id,
-	    scn_proto_name(k->proto), scn_policy_name(k->policy));
-	if (dev && c->verdict == VERDICT_FAIL) {
-		char *r = xasprintf("known %sdeviation: %s (%s)",
-		    dev->intermittent ? "intermittent " : "", dev->reason,
-		    c->reason);
-
-		free(c->reason);
-		c->reason = r;
-		c->verdict = VERDICT_XFAIL;
-	} else if (dev && c->verdict == VERDICT_PASS && dev->intermittent) {
-		/* A deviation that depends on something the lab does not
-		 * fix (e.g. the order a target's own resolver gives). */
-		char *r2 = xasprintf("%s (the baseline lists an intermittent "
-		    "deviation: %s)", c->reason, dev->reason);
-
-		free(c->reason);
-		c->reason = r2;
-	} else if (dev && c->verdict == VERDICT_PASS) {
-		free(c->reason);
-		c->reason = xasprintf("passed although the baseline lists it: "
-		    "%s", dev->reason);
-		c->verdict = VERDICT_XPASS;
-	}
+	judge_cell(scn_expect_for(s, k->proto, k->policy),
+	    target_baseline_match(t->baseline, t->nbaseline, s->id,
+	    scn_proto_name(k->proto), scn_policy_name(k->policy)), c, &w);
 }
 
 /* run_from - the connecting domain of an xmpp-in probe: the scenario's
@@ -683,17 +403,18 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 		why = "a connection was still open after the probe";
 	endpoint_take(r->eps, prefix, &conns, &nconns);
 	c->seconds = run_now() - t0;
-	own = run_attribute(r, ci, conns, nconns, RUN_MS(t0), RUN_MS(t1),
-	    &stray);
+	own = judge_attribute(r->cells, r->ncells, ci, conns, nconns,
+	    RUN_MS(t0), RUN_MS(t1), &stray);
 	if (stray && !why)
 		why = stray;
-	seen = run_observe(conns, own, &final, &went_on);
+	seen = judge_observe(conns, own, &final, &went_on);
 	if (own > 0)
-		host = run_host_of_tag(conns[final].tag);
+		host = judge_host_of_tag(conns[final].tag);
 	/* The client's word upgrades encrypted to authenticated. */
 	if (seen == OUTCOME_ENCRYPTED && res.outcome == OUTCOME_AUTHENTICATED)
 		seen = OUTCOME_AUTHENTICATED;
-	violation = run_violation(s, k, conns, own, final, seen);
+	violation = judge_violation(s, scn_expect_for(s, k->proto, k->policy),
+	    k->proto, conns, own, final, seen);
 	if (!why && res.outcome != seen)
 		why = "the reference client and the lab's endpoints disagree";
 	/* Where it went on, both must name the same address. */
@@ -858,7 +579,7 @@ run_prober(int word, const struct endpoint_conn *conns, size_t n,
 		    "saw %zu connection%s%s", target_word_name(word), n,
 		    n == 1 ? "" : "s", n ? " without what that needs" : "");
 	*seen = run_word_outcome(word);
-	*host = n ? run_host_of_tag(conns[found].tag) : NULL;
+	*host = n ? judge_host_of_tag(conns[found].tag) : NULL;
 	return NULL;
 }
 
@@ -1112,15 +833,15 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 				    "endpoints was still open %d ms after the "
 				    "batch", RUN_QUIESCE_MS);
 			endpoint_take(r->eps, prefix, &conns, &nconns);
-			own = run_attribute(r, idx[i], conns, nconns,
-			    RUN_MS(t_run0), RUN_MS(t_run1), &stray);
+			own = judge_attribute(r->cells, r->ncells, idx[i], conns,
+			    nconns, RUN_MS(t_run0), RUN_MS(t_run1), &stray);
 			if (open) {
 				free(stray);
 				stray = open;
 			}
-			seen = run_observe(conns, own, &final, &went_on);
+			seen = judge_observe(conns, own, &final, &went_on);
 			if (own > 0)
-				host = run_host_of_tag(conns[final].tag);
+				host = judge_host_of_tag(conns[final].tag);
 			if (word[i] == TW_AUTHENTICATED
 			    && seen == OUTCOME_ENCRYPTED)
 				seen = OUTCOME_AUTHENTICATED;
@@ -1153,7 +874,8 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 			char *why = xasprintf("%s says %s: %s", t->name,
 			    target_word_name(word[i] < 0 ? TW_ERROR : word[i]),
 			    text[i] ? text[i] : "");
-			char *violation = inbound ? NULL : run_violation(s, k,
+			char *violation = inbound ? NULL : judge_violation(s,
+			    scn_expect_for(s, k->proto, k->policy), k->proto,
 			    conns, own, final, seen);
 
 			run_judge(t, s, k, c, seen, host, violation, err, why);
@@ -1301,7 +1023,7 @@ run_cells(struct run *r)
 					c->target = xstrdup(r->targets[t].name);
 					c->proto = xstrdup(scn_proto_name(p));
 					c->policy = xstrdup(scn_policy_name(q));
-					c->expected = run_expected_text(e);
+					c->expected = judge_expected_text(e);
 					if (e->avoid) {
 						char *x = xasprintf("%s, "
 						    "nothing at %s",
@@ -1312,7 +1034,7 @@ run_cells(struct run *r)
 					}
 					c->cite = xstrdup(e->cite);
 					c->preferred = e->prefer
-					    ? run_preferred_text(e) : xstrdup("");
+					    ? judge_preferred_text(e) : xstrdup("");
 					if (!(r->o->policies & (1u << q))) {
 						c->verdict = VERDICT_SKIP;
 						c->observed = xstrdup("");

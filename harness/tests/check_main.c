@@ -20,6 +20,7 @@ static const struct {
 	{ "endpoint", endpoint_suite },
 	{ "report", report_suite },
 	{ "initiator", initiator_suite },
+	{ "judge", judge_suite },
 };
 
 int

@@ -11,5 +11,6 @@ Suite *refclient_suite(void);
 Suite *endpoint_suite(void);
 Suite *report_suite(void);
 Suite *initiator_suite(void);
+Suite *judge_suite(void);
 
 #endif

@@ -1,0 +1,306 @@
+/*
+ * judge.c - the verdict of one cell (judge.h): which sessions a probe
+ * made, what they show, which MUSTs they broke, and the verdict against
+ * the expectation and the target's baseline.  No I/O: everything comes
+ * in as arguments, so every rule here has a unit test
+ * (harness/tests/check_judge.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "judge.h"
+#include "mem.h"
+#include "plan.h"
+
+/* judge_outcomes_text - "a,b" of a set, plus " at HOST"; caller frees */
+char *
+judge_outcomes_text(outcome_set set, const char *host)
+{
+	struct buf b = { 0 };
+
+	for (int k = 0; k < OUTCOME_COUNT; k++)
+		if (set & OUTCOME_BIT(k))
+			buf_printf(&b, "%s%s", b.len ? "," : "", outcome_name(k));
+	if (host)
+		buf_printf(&b, " at %s", host);
+	if (b.data == NULL)
+		buf_append(&b, "", 0);
+	return b.data;
+}
+
+/* judge_host_of_tag - "mx1" of a tag "scenario-id/mx1" (borrowed) */
+const char *
+judge_host_of_tag(const char *tag)
+{
+	const char *slash = strchr(tag, '/');
+
+	return slash ? slash + 1 : tag;
+}
+
+/*
+ * judge_observe - the endpoints' view of a probe's connections: the last
+ * one where the client went on, else the last one (refused), else none
+ * (no-connect).  *final is its index; *went_on says whether it went on.
+ */
+enum outcome
+judge_observe(const struct endpoint_conn *conns, size_t n, size_t *final,
+    int *went_on)
+{
+	*final = 0;
+	*went_on = 0;
+	for (size_t i = 0; i < n; i++)
+		if (conns[i].outcome == OUTCOME_ENCRYPTED
+		    || conns[i].outcome == OUTCOME_CLEARTEXT) {
+			*final = i;
+			*went_on = 1;
+		}
+	if (n == 0)
+		return OUTCOME_NO_CONNECT;
+	if (!*went_on)
+		*final = n - 1;
+	return conns[*final].outcome;
+}
+
+/*
+ * judge_attribute - which of a cell's sessions its probe made.  A session
+ * that carries a probe id on the wire (ENDPOINT_PROBE_TAG: Postfix's
+ * envelope sender and Subject) belongs to that probe whatever its time;
+ * one that carries none belongs to the probe when it was accepted within
+ * [from_ms, to_ms], the probe's (or its batch's) window.  Sessions that
+ * belong are moved to the front of conns, in their order; the count is
+ * returned.  *why is NULL, or names every stray session, which makes the
+ * cell an error: never a pass and never a fail (caller frees).
+ */
+size_t
+judge_attribute(const struct report_cell *cells, size_t ncells, size_t ci,
+    struct endpoint_conn *conns, size_t n, long long from_ms, long long to_ms,
+    char **why)
+{
+	struct buf b = { 0 };
+	size_t own = 0, nstray = 0;
+	char id[32];
+
+	snprintf(id, sizeof(id), "c%zu", ci);
+	*why = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct endpoint_conn *c = &conns[i];
+		char whose[256] = "";
+
+		if (c->probe[0]) {
+			size_t other;
+
+			if (strcmp(c->probe, id) == 0)
+				goto belongs;
+			if (sscanf(c->probe, "c%zu", &other) == 1
+			    && other < ncells)
+				snprintf(whose, sizeof(whose), "carrying probe "
+				    "%s (%s %s %s %s)", c->probe,
+				    cells[other].target,
+				    cells[other].scenario,
+				    cells[other].proto,
+				    cells[other].policy);
+			else
+				snprintf(whose, sizeof(whose), "carrying "
+				    "probe id %s, not one of this run", c->probe);
+		} else if (c->opened_ms < from_ms)
+			snprintf(whose, sizeof(whose), "opened %.3f s before "
+			    "the probe began", (from_ms - c->opened_ms) / 1e3);
+		else if (c->opened_ms > to_ms)
+			snprintf(whose, sizeof(whose), "opened %.3f s after "
+			    "the target ended the probe",
+			    (c->opened_ms - to_ms) / 1e3);
+		else
+			goto belongs;
+		buf_printf(&b, "%s%s %s:%d (%s; SNI %s; %s)", nstray++ ? "; "
+		    : "", c->tag, c->addr, c->port, whose,
+		    c->sni[0] ? c->sni : "none",
+		    c->tls_version[0] ? c->tls_version : "no TLS");
+		continue;
+belongs:
+		if (i != own) {
+			struct endpoint_conn t = conns[i];
+
+			memmove(&conns[own + 1], &conns[own],
+			    (i - own) * sizeof(*conns));
+			conns[own] = t;
+		}
+		own++;
+	}
+	if (nstray)
+		*why = xasprintf("%zu stray session%s, made by no probe of "
+		    "this cell's batch: %s", nstray, nstray == 1 ? "" : "s",
+		    b.data);
+	buf_free(&b);
+	return own;
+}
+
+/* judge_expected_text - "authenticated at mx2,refused at mx1": e's
+ * outcomes, each with the host where it must be seen; caller frees */
+char *
+judge_expected_text(const struct scn_expect *e)
+{
+	struct buf b = { 0 };
+	int every = 1;
+
+	for (int o = 0; o < OUTCOME_COUNT; o++)
+		if ((e->outcomes & OUTCOME_BIT(o)) && e->at[o])
+			every = 0;
+	if (every)	/* one host for all, or none: "a,b at mx1" */
+		return judge_outcomes_text(e->outcomes, e->host);
+	for (int o = 0; o < OUTCOME_COUNT; o++) {
+		const char *h = scn_expect_host(e, o);
+
+		if (!(e->outcomes & OUTCOME_BIT(o)))
+			continue;
+		buf_printf(&b, "%s%s", b.len ? "," : "", outcome_name(o));
+		if (h && o != OUTCOME_NO_CONNECT)
+			buf_printf(&b, " at %s", h);
+	}
+	return b.data;
+}
+
+/* judge_preferred_text - "no-connect (RFC7672 6)": what e prefers and
+ * why; caller frees */
+char *
+judge_preferred_text(const struct scn_expect *e)
+{
+	char *o = judge_outcomes_text(e->prefer, NULL);
+	char *t = xasprintf("%s (%s)", o, e->prefer_cite);
+
+	free(o);
+	return t;
+}
+
+/* judge_name_eq - two DNS names equal, ignoring case and a trailing dot */
+static int
+judge_name_eq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la && a[la - 1] == '.')
+		la--;
+	if (lb && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/*
+ * judge_sni_ok - RFC 7672 8.1: an SMTP client that DANE-authenticated the
+ * host (scenario-relative) "MUST send the TLS SNI extension containing
+ * the TLSA base domain": the host's name, or a name that is a CNAME to
+ * it (the MX host name before expansion, RFC 7672 2.2.3), or a name whose
+ * address records are the host's ("addr": an implicit MX, the domain
+ * itself).
+ */
+static int
+judge_sni_ok(const struct scenario *s, const char *host, const char *sni)
+{
+	char *name = scn_name_abs(s, host, PLAN_TLD);
+	int ok = judge_name_eq(name, sni);
+
+	free(name);
+	for (size_t i = 0; i < s->nrrs && !ok; i++) {
+		const struct scn_rr *rr = &s->rrs[i];
+
+		if ((rr->kind == SCN_RR_CNAME || rr->kind == SCN_RR_ADDR)
+		    && strcmp(rr->argv[1], host) == 0) {
+			name = scn_name_abs(s, rr->argv[0], PLAN_TLD);
+			ok = judge_name_eq(name, sni);
+			free(name);
+		}
+	}
+	return ok;
+}
+
+/*
+ * judge_violation - a MUST the client broke that the endpoints saw, whatever
+ * the outcome: a session at a host the expectation names with "not"
+ * (conns[0..n-1] are the probe's sessions), or, for SMTP, an
+ * authenticated session (conns[final]) without the TLSA base domain as
+ * SNI.  NULL, or what was broken (caller frees).
+ */
+char *
+judge_violation(const struct scenario *s, const struct scn_expect *e,
+    enum scn_proto proto, const struct endpoint_conn *conns, size_t n,
+    size_t final, enum outcome seen)
+{
+	struct buf b = { 0 };
+
+	for (size_t i = 0; e->avoid && i < n; i++) {
+		const char *h = judge_host_of_tag(conns[i].tag);
+		char *list = xasprintf(",%s,", e->avoid), *pat = xasprintf(",%s,", h);
+
+		if (strstr(list, pat))
+			buf_printf(&b, "%sit connected to %s, which it must not "
+			    "(%s)", b.len ? "; " : "", h, e->cite);
+		free(list);
+		free(pat);
+	}
+	if (seen == OUTCOME_AUTHENTICATED && n > 0
+	    && (proto == SCN_SMTP || proto == SCN_SMTPS)
+	    && !judge_sni_ok(s, judge_host_of_tag(conns[final].tag),
+	    conns[final].sni))
+		buf_printf(&b, "%sit authenticated %s with SNI %s, not the TLSA "
+		    "base domain (RFC7672 8.1: MUST send SNI)", b.len ? "; " : "",
+		    judge_host_of_tag(conns[final].tag),
+		    conns[final].sni[0] ? conns[final].sni : "none");
+	return b.data;
+}
+
+
+void
+judge_cell(const struct scn_expect *e, const struct target_deviation *dev,
+    struct report_cell *c, const struct judge_seen *w)
+{
+	const char *want = scn_expect_host(e, w->outcome);
+
+	c->observed = w->outcome == OUTCOME_NO_CONNECT || w->host == NULL
+	    ? xstrdup(outcome_name(w->outcome))
+	    : xasprintf("%s at %s", outcome_name(w->outcome), w->host);
+	if (w->error) {
+		c->verdict = VERDICT_ERROR;
+		c->reason = xstrdup(w->error);
+		return;
+	}
+	if (w->violation) {
+		c->verdict = VERDICT_FAIL;
+		c->reason = xasprintf("expected %s, observed %s, but %s: %s",
+		    c->expected, c->observed, w->violation, w->why);
+	} else if (!(e->outcomes & OUTCOME_BIT(w->outcome)) || (want
+	    && w->outcome != OUTCOME_NO_CONNECT
+	    && (w->host == NULL || strcmp(w->host, want) != 0))) {
+		c->verdict = VERDICT_FAIL;
+		c->reason = xasprintf("expected %s, observed %s: %s",
+		    c->expected, c->observed, w->why);
+	} else {
+		c->verdict = VERDICT_PASS;
+		c->reason = xstrdup(w->why);
+		/* Allowed, but not what the RFC prefers (SHOULD). */
+		c->not_preferred = e->prefer
+		    && !(e->prefer & OUTCOME_BIT(w->outcome));
+	}
+	if (dev && c->verdict == VERDICT_FAIL) {
+		char *r = xasprintf("known %sdeviation: %s (%s)",
+		    dev->intermittent ? "intermittent " : "", dev->reason,
+		    c->reason);
+
+		free(c->reason);
+		c->reason = r;
+		c->verdict = VERDICT_XFAIL;
+	} else if (dev && c->verdict == VERDICT_PASS && dev->intermittent) {
+		/* A deviation that depends on something the lab does not
+		 * fix (e.g. the order a target's own resolver gives). */
+		char *r = xasprintf("%s (the baseline lists an intermittent "
+		    "deviation: %s)", c->reason, dev->reason);
+
+		free(c->reason);
+		c->reason = r;
+	} else if (dev && c->verdict == VERDICT_PASS) {
+		free(c->reason);
+		c->reason = xasprintf("passed although the baseline lists it: "
+		    "%s", dev->reason);
+		c->verdict = VERDICT_XPASS;
+	}
+}

@@ -1,0 +1,293 @@
+/*
+ * check_judge.c - the judge (judge.h): attribution of sessions to probes,
+ * the MUSTs checked on the endpoints' accounting, and verdicts against
+ * expectations (per-outcome hosts, "not", "prefer") and baselines.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../judge.h"
+#include "../mem.h"
+#include "suites.h"
+
+/* One scenario of every shape the judge needs, parsed for real. */
+static const char judge_scn[] =
+    "scenario  j-fallback\n"
+    "summary   auth fails at mx1, mx2 matches\n"
+    "refs      RFC7672 2.2\n"
+    "proto     smtp\n"
+    "host      mx1 full\n"
+    "host      mx2 full\n"
+    "mx        10 mx1\n"
+    "mx        20 mx2\n"
+    "tlsa      mx1 3 1 1 leaf corrupt\n"
+    "tlsa      mx2 3 1 1 leaf\n"
+    "expect    smtp opportunistic authenticated@mx2,refused@mx1 not mx3 "
+    "cite RFC7672 2.2\n"
+    "expect    smtp mandatory encrypted,refused at mx1 cite RFC7672 6 "
+    "prefer refused cite RFC7672 6\n"
+    "host      mx3 full\n"
+    "\n"
+    "scenario  j-cname\n"
+    "summary   mx1 is a CNAME to real\n"
+    "refs      RFC7672 2.2.3\n"
+    "proto     smtp\n"
+    "host      real full\n"
+    "mx        10 mx1\n"
+    "cname     mx1 real\n"
+    "tlsa      real 3 1 1 leaf\n"
+    "expect    smtp any authenticated at real cite RFC7672 2.2.3\n";
+
+static struct scn_catalogue judge_cat;
+
+static void
+judge_setup(void)
+{
+	memset(&judge_cat, 0, sizeof(judge_cat));
+	ck_assert_int_eq(scn_parse_text(&judge_cat, "judge.scn", judge_scn,
+	    strlen(judge_scn), NULL), 0);
+	ck_assert_uint_eq(judge_cat.n, 2);
+}
+
+static void
+judge_teardown(void)
+{
+	scn_catalogue_free(&judge_cat);
+}
+
+/* conn - a session record at tag, opened at ms, carrying probe */
+static struct endpoint_conn
+conn(const char *tag, long long ms, const char *probe, enum outcome o)
+{
+	struct endpoint_conn c;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.tag, sizeof(c.tag), "%s", tag);
+	snprintf(c.addr, sizeof(c.addr), "127.1.0.1");
+	c.port = 25;
+	snprintf(c.probe, sizeof(c.probe), "%s", probe);
+	c.opened_ms = c.closed_ms = ms;
+	c.outcome = o;
+	return c;
+}
+
+START_TEST(test_attribute)
+{
+	struct report_cell cells[3];
+	struct endpoint_conn cs[5];
+	char *why;
+	size_t own;
+
+	memset(cells, 0, sizeof(cells));
+	cells[0].target = "postfix";
+	cells[0].scenario = "j-fallback";
+	cells[0].proto = "smtp";
+	cells[0].policy = "opportunistic";
+	/* Own id at any time; no id inside [100, 200]; the rest stray. */
+	cs[0] = conn("j/mx1", 50, "", OUTCOME_REFUSED);		/* before */
+	cs[1] = conn("j/mx1", 150, "", OUTCOME_REFUSED);	/* in window */
+	cs[2] = conn("j/mx2", 999, "c2", OUTCOME_ENCRYPTED);	/* own id, late */
+	cs[3] = conn("j/mx2", 150, "c0", OUTCOME_ENCRYPTED);	/* cell 0's */
+	cs[4] = conn("j/mx2", 201, "", OUTCOME_ENCRYPTED);	/* after */
+	own = judge_attribute(cells, 3, 2, cs, 5, 100, 200, &why);
+	ck_assert_uint_eq(own, 2);
+	ck_assert_int_eq(cs[0].opened_ms, 150);
+	ck_assert_str_eq(cs[1].probe, "c2");
+	ck_assert_ptr_nonnull(why);
+	ck_assert_msg(strstr(why, "3 stray sessions") != NULL, "%s", why);
+	ck_assert_msg(strstr(why, "opened 0.050 s before the probe began"),
+	    "%s", why);
+	ck_assert_msg(strstr(why, "carrying probe c0 (postfix j-fallback smtp "
+	    "opportunistic)"), "%s", why);
+	ck_assert_msg(strstr(why, "opened 0.001 s after the target ended"),
+	    "%s", why);
+	free(why);
+
+	/* Nothing stray: no reason, every session kept in order. */
+	cs[0] = conn("j/mx1", 120, "", OUTCOME_REFUSED);
+	cs[1] = conn("j/mx2", 130, "c1", OUTCOME_ENCRYPTED);
+	own = judge_attribute(cells, 3, 1, cs, 2, 100, 200, &why);
+	ck_assert_uint_eq(own, 2);
+	ck_assert_ptr_null(why);
+	/* An id that is no cell of the run. */
+	cs[0] = conn("j/mx1", 120, "c77", OUTCOME_REFUSED);
+	own = judge_attribute(cells, 3, 1, cs, 1, 100, 200, &why);
+	ck_assert_uint_eq(own, 0);
+	ck_assert_msg(why && strstr(why, "probe id c77, not one of this run"),
+	    "%s", why ? why : "(null)");
+	free(why);
+}
+END_TEST
+
+START_TEST(test_observe)
+{
+	struct endpoint_conn cs[3] = { 0 };
+	size_t final;
+	int went_on;
+
+	ck_assert_int_eq(judge_observe(cs, 0, &final, &went_on),
+	    OUTCOME_NO_CONNECT);
+	cs[0] = conn("j/mx1", 1, "", OUTCOME_REFUSED);
+	cs[1] = conn("j/mx2", 2, "", OUTCOME_ENCRYPTED);
+	cs[2] = conn("j/mx1", 3, "", OUTCOME_REFUSED);
+	ck_assert_int_eq(judge_observe(cs, 3, &final, &went_on),
+	    OUTCOME_ENCRYPTED);
+	ck_assert_uint_eq(final, 1);
+	ck_assert_int_eq(went_on, 1);
+	ck_assert_int_eq(judge_observe(cs, 1, &final, &went_on),
+	    OUTCOME_REFUSED);
+	ck_assert_int_eq(went_on, 0);
+	ck_assert_str_eq(judge_host_of_tag("j-fallback/mx2"), "mx2");
+}
+END_TEST
+
+START_TEST(test_violation)
+{
+	const struct scenario *fb = judge_cat.list[0], *cn = judge_cat.list[1];
+	const struct scn_expect *e = scn_expect_for(fb, SCN_SMTP,
+	    SCN_OPPORTUNISTIC);
+	struct endpoint_conn cs[2];
+	char *v;
+
+	/* "not mx3": any session there, whatever the outcome. */
+	cs[0] = conn("j-fallback/mx3", 1, "", OUTCOME_REFUSED);
+	cs[1] = conn("j-fallback/mx2", 2, "", OUTCOME_ENCRYPTED);
+	snprintf(cs[1].sni, sizeof(cs[1].sni), "mx2.j-fallback.example");
+	v = judge_violation(fb, e, SCN_SMTP, cs, 2, 1, OUTCOME_AUTHENTICATED);
+	ck_assert_msg(v && strstr(v, "connected to mx3, which it must not"),
+	    "%s", v ? v : "(null)");
+	free(v);
+	v = judge_violation(fb, e, SCN_SMTP, cs + 1, 1, 0,
+	    OUTCOME_AUTHENTICATED);
+	ck_assert_ptr_null(v);
+	/* SNI: none, or another name, is a fail only when authenticated. */
+	cs[1].sni[0] = 0;
+	v = judge_violation(fb, e, SCN_SMTP, cs + 1, 1, 0,
+	    OUTCOME_AUTHENTICATED);
+	ck_assert_msg(v && strstr(v, "with SNI none, not the TLSA base domain"),
+	    "%s", v ? v : "(null)");
+	free(v);
+	ck_assert_ptr_null(judge_violation(fb, e, SCN_SMTP, cs + 1, 1, 0,
+	    OUTCOME_ENCRYPTED));
+	ck_assert_ptr_null(judge_violation(fb, e, SCN_XMPP, cs + 1, 1, 0,
+	    OUTCOME_AUTHENTICATED));
+	/* The base domain may be the CNAME's owner, case and dot aside. */
+	e = scn_expect_for(cn, SCN_SMTP, SCN_MANDATORY);
+	cs[0] = conn("j-cname/real", 1, "", OUTCOME_ENCRYPTED);
+	snprintf(cs[0].sni, sizeof(cs[0].sni), "MX1.j-cname.example.");
+	ck_assert_ptr_null(judge_violation(cn, e, SCN_SMTP, cs, 1, 0,
+	    OUTCOME_AUTHENTICATED));
+	snprintf(cs[0].sni, sizeof(cs[0].sni), "real.j-cname.example");
+	ck_assert_ptr_null(judge_violation(cn, e, SCN_SMTP, cs, 1, 0,
+	    OUTCOME_AUTHENTICATED));
+	snprintf(cs[0].sni, sizeof(cs[0].sni), "j-cname.example");
+	v = judge_violation(cn, e, SCN_SMTP, cs, 1, 0, OUTCOME_AUTHENTICATED);
+	ck_assert_ptr_nonnull(v);
+	free(v);
+}
+END_TEST
+
+/* verdict - judge one cell of j-fallback; the cell is freed by the caller
+ * through cell_free */
+static void
+verdict(struct report_cell *c, enum scn_policy q, enum outcome o,
+    const char *host, const char *violation, const char *error,
+    const struct target_deviation *dev)
+{
+	const struct scn_expect *e = scn_expect_for(judge_cat.list[0],
+	    SCN_SMTP, q);
+	struct judge_seen w = { o, host, violation, error, "why" };
+
+	memset(c, 0, sizeof(*c));
+	c->expected = judge_expected_text(e);
+	judge_cell(e, dev, c, &w);
+}
+
+static void
+cell_free(struct report_cell *c)
+{
+	free(c->expected);
+	free(c->observed);
+	free(c->reason);
+}
+
+START_TEST(test_cell)
+{
+	struct target_deviation dev = { "j-*", "*", "*", "known", 0, 1 };
+	struct target_deviation flaky = { "j-*", "*", "*", "flaky", 1, 2 };
+	struct report_cell c;
+
+	/* Each outcome at its own host. */
+	verdict(&c, SCN_OPPORTUNISTIC, OUTCOME_AUTHENTICATED, "mx2", NULL,
+	    NULL, NULL);
+	ck_assert_str_eq(c.expected, "authenticated at mx2,refused at mx1");
+	ck_assert_int_eq(c.verdict, VERDICT_PASS);
+	ck_assert_int_eq(c.not_preferred, 0);
+	cell_free(&c);
+	verdict(&c, SCN_OPPORTUNISTIC, OUTCOME_REFUSED, "mx1", NULL, NULL,
+	    NULL);
+	ck_assert_int_eq(c.verdict, VERDICT_PASS);
+	cell_free(&c);
+	verdict(&c, SCN_OPPORTUNISTIC, OUTCOME_REFUSED, "mx2", NULL, NULL,
+	    NULL);
+	ck_assert_int_eq(c.verdict, VERDICT_FAIL);
+	ck_assert_str_eq(c.observed, "refused at mx2");
+	cell_free(&c);
+	verdict(&c, SCN_OPPORTUNISTIC, OUTCOME_AUTHENTICATED, "mx1", NULL,
+	    NULL, NULL);
+	ck_assert_int_eq(c.verdict, VERDICT_FAIL);
+	cell_free(&c);
+	/* A violation fails whatever the outcome; a baseline makes xfail. */
+	verdict(&c, SCN_OPPORTUNISTIC, OUTCOME_AUTHENTICATED, "mx2",
+	    "it connected to mx3", NULL, NULL);
+	ck_assert_int_eq(c.verdict, VERDICT_FAIL);
+	ck_assert_msg(strstr(c.reason, "but it connected to mx3"), "%s",
+	    c.reason);
+	cell_free(&c);
+	verdict(&c, SCN_OPPORTUNISTIC, OUTCOME_ENCRYPTED, "mx1", NULL, NULL,
+	    &dev);
+	ck_assert_int_eq(c.verdict, VERDICT_XFAIL);
+	ck_assert_msg(strncmp(c.reason, "known deviation: known", 22) == 0,
+	    "%s", c.reason);
+	cell_free(&c);
+	/* SHOULD: allowed but not preferred, still a pass. */
+	verdict(&c, SCN_MANDATORY, OUTCOME_ENCRYPTED, "mx1", NULL, NULL, NULL);
+	ck_assert_int_eq(c.verdict, VERDICT_PASS);
+	ck_assert_int_eq(c.not_preferred, 1);
+	cell_free(&c);
+	verdict(&c, SCN_MANDATORY, OUTCOME_REFUSED, "mx1", NULL, NULL, NULL);
+	ck_assert_int_eq(c.not_preferred, 0);
+	cell_free(&c);
+	/* A listed pass is an xpass, unless the line is intermittent. */
+	verdict(&c, SCN_MANDATORY, OUTCOME_REFUSED, "mx1", NULL, NULL, &dev);
+	ck_assert_int_eq(c.verdict, VERDICT_XPASS);
+	cell_free(&c);
+	verdict(&c, SCN_MANDATORY, OUTCOME_REFUSED, "mx1", NULL, NULL,
+	    &flaky);
+	ck_assert_int_eq(c.verdict, VERDICT_PASS);
+	ck_assert_msg(strstr(c.reason, "intermittent deviation: flaky"), "%s",
+	    c.reason);
+	cell_free(&c);
+	/* An error stays an error, whatever was seen or listed. */
+	verdict(&c, SCN_MANDATORY, OUTCOME_REFUSED, "mx1", "it broke a MUST",
+	    "3 stray sessions", &dev);
+	ck_assert_int_eq(c.verdict, VERDICT_ERROR);
+	ck_assert_str_eq(c.reason, "3 stray sessions");
+	cell_free(&c);
+}
+END_TEST
+
+Suite *
+judge_suite(void)
+{
+	Suite *s = suite_create("judge");
+	TCase *tc = tcase_create("judge");
+
+	tcase_add_checked_fixture(tc, judge_setup, judge_teardown);
+	tcase_add_test(tc, test_attribute);
+	tcase_add_test(tc, test_observe);
+	tcase_add_test(tc, test_violation);
+	tcase_add_test(tc, test_cell);
+	suite_add_tcase(s, tc);
+	return s;
+}
