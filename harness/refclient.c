@@ -1310,9 +1310,9 @@ host_plan(struct probe *p, struct target *t, struct addrs *ad, int dane,
 				t->mode = MODE_DANE;
 			else if (smtp)
 				t->mode = MODE_TLS_NOAUTH;
-			else
+			else	/* RFC 7673 4: secure TLSA, TLS required */
 				t->mode = p->policy == REF_OPPORTUNISTIC ?
-				    MODE_OPPORTUNISTIC : MODE_PKIX;
+				    MODE_TLS_NOAUTH : MODE_PKIX;
 			break;
 		case TLSA_NONE:
 			plog(p, "no secure TLSA records for %s: no DANE",
