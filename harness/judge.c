@@ -82,6 +82,17 @@ judge_attribute(const struct report_cell *cells, size_t ncells, size_t ci,
 	size_t own = 0, nstray = 0;
 	char id[32];
 
+	/* In the order the client opened them (the endpoints keep them in
+	 * the order they finished), so that "the last" is the same in
+	 * every run. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0
+		    && conns[j - 1].opened_ms > conns[j].opened_ms; j--) {
+			struct endpoint_conn t = conns[j];
+
+			conns[j] = conns[j - 1];
+			conns[j - 1] = t;
+		}
 	snprintf(id, sizeof(id), "c%zu", ci);
 	*why = NULL;
 	for (size_t i = 0; i < n; i++) {

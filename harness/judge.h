@@ -39,8 +39,9 @@ enum outcome judge_observe(const struct endpoint_conn *conns, size_t n,
     size_t *final, int *went_on);
 
 /*
- * judge_attribute - which of cell ci's sessions its probe made.  A
- * session that carries a probe id on the wire (ENDPOINT_PROBE_TAG)
+ * judge_attribute - which of cell ci's sessions its probe made, first
+ * putting them in the order they were opened.  A session that carries a
+ * probe id on the wire (ENDPOINT_PROBE_TAG)
  * belongs to that probe whatever its time; one that carries none belongs
  * when it was accepted within [from_ms, to_ms], the probe's (or its
  * batch's) window.  Sessions that belong are moved to the front of conns,

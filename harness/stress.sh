@@ -50,19 +50,6 @@ hog_start() {	# 2 busy loops per CPU, ended by pid
 	done
 }
 
-# cells FILE - "target scenario proto policy verdict observed flag", tab
-# separated, sorted, from a results.json (one cell per line); flag is
-# "intermittent" for a cell the baseline lists as an intermittent
-# deviation (the target's own nondeterminism), else "-"
-cells() {
-	grep '^{"scenario"' "$1" >"$OUT/.cells.tmp"
-	sed -n 's/^{"scenario": "\([^"]*\)".*"target": "\([^"]*\)", "proto": "\([^"]*\)", "policy": "\([^"]*\)".*"observed": "\([^"]*\)", "verdict": "\([^"]*\)".*/\2\t\1\t\3\t\4\t\6\t\5/p' "$OUT/.cells.tmp" >"$OUT/.cells.a"
-	awk '{ print (index($0, "intermittent deviation") ? "intermittent" : "-") }' \
-		"$OUT/.cells.tmp" >"$OUT/.cells.b"
-	paste "$OUT/.cells.a" "$OUT/.cells.b" | sort
-	rm -f "$OUT/.cells.tmp" "$OUT/.cells.a" "$OUT/.cells.b"
-}
-
 # one NAME [ARGS] - one run into $OUT/NAME; prints time and counts
 one() {
 	name=$1
@@ -79,26 +66,19 @@ one() {
 	fi
 	printf '%-10s %5d s  load %5s  exit %d  %s\n' "$name" "$secs" "$load" "$rc" \
 		"$(tail -1 "$OUT/$name.log" | sed 's/ in [0-9.]* s;.*//')"
-	cells "$OUT/$name/results.json" >"$OUT/$name.cells"
-	awk -F'\t' '{print $1"/"$2"/"$3"/"$4"\t"$5"\t"$6"\t"$7}' "$OUT/$name.cells" |
-		sort >"$OUT/$name.k"
 }
 
-# flips REF NAME - cells of NAME whose verdict differs from REF's.  A
-# cell the baseline lists as an intermittent deviation may go between
-# pass and xfail by the target's own doing: printed as "intermittent",
-# not counted (into NAME.intermittent)
+# flips REF NAME - NAME against REF (harness/compare.sh --verdicts): every
+# verdict flip (or cell in one run only), printed, one line each;
+# intermittent deviations into NAME.intermittent, not counted; cells
+# whose verdict stayed but outcome changed into NAME.outcomes
 flips() {
-	join -t '	' -j 1 "$OUT/$1.k" "$OUT/$2.k" |
-		awk -F'\t' -v run="$2" -v note="$OUT/$2.intermittent" '$2 != $5 {
-			line = sprintf("%s %s: %s (%s) -> %s (%s)", run, $1, $2, $3, $5, $6)
-			if ($4 == "intermittent" || $7 == "intermittent")
-				print "intermittent " line >note
-			else
-				print "FLIP " line
-		}'
-	join -t '	' -v 1 -v 2 "$OUT/$1.k" "$OUT/$2.k" |
-		awk -F'\t' -v run="$2" '{ printf "FLIP %s %s: in one run only\n", run, $1 }'
+	sh harness/compare.sh --verdicts "$OUT/$1/results.json" \
+	    "$OUT/$2/results.json" >"$OUT/$2.compare"
+	grep -v '^intermittent \|^[0-9]* differences$' "$OUT/$2.compare" | sed "s/^/$2 /"
+	grep '^intermittent ' "$OUT/$2.compare" | sed "s/^/$2 /" >"$OUT/$2.intermittent"
+	sh harness/compare.sh "$OUT/$1/results.json" "$OUT/$2/results.json" |
+	    grep '^OUTCOME ' | sed "s/^/$2 /" >"$OUT/$2.outcomes"
 }
 
 echo "danelab stress: $CPUS CPUs, reports in $OUT"
@@ -116,7 +96,7 @@ while [ $k -le "$RUNS" ]; do
 	# shellcheck disable=SC2086
 	one "load$k" $ARGS || failed=1
 	: >"$OUT/load$k.flips"
-	[ -s "$OUT/load$k.cells" ] && flips quiet "load$k" | tee "$OUT/load$k.flips"
+	[ -s "$OUT/load$k/results.json" ] && flips quiet "load$k" | tee "$OUT/load$k.flips"
 	total=$((total + $(wc -l <"$OUT/load$k.flips")))
 	k=$((k + 1))
 done
@@ -125,7 +105,7 @@ while [ $k -le "$REF_RUNS" ]; do
 	# shellcheck disable=SC2086
 	one "ref$k" --target ref $REF_ARGS || failed=1
 	: >"$OUT/ref$k.flips"
-	[ -s "$OUT/ref$k.cells" ] && flips ref-quiet "ref$k" | tee "$OUT/ref$k.flips"
+	[ -s "$OUT/ref$k/results.json" ] && flips ref-quiet "ref$k" | tee "$OUT/ref$k.flips"
 	total=$((total + $(wc -l <"$OUT/ref$k.flips")))
 	k=$((k + 1))
 done
@@ -133,4 +113,6 @@ hog_stop
 echo "verdict flips: $total (loaded runs of the main job: $RUNS; of ref: $REF_RUNS)"
 inter=$(cat "$OUT"/*.intermittent 2>/dev/null | wc -l)
 [ "$inter" -eq 0 ] || echo "not counted: $inter changes of cells that baselines list as intermittent deviations (the target's own nondeterminism; $OUT/*.intermittent)"
+outc=$(cat "$OUT"/*.outcomes 2>/dev/null | wc -l)
+[ "$outc" -eq 0 ] || echo "also: $outc cells with the same verdict but another observed outcome ($OUT/*.outcomes)"
 [ "$total" -eq 0 ] && [ "$failed" -eq 0 ]
