@@ -33,6 +33,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS)
 # Every module but main.o, so the unit tests link the same code.
 LIB_OBJS = \
 	harness/msg.o \
+	harness/clock.o \
 	harness/mem.o \
 	harness/zone.o \
 	harness/template.o \

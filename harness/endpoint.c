@@ -37,6 +37,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "clock.h"
 #include "endpoint.h"
 #include "mem.h"
 #include "msg.h"
@@ -106,16 +107,6 @@ static const struct session_proto *const endpoint_protos[] = {
 	[ENDPOINT_XMPP] = &xmpp_proto,
 	[ENDPOINT_XMPPS] = &xmpps_proto,
 };
-
-/* endpoint_now_ms - monotonic milliseconds */
-static long long
-endpoint_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* endpoint_proto_name - "smtp", "smtps", "xmpp", "xmpps" */
 const char *
@@ -671,7 +662,7 @@ session_read(struct session *s)
 			}
 		}
 		s->in_len += (size_t)n;
-		s->active_ms = endpoint_now_ms();
+		s->active_ms = clock_ms();
 		s->proto->input(s);
 		session_after_input(s);
 	}
@@ -726,7 +717,7 @@ static void
 session_service(struct session *s, short revents)
 {
 	if (revents)
-		s->active_ms = endpoint_now_ms();
+		s->active_ms = clock_ms();
 	if (s->io == SESSION_HANDSHAKE) {
 		session_handshake(s);
 		session_pump(s);
@@ -766,7 +757,7 @@ session_new(const struct endpoint_listener *l, int fd)
 	s->fd = fd;
 	s->io = SESSION_PLAIN;
 	s->out = xmalloc(SESSION_OUT_MAX);
-	s->born_ms = s->active_ms = endpoint_now_ms();
+	s->born_ms = s->active_ms = clock_ms();
 	s->rec.opened_ms = s->born_ms;
 	return s;
 }
@@ -822,7 +813,7 @@ session_finish(struct endpoint_set *set, struct session *s)
 	}
 	if (s->fd >= 0)
 		close(s->fd);
-	s->rec.closed_ms = endpoint_now_ms();
+	s->rec.closed_ms = clock_ms();
 	s->rec.outcome = endpoint_classify(&s->rec);
 	s->rec.transcript = s->transcript.data ? s->transcript.data :
 	    xstrdup("");
@@ -929,7 +920,7 @@ endpoint_accept(struct endpoint_set *set, struct endpoint_listener *l,
 			    errno == ENOBUFS || errno == ENOMEM) {
 				msg_warn("endpoint %s: accept: %s", l->tag,
 				    strerror(errno));
-				set->accept_pause_until = endpoint_now_ms() +
+				set->accept_pause_until = clock_ms() +
 				    ENDPOINT_PAUSE_MS;
 			}
 			return;	/* EAGAIN, ECONNABORTED, ... */
@@ -977,7 +968,7 @@ endpoint_accept_ready(struct endpoint_set *set, struct endpoint_pass *p)
 	}
 	n = epoll_wait(set->lepfd, p->lev, (int)nl, 0);
 	for (int i = 0; i < n; i++) {
-		if (endpoint_now_ms() < set->accept_pause_until)
+		if (clock_ms() < set->accept_pause_until)
 			break;
 		endpoint_accept(set, p->lev[i].data.ptr, p);
 	}
@@ -1059,7 +1050,7 @@ endpoint_loop(void *arg)
 	struct endpoint_set *set = arg;
 	struct endpoint_pass p = { 0 };
 	size_t nev = set->max_conns + 2;
-	long long next_sweep = endpoint_now_ms() + ENDPOINT_SWEEP_MS;
+	long long next_sweep = clock_ms() + ENDPOINT_SWEEP_MS;
 
 	p.ev = xcalloc(nev, sizeof(*p.ev));
 	p.touched = xcalloc(set->max_conns, sizeof(*p.touched));
@@ -1068,7 +1059,7 @@ endpoint_loop(void *arg)
 	p.id = set->pass;
 	pthread_mutex_unlock(&set->lock);
 	while (!atomic_load(&set->stop)) {
-		long long now = endpoint_now_ms();
+		long long now = clock_ms();
 		int n;
 
 		endpoint_listening(set, now >= set->accept_pause_until);
@@ -1110,7 +1101,7 @@ endpoint_loop(void *arg)
 			s->pass = p.id;
 			p.touched[p.ntouched++] = s;
 		}
-		now = endpoint_now_ms();
+		now = clock_ms();
 		if (now >= next_sweep) {
 			for (size_t i = 0; i < set->nconns; i++)
 				endpoint_deadline(set, set->conns[i], now);

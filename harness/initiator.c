@@ -22,6 +22,7 @@
 
 #include <openssl/err.h>
 
+#include "clock.h"
 #include "initiator.h"
 #include "mem.h"
 
@@ -37,15 +38,6 @@ struct init {
 	struct buf log;
 	struct initiator_result *r;
 };
-
-static long long
-init_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* init_note - one line of the transcript */
 static void __attribute__((format(printf, 2, 3)))
@@ -77,7 +69,7 @@ init_end(struct init *in, enum outcome o, const char *fmt, ...)
 static int
 init_arm(struct init *in)
 {
-	long long left = in->deadline - init_now();
+	long long left = in->deadline - clock_ms();
 	struct timeval tv;
 
 	if (left <= 0)
@@ -201,7 +193,7 @@ init_connect(struct init *in, const char *addr, int port)
 	fl = fcntl(in->fd, F_GETFL);
 	fcntl(in->fd, F_SETFL, fl | O_NONBLOCK);
 	if (connect(in->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
-		long long left = in->deadline - init_now();
+		long long left = in->deadline - clock_ms();
 
 		if (errno != EINPROGRESS)
 			return -1;
@@ -323,7 +315,7 @@ initiator_probe(const char *addr, int port, const char *from,
 	memset(r, 0, sizeof(*r));
 	in->r = r;
 	in->fd = -1;
-	in->deadline = init_now() + (deadline_ms > 0 ? deadline_ms : 1);
+	in->deadline = clock_ms() + (deadline_ms > 0 ? deadline_ms : 1);
 	init_note(in, "connect %s:%d as %s to %s", addr, port, from, to);
 	if (init_connect(in, addr, port) != 0)
 		init_end(in, OUTCOME_NO_CONNECT, "cannot connect to %s:%d: %s",

@@ -33,6 +33,7 @@
 #include <linux/capability.h>
 #include <ldns/ldns.h>
 
+#include "clock.h"
 #include "lab.h"
 #include "mem.h"
 #include "msg.h"
@@ -61,16 +62,6 @@ struct lab {
 };
 
 static volatile sig_atomic_t lab_signalled;	/* the keeper's: signal seen */
-
-/* lab_now - monotonic seconds */
-static double
-lab_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* lab_which - the daemon binary: explicit, $env, PATH, /usr/sbin */
 static char *
@@ -650,7 +641,7 @@ static int
 keeper_wait_ready(const char *name, pid_t pid, const char *log,
     const char *addr, int want_ad, int deadline_ms)
 {
-	double end = lab_now() + deadline_ms / 1000.0;
+	double end = clock_s() + deadline_ms / 1000.0;
 	char what[128] = "no answer";
 	int status;
 
@@ -674,7 +665,7 @@ keeper_wait_ready(const char *name, pid_t pid, const char *log,
 		if (keeper_query(addr, ".", LDNS_RR_TYPE_SOA, want_ad, what,
 		    sizeof(what)) == 0)
 			return 0;
-		if (lab_now() > end) {
+		if (clock_s() > end) {
 			char *line = keeper_last_line(log);
 
 			keeper_say("error %s did not answer \". SOA\"%s at %s "
@@ -694,10 +685,10 @@ keeper_wait_ready(const char *name, pid_t pid, const char *log,
 static void
 keeper_teardown(void)
 {
-	double end = lab_now() + LAB_TEARDOWN_MS / 1000.0;
+	double end = clock_s() + LAB_TEARDOWN_MS / 1000.0;
 
 	kill(-1, SIGTERM);	/* from PID 1: every process of the lab */
-	while (lab_now() < end) {
+	while (clock_s() < end) {
 		pid_t p = waitpid(-1, NULL, WNOHANG);
 
 		if (p < 0 && errno == ECHILD)
@@ -723,7 +714,7 @@ keeper_main(const struct lab_options *o, const char *nsd, const char *unbound,
 	char *const nsd_argv[] = { (char *)nsd, "-d", "-c", nsd_conf, NULL };
 	char *const unb_argv[] = { (char *)unbound, "-d", "-c", unb_conf, NULL };
 	struct sigaction sa;
-	double t0 = lab_now(), t_nsd, t_unb;
+	double t0 = clock_s(), t_nsd, t_unb;
 	pid_t nsd_pid, unb_pid;
 	sigset_t none;
 	int fd;
@@ -762,14 +753,14 @@ keeper_main(const struct lab_options *o, const char *nsd, const char *unbound,
 		keeper_teardown();
 		_exit(EXIT_ENV);
 	}
-	t_nsd = lab_now();
+	t_nsd = clock_s();
 	if ((unb_pid = keeper_spawn(unb_argv, unb_log)) < 0
 	    || keeper_wait_ready("unbound", unb_pid, unb_log, LAB_RESOLVER_ADDR,
 	    1, o->deadline_ms) != 0) {
 		keeper_teardown();
 		_exit(EXIT_ENV);
 	}
-	t_unb = lab_now();
+	t_unb = clock_s();
 	/* From here on the lab outlives a detaching parent. */
 	if (detach)
 		prctl(PR_SET_PDEATHSIG, 0);
@@ -814,9 +805,9 @@ keeper_main(const struct lab_options *o, const char *nsd, const char *unbound,
 static int
 lab_wait_gone(pid_t pid, unsigned long long start, int ms)
 {
-	double end = lab_now() + ms / 1000.0;
+	double end = clock_s() + ms / 1000.0;
 
-	while (lab_now() < end) {
+	while (clock_s() < end) {
 		if (waitpid(pid, NULL, WNOHANG) == pid
 		    || lab_starttime(pid) != start)
 			return 0;
@@ -832,7 +823,7 @@ lab_start(const struct lab_options *o, struct zone_tree *t,
 	struct lab *l = NULL;
 	char *nsd = NULL, *unbound = NULL, *state = NULL, *line = NULL;
 	struct stop_saved saved;
-	double t0 = lab_now();
+	double t0 = clock_s();
 	char reply[2048];
 	size_t got = 0;
 	int pfd[2] = { -1, -1 };
@@ -850,7 +841,7 @@ lab_start(const struct lab_options *o, struct zone_tree *t,
 	if (file_mkdirs(o->dir) != 0 || lab_write_files(o, t) != 0)
 		goto fail;
 	if (stats)
-		stats->write_s = lab_now() - t0;
+		stats->write_s = clock_s() - t0;
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
 		msg_warn("pipe: %s", strerror(errno));
 		goto fail;

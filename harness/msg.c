@@ -7,7 +7,6 @@
 
 static const char *progname = "danelab";
 int msg_quiet;
-void (*msg_fatal_hook)(void);
 
 void
 msg_set_progname(const char *name)
@@ -51,14 +50,10 @@ void
 msg_fatal(int code, const char *fmt, ...)
 {
 	va_list ap;
-	void (*hook)(void) = msg_fatal_hook;
 
 	va_start(ap, fmt);
 	vmsg("", fmt, ap);
 	va_end(ap);
-	msg_fatal_hook = NULL;
-	if (hook)
-		hook();
 	exit(code);
 }
 

@@ -36,7 +36,4 @@ void msg_fatal(int code, const char *fmt, ...)
 void msg_panic(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 
-/* msg_fatal_hook - called once before msg_fatal exits (e.g. lab teardown) */
-extern void (*msg_fatal_hook)(void);
-
 #endif

@@ -58,6 +58,7 @@
 #include <openssl/x509v3.h>
 #include <unbound.h>
 
+#include "clock.h"
 #include "mem.h"
 #include "msg.h"
 #include "refclient.h"
@@ -197,21 +198,11 @@ deadline(struct probe *p)
 		plog(p, "deadline reached");
 }
 
-/* now_ms - monotonic clock in milliseconds */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* remaining - ms left for one step, at most step_ms; <= 0 when past */
 static int
 remaining(const struct probe *p)
 {
-	long long left = p->deadline - now_ms();
+	long long left = p->deadline - clock_ms();
 
 	if (left <= 0)
 		return 0;
@@ -453,7 +444,7 @@ dns_query(struct probe *p, const char *name, int type, const char *tname,
 		return;
 	}
 	while (res == NULL) {
-		long long left = p->deadline - now_ms();
+		long long left = p->deadline - clock_ms();
 		struct pollfd pfd = { .fd = ub_fd(p->ub), .events = POLLIN };
 
 		if (left <= 0) {
@@ -1626,7 +1617,7 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
 		dom[dlen - 1] = 0;
 	p.domain = dom;
 	p.r = r;
-	p.deadline = now_ms() + (deadline_ms > 0 ? deadline_ms : 1);
+	p.deadline = clock_ms() + (deadline_ms > 0 ? deadline_ms : 1);
 	p.step_ms = deadline_ms / 4 > 1000 ? deadline_ms / 4 : 1000;
 	plog(&p, "probe %s %s, %s", proto == REF_SMTP ? "smtp" :
 	    proto == REF_SMTPS ? "smtps" : proto == REF_XMPP ? "xmpp" :
@@ -1968,7 +1959,7 @@ refclient_receive(struct refclient *c, int fd, SSL_CTX *ctx,
 	p.domain = local;
 	p.r = r;
 	p.receiving = 1;
-	p.deadline = now_ms() + (deadline_ms > 0 ? deadline_ms : 1);
+	p.deadline = clock_ms() + (deadline_ms > 0 ? deadline_ms : 1);
 	p.step_ms = deadline_ms / 2 > 1000 ? deadline_ms / 2 : 1000;
 	cn.p = &p;
 	cn.fd = fd;

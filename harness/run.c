@@ -29,6 +29,7 @@
 
 #include <openssl/err.h>
 
+#include "clock.h"
 #include "endpoint.h"
 #include "hostile.h"
 #include "initiator.h"
@@ -47,7 +48,7 @@
 #include "world.h"
 
 #define RUN_QUIESCE_MS	5000	/* for a probe's connections to finish */
-#define RUN_MS(t)	((long long)((t) * 1000))	/* run_now() seconds, in ms */
+#define RUN_MS(t)	((long long)((t) * 1000))	/* clock_s() seconds, in ms */
 #define RUN_LOAD_MAX	4	/* at most this many times --deadline */
 #define RUN_INBOUND_REF_ADDR	"127.0.0.4"	/* ref's receivers (xmpp-in) */
 
@@ -99,16 +100,6 @@ struct run {
 	atomic_size_t done;		/* scenarios finished */
 	pthread_mutex_t out_lock;	/* progress lines */
 };
-
-/* run_now - monotonic seconds */
-static double
-run_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /*
  * run_probe_ms - the per-probe deadline now: --deadline times how loaded
@@ -325,7 +316,7 @@ run_probe_ref_in(struct run *r, const struct run_target *t, size_t ci)
 	struct buf detail = { 0 };
 	pthread_t th;
 	const char *why = NULL;
-	double t0 = run_now();
+	double t0 = clock_s();
 	int port = 0;
 
 	memset(&rx, 0, sizeof(rx));
@@ -347,7 +338,7 @@ run_probe_ref_in(struct run *r, const struct run_target *t, size_t ci)
 	run_initiate(r, k, RUN_INBOUND_REF_ADDR, port, &ir);
 	pthread_join(th, NULL);
 	close(rx.lfd);
-	c->seconds = run_now() - t0;
+	c->seconds = clock_s() - t0;
 	if (rx.rc != 0)
 		why = "the reference receiver failed";
 	else if (rx.res.outcome != ir.outcome)
@@ -385,7 +376,7 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	enum outcome seen;
 	const char *host = NULL, *why = NULL;
 	struct buf detail = { 0 };
-	double t0 = run_now(), t1;
+	double t0 = clock_s(), t1;
 	int went_on;
 	size_t own;
 	char *stray, *violation;
@@ -398,11 +389,11 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	else if (res.timed_out)
 		why = "the reference client ran out of time (its deadline or a "
 		    "step's timeout): no verdict";
-	t1 = run_now();
+	t1 = clock_s();
 	if (endpoint_quiesce(r->eps, prefix, RUN_QUIESCE_MS) != 0 && !why)
 		why = "a connection was still open after the probe";
 	endpoint_take(r->eps, prefix, &conns, &nconns);
-	c->seconds = run_now() - t0;
+	c->seconds = clock_s() - t0;
 	own = judge_attribute(r->cells, r->ncells, ci, conns, nconns,
 	    RUN_MS(t0), RUN_MS(t1), &stray);
 	if (stray && !why)
@@ -699,7 +690,7 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 	int *word, rc, deadline = 0, inbound = p == SCN_XMPP_IN;
 	char **text, **log, *parse_errors = NULL;
 	struct initiator_result *ir = NULL;
-	double t0 = run_now(), t_run0 = t0, t_run1;
+	double t0 = clock_s(), t_run0 = t0, t_run1;
 
 	for (size_t ci = t->cell0; ci < t->cell0 + r->per_target; ci++) {
 		const struct run_key *k = &r->keys[ci];
@@ -734,14 +725,14 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 			word[i] = TW_ERROR;
 		rc = -2;
 	} else {
-		t_run0 = run_now();
+		t_run0 = clock_s();
 		int pms = run_probe_ms(r);
 
 		deadline = pms * (1 + (int)n / 16);
 		rc = target_exec(r->lab, t->name, "run", path, workdir,
 		    pms, deadline, &out);
 	}
-	t_run1 = run_now();
+	t_run1 = clock_s();
 	/* Verdict lines: "ID WORD [text]"; "# [ID] text" are log lines. */
 	for (char *line = out.data, *next; line && *line; line = next) {
 		char id[32], w[32];
@@ -808,7 +799,7 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		int went_on;
 		char *stray = NULL;
 
-		c->seconds = (run_now() - t0) / n;
+		c->seconds = (clock_s() - t0) / n;
 		if (inbound) {
 			/* What the lab's connecting server saw is the
 			 * outcome; the target's own account must agree. */
@@ -1246,7 +1237,7 @@ run_main(const struct run_options *o)
 	struct hostile *hostile = NULL;
 	struct buf versions = { 0 };
 	char started[32], *id, *out = NULL, *labdir = NULL, *ta = NULL;
-	double t0 = run_now();
+	double t0 = clock_s();
 	int errors, status = EXIT_ENV, existed = 1, own, reported = 0;
 	struct stat st;
 
@@ -1362,7 +1353,7 @@ run_main(const struct run_options *o)
 		    ? r.targets[t].version : "?");
 	meta.run_id = id;
 	meta.started = started;
-	meta.seconds = run_now() - t0;
+	meta.seconds = clock_s() - t0;
 	meta.command = (char *)o->command;
 	meta.targets = versions.data;
 	meta.shard = NULL;
@@ -1384,7 +1375,7 @@ run_main(const struct run_options *o)
 		    count[VERDICT_PASS], count[VERDICT_FAIL],
 		    count[VERDICT_XFAIL], count[VERDICT_XPASS],
 		    count[VERDICT_SKIP], count[VERDICT_ERROR],
-		    run_now() - t0, out);
+		    clock_s() - t0, out);
 	}
 	status = report_exit_status(r.cells, r.ncells);
 out:

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
+#include "clock.h"
 #include "lab.h"
 #include "msg.h"
 #include "stop.h"
@@ -112,18 +113,6 @@ target_names_free(char **names)
 	free(names);
 }
 
-int
-target_known(const char *name)
-{
-	char **names = target_names();
-	int found = 0;
-
-	for (size_t i = 0; names[i]; i++)
-		found |= strcmp(names[i], name) == 0;
-	target_names_free(names);
-	return found;
-}
-
 char *
 target_env_bin(const char *name)
 {
@@ -134,14 +123,73 @@ target_env_bin(const char *name)
 	return env;
 }
 
-/* target_now_ms - monotonic milliseconds */
-static long long
-target_now_ms(void)
+/* target_env_add - "key=value" into env (count *n), replacing key */
+static void
+target_env_add(char ***env, size_t *n, const char *key, const char *value)
 {
-	struct timespec ts;
+	size_t kl = strlen(key);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	for (size_t i = 0; i < *n; i++)
+		if (strncmp((*env)[i], key, kl) == 0 && (*env)[i][kl] == '=') {
+			free((*env)[i]);
+			(*env)[i] = xasprintf("%s=%s", key, value);
+			return;
+		}
+	*env = xrealloc(*env, (*n + 2) * sizeof(**env));
+	(*env)[(*n)++] = xasprintf("%s=%s", key, value);
+	(*env)[*n] = NULL;
+}
+
+/*
+ * target_env - the adapter's environment (targets/README.md): ours, plus
+ * the DANELAB_* variables.  Built before fork, so that the child, which
+ * shares the address space of a process with running threads, only
+ * execs.  Free with target_env_free.
+ */
+static char **
+target_env(const struct lab *l, const char *name, const char *workdir,
+    int probe_ms)
+{
+	char **env = xcalloc(1, sizeof(*env)), num[32];
+	size_t n = 0;
+
+	for (char **e = environ; *e; e++) {
+		env = xrealloc(env, (n + 2) * sizeof(*env));
+		env[n++] = xstrdup(*e);
+		env[n] = NULL;
+	}
+	snprintf(num, sizeof(num), "%d", probe_ms);
+	target_env_add(&env, &n, "DANELAB_TARGET", name);
+	target_env_add(&env, &n, "DANELAB_WORKDIR", workdir);
+	target_env_add(&env, &n, "DANELAB_DATADIR", template_datadir());
+	target_env_add(&env, &n, "DANELAB_RESOLVER", LAB_RESOLVER_ADDR);
+	target_env_add(&env, &n, "DANELAB_DEADLINE_MS", num);
+	target_env_add(&env, &n, "DANELAB_CLIENT_NAME", TARGET_CLIENT_NAME);
+	target_env_add(&env, &n, "DANELAB_INBOUND_DOMAIN", TARGET_CLIENT_NAME);
+	target_env_add(&env, &n, "DANELAB_INBOUND_ADDR", TARGET_INBOUND_ADDR);
+	target_env_add(&env, &n, "DANELAB_INBOUND_PORT",
+	    TARGET_INBOUND_PORT_STR);
+	if (l != NULL) {
+		char *v = xasprintf("%s/anchors/root.key", lab_dir(l));
+
+		target_env_add(&env, &n, "DANELAB_TRUST_ANCHOR", v);
+		free(v);
+		v = xasprintf("%s/" TARGET_INBOUND_CERT, lab_dir(l));
+		target_env_add(&env, &n, "DANELAB_INBOUND_CERT", v);
+		free(v);
+		v = xasprintf("%s/" TARGET_INBOUND_KEY, lab_dir(l));
+		target_env_add(&env, &n, "DANELAB_INBOUND_KEY", v);
+		free(v);
+	}
+	return env;
+}
+
+static void
+target_env_free(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
 }
 
 int
@@ -150,29 +198,40 @@ target_exec(const struct lab *l, const char *name, const char *verb,
     struct buf *out)
 {
 	char *script = target_file(name, ".sh");
-	long long end = target_now_ms() + deadline_ms;
+	long long end = clock_ms() + deadline_ms;
 	int pfd[2], status = 0, timed_out = 0;
 	pid_t pid;
+	char **env, *argv[] = { "sh", script, (char *)verb, (char *)arg, NULL };
+	char *nodir = xasprintf("danelab: cannot enter %s\n", workdir);
+	char *noexec = xasprintf("danelab: cannot run %s\n", script);
 
 	if (stop_requested()) {
 		free(script);
+		free(nodir);
+		free(noexec);
 		return -1;
 	}
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
 		msg_warn("pipe: %s", strerror(errno));
 		free(script);
+		free(nodir);
+		free(noexec);
 		return -1;
 	}
+	/* Everything the child needs, before fork: it only execs. */
+	env = target_env(l, name, workdir, probe_ms);
 	fflush(NULL);
 	if ((pid = fork()) < 0) {
 		msg_warn("fork: %s", strerror(errno));
 		close(pfd[0]);
 		close(pfd[1]);
 		free(script);
+		free(nodir);
+		free(noexec);
+		target_env_free(env);
 		return -1;
 	}
 	if (pid == 0) {
-		char deadline[32];
 		pid_t inner;
 		int st;
 
@@ -185,36 +244,13 @@ target_exec(const struct lab *l, const char *name, const char *verb,
 		if (l != NULL && lab_enter(l) != 0)
 			_exit(125);
 		if (chdir(workdir) != 0) {
-			fprintf(stderr, "cannot enter %s: %s\n", workdir,
-			    strerror(errno));
+			(void)!write(2, nodir, strlen(nodir));
 			_exit(125);
-		}
-		snprintf(deadline, sizeof(deadline), "%d", probe_ms);
-		setenv("DANELAB_TARGET", name, 1);
-		setenv("DANELAB_WORKDIR", workdir, 1);
-		setenv("DANELAB_DATADIR", template_datadir(), 1);
-		setenv("DANELAB_RESOLVER", LAB_RESOLVER_ADDR, 1);
-		setenv("DANELAB_DEADLINE_MS", deadline, 1);
-		setenv("DANELAB_CLIENT_NAME", TARGET_CLIENT_NAME, 1);
-		setenv("DANELAB_INBOUND_DOMAIN", TARGET_CLIENT_NAME, 1);
-		setenv("DANELAB_INBOUND_ADDR", TARGET_INBOUND_ADDR, 1);
-		setenv("DANELAB_INBOUND_PORT", TARGET_INBOUND_PORT_STR, 1);
-		if (l != NULL) {
-			char *ta = xasprintf("%s/anchors/root.key", lab_dir(l));
-			char *cert = xasprintf("%s/" TARGET_INBOUND_CERT,
-			    lab_dir(l));
-			char *key = xasprintf("%s/" TARGET_INBOUND_KEY,
-			    lab_dir(l));
-
-			setenv("DANELAB_TRUST_ANCHOR", ta, 1);
-			setenv("DANELAB_INBOUND_CERT", cert, 1);
-			setenv("DANELAB_INBOUND_KEY", key, 1);
 		}
 		/* Into the lab's PID namespace: only children enter it. */
 		if ((inner = fork()) == 0) {
-			execl("/bin/sh", "sh", script, verb, arg, (char *)NULL);
-			fprintf(stderr, "cannot run %s: %s\n", script,
-			    strerror(errno));
+			execve("/bin/sh", argv, env);
+			(void)!write(2, noexec, strlen(noexec));
 			_exit(126);
 		}
 		if (inner < 0)
@@ -224,9 +260,12 @@ target_exec(const struct lab *l, const char *name, const char *verb,
 				_exit(125);
 		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	}
+	target_env_free(env);
+	free(nodir);
+	free(noexec);
 	close(pfd[1]);
 	for (;;) {
-		long long left = end - target_now_ms();
+		long long left = end - clock_ms();
 		struct pollfd p[2] = { { .fd = pfd[0], .events = POLLIN },
 		    { .fd = stop_fd(), .events = POLLIN } };
 		char chunk[4096];

@@ -33,8 +33,6 @@ struct lab;
 char **target_names(void);
 void target_names_free(char **names);
 
-/* target_known - is name a target? */
-int target_known(const char *name);
 
 /*
  * target_env_bin - "DANELAB_<NAME>_BIN" for a target name (upper case,

@@ -3,22 +3,13 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "demo.h"
 #include "lab.h"
 #include "mem.h"
 #include "msg.h"
 #include "template.h"
 #include "world.h"
-
-/* world_now - monotonic seconds */
-static double
-world_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* world_chain_ok - scenario lint hook: does the profile have the chain? */
 static const char *
@@ -36,7 +27,7 @@ world_load(char *const *paths, int npaths, int no_default,
 	struct scn_hooks hooks = { world_chain_ok, NULL };
 	const char *prof = getenv("DANELAB_PROFILE");
 	char *path;
-	double t0 = world_now();
+	double t0 = clock_s();
 
 	*errors = 0;
 	path = prof && *prof ? xstrdup(prof)
@@ -56,7 +47,7 @@ world_load(char *const *paths, int npaths, int no_default,
 	for (int i = 0; i < npaths; i++)
 		*errors += scn_catalogue_load(&w->cat, paths[i], &hooks);
 	*errors += scn_catalogue_check(&w->cat);
-	w->load_s = world_now() - t0;
+	w->load_s = clock_s() - t0;
 	if (*errors)
 		return world_free(w);
 	if (stage == WORLD_SIGNED && world_build(w, extra) != 0) {
@@ -87,16 +78,16 @@ world_select(struct world *w, const regex_t *re, int shard_i, int shard_n)
 int
 world_build(struct world *w, int extra)
 {
-	double t0 = world_now();
+	double t0 = clock_s();
 
 	if ((w->tree = demo_zones(LAB_AUTH_ADDR, LAB_LAME_ADDR, extra)) == NULL
 	    || (w->plan = plan_build(&w->cat, w->profile, w->tree)) == NULL)
 		return -1;
-	w->plan_s = world_now() - t0;
-	t0 = world_now();
+	w->plan_s = clock_s() - t0;
+	t0 = clock_s();
 	if (zone_tree_sign(w->tree) != 0)
 		return -1;
-	w->sign_s = world_now() - t0;
+	w->sign_s = clock_s() - t0;
 	return 0;
 }
 
