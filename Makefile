@@ -71,7 +71,8 @@ TEST_OBJS = \
 	harness/tests/check_endpoint.o \
 	harness/tests/check_report.o \
 	harness/tests/check_initiator.o \
-	harness/tests/check_judge.o
+	harness/tests/check_judge.o \
+	harness/tests/check_target.o
 
 HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
 

@@ -687,8 +687,9 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 	char *path = xasprintf("%s/probes-%s-%s.txt", workdir,
 	    scn_proto_name(p), scn_policy_name(q));
 	size_t n = 0, *idx = NULL;
-	int *word, rc, deadline = 0, inbound = p == SCN_XMPP_IN;
-	char **text, **log, *parse_errors = NULL;
+	int rc, deadline = 0, inbound = p == SCN_XMPP_IN;
+	struct target_verdict *v = NULL;
+	char *parse_errors = NULL;
 	struct initiator_result *ir = NULL;
 	double t0 = clock_s(), t_run0 = t0, t_run1;
 
@@ -700,7 +701,7 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		    || r->cells[ci].observed != NULL)
 			continue;
 		domain = plan_domain(r->w->cat.list[k->scenario]);
-		buf_printf(&file, "c%zu %s %s %s\n", ci, scn_proto_name(p),
+		target_probe_line(&file, ci, scn_proto_name(p),
 		    scn_policy_name(q), domain);
 		free(domain);
 		idx = xrealloc(idx, (n + 1) * sizeof(*idx));
@@ -710,11 +711,11 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		goto out;
 	if (inbound && run_serve(r, t, workdir, q, idx, n) != 0)
 		goto out;
-	word = xcalloc(n, sizeof(int));
-	text = xcalloc(n, sizeof(char *));
-	log = xcalloc(n, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		word[i] = -1;
+	v = xcalloc(n, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		v[i].cell = idx[i];
+		v[i].word = -1;
+	}
 	if (inbound) {
 		/* The target serves: the lab connects, once per probe. */
 		ir = xcalloc(n, sizeof(*ir));
@@ -722,7 +723,7 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 	}
 	if (file_write(path, file.data, file.len) != 0) {
 		for (size_t i = 0; i < n; i++)
-			word[i] = TW_ERROR;
+			v[i].word = TW_ERROR;
 		rc = -2;
 	} else {
 		t_run0 = clock_s();
@@ -733,58 +734,7 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		    pms, deadline, &out);
 	}
 	t_run1 = clock_s();
-	/* Verdict lines: "ID WORD [text]"; "# [ID] text" are log lines. */
-	for (char *line = out.data, *next; line && *line; line = next) {
-		char id[32], w[32];
-		int off = 0;
-		size_t ci, i;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		if (*line == 0)
-			continue;
-		if (*line == '#') {
-			if (sscanf(line, "# c%zu %n", &ci, &off) == 1 && off > 0) {
-				for (i = 0; i < n; i++)
-					if (idx[i] == ci) {
-						char *l2 = xasprintf("%s%s\n",
-						    log[i] ? log[i] : "", line);
-
-						free(log[i]);
-						log[i] = l2;
-					}
-			} else if (blog.len < 16384)
-				buf_printf(&blog, "%s\n", line);
-			continue;
-		}
-		if (sscanf(line, "%31s %31s %n", id, w, &off) < 2
-		    || sscanf(id, "c%zu", &ci) != 1
-		    || target_word_parse(w) < 0) {
-			char *e = xasprintf("%s%starget %s: cannot parse output "
-			    "line \"%.200s\"", parse_errors ? parse_errors : "",
-			    parse_errors ? "; " : "", t->name, line);
-
-			free(parse_errors);
-			parse_errors = e;
-			continue;
-		}
-		for (i = 0; i < n && idx[i] != ci; i++)
-			;
-		if (i == n) {
-			char *e = xasprintf("%s%starget %s: verdict for an "
-			    "unknown probe: \"%.200s\"", parse_errors ?
-			    parse_errors : "", parse_errors ? "; " : "",
-			    t->name, line);
-
-			free(parse_errors);
-			parse_errors = e;
-			continue;
-		}
-		word[i] = target_word_parse(w);
-		free(text[i]);
-		text[i] = xstrdup(off > 0 ? line + off : "");
-	}
+	target_parse_run(t->name, out.data, v, n, &blog, &parse_errors);
 	for (size_t i = 0; i < n; i++) {
 		size_t ci = idx[i];
 		struct report_cell *c = &r->cells[ci];
@@ -804,11 +754,11 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 			/* What the lab's connecting server saw is the
 			 * outcome; the target's own account must agree. */
 			seen = ir[i].outcome;
-			if (word[i] >= 0 && word[i] < TW_SKIP
-			    && run_word_outcome(word[i]) != seen)
+			if (v[i].word >= 0 && v[i].word < TW_SKIP
+			    && run_word_outcome(v[i].word) != seen)
 				err = xasprintf("target %s says %s, but the lab's "
 				    "connecting server saw %s (%s)", t->name,
-				    target_word_name(word[i]),
+				    target_word_name(v[i].word),
 				    outcome_name(seen), ir[i].detail);
 			/* A receiving server may connect back (dialback):
 			 * the probe's doing, shown, and not left for the
@@ -833,38 +783,38 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 			seen = judge_observe(conns, own, &final, &went_on);
 			if (own > 0)
 				host = judge_host_of_tag(conns[final].tag);
-			if (word[i] == TW_AUTHENTICATED
+			if (v[i].word == TW_AUTHENTICATED
 			    && seen == OUTCOME_ENCRYPTED)
 				seen = OUTCOME_AUTHENTICATED;
-			if (t->prober && word[i] >= 0 && word[i] < TW_SKIP)
-				err = run_prober(word[i], conns, own, &seen,
+			if (t->prober && v[i].word >= 0 && v[i].word < TW_SKIP)
+				err = run_prober(v[i].word, conns, own, &seen,
 				    &host);
 		}
 		tail = run_tail(out.data);
-		if (word[i] < 0 && rc == -1)
+		if (v[i].word < 0 && rc == -1)
 			err = xasprintf("target %s gave no verdict for this "
 			    "probe (killed at its deadline, %d ms: it ran out "
 			    "of time): %s", t->name, deadline, parse_errors
 			    ? parse_errors : tail);
-		else if (word[i] < 0)
+		else if (v[i].word < 0)
 			err = xasprintf("target %s gave no verdict for this "
 			    "probe (%s): %s", t->name, target_status_text(rc),
 			    parse_errors ? parse_errors : tail);
-		else if (word[i] == TW_ERROR)
-			err = xasprintf("target %s: error: %s", t->name, text[i]);
-		else if (stray && word[i] < TW_SKIP) {
+		else if (v[i].word == TW_ERROR)
+			err = xasprintf("target %s: error: %s", t->name, v[i].text);
+		else if (stray && v[i].word < TW_SKIP) {
 			free(err);
 			err = stray;
 			stray = NULL;
 		}
-		if (word[i] == TW_SKIP) {
+		if (v[i].word == TW_SKIP) {
 			c->verdict = VERDICT_SKIP;
 			c->observed = xstrdup("");
-			c->reason = xasprintf("%s: %s", t->name, text[i]);
+			c->reason = xasprintf("%s: %s", t->name, v[i].text);
 		} else {
 			char *why = xasprintf("%s says %s: %s", t->name,
-			    target_word_name(word[i] < 0 ? TW_ERROR : word[i]),
-			    text[i] ? text[i] : "");
+			    target_word_name(v[i].word < 0 ? TW_ERROR : v[i].word),
+			    v[i].text ? v[i].text : "");
 			char *violation = inbound ? NULL : judge_violation(s,
 			    scn_expect_for(s, k->proto, k->policy), k->proto,
 			    conns, own, final, seen);
@@ -875,9 +825,9 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		}
 		buf_printf(&detail, "== target %s (%s %s batch of %zu, exit "
 		    "%d)\nverdict: %s %s\n%s", t->name, scn_proto_name(p),
-		    scn_policy_name(q), n, rc, word[i] >= 0 ?
-		    target_word_name(word[i]) : "(none)", text[i] ? text[i]
-		    : "", log[i] ? log[i] : "");
+		    scn_policy_name(q), n, rc, v[i].word >= 0 ?
+		    target_word_name(v[i].word) : "(none)", v[i].text ? v[i].text
+		    : "", v[i].log ? v[i].log : "");
 		if (blog.len)
 			buf_printf(&detail, "== the batch's log\n%s", blog.data);
 		if (inbound)
@@ -893,12 +843,8 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		free(stray);
 		free(err);
 		free(tail);
-		free(text[i]);
-		free(log[i]);
 	}
-	free(word);
-	free(text);
-	free(log);
+	target_verdicts_free(v, n);
 	for (size_t i = 0; ir && i < n; i++)
 		free(ir[i].transcript);
 	free(ir);

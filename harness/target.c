@@ -399,3 +399,92 @@ target_baseline_match(const struct target_deviation *d, size_t n,
 			return &d[i];
 	return NULL;
 }
+
+void
+target_probe_line(struct buf *b, size_t cell, const char *proto,
+    const char *policy, const char *domain)
+{
+	buf_printf(b, "c%zu %s %s %s\n", cell, proto, policy, domain);
+}
+
+/* target_parse_error - one more "target NAME: ..." on *errors */
+static void
+target_parse_error(char **errors, const char *name, const char *what,
+    const char *line)
+{
+	char *e = xasprintf("%s%starget %s: %s \"%.200s\"", *errors ? *errors
+	    : "", *errors ? "; " : "", name, what, line);
+
+	free(*errors);
+	*errors = e;
+}
+
+/* target_verdict_of - the probe of v[0..n-1] whose cell is cell, or NULL */
+static struct target_verdict *
+target_verdict_of(struct target_verdict *v, size_t n, size_t cell)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].cell == cell)
+			return &v[i];
+	return NULL;
+}
+
+void
+target_parse_run(const char *name, const char *out, struct target_verdict *v,
+    size_t n, struct buf *batch_log, char **errors)
+{
+	char *copy = xstrdup(out ? out : ""), *line, *next;
+
+	for (line = copy; *line; line = next) {
+		struct target_verdict *p;
+		char id[32], w[32];
+		int off = 0;
+		size_t cell;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		else
+			next = line + strlen(line);
+		if (*line == 0)
+			continue;
+		if (*line == '#') {
+			if (sscanf(line, "# c%zu %n", &cell, &off) == 1 && off > 0
+			    && (p = target_verdict_of(v, n, cell)) != NULL) {
+				char *l2 = xasprintf("%s%s\n", p->log ? p->log
+				    : "", line);
+
+				free(p->log);
+				p->log = l2;
+			} else if (batch_log->len < TARGET_BATCH_LOG_MAX)
+				buf_printf(batch_log, "%s\n", line);
+			continue;
+		}
+		if (sscanf(line, "%31s %31s %n", id, w, &off) < 2
+		    || sscanf(id, "c%zu", &cell) != 1
+		    || target_word_parse(w) < 0) {
+			target_parse_error(errors, name, "cannot parse output "
+			    "line", line);
+			continue;
+		}
+		if ((p = target_verdict_of(v, n, cell)) == NULL) {
+			target_parse_error(errors, name, "verdict for an unknown "
+			    "probe:", line);
+			continue;
+		}
+		p->word = target_word_parse(w);
+		free(p->text);
+		p->text = xstrdup(off > 0 ? line + off : "");
+	}
+	free(copy);
+}
+
+void
+target_verdicts_free(struct target_verdict *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].text);
+		free(v[i].log);
+	}
+	free(v);
+}

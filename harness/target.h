@@ -94,4 +94,33 @@ const struct target_deviation *target_baseline_match(
     const struct target_deviation *d, size_t n, const char *scenario,
     const char *proto, const char *policy);
 
+/* One probe of a batch, and what the adapter said of it. */
+struct target_verdict {
+	size_t cell;		/* the probe's id is "c<cell>" */
+	int word;		/* enum target_word, or -1: no verdict line */
+	char *text;		/* the verdict line's text, or NULL */
+	char *log;		/* its "# c<cell> ..." log lines, or NULL */
+};
+
+#define TARGET_BATCH_LOG_MAX	16384	/* "#" lines of a batch kept */
+
+/* target_probe_line - one line of the probe file of "run FILE":
+ * "c<cell> PROTO POLICY DOMAIN" */
+void target_probe_line(struct buf *b, size_t cell, const char *proto,
+    const char *policy, const char *domain);
+
+/*
+ * target_parse_run - the output of "run FILE" (not modified) for the
+ * probes v[0..n-1] (cell set, word -1): a verdict line "c<cell> WORD
+ * [text]" sets that probe's word and text; "# c<cell> text" is added to
+ * its log; any other "#" line to batch_log (up to TARGET_BATCH_LOG_MAX);
+ * a line that cannot be parsed, or is the verdict of no probe of the
+ * batch, is added to *errors ("target NAME: cannot parse output line
+ * ...", caller frees).
+ */
+void target_parse_run(const char *name, const char *out,
+    struct target_verdict *v, size_t n, struct buf *batch_log,
+    char **errors);
+void target_verdicts_free(struct target_verdict *v, size_t n);
+
 #endif

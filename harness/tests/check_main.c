@@ -21,6 +21,7 @@ static const struct {
 	{ "report", report_suite },
 	{ "initiator", initiator_suite },
 	{ "judge", judge_suite },
+	{ "target", target_suite },
 };
 
 int

@@ -12,5 +12,6 @@ Suite *endpoint_suite(void);
 Suite *report_suite(void);
 Suite *initiator_suite(void);
 Suite *judge_suite(void);
+Suite *target_suite(void);
 
 #endif

@@ -1,0 +1,110 @@
+/*
+ * check_target.c - the adapter protocol as target.c speaks it: the probe
+ * file's lines, an adapter's output parsed into verdicts, log lines and
+ * errors, and baseline lines matched against cells.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../mem.h"
+#include "../target.h"
+#include "suites.h"
+
+START_TEST(test_probe_line)
+{
+	struct buf b = { 0 };
+
+	target_probe_line(&b, 17, "smtp", "mandatory", "a.example.");
+	ck_assert_str_eq(b.data, "c17 smtp mandatory a.example.\n");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_parse_run)
+{
+	static const char out[] =
+	    "# batch of 3 smtp probes\n"
+	    "# c4 a log line of c4\n"
+	    "c4 authenticated Verified TLS connection established\n"
+	    "c5 skip no smtps here\n"
+	    "# c9 a log line of no probe of the batch\n"
+	    "this is not a verdict line\n"
+	    "c9 refused a verdict for another batch's probe\n"
+	    "c6 bogus-word text\n"
+	    "c4 refused the last verdict line wins\n"
+	    "\n"
+	    "# no newline at the end";
+	struct target_verdict v[3] = { { 4, -1, NULL, NULL },
+	    { 5, -1, NULL, NULL }, { 6, -1, NULL, NULL } };
+	struct buf blog = { 0 };
+	char *errors = NULL, *copy = xstrdup(out);
+
+	target_parse_run("fake", copy, v, 3, &blog, &errors);
+	ck_assert_str_eq(copy, out);	/* the output stays whole */
+	ck_assert_int_eq(v[0].word, TW_REFUSED);
+	ck_assert_str_eq(v[0].text, "the last verdict line wins");
+	ck_assert_str_eq(v[0].log, "# c4 a log line of c4\n");
+	ck_assert_int_eq(v[1].word, TW_SKIP);
+	ck_assert_str_eq(v[1].text, "no smtps here");
+	ck_assert_ptr_null(v[1].log);
+	ck_assert_int_eq(v[2].word, -1);	/* no valid verdict line */
+	ck_assert_str_eq(blog.data, "# batch of 3 smtp probes\n"
+	    "# c9 a log line of no probe of the batch\n"
+	    "# no newline at the end\n");
+	ck_assert_ptr_nonnull(errors);
+	ck_assert_msg(strstr(errors, "target fake: cannot parse output line "
+	    "\"this is not a verdict line\"") != NULL, "%s", errors);
+	ck_assert_msg(strstr(errors, "target fake: verdict for an unknown "
+	    "probe: \"c9 refused") != NULL, "%s", errors);
+	ck_assert_msg(strstr(errors, "cannot parse output line \"c6 "
+	    "bogus-word text\"") != NULL, "%s", errors);
+	free(errors);
+	free(copy);
+	buf_free(&blog);
+	for (int i = 0; i < 3; i++) {
+		free(v[i].text);
+		free(v[i].log);
+	}
+	/* Nothing at all: no verdict, no error. */
+	errors = NULL;
+	v[0].word = -1;
+	v[0].text = v[0].log = NULL;
+	target_parse_run("fake", NULL, v, 1, &blog, &errors);
+	ck_assert_int_eq(v[0].word, -1);
+	ck_assert_ptr_null(errors);
+	ck_assert_uint_eq(blog.len, 0);
+}
+END_TEST
+
+START_TEST(test_baseline_match)
+{
+	struct target_deviation d[2] = {
+		{ "xmpp-tlsa-bogus-*-rrsig", "xmpp", "*", "bogus", 0, 1 },
+		{ "in-sha512-and-sha256", "*", "mandatory", "order", 1, 2 },
+	};
+
+	ck_assert_ptr_eq(target_baseline_match(d, 2,
+	    "xmpp-tlsa-bogus-corrupt-rrsig", "xmpp", "opportunistic"), &d[0]);
+	ck_assert_ptr_null(target_baseline_match(d, 2,
+	    "xmpp-tlsa-bogus-corrupt-rrsig", "xmpps", "opportunistic"));
+	ck_assert_ptr_null(target_baseline_match(d, 2,
+	    "xmpp-tlsa-bogus-next-target", "xmpp", "mandatory"));
+	ck_assert_ptr_eq(target_baseline_match(d, 2, "in-sha512-and-sha256",
+	    "xmpp-in", "mandatory"), &d[1]);
+	ck_assert_ptr_null(target_baseline_match(d, 2, "in-sha512-and-sha256",
+	    "xmpp-in", "opportunistic"));
+}
+END_TEST
+
+Suite *
+target_suite(void)
+{
+	Suite *s = suite_create("target");
+	TCase *tc = tcase_create("target");
+
+	tcase_add_test(tc, test_probe_line);
+	tcase_add_test(tc, test_parse_run);
+	tcase_add_test(tc, test_baseline_match);
+	suite_add_tcase(s, tc);
+	return s;
+}
