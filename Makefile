@@ -72,7 +72,8 @@ TEST_OBJS = \
 	harness/tests/check_report.o \
 	harness/tests/check_initiator.o \
 	harness/tests/check_judge.o \
-	harness/tests/check_target.o
+	harness/tests/check_target.o \
+	harness/tests/check_scenario.o
 
 HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
 

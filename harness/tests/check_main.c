@@ -22,6 +22,7 @@ static const struct {
 	{ "initiator", initiator_suite },
 	{ "judge", judge_suite },
 	{ "target", target_suite },
+	{ "scenario", scenario_suite },
 };
 
 int

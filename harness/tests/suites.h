@@ -13,5 +13,6 @@ Suite *report_suite(void);
 Suite *initiator_suite(void);
 Suite *judge_suite(void);
 Suite *target_suite(void);
+Suite *scenario_suite(void);
 
 #endif
