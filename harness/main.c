@@ -45,7 +45,8 @@ static const char usage_text[] =
 "                               write reports (default reports/runs/ID/:\n"
 "                               results.tap junit.xml results.json\n"
 "                               summary.md index.html; reports/runs/latest\n"
-"                               links the newest; each report directory is\n"
+"                               links the newest, never a --out DIR;\n"
+"                               each report directory is\n"
 "                               complete or absent), tear down and remove\n"
 "                               the default run directory (a --dir keeps\n"
 "                               the lab's logs, unless a signal stopped a\n"
@@ -235,10 +236,18 @@ cmd_up(int argc, char **argv)
 		world_free(w);
 		return EXIT_ENV;
 	}
-	msg_info("lab up in %s with %zu zones, %zu scenarios (keeper pid %ld); "
-	    "danelab exec -- CMD runs inside it, danelab down stops it",
-	    a.lab.dir, zone_tree_count(w->tree), w->cat.n,
-	    (long)lab_keeper(l));
+	{
+		/* The exact commands: with --dir unless it is the default. */
+		int other = strcmp(a.lab.dir, lab_dir_default()) != 0;
+		char *opt = other ? xasprintf(" --dir %s", a.lab.dir)
+		    : xstrdup("");
+
+		msg_info("lab up in %s with %zu zones, %zu scenarios (keeper "
+		    "pid %ld); danelab exec%s -- CMD runs inside it, danelab "
+		    "down%s stops it", a.lab.dir, zone_tree_count(w->tree),
+		    w->cat.n, (long)lab_keeper(l), opt, opt);
+		free(opt);
+	}
 	lab_detach(l);
 	world_free(w);
 	free(a.paths);
@@ -310,6 +319,18 @@ cmd_exec(int argc, char **argv)
 	}
 	if (i >= argc - 1)
 		usage_error("exec wants a command after --", NULL);
+	if (lab_find(dir) == 0) {
+		const char *d = lab_dir_default();
+
+		if (strcmp(dir, d) != 0 && lab_find(d) != 0)
+			msg_warn("no lab at %s (one is up in %s: danelab exec "
+			    "-- CMD)", dir, d);
+		else
+			msg_warn("no lab at %s (start one with danelab up%s%s)",
+			    dir, strcmp(dir, d) ? " --dir " : "",
+			    strcmp(dir, d) ? dir : "");
+		return EXIT_ENV;
+	}
 	ret = lab_exec(dir, argv + i + 1);
 	return ret < 0 ? EXIT_ENV : ret;
 }

@@ -731,7 +731,7 @@ report_replace(const char *stage, const char *dir)
 
 int
 report_write(const char *dir, const struct report_meta *meta,
-    const struct report_cell *cells, size_t n)
+    const struct report_cell *cells, size_t n, int latest)
 {
 	struct report_ctx ctx = { meta, cells, n, { 0 }, 0, NULL, 0 };
 	char *parent = NULL, *base = NULL, *stage = NULL;
@@ -788,7 +788,7 @@ report_write(const char *dir, const struct report_meta *meta,
 	if (report_replace(stage, dir) != 0)
 		goto out;
 	staged = 0;	/* all in place: keep them whatever the link does */
-	ret = report_link_latest(parent, base);
+	ret = latest ? report_link_latest(parent, base) : 0;
 out:
 	/* A set of reports is all new or not there. */
 	if (staged && file_rmtree(stage) != 0)
@@ -1106,7 +1106,7 @@ report_merge(const char *outdir, char *const *files, size_t nfiles)
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime(&now));
 		outdir = dflt = xasprintf("reports/runs/merged-%s", stamp);
 	}
-	if (report_write(outdir, &meta, cells, n) != 0) {
+	if (report_write(outdir, &meta, cells, n, dflt != NULL) != 0) {
 		status = stop_requested() ? stop_status() : EXIT_ENV;
 		goto out;
 	}

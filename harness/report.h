@@ -60,8 +60,9 @@ int verdict_parse(const char *s);
 /*
  * report_write - write every report of cells into dir: rendered into a
  * directory beside it (".NAME.tmp.PID"), which is renamed into place
- * only when every file is whole, then "<dir>/../latest" is pointed at
- * dir.  A dir that exists is replaced in one step, provided it holds
+ * only when every file is whole; then, with latest set (the default
+ * report directory under reports/runs/), "<dir>/../latest" is pointed at
+ * dir: never beside a directory the user chose.  A dir that exists is replaced in one step, provided it holds
  * nothing but reports (report_dir_check).  On any failure, or when a
  * stop was requested (stop.h), the staging directory is removed and dir
  * is left as it was.  Templates come from the data directory's
@@ -71,7 +72,7 @@ int verdict_parse(const char *s);
  * everything.
  */
 int report_write(const char *dir, const struct report_meta *meta,
-    const struct report_cell *cells, size_t n);
+    const struct report_cell *cells, size_t n, int latest);
 
 /*
  * report_dir_check - may report_write replace dir?  Yes (0) when it is

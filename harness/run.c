@@ -1305,7 +1305,7 @@ run_main(const struct run_options *o)
 	meta.shard = NULL;
 	if (o->shard_n > 1)
 		meta.shard = xasprintf("%d/%d", o->shard_i, o->shard_n);
-	if (report_write(out, &meta, r.cells, r.ncells) != 0) {
+	if (report_write(out, &meta, r.cells, r.ncells, o->out == NULL) != 0) {
 		if (!stop_requested())
 			msg_warn("no report written into %s", out);
 		goto out;

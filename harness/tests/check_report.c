@@ -240,6 +240,27 @@ START_TEST(test_json_parse_errors)
 }
 END_TEST
 
+/* A directory the user chose gets no "latest" beside it. */
+START_TEST(test_no_latest)
+{
+	char *top = tmp_dir(), *dir = xasprintf("%s/out/1", top);
+	char *link = xasprintf("%s/out/latest", top);
+	struct report_cell *cells;
+	struct stat st;
+	size_t n;
+
+	cells = hostile_cells(&n);
+	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n, 0), 0);
+	ck_assert_int_eq(dir_entries(dir), NFILES);
+	ck_assert_int_ne(lstat(link, &st), 0);
+	report_cells_free(cells, n);
+	rm_rf(top);
+	free(link);
+	free(dir);
+	free(top);
+}
+END_TEST
+
 START_TEST(test_write_read)
 {
 	char *top = tmp_dir(), *dir = xasprintf("%s/runs/r1", top);
@@ -250,7 +271,7 @@ START_TEST(test_write_read)
 	ssize_t k;
 
 	cells = hostile_cells(&n);
-	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n), 0);
+	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n, 1), 0);
 	for (size_t i = 0; i < NFILES; i++) {
 		text = slurp(dir, report_files[i], &len);
 		ck_assert_msg(len > 0, "%s is empty", report_files[i]);
@@ -375,7 +396,7 @@ START_TEST(test_html)
 	size_t n;
 
 	cells = hostile_cells(&n);
-	ck_assert_int_eq(report_write(top, &hostile_meta, cells, n), 0);
+	ck_assert_int_eq(report_write(top, &hostile_meta, cells, n, 1), 0);
 	text = slurp(top, "index.html", NULL);
 	ck_assert_ptr_null(strstr(text, "</title><script>"));
 	ck_assert_ptr_nonnull(strstr(text, "<title>danelab run 20261128-162200-1234"
@@ -429,7 +450,7 @@ shard_write(const char *top, const struct report_cell *cells, size_t n,
 	snprintf(shard, sizeof(shard), "%d/2", part + 1);
 	m.shard = shard;
 	m.seconds = seconds;
-	ck_assert_int_eq(report_write(dir, &m, s, k), 0);
+	ck_assert_int_eq(report_write(dir, &m, s, k, 1), 0);
 	free(s);
 	free(dir);
 	return xasprintf("%s/shard%d/results.json", top, part + 1);
@@ -593,7 +614,7 @@ START_TEST(test_unwritable)
 	ck_assert_int_eq(file_write(file, "x", 1), 0);
 	dir = xasprintf("%s/run", file);
 	msg_quiet = 1;
-	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n), -1);
+	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n, 1), -1);
 	ck_assert_int_eq(dir_entries(top), 1);
 	free(dir);
 
@@ -604,7 +625,7 @@ START_TEST(test_unwritable)
 	ck_assert_int_eq(mkdir(runs, 0755), 0);
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
 	ck_assert_int_eq(mkdir(blocker, 0755), 0);
-	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n), -1);
+	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n, 1), -1);
 	ck_assert_int_eq(dir_entries(dir), 1);	/* only the blocker */
 	ck_assert_int_eq(dir_entries(runs), 1);	/* no latest */
 
@@ -613,7 +634,7 @@ START_TEST(test_unwritable)
 		char *ro = xasprintf("%s/ro", top);
 
 		ck_assert_int_eq(mkdir(ro, 0555), 0);
-		ck_assert_int_eq(report_write(ro, &hostile_meta, cells, n), -1);
+		ck_assert_int_eq(report_write(ro, &hostile_meta, cells, n, 1), -1);
 		ck_assert_int_eq(dir_entries(ro), 0);
 		chmod(ro, 0755);
 		free(ro);
@@ -638,12 +659,12 @@ START_TEST(test_replace)
 
 	cells = hostile_cells(&n);
 	/* Reports over reports: replaced whole, nothing else beside. */
-	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n), 0);
+	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n, 1), 0);
 	ck_assert_int_eq(file_write(foreign, "mine", 4), 0);
 	msg_quiet = 1;
 	ck_assert_int_eq(report_dir_check(dir), -1);
 	ck_assert_int_eq(unlink(foreign), 0);
-	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n - 1), 0);
+	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n - 1, 1), 0);
 	ck_assert_int_eq(dir_entries(dir), NFILES);
 	ck_assert_int_eq(dir_entries(top), 2);	/* r1 and latest, no stage */
 	text = slurp(dir, "results.tap", NULL);
@@ -652,7 +673,7 @@ START_TEST(test_replace)
 
 	/* A directory holding something else is left alone. */
 	ck_assert_int_eq(file_write(foreign, "mine", 4), 0);
-	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n), -1);
+	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n, 1), -1);
 	ck_assert_int_eq(dir_entries(dir), NFILES + 1);
 	ck_assert_int_eq(dir_entries(top), 2);
 	text = slurp(dir, "results.tap", NULL);
@@ -677,6 +698,7 @@ report_suite(void)
 	tcase_add_test(tc, test_json_string);
 	tcase_add_test(tc, test_json_parse_errors);
 	tcase_add_test(tc, test_write_read);
+	tcase_add_test(tc, test_no_latest);
 	tcase_add_test(tc, test_html);
 	tcase_add_test(tc, test_merge);
 	tcase_add_test(tc, test_read_bad);

@@ -214,6 +214,8 @@ lab_tests() {
 		test_target_late
 	t "authenticated without the TLSA base domain as SNI is a fail (RFC 7672 8.1)" \
 		test_target_nosni
+	t "the README's sharding recipe: two shards, then report merge out/*/results.json" \
+		test_shard_recipe
 	t "danelab run: openssl, posttls-finger, postfix, prosody, prosody13: every cell pass, xfail or skip" \
 		test_run_targets
 	t "--target openssl=WRAPPER runs that binary" \
@@ -408,6 +410,22 @@ test_target_nosni() {
 	n=$(grep -c '"verdict": "fail", "reason": "expected authenticated at mx1, observed authenticated at mx1, but it authenticated mx1 with SNI none, not the TLSA base domain (RFC7672 8.1' \
 		"$TMP/t-nosni/results.json")
 	[ "$n" -eq 2 ] || { echo "$n SNI failures, wanted 2"; return 1; }
+}
+
+# test_shard_recipe - the README's sharding recipe, as written: two
+# shards into out/1 and out/2, then report merge out/*/results.json
+# (no "latest" beside a directory the user chose)
+test_shard_recipe() {
+	d=$TMP/shards
+	mkdir -p "$d" && (
+		cd "$d" || exit 1
+		"$DL" run -q --target ref --filter '^grid-ee-' --shard 1/2 --out out/1 &&
+		"$DL" run -q --target ref --filter '^grid-ee-' --shard 2/2 --out out/2 &&
+		[ ! -e out/latest ] &&
+		"$DL" report merge --out merged out/*/results.json
+	) || return 1
+	n=$(grep -c '^ok ' "$d/merged/results.tap")
+	[ "$n" -gt 0 ] && [ "$(ls "$d/out")" = "$(printf '1\n2')" ]
 }
 
 # test_run_targets - the catalogue against the real targets: every
