@@ -52,7 +52,9 @@ static const char usage_text[] =
 "                               the lab's logs, unless a signal stopped a\n"
 "                               run that made it; --keep: leave the lab\n"
 "                               up).  --policy opportunistic,\n"
-"                               mandatory or any; --jobs N parallel\n"
+"                               mandatory or any (the others' cells are\n"
+"                               left out, as --filter leaves scenarios\n"
+"                               out); --jobs N parallel\n"
 "                               scenarios (16); --deadline MS per probe\n"
 "                               (20000, times the load average per CPU\n"
 "                               when above 1, at most 4x: out of time is\n"
@@ -69,7 +71,7 @@ static const char usage_text[] =
 "  bench [LAB OPTIONS]          bring a lab up and down once, printing\n"
 "                               build, sign and readiness times and peak\n"
 "                               memory\n"
-"  list  [--scenarios PATH..] [--filter RE]\n"
+"  list  [--scenarios PATH..] [--filter RE] [--policy P]\n"
 "                               the expanded matrix: one line per\n"
 "                               scenario x protocol x policy\n"
 "  check PATH..                 lint scenario files (every error, as\n"
@@ -335,14 +337,31 @@ cmd_exec(int argc, char **argv)
 	return ret < 0 ? EXIT_ENV : ret;
 }
 
-/* parse_scenario_args - --scenarios PATH (repeatable), --filter RE */
+/* parse_policy - --policy opportunistic, mandatory or any: the bits of
+ * the policies asked for */
+static unsigned
+parse_policy(const char *arg)
+{
+	if (strcmp(arg, "opportunistic") == 0)
+		return 1u << SCN_OPPORTUNISTIC;
+	if (strcmp(arg, "mandatory") == 0)
+		return 1u << SCN_MANDATORY;
+	if (strcmp(arg, "any") != 0)
+		usage_error("--policy wants opportunistic, mandatory or any",
+		    arg);
+	return (1u << SCN_POLICY_COUNT) - 1;
+}
+
+/* parse_scenario_args - --scenarios PATH (repeatable), --filter RE; and,
+ * where policies is not NULL, --policy P */
 static int
 parse_scenario_args(int argc, char **argv, char ***paths, regex_t *re,
-    int *have_re)
+    int *have_re, unsigned *policies)
 {
 	static const struct option opts[] = {
 		{ "scenarios", required_argument, NULL, 's' },
 		{ "filter", required_argument, NULL, 'f' },
+		{ "policy", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -359,6 +378,12 @@ parse_scenario_args(int argc, char **argv, char ***paths, regex_t *re,
 				usage_error("--filter: not an extended regular "
 				    "expression", optarg);
 			*have_re = 1;
+			break;
+		case 'p':
+			if (policies == NULL)
+				usage_error("--policy: only for run and list",
+				    NULL);
+			*policies = parse_policy(optarg);
 			break;
 		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
 		default: usage_error("bad option", NULL);
@@ -377,8 +402,10 @@ cmd_list(int argc, char **argv)
 	char **paths;
 	regex_t re;
 	int have_re, n, errors;
+	unsigned policies = (1u << SCN_POLICY_COUNT) - 1;
 
-	n = parse_scenario_args(argc, argv, &paths, &re, &have_re);
+	n = parse_scenario_args(argc, argv, &paths, &re, &have_re,
+	    &policies);
 	if ((w = world_load(paths, n, 0, WORLD_PARSE, 0, &errors)) == NULL) {
 		msg_warn("%d error%s in the scenarios", errors,
 		    errors == 1 ? "" : "s");
@@ -396,6 +423,8 @@ cmd_list(int argc, char **argv)
 				const struct scn_expect *e = scn_expect_for(s, p, q);
 				struct buf o = { 0 };
 
+				if (!(policies & (1u << q)))
+					continue;
 				for (int k = 0; k < OUTCOME_COUNT; k++)
 					if (e->outcomes & OUTCOME_BIT(k))
 						buf_printf(&o, "%s%s%s%s", o.len ?
@@ -513,7 +542,7 @@ cmd_check(int argc, char **argv)
 	int have_re, n, errors, warnings = 0;
 	size_t count = 0;
 
-	n = parse_scenario_args(argc, argv, &paths, &re, &have_re);
+	n = parse_scenario_args(argc, argv, &paths, &re, &have_re, NULL);
 	if (n == 0)
 		usage_error("check wants scenario files or directories", NULL);
 	/* Build and sign too: TLSA specs and faults are checked there. */
@@ -583,13 +612,7 @@ cmd_run(int argc, char **argv)
 			o.filter = &re;
 			break;
 		case 'p':
-			if (strcmp(optarg, "opportunistic") == 0)
-				o.policies = 1u << SCN_OPPORTUNISTIC;
-			else if (strcmp(optarg, "mandatory") == 0)
-				o.policies = 1u << SCN_MANDATORY;
-			else if (strcmp(optarg, "any") != 0)
-				usage_error("--policy wants opportunistic, "
-				    "mandatory or any", optarg);
+			o.policies = parse_policy(optarg);
 			break;
 		case 'j': o.jobs = parse_int("--jobs", optarg, 1, 256); break;
 		case 'S':

@@ -216,6 +216,8 @@ lab_tests() {
 		test_target_nosni
 	t "the README's sharding recipe: two shards, then report merge out/*/results.json" \
 		test_shard_recipe
+	t "--policy leaves the other policy's cells out; list takes --policy" \
+		test_policy_subset
 	t "danelab run: openssl, posttls-finger, postfix, prosody, prosody13: every cell pass, xfail or skip" \
 		test_run_targets
 	t "--target openssl=WRAPPER runs that binary" \
@@ -426,6 +428,19 @@ test_shard_recipe() {
 	) || return 1
 	n=$(grep -c '^ok ' "$d/merged/results.tap")
 	[ "$n" -gt 0 ] && [ "$(ls "$d/out")" = "$(printf '1\n2')" ]
+}
+
+# test_policy_subset - --policy leaves the other policy's cells out, as
+# --filter leaves scenarios out (no "policy not selected" skips); list
+# takes --policy too
+test_policy_subset() {
+	"$DL" run -q --target ref --policy mandatory --filter '^grid-ee-' \
+		--out "$TMP/t-policy" || return 1
+	! grep -q 'policy not selected' "$TMP/t-policy/results.json" &&
+	    ! grep -q '"policy": "opportunistic"' "$TMP/t-policy/results.json" &&
+	    grep -q '"policy": "mandatory"' "$TMP/t-policy/results.json" &&
+	    [ "$("$DL" list --policy mandatory --filter '^grid-ee-' | grep -c opportunistic)" -eq 0 ] &&
+	    [ "$("$DL" list --policy mandatory --filter '^grid-ee-' | wc -l)" -gt 0 ]
 }
 
 # test_run_targets - the catalogue against the real targets: every
