@@ -93,7 +93,8 @@ static const char usage_text[] =
 "  --dir DIR          run directory for configs, zones, logs and state\n"
 "                     (default $DANELAB_LAB_DIR or " LAB_DIR_DEFAULT ")\n"
 "  --zones N          also serve N generated child zones (benchmarks)\n"
-"  --deadline MS      readiness deadline per daemon (default 10000)\n"
+"  --ready MS         readiness deadline per daemon (default 10000; run's\n"
+"                     --deadline is per probe)\n"
 "  --nsd PATH         NSD binary (default $DANELAB_NSD_BIN, then PATH)\n"
 "  --unbound PATH     Unbound binary (default $DANELAB_UNBOUND_BIN, then PATH)\n"
 "  --override-date D  Unbound's validation clock, YYYYMMDDHHMMSS\n"
@@ -106,11 +107,11 @@ static const char usage_text[] =
 "run, up, exec, down and bench make or join the lab's namespaces: they\n"
 "need CAP_SYS_ADMIN (run as root) and check for it first (exit 3).\n"
 "\n"
-"Exit status: 0 all cells pass or xfail (or the command succeeded);\n"
-"1 some cell fails; 2 usage or input error; 3 the lab or the environment\n"
-"could not be set up, or the reports could not be written; 130 or 143\n"
-"run or report merge stopped by SIGINT or SIGTERM (the lab torn down, its\n"
-"run directory removed, no report written).\n";
+"Exit status: 0 every cell passes, is a known xfail or a skip (or the\n"
+"command succeeded); 1 some cell fails; 2 usage or input error; 3 the\n"
+"lab or the environment could not be set up, or the reports could not\n"
+"be written; 130 or 143 run or report merge stopped by SIGINT or SIGTERM\n"
+"(the lab torn down, its run directory removed, no report written).\n";
 
 /* usage_error - a usage message and exit 2 */
 static void __attribute__((noreturn))
@@ -160,7 +161,7 @@ parse_lab_args(int argc, char **argv, struct lab_args *a)
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
 		{ "zones", required_argument, NULL, 'z' },
-		{ "deadline", required_argument, NULL, 'D' },
+		{ "ready", required_argument, NULL, 'D' },
 		{ "nsd", required_argument, NULL, 'n' },
 		{ "unbound", required_argument, NULL, 'u' },
 		{ "override-date", required_argument, NULL, 'o' },
@@ -181,7 +182,7 @@ parse_lab_args(int argc, char **argv, struct lab_args *a)
 		switch (c) {
 		case 'd': a->lab.dir = optarg; break;
 		case 'z': a->zones = parse_int("--zones", optarg, 0, 100000); break;
-		case 'D': a->lab.deadline_ms = parse_int("--deadline", optarg,
+		case 'D': a->lab.deadline_ms = parse_int("--ready", optarg,
 		    10, 600000); break;
 		case 'n': a->lab.nsd_bin = optarg; break;
 		case 'u': a->lab.unbound_bin = optarg; break;

@@ -94,7 +94,7 @@ test_bad_daemon() {
 	d=$TMP/bad
 	mounts >"$TMP/mounts.bad"
 	before=$(ps -eo pid= | wc -l)
-	DANELAB_NSD_BIN=$1 "$DL" up --dir "$d" --deadline 1500 >"$TMP/bad.out" 2>&1
+	DANELAB_NSD_BIN=$1 "$DL" up --dir "$d" --ready 1500 >"$TMP/bad.out" 2>&1
 	rc=$?
 	cat "$TMP/bad.out"
 	[ $rc -eq 3 ] || { echo "exit $rc, wanted 3"; return 1; }
@@ -108,7 +108,7 @@ test_bad_daemon() {
 # test_interrupted_start - SIGINT while daemons start: nothing left
 test_interrupted_start() {
 	d=$TMP/intr
-	"$DL" up --dir "$d" --deadline 20000 --nsd "$TMP/fake-nsd" >"$TMP/intr.out" 2>&1 &
+	"$DL" up --dir "$d" --ready 20000 --nsd "$TMP/fake-nsd" >"$TMP/intr.out" 2>&1 &
 	up=$!
 	i=0
 	while [ ! -s "$TMP/fake-nsd.started" ] && [ $i -lt 100 ]; do
