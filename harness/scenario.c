@@ -585,6 +585,18 @@ scn_prefer(struct scn_block *b, const struct scn_line *l, int i,
 	return scn_cites(b, l, i + 3, l->argc);
 }
 
+/* scn_names - the n names joined by sep ("smtp, smtps, ..."); caller
+ * frees */
+static char *
+scn_names(const char *const *names, int n, const char *sep)
+{
+	struct buf b = { 0 };
+
+	for (int i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? sep : "", names[i]);
+	return b.data;
+}
+
 /* scn_keyword - apply one (expanded, filtered) line to s */
 static void
 scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
@@ -603,19 +615,25 @@ scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 			*field = scn_rest(l, 1);
 		}
 	} else if (strcmp(kw, "proto") == 0) {
-		if (scn_argc(b, l, 1, SCN_PROTO_COUNT, "proto smtp|smtps|xmpp|"
-		    "xmpps ...") != 0)
-			return;
-		for (int i = 1; i < l->argc; i++) {
-			int p = scn_lookup(proto_names, SCN_PROTO_COUNT,
-			    l->argv[i]);
+		/* The names come from the table the parser uses. */
+		char *all = scn_names(proto_names, SCN_PROTO_COUNT, ", ");
+		char *bar = scn_names(proto_names, SCN_PROTO_COUNT, "|");
+		char *usage = xasprintf("proto %s ...", bar);
 
-			if (p < 0)
-				scn_error(b, l->line, "unknown protocol \"%s\" "
-				    "(smtp, smtps, xmpp, xmpps)", l->argv[i]);
-			else
-				s->protos |= 1u << p;
-		}
+		if (scn_argc(b, l, 1, SCN_PROTO_COUNT, usage) == 0)
+			for (int i = 1; i < l->argc; i++) {
+				int p = scn_lookup(proto_names,
+				    SCN_PROTO_COUNT, l->argv[i]);
+
+				if (p < 0)
+					scn_error(b, l->line, "unknown protocol "
+					    "\"%s\" (%s)", l->argv[i], all);
+				else
+					s->protos |= 1u << p;
+			}
+		free(all);
+		free(bar);
+		free(usage);
 	} else if (strcmp(kw, "zone") == 0) {
 		struct scn_zone *z;
 		int st;

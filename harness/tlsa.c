@@ -233,7 +233,7 @@ tlsa_from_spec(const char *spec, struct pki_profile *p,
 		goto cleanup;
 	}
 	if (n == 5 && (fault = tlsa_fault_parse(w[4])) < 0) {
-		*err = xasprintf("TLSA spec \"%s\": unknown fault \"%s\" (know "
+		*err = xasprintf("TLSA spec \"%s\": unknown fault \"%s\" (known: "
 		    "corrupt, truncated, overlong, selector-swapped)", spec,
 		    w[4]);
 		goto cleanup;
