@@ -98,6 +98,14 @@ if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 		sed "s/^/# /" "$TMP/pki.out"
 		tap_not_ok "pki: danelab pki records equal the openssl command line's digests"
 	fi
+	# One data-directory rule for every command: pki from elsewhere.
+	if (cd "$TMP" && "$TOP/danelab" pki --list) >"$TMP/pki-list.out" 2>&1 &&
+	    grep -qx full "$TMP/pki-list.out"; then
+		tap_ok "pki --list works from outside the repository"
+	else
+		sed "s/^/# /" "$TMP/pki-list.out"
+		tap_not_ok "pki --list works from outside the repository"
+	fi
 	# Baselines against the whole catalogue: a stale line, a wide glob.
 	mkdir -p "$TMP/bl"
 	printf '#!/bin/sh\necho fake 1.0\n' >"$TMP/bl/fake.sh"

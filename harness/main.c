@@ -711,9 +711,9 @@ static const char pki_usage_text[] =
 "Builds certificate chains of a PKI profile (format: certs/README.md),\n"
 "prints TLSA records for them on stdout, and with --out writes them as PEM.\n"
 "\n"
-"  --profile FILE   the profile; default certs/profile if it exists, else\n"
-"                   $DANELAB_DATADIR/certs/profile, else\n"
-"                   " DANELAB_DATADIR "/certs/profile\n"
+"  --profile FILE   the profile; default the data directory's\n"
+"                   certs/profile: $DANELAB_DATADIR, else the build tree\n"
+"                   danelab runs from, else " DANELAB_DATADIR "\n"
 "  --chain NAME     a chain of the profile (repeatable); default: all chains\n"
 "  --name VAR=VALUE set a name variable used by the profile, e.g.\n"
 "                   host=mx1.a.example domain=a.example srvtarget=...\n"
@@ -739,11 +739,8 @@ static const char pki_usage_text[] =
 static char *
 pki_default_profile(void)
 {
-	const char *dir = getenv("DANELAB_DATADIR");
-
-	if (access("certs/profile", F_OK) == 0)
-		return xstrdup("certs/profile");
-	return xasprintf("%s/certs/profile", dir ? dir : DANELAB_DATADIR);
+	/* One data-directory rule for every command (template_datadir). */
+	return xasprintf("%s/certs/profile", template_datadir());
 }
 
 /* cmd_pki - the "pki" command: parse options, build, print and write */
