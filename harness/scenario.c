@@ -1440,7 +1440,15 @@ scn_load_path(struct scn_catalogue *cat, const char *path, const char *area,
 			fprintf(scn_err(), "%s: %s\n", path, strerror(errno));
 			return 1;
 		}
-		errors = scn_parse_area(cat, path, area, text, len, hooks);
+		/* A file given by itself: its name is its area. */
+		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1
+		    : path;
+		size_t bl = strlen(base);
+		char *own = *area ? xstrdup(area) : xstrndup(base,
+		    bl > 4 && strcmp(base + bl - 4, ".scn") == 0 ? bl - 4 : bl);
+
+		errors = scn_parse_area(cat, path, own, text, len, hooks);
+		free(own);
 		free(text);
 	}
 	return errors;
