@@ -1106,6 +1106,9 @@ report_merge(const char *outdir, char *const *files, size_t nfiles)
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime(&now));
 		outdir = dflt = xasprintf("reports/runs/merged-%s", stamp);
 	}
+	if (dflt == NULL && access(outdir, F_OK) == 0)
+		msg_info("%s exists: its reports are replaced by the merged "
+		    "ones", outdir);
 	if (report_write(outdir, &meta, cells, n, dflt != NULL) != 0) {
 		status = stop_requested() ? stop_status() : EXIT_ENV;
 		goto out;

@@ -101,6 +101,18 @@ struct run {
 	pthread_mutex_t out_lock;	/* progress lines */
 };
 
+/* run_rel_file - a catalogue file relative to the data directory
+ * ("scenarios/smtp/mx.scn"), any other as given (borrowed) */
+static const char *
+run_rel_file(const char *file)
+{
+	const char *dd = template_datadir();
+	size_t n = strlen(dd);
+
+	return strncmp(file, dd, n) == 0 && file[n] == '/' ? file + n + 1
+	    : file;
+}
+
 /*
  * run_probe_ms - the per-probe deadline now: --deadline times how loaded
  * the machine is (the 1-minute load average per online CPU, from 1 to
@@ -957,8 +969,8 @@ run_cells(struct run *r)
 					c->scenario = xstrdup(s->id);
 					c->area = xstrdup(*s->area ? s->area
 					    : "-");
-					c->file = xasprintf("%s:%d", s->file,
-					    s->line);
+					c->file = xasprintf("%s:%d",
+					    run_rel_file(s->file), s->line);
 					c->summary = xstrdup(s->summary);
 					c->refs = xstrdup(s->refs);
 					c->target = xstrdup(r->targets[t].name);
