@@ -3,7 +3,6 @@
  * dispatch, nothing else.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <getopt.h>
 #include <limits.h>
 #include <regex.h>
@@ -494,38 +493,36 @@ check_baselines(const struct scn_catalogue *cat)
 		for (size_t i = 0; i < nd; i++) {
 			size_t cells = 0;
 			const char *area = NULL;
-			int areas = 0;
+			int several = 0;
 
 			for (size_t k = 0; k < cat->n; k++) {
 				const struct scenario *s = cat->list[k];
 				size_t before = cells;
 
-				if (fnmatch(d[i].pattern, s->id, 0) != 0)
-					continue;
 				for (int p = 0; p < SCN_PROTO_COUNT; p++)
 					for (int q = 0; q < SCN_POLICY_COUNT; q++)
 						cells += (s->protos & (1u << p))
 						    && target_baseline_match(&d[i],
 						    1, s->id, scn_proto_name(p),
 						    scn_policy_name(q));
-				if (cells > before && (area == NULL
-				    || strcmp(area, s->area) != 0)) {
-					areas += area == NULL
-					    || strcmp(area, s->area) != 0;
+				if (cells == before)
+					continue;
+				if (area == NULL)
 					area = s->area;
-				}
+				else if (strcmp(area, s->area) != 0)
+					several = 1;
 			}
 			if (cells == 0)
 				msg_warn("%s.baseline:%d: warning: \"%s %s %s\" "
 				    "matches no cell of the catalogue: remove "
 				    "it", names[t], d[i].line, d[i].pattern,
 				    d[i].proto, d[i].policy);
-			else if (areas > 1)
+			else if (several)
 				msg_warn("%s.baseline:%d: warning: \"%s\" "
 				    "matches scenarios of several areas: name "
 				    "them exactly", names[t], d[i].line,
 				    d[i].pattern);
-			warnings += cells == 0 || areas > 1;
+			warnings += cells == 0 || several;
 		}
 		target_baseline_free(d, nd);
 	}

@@ -98,6 +98,7 @@ struct run {
 	const struct run_target *worker_target;	/* what the workers probe */
 	atomic_size_t next;		/* next scenario to probe */
 	atomic_size_t done;		/* scenarios finished */
+	int probe_ms;			/* per-probe deadline now (run_scale) */
 	pthread_mutex_t out_lock;	/* progress lines */
 };
 
@@ -114,15 +115,17 @@ run_rel_file(const char *file)
 }
 
 /*
- * run_probe_ms - the per-probe deadline now: --deadline times how loaded
+ * run_scale - r->probe_ms, the per-probe deadline from now on: --deadline
+ * times how loaded
  * the machine is (the 1-minute load average per online CPU, from 1 to
  * RUN_LOAD_MAX), so that a target that is merely slow on a busy machine
  * is given the time it needs; one that still runs out of time is an
  * error saying so, never a verdict.  The endpoints' idle and total
- * deadlines get the same factor.
+ * deadlines get the same factor.  Taken once per target and per batch,
+ * not per probe.
  */
-static int
-run_probe_ms(const struct run *r)
+static void
+run_scale(struct run *r)
 {
 	double load, f = 1;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -132,7 +135,7 @@ run_probe_ms(const struct run *r)
 	if (r->eps)	/* a slow client is not one that stalls */
 		endpoint_set_deadlines(r->eps, (int)(ENDPOINT_IDLE_MS * f),
 		    (int)(ENDPOINT_TOTAL_MS * f));
-	return (int)(r->o->probe_ms * f);
+	r->probe_ms = (int)(r->o->probe_ms * f);
 }
 
 /* run_zone_text - the zone files of scenario s (no signatures), for cell
@@ -250,7 +253,7 @@ run_initiate(const struct run *r, const struct run_key *k, const char *addr,
 		ir->transcript = xstrdup(ir->detail);
 	} else
 		initiator_probe(addr, port, from, TARGET_CLIENT_NAME, ctx,
-		    run_probe_ms(r), ir);
+		    r->probe_ms, ir);
 	SSL_CTX_free(ctx);
 	free(from);
 }
@@ -272,7 +275,7 @@ run_rx_thread(void *arg)
 	struct pollfd pfd = { .fd = rx->lfd, .events = POLLIN };
 	int fd = -1;
 
-	if (poll(&pfd, 1, run_probe_ms(rx->r)) == 1)
+	if (poll(&pfd, 1, rx->r->probe_ms) == 1)
 		fd = accept4(rx->lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0) {
 		memset(&rx->res, 0, sizeof(rx->res));
@@ -285,7 +288,7 @@ run_rx_thread(void *arg)
 	}
 	rx->rc = refclient_receive((struct refclient *)rx->r->ref, fd,
 	    rx->r->inbound_ctx, TARGET_CLIENT_NAME, rx->policy,
-	    run_probe_ms(rx->r), &rx->res);
+	    rx->r->probe_ms, &rx->res);
 	return NULL;
 }
 
@@ -396,7 +399,7 @@ run_probe_ref(struct run *r, const struct run_target *t, size_t ci)
 	memset(&res, 0, sizeof(res));
 	if (refclient_probe(r->ref, run_ref_proto[k->proto], domain,
 	    k->policy == SCN_MANDATORY ? REF_MANDATORY : REF_OPPORTUNISTIC,
-	    run_probe_ms(r), &res) != 0)
+	    r->probe_ms, &res) != 0)
 		why = "the reference client failed";
 	else if (res.timed_out)
 		why = "the reference client ran out of time (its deadline or a "
@@ -657,7 +660,7 @@ run_serve(struct run *r, const struct run_target *t, const char *workdir,
 	struct buf out = { 0 };
 	char *why;
 	int rc = target_exec(r->lab, t->name, "serve", scn_policy_name(q),
-	    workdir, run_probe_ms(r), TARGET_VERB_MS, &out);
+	    workdir, r->probe_ms, TARGET_VERB_MS, &out);
 
 	if (rc == 0) {
 		buf_free(&out);
@@ -705,6 +708,7 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 	struct initiator_result *ir = NULL;
 	double t0 = clock_s(), t_run0 = t0, t_run1;
 
+	run_scale(r);
 	for (size_t ci = t->cell0; ci < t->cell0 + r->per_target; ci++) {
 		const struct run_key *k = &r->keys[ci];
 		char *domain;
@@ -739,11 +743,9 @@ run_batch(struct run *r, const struct run_target *t, const char *workdir,
 		rc = -2;
 	} else {
 		t_run0 = clock_s();
-		int pms = run_probe_ms(r);
-
-		deadline = pms * (1 + (int)n / 16);
+		deadline = r->probe_ms * (1 + (int)n / 16);
 		rc = target_exec(r->lab, t->name, "run", path, workdir,
-		    pms, deadline, &out);
+		    r->probe_ms, deadline, &out);
 	}
 	t_run1 = clock_s();
 	target_parse_run(t->name, out.data, v, n, &blog, &parse_errors);
@@ -878,9 +880,10 @@ run_external(struct run *r, struct run_target *t)
 	struct buf out = { 0 };
 	int rc;
 
+	run_scale(r);
 	mkdir(workdir, 0755);
 	rc = target_exec(r->lab, t->name, "probe", NULL, workdir,
-	    run_probe_ms(r), TARGET_VERB_MS, &out);
+	    r->probe_ms, TARGET_VERB_MS, &out);
 	t->prober = strstr(out.data, "\nmode: prober") != NULL;
 	out.data[strcspn(out.data, "\n")] = 0;
 	if (stop_requested())
@@ -901,7 +904,7 @@ run_external(struct run *r, struct run_target *t)
 	t->version = xstrdup(out.data);
 	buf_free(&out);
 	rc = target_exec(r->lab, t->name, "setup", NULL, workdir,
-	    run_probe_ms(r), TARGET_VERB_MS, &out);
+	    r->probe_ms, TARGET_VERB_MS, &out);
 	if (stop_requested())
 		goto out;
 	if (rc != 0) {
@@ -924,7 +927,7 @@ run_external(struct run *r, struct run_target *t)
 	if (stop_requested())
 		goto out;
 	rc = target_exec(r->lab, t->name, "teardown", NULL, workdir,
-	    run_probe_ms(r), TARGET_VERB_MS, &out);
+	    r->probe_ms, TARGET_VERB_MS, &out);
 	if (rc != 0)
 		msg_warn("%s teardown failed (exit %d): %s", t->name, rc,
 		    out.data);
@@ -1277,6 +1280,7 @@ run_main(const struct run_options *o)
 			continue;
 		}
 		r.worker_target = tg;
+		run_scale(&r);
 		atomic_store(&r.next, 0);
 		atomic_store(&r.done, 0);
 		run_threads((size_t)o->jobs < r.w->cat.n ? (size_t)o->jobs
