@@ -67,3 +67,34 @@ msg_panic(const char *fmt, ...)
 	va_end(ap);
 	abort();
 }
+
+/* Input errors: "file:line: message", one way out for every reader. */
+static FILE *input_fp;
+unsigned msg_input_count;
+
+FILE *
+msg_input_stream(FILE *fp)
+{
+	FILE *old = input_fp ? input_fp : stderr;
+
+	input_fp = fp;
+	return old;
+}
+
+void
+msg_input(const char *file, int line, const char *fmt, ...)
+{
+	FILE *fp = input_fp ? input_fp : stderr;
+	va_list ap;
+
+	if (line > 0)
+		fprintf(fp, "%s:%d: ", file, line);
+	else
+		fprintf(fp, "%s: ", file);
+	va_start(ap, fmt);
+	vfprintf(fp, fmt, ap);
+	va_end(ap);
+	fputc('\n', fp);
+	fflush(fp);
+	msg_input_count++;
+}

@@ -9,6 +9,8 @@
 #ifndef DANELAB_MSG_H
 #define DANELAB_MSG_H
 
+#include <stdio.h>
+
 /* Exit codes of danelab, documented in --help and README.md. */
 enum {
 	EXIT_PASS = 0,		/* every cell passes or is a known xfail */
@@ -31,6 +33,21 @@ extern int msg_quiet;
 /* msg_fatal - print the message and exit with status code */
 void msg_fatal(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
+
+/*
+ * msg_input - an error in input the user wrote (a scenario, profile,
+ * baseline or target output): "FILE:LINE: message" (line 0: "FILE:
+ * message"), without the program name, as compilers print it, so editors
+ * can jump to it.  Counted in msg_input_count.  Every reader of input
+ * reports through this one function.
+ */
+void msg_input(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+extern unsigned msg_input_count;
+
+/* msg_input_stream - send input errors to fp (NULL: stderr, the default);
+ * returns the previous stream.  Tests capture errors with it. */
+FILE *msg_input_stream(FILE *fp);
 
 /* msg_panic - internal error: print and abort */
 void msg_panic(const char *fmt, ...)
