@@ -6,11 +6,13 @@
 #   make demo       deps, build, run the catalogue against the default targets
 #   make bench      benchmarks, printing figures
 #   make stress     verdicts under load: flips against a quiet run
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (the program, its data, and
+#                   the manual pages danelab(1), danelab-scenario(5) in MANDIR)
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/danelab
+MANDIR  ?= $(PREFIX)/share/man
 PKG_CONFIG ?= pkg-config
 
 PKGS     = openssl ldns libunbound
@@ -122,13 +124,16 @@ stress: danelab
 	sh harness/stress.sh
 
 install: danelab
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 danelab $(DESTDIR)$(BINDIR)/danelab
 	for d in zones certs scenarios reports harness/targets; do \
 		find $$d -type f ! -path '*/runs/*' | while read -r f; do \
 			install -D -m 644 "$$f" "$(DESTDIR)$(DATADIR)/$$f"; \
 		done; \
 	done
+	install -m 644 man/danelab.1 $(DESTDIR)$(MANDIR)/man1/danelab.1
+	install -m 644 man/danelab-scenario.5 $(DESTDIR)$(MANDIR)/man5/danelab-scenario.5
 
 clean:
 	rm -f danelab harness/*.o harness/tests/*.o harness/tests/check_danelab \
