@@ -58,6 +58,23 @@ if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
+	# The manual pages: they render, they match the help texts and the
+	# scenario parser, make install puts them in place.
+	sh harness/tests/man.sh >"$TMP/man.out" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		"ok "*" # SKIP "*) desc=${line#ok * - }
+			tap_skip "man: ${desc%% \# SKIP *}" "${line##* \# SKIP }" ;;
+		"ok "*) tap_ok "man: ${line#ok * - }" ;;
+		"not ok "*) tap_not_ok "man: ${line#not ok * - }" ;;
+		"# "*) echo "$line" ;;
+		esac
+	done <"$TMP/man.out"
+	grep -q "^ok \|^not ok " "$TMP/man.out" ||
+		{ sed "s/^/# /" "$TMP/man.out"; tap_not_ok "man: the manual page checks ran"; }
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 	# The scenario linter on a broken file: every error, one pass, exit 2.
 	./danelab check harness/tests/data/broken.scn >"$TMP/check.out" 2>&1
 	check_status=$?
