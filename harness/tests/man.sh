@@ -129,11 +129,12 @@ fi
 printf 'scenario man-sh\nzz-no-such-keyword\n' >"$T/unknown.scn"
 "$DANELAB" check "$T/unknown.scn" >"$T/unknown.out" 2>&1
 sed -n 's/.*unknown keyword "zz-no-such-keyword"[^(]*(\([^)]*\)).*/\1/p' \
-    "$T/unknown.out" | tr ', |' '\n\n\n' | grep -E '^[a-z][a-z-]*$' |
-	sort -u >"$T/keywords"
+    "$T/unknown.out" | awk -F'[ ,|]+' '{ for (i = 1; i <= NF; i++) print $i }' |
+	grep -E '^[a-z][a-z-]*$' | sort -u >"$T/keywords"
 from="the parser's message"
 if [ ! -s "$T/keywords" ]; then
 	# scenarios/README.md, the table under "## Keywords": | `keyword` | ..
+	# shellcheck disable=SC2016 # backquotes of Markdown, not the shell
 	awk '/^## Keywords/ { f = 1; next } /^#/ { f = 0 } f' \
 	    "$TOP/scenarios/README.md" |
 		sed -n 's/^| `\([a-z][a-z-]*\)` |.*/\1/p' | sort -u >"$T/keywords"
