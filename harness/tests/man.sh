@@ -12,8 +12,9 @@
 #     KEYWORDS, and the parser accepts every keyword tagged there.  The
 #     parser's list is taken from its "unknown keyword" message when that
 #     names the keywords, else from the keyword table of
-#     scenarios/README.md;
-#   - `make install DESTDIR=DIR` puts both pages in place.
+#     scenarios/README.md; and the example scenarios pass danelab check;
+#   - `make install DESTDIR=DIR` puts both pages in place, where man finds
+#     them.
 # Prints "ok N - name" / "not ok N - name" (with "# " lines saying what is
 # wrong), then the plan; exits 1 if any failed.
 #
@@ -165,6 +166,21 @@ else
 	diag <"$T/unknown.kw"
 	echo "# $(wc -l <"$T/tags") keywords tagged under KEYWORDS"
 	not_ok "the parser accepts every keyword of danelab-scenario(5)"
+fi
+
+# The page's example scenarios (.EX blocks that start with a scenario
+# line of a real id) pass danelab check.
+page_text "$MAN5" | sed "s/\\\\(aq/'/g; s/\\\\&//g" |
+	awk '/^\.EX/ { ex = 1; buf = ""; next }
+	/^\.EE/ { if (buf ~ /^scenario +[a-z{]/) printf "%s", buf; ex = 0; next }
+	ex { buf = buf $0 "\n" }' >"$T/examples.scn"
+"$DANELAB" check "$T/examples.scn" >"$T/examples.out" 2>&1
+count=$(sed -n 's/^\([0-9]*\) scenarios, no errors.*/\1/p' "$T/examples.out")
+if [ "${count:-0}" -ge 3 ]; then
+	ok "the examples of danelab-scenario(5) pass danelab check ($count scenarios)"
+else
+	diag <"$T/examples.out"
+	not_ok "the examples of danelab-scenario(5) pass danelab check"
 fi
 
 # (c) make install DESTDIR=DIR puts both pages in place.
