@@ -93,7 +93,7 @@ examples "$C/README.md" >"$W/examples"
 n=$(wc -l <"$W/examples")
 # The set-up commands install packages and run everything: never here.
 if grep -q 'make demo\|run-tests\.sh\|make deps' "$W/examples"; then
-	not_ok "README: the marked examples leave the set-up commands out"
+	not_ok "the marked examples of README.md leave the set-up commands out"
 	grep 'make demo\|run-tests\.sh\|make deps' "$W/examples" | sed 's/^/#   /'
 	echo "1..$N"
 	exit 1
@@ -102,9 +102,9 @@ if [ "$n" -ge 10 ] && grep -q -- '--shard 1/2 --out out/1' "$W/examples" &&
     grep -q -- '--shard 2/2 --out out/2' "$W/examples" &&
     grep -q 'report merge .*out/\*/results.json' "$W/examples" &&
     grep -q 'danelab up' "$W/examples" && grep -q 'danelab down' "$W/examples"; then
-	ok "README: $n marked examples, the shard-and-merge recipe and up/exec/down among them"
+	ok "$n marked examples in README.md, the shard-and-merge recipe and up/exec/down among them"
 else
-	not_ok "README: $n marked examples, the shard-and-merge recipe and up/exec/down among them"
+	not_ok "$n marked examples in README.md, the shard-and-merge recipe and up/exec/down among them"
 	sed 's/^/#   /' "$W/examples"
 fi
 
@@ -187,12 +187,12 @@ while IFS= read -r cmd; do
 	rc=$?
 	secs=$(($(date +%s) - t0))
 	if [ $rc -ne 0 ]; then
-		not_ok "README: $name (exit $rc, wanted 0; ${secs} s)"
+		not_ok "$name (exit $rc, wanted 0; ${secs} s)"
 		diag "$W/ex.out"
 	elif promised "$cmd" "$W/ex.out" >"$W/why.out" 2>&1; then
-		ok "README: $name (${secs} s)"
+		ok "$name (${secs} s)"
 	else
-		not_ok "README: $name (what the README promises; ${secs} s)"
+		not_ok "$name (what the README promises; ${secs} s)"
 		diag "$W/why.out"
 		diag "$W/ex.out"
 	fi
