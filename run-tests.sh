@@ -149,6 +149,18 @@ fi
 if [ "$WHAT" = all ] || [ "$WHAT" = lab ]; then
 	. "$TOP/harness/tests/lab.sh"
 	lab_tests
+	# The README's examples, as written, in a fresh clone of HEAD.
+	sh harness/tests/readme.sh >"$TMP/readme.out" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP "*) what=${line#ok * - }; tap_skip "readme: ${what%% \# SKIP *}" "${line#* \# SKIP }" ;;
+		"ok "*) tap_ok "readme: ${line#ok * - }" ;;
+		"not ok "*) tap_not_ok "readme: ${line#not ok * - }" ;;
+		"#"*) echo "$line" ;;
+		esac
+	done <"$TMP/readme.out"
+	grep -q "^ok \|^not ok " "$TMP/readme.out" ||
+		{ cat "$TMP/readme.out"; tap_not_ok "readme: the README's examples ran"; }
 fi
 
 echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
