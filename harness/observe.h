@@ -1,6 +1,6 @@
 /*
  * observe.h - outcomes: what the lab saw one client do at one probe,
- * classified into the five outcomes of DESIGN.md, and sets of them
+ * classified into the five outcomes of harness/README.md, "Outcomes", and sets of them
  * (an expectation is a set of acceptable outcomes).
  */
 #ifndef DANELAB_OBSERVE_H
