@@ -479,6 +479,12 @@ report_md_row(struct buf *b, const char *const *fields, size_t n)
 	REPORT_PUTS(b, "|\n");
 }
 
+void
+report_md_text(struct buf *b, const char *s)
+{
+	report_text(b, s, TEXT_MD);
+}
+
 /* report_write_md - summary.md: totals, a row per target, what did not pass */
 static int
 report_write_md(const struct report_ctx *ctx, const char *path)

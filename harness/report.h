@@ -110,6 +110,11 @@ void report_count(const struct report_cell *cells, size_t n,
  * does not prefer ("pass, not preferred") */
 size_t report_not_preferred(const struct report_cell *cells, size_t n);
 
+/* report_md_text - append s (NULL is "") to b as the text of a Markdown
+ * table cell: one line, escaped for Markdown and HTML */
+struct buf;
+void report_md_text(struct buf *b, const char *s);
+
 /*
  * report_merge - "danelab report merge": read the results.json files
  * (nfiles of them, borrowed), join their cells in order and report_write
