@@ -108,8 +108,8 @@ diff_index(const struct diff_run *r)
 	qsort(ix, r->n, sizeof(*ix), diff_ptr_cmp);
 	for (size_t i = 1; i < r->n; i++)
 		if (diff_key_cmp(ix[i - 1], ix[i]) == 0) {
-			msg_warn("%s: cells[%zu] and cells[%zu] are both cell "
-			    "%s/%s %s %s", r->path,
+			msg_warn("%s: cells[%zu] and cells[%zu] are the same "
+			    "cell, %s/%s %s %s", r->path,
 			    (size_t)(ix[i - 1] - r->cells),
 			    (size_t)(ix[i] - r->cells), ix[i]->target,
 			    ix[i]->scenario, ix[i]->proto, ix[i]->policy);
@@ -301,7 +301,8 @@ diff_md_side(struct buf *b, const struct report_cell *c)
 	int loud;
 
 	if (c == NULL) {
-		DIFF_PUTS(b, "\xe2\x80\x93");	/* en dash: not in this run */
+		/* An en dash: not in this run. */
+		DIFF_PUTS(b, "\xe2\x80\x93");
 		return;
 	}
 	loud = diff_bad(c->verdict) || c->verdict == VERDICT_XPASS;
@@ -318,7 +319,9 @@ static void
 diff_md_row(struct buf *b, const struct diff_change *ch)
 {
 	const struct report_cell *c = ch->new ? ch->new : ch->old;
-	const char *const key[] = { c->target, c->scenario, c->proto, c->policy };
+	const char *const key[] = {
+		c->target, c->scenario, c->proto, c->policy
+	};
 
 	for (size_t k = 0; k < sizeof(key) / sizeof(key[0]); k++) {
 		DIFF_PUTS(b, "| ");
@@ -327,8 +330,8 @@ diff_md_row(struct buf *b, const struct diff_change *ch)
 	}
 	DIFF_PUTS(b, "| ");
 	report_md_text(b, c->expected);
-	if (ch->old && ch->new && strcmp(ch->old->expected, ch->new->expected))
-	{
+	if (ch->old && ch->new
+	    && strcmp(ch->old->expected, ch->new->expected) != 0) {
 		DIFF_PUTS(b, " (was ");
 		report_md_text(b, ch->old->expected);
 		DIFF_PUTS(b, ")");
@@ -398,7 +401,8 @@ diff_markdown(struct buf *b, const struct diff *d)
 		if (rows++ < DIFF_MD_MAX_ROWS)
 			diff_md_row(b, ch);
 		else if (rows == d->counts[ch->kind])
-			buf_printf(b, "\n... and %zu more (see the JSON form)\n",
+			buf_printf(b, "\n... and %zu more (see the JSON "
+			    "form)\n",
 			    rows - DIFF_MD_MAX_ROWS);
 	}
 }
@@ -464,7 +468,8 @@ diff_json(struct buf *b, const struct diff *d)
 	buf_printf(b, "\"regressed\": %s,\n\"counts\": {",
 	    diff_status(d) ? "true" : "false");
 	for (int k = 0; k < DIFF_KIND_COUNT; k++)
-		buf_printf(b, "\"%s\": %zu, ", diff_kind_names[k], d->counts[k]);
+		buf_printf(b, "\"%s\": %zu, ", diff_kind_names[k],
+		    d->counts[k]);
 	buf_printf(b, "\"same\": %zu},\n\"scenarios_added\": ", d->same);
 	diff_json_list(b, d->scn_added, d->nscn_added);
 	DIFF_PUTS(b, ",\n\"scenarios_removed\": ");

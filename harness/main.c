@@ -885,7 +885,8 @@ cmd_report_diff(int argc, char **argv)
 			else if (strcmp(optarg, "json") == 0)
 				format = DIFF_JSON;
 			else
-				usage_error("--format wants md or json", optarg);
+				usage_error("--format wants md or json",
+				    optarg);
 			break;
 		case 'q': msg_quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
@@ -912,7 +913,8 @@ cmd_report(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "diff") == 0)
 		return cmd_report_diff(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "merge") != 0)
-		usage_error("report wants: merge [--out DIR] FILE.. or diff OLD NEW",
+		usage_error("report wants: merge [--out DIR] FILE.. or "
+		    "diff OLD NEW",
 		    argc < 2 ? NULL : argv[1]);
 	argc--;
 	argv++;

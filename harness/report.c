@@ -491,16 +491,26 @@ struct report_member {
 	size_t i;
 };
 
-/* report_group_cmp - order by scenario, proto, policy, then index */
+/* report_group_cmp - order by scenario, proto, policy: 0 in one group */
 static int
-report_group_cmp(const void *a, const void *b)
+report_group_cmp(const struct report_member *x, const struct report_member *y)
 {
-	const struct report_member *x = a, *y = b;
 	int d;
 
 	if ((d = strcmp(x->cell->scenario, y->cell->scenario)) != 0
-	    || (d = strcmp(x->cell->proto, y->cell->proto)) != 0
-	    || (d = strcmp(x->cell->policy, y->cell->policy)) != 0)
+	    || (d = strcmp(x->cell->proto, y->cell->proto)) != 0)
+		return d;
+	return strcmp(x->cell->policy, y->cell->policy);
+}
+
+/* report_member_cmp - report_group_cmp for qsort, then by index */
+static int
+report_member_cmp(const void *a, const void *b)
+{
+	const struct report_member *x = a, *y = b;
+	int d = report_group_cmp(x, y);
+
+	if (d != 0)
 		return d;
 	return x->i < y->i ? -1 : x->i > y->i;
 }
@@ -533,18 +543,16 @@ report_disagree(const struct report_cell *cells, size_t n,
 		m[i].cell = &cells[i];
 		m[i].i = i;
 	}
-	qsort(m, n, sizeof(*m), report_group_cmp);
+	qsort(m, n, sizeof(*m), report_member_cmp);
 	for (size_t g = 0, e; g < n; g = e) {
 		const char *seen = NULL;
 		int differ = 0;
 
-		for (e = g; e < n && strcmp(m[e].cell->scenario,
-		    m[g].cell->scenario) == 0 && strcmp(m[e].cell->proto,
-		    m[g].cell->proto) == 0 && strcmp(m[e].cell->policy,
-		    m[g].cell->policy) == 0; e++) {
-			const char *o = m[e].cell->observed ? m[e].cell->observed
-			    : "";
+		for (e = g; e < n && report_group_cmp(&m[e], &m[g]) == 0; e++) {
+			const char *o = m[e].cell->observed;
 
+			if (o == NULL)
+				o = "";
 			if (!report_counts(m[e].cell))
 				continue;
 			if (seen && strcmp(seen, o) != 0)

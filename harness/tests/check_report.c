@@ -688,7 +688,7 @@ START_TEST(test_replace)
 }
 END_TEST
 
-/* seen_set - cell c of target, scenario, proto, policy: verdict v, observed o */
+/* seen_set - cell c (target, scenario, proto, policy): verdict v, observed o */
 static void
 seen_set(struct report_cell *c, const char *target, const char *scenario,
     const char *proto, const char *policy, enum verdict v, const char *o)
@@ -745,7 +745,7 @@ START_TEST(test_disagree)
 	ck_assert_uint_eq(d[0].cells[1], 1);
 	ck_assert_uint_eq(d[1].n, 2);
 	ck_assert_uint_eq(d[1].cells[0], 7);
-	ck_assert_uint_eq(d[2].n, 3);	/* the skip is shown, not counted */
+	ck_assert_uint_eq(d[2].n, 3);	/* the skip shown, not counted */
 	ck_assert_uint_eq(d[2].cells[0], 10);
 	ck_assert_uint_eq(d[2].cells[2], 12);
 	ck_assert_ptr_null(report_disagree_free(d, nd));
@@ -763,7 +763,8 @@ START_TEST(test_disagree)
 	    "authenticated at xmpp1 |\n"
 	    "| s5 | smtp | mandatory | authenticated at mx1 (xfail) | *skip* | "
 	    "authenticated at mx2 |\n"), "%s", p);
-	ck_assert_ptr_null(strstr(text, "\n| s2 |"));	/* no row of its own */
+	/* s2 has no row of its own. */
+	ck_assert_ptr_null(strstr(text, "\n| s2 |"));
 	free(text);
 	/* index.html: the groups as indices, for the marker and the filter. */
 	text = slurp(top, "index.html", NULL);
