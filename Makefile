@@ -58,6 +58,7 @@ LIB_OBJS = \
 	harness/xmpp.o \
 	harness/json.o \
 	harness/report.o \
+	harness/diff.o \
 	harness/stop.o
 
 MAIN_OBJ = harness/main.o
@@ -75,7 +76,8 @@ TEST_OBJS = \
 	harness/tests/check_initiator.o \
 	harness/tests/check_judge.o \
 	harness/tests/check_target.o \
-	harness/tests/check_scenario.o
+	harness/tests/check_scenario.o \
+	harness/tests/check_diff.o
 
 HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "demo.h"
+#include "diff.h"
 #include "lab.h"
 #include "mem.h"
 #include "msg.h"
@@ -84,6 +85,14 @@ static const char usage_text[] =
 "                               report (default --out\n"
 "                               reports/runs/merged-<UTC time>); a cell\n"
 "                               in two files is an error (exit 2)\n"
+"  report diff [--out DIR] [--format md|json] OLD NEW\n"
+"                               compare two runs (results.json files or\n"
+"                               report directories) cell by cell: new\n"
+"                               fails, fixed fails, changed outcomes, new\n"
+"                               and removed cells; Markdown (or JSON) on\n"
+"                               stdout, diff.md and diff.json in --out DIR;\n"
+"                               exit 1 if a cell fails or errs in NEW that\n"
+"                               did not in OLD, 0 otherwise, 2 bad input\n"
 "  targets                      every target: available (and its version)\n"
 "                               or why not; adapters: harness/targets/\n"
 "  help                         this text\n"
@@ -852,6 +861,43 @@ cleanup:
 	return status;
 }
 
+/* cmd_report_diff - "report diff [--out DIR] [--format md|json] OLD NEW" */
+static int
+cmd_report_diff(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	enum diff_format format = DIFF_MD;
+	const char *out = NULL;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'f':
+			if (strcmp(optarg, "md") == 0)
+				format = DIFF_MD;
+			else if (strcmp(optarg, "json") == 0)
+				format = DIFF_JSON;
+			else
+				usage_error("--format wants md or json",
+				    optarg);
+			break;
+		case 'q': msg_quiet = 1; break;
+		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
+		default: usage_error("bad option", NULL);
+		}
+	}
+	if (argc - optind != 2)
+		usage_error("report diff wants two runs: OLD NEW", NULL);
+	return diff_report(argv[optind], argv[optind + 1], out, format, stdout);
+}
+
 /* cmd_report - "report merge [--out DIR] FILE..": join shards into one report */
 static int
 cmd_report(int argc, char **argv)
@@ -864,8 +910,11 @@ cmd_report(int argc, char **argv)
 	const char *out = NULL;
 	int c;
 
+	if (argc >= 2 && strcmp(argv[1], "diff") == 0)
+		return cmd_report_diff(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "merge") != 0)
-		usage_error("report wants: merge [--out DIR] FILE..",
+		usage_error("report wants: merge [--out DIR] FILE.. or "
+		    "diff OLD NEW",
 		    argc < 2 ? NULL : argv[1]);
 	argc--;
 	argv++;

@@ -479,6 +479,193 @@ report_md_row(struct buf *b, const char *const *fields, size_t n)
 	REPORT_PUTS(b, "|\n");
 }
 
+void
+report_md_text(struct buf *b, const char *s)
+{
+	report_text(b, s, TEXT_MD);
+}
+
+/* A cell and its index, for grouping by scenario, proto and policy. */
+struct report_member {
+	const struct report_cell *cell;
+	size_t i;
+};
+
+/* report_group_cmp - order by scenario, proto, policy: 0 in one group */
+static int
+report_group_cmp(const struct report_member *x, const struct report_member *y)
+{
+	int d;
+
+	if ((d = strcmp(x->cell->scenario, y->cell->scenario)) != 0
+	    || (d = strcmp(x->cell->proto, y->cell->proto)) != 0)
+		return d;
+	return strcmp(x->cell->policy, y->cell->policy);
+}
+
+/* report_member_cmp - report_group_cmp for qsort, then by index */
+static int
+report_member_cmp(const void *a, const void *b)
+{
+	const struct report_member *x = a, *y = b;
+	int d = report_group_cmp(x, y);
+
+	if (d != 0)
+		return d;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* report_disagreement_cmp - order groups by their first cell */
+static int
+report_disagreement_cmp(const void *a, const void *b)
+{
+	const struct report_disagreement *x = a, *y = b;
+
+	return x->cells[0] < y->cells[0] ? -1 : x->cells[0] > y->cells[0];
+}
+
+/* report_counts - does this cell's outcome count in the interop view? */
+static int
+report_counts(const struct report_cell *c)
+{
+	return c->verdict != VERDICT_SKIP && c->verdict != VERDICT_ERROR;
+}
+
+size_t
+report_disagree(const struct report_cell *cells, size_t n,
+    struct report_disagreement **out)
+{
+	struct report_member *m = xcalloc(n + 1, sizeof(*m));
+	struct report_disagreement *d = NULL;
+	size_t nd = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		m[i].cell = &cells[i];
+		m[i].i = i;
+	}
+	qsort(m, n, sizeof(*m), report_member_cmp);
+	for (size_t g = 0, e; g < n; g = e) {
+		const char *seen = NULL;
+		int differ = 0;
+
+		for (e = g; e < n && report_group_cmp(&m[e], &m[g]) == 0; e++) {
+			const char *o = m[e].cell->observed;
+
+			if (o == NULL)
+				o = "";
+			if (!report_counts(m[e].cell))
+				continue;
+			if (seen && strcmp(seen, o) != 0)
+				differ = 1;
+			seen = o;
+		}
+		if (!differ)
+			continue;
+		d = xrealloc(d, (nd + 1) * sizeof(*d));
+		d[nd].n = e - g;
+		d[nd].cells = xcalloc(e - g, sizeof(size_t));
+		for (size_t k = g; k < e; k++)
+			d[nd].cells[k - g] = m[k].i;
+		nd++;
+	}
+	free(m);
+	if (nd)
+		qsort(d, nd, sizeof(*d), report_disagreement_cmp);
+	*out = d;
+	return nd;
+}
+
+struct report_disagreement *
+report_disagree_free(struct report_disagreement *d, size_t n)
+{
+	for (size_t i = 0; d && i < n; i++)
+		free(d[i].cells);
+	free(d);
+	return NULL;
+}
+
+/* report_md_outcome - one target's cell of a disagreeing group in
+ * summary.md: observed (with the verdict unless pass), or the verdict
+ * of a skip or error in italics; c may be NULL (no such cell) */
+static void
+report_md_outcome(struct buf *b, const struct report_cell *c)
+{
+	if (c == NULL)
+		REPORT_PUTS(b, "\xe2\x80\x93");	/* en dash */
+	else if (!report_counts(c))
+		buf_printf(b, "*%s*", verdict_name(c->verdict));
+	else {
+		if (c->observed && *c->observed)
+			report_text(b, c->observed, TEXT_MD);
+		else
+			REPORT_PUTS(b, "no outcome");
+		if (c->verdict != VERDICT_PASS)
+			buf_printf(b, " (%s%s%s)", verdict_not_ok(c->verdict)
+			    ? "**" : "", verdict_name(c->verdict),
+			    verdict_not_ok(c->verdict) ? "**" : "");
+	}
+}
+
+/* report_md_disagree - summary.md's "Where the targets disagree": per
+ * scenario, protocol and policy, each target's outcome */
+static void
+report_md_disagree(struct buf *b, const struct report_ctx *ctx)
+{
+	struct report_disagreement *d;
+	size_t nd = report_disagree(ctx->cells, ctx->n, &d);
+
+	if (ctx->ntargets < 2)
+		goto out;
+	REPORT_PUTS(b, "\n### Where the targets disagree\n\n");
+	if (nd == 0) {
+		REPORT_PUTS(b, "Nowhere: every target that ran a scenario "
+		    "observed the same outcome.\n");
+		goto out;
+	}
+	buf_printf(b, "%zu places (scenario \xc3\x97 protocol \xc3\x97 "
+	    "policy) where the targets observed different outcomes, whatever "
+	    "the expectation says (skip and error cells do not count; the "
+	    "verdict is shown unless pass).\n\n| scenario | proto | policy |",
+	    nd);
+	for (size_t t = 0; t < ctx->ntargets; t++) {
+		REPORT_PUTS(b, " ");
+		report_text(b, ctx->targets[t], TEXT_MD);
+		REPORT_PUTS(b, " |");
+	}
+	REPORT_PUTS(b, "\n|---|---|---|");
+	for (size_t t = 0; t < ctx->ntargets; t++)
+		REPORT_PUTS(b, "---|");
+	REPORT_PUTS(b, "\n");
+	for (size_t g = 0; g < nd && g < REPORT_MD_MAX_ROWS; g++) {
+		const struct report_cell *c = &ctx->cells[d[g].cells[0]];
+		const char *const key[] = { c->scenario, c->proto, c->policy };
+
+		REPORT_PUTS(b, "|");
+		for (size_t k = 0; k < sizeof(key) / sizeof(key[0]); k++) {
+			REPORT_PUTS(b, " ");
+			report_text(b, key[k], TEXT_MD);
+			REPORT_PUTS(b, " |");
+		}
+		for (size_t t = 0; t < ctx->ntargets; t++) {
+			const struct report_cell *tc = NULL;
+
+			for (size_t k = 0; k < d[g].n; k++)
+				if (strcmp(ctx->cells[d[g].cells[k]].target,
+				    ctx->targets[t]) == 0)
+					tc = &ctx->cells[d[g].cells[k]];
+			REPORT_PUTS(b, " ");
+			report_md_outcome(b, tc);
+			REPORT_PUTS(b, " |");
+		}
+		REPORT_PUTS(b, "\n");
+	}
+	if (nd > REPORT_MD_MAX_ROWS)
+		buf_printf(b, "\n... and %zu more (see index.html)\n",
+		    nd - REPORT_MD_MAX_ROWS);
+out:
+	report_disagree_free(d, nd);
+}
+
 /* report_write_md - summary.md: totals, a row per target, what did not pass */
 static int
 report_write_md(const struct report_ctx *ctx, const char *path)
@@ -533,6 +720,7 @@ report_write_md(const struct report_ctx *ctx, const char *path)
 		}
 		REPORT_PUTS(&b, "\n");
 	}
+	report_md_disagree(&b, ctx);
 	if (ctx->not_preferred)
 		REPORT_PUTS(&b, "\n### Pass, not preferred\n\nThe RFC allows "
 		    "the outcome but prefers another (SHOULD): where the target "
@@ -579,13 +767,30 @@ report_write_md(const struct report_ctx *ctx, const char *path)
 	return report_file(path, &b);
 }
 
+/* report_json_disagree - the interop view for index.html: a JSON array
+ * of the disagreeing groups, each an array of indices into the cells */
+static void
+report_json_disagree(struct buf *b, const struct report_ctx *ctx)
+{
+	struct report_disagreement *d;
+	size_t nd = report_disagree(ctx->cells, ctx->n, &d);
+
+	REPORT_PUTS(b, "[");
+	for (size_t g = 0; g < nd; g++)
+		for (size_t k = 0; k < d[g].n; k++)
+			buf_printf(b, "%s%zu%s", k ? "," : g ? ",\n[" : "[",
+			    d[g].cells[k], k + 1 == d[g].n ? "]" : "");
+	REPORT_PUTS(b, "]");
+	report_disagree_free(d, nd);
+}
+
 /* report_write_html - index.html from reports/index.html.in */
 static int
 report_write_html(const struct report_ctx *ctx, const char *path)
 {
 	char *tpl = xasprintf("%s/reports/index.html.in", template_datadir());
-	struct buf data = { 0 }, title = { 0 };
-	struct template_var vars[2];
+	struct buf data = { 0 }, title = { 0 }, dis = { 0 };
+	struct template_var vars[3];
 	int ret;
 
 	report_json(&data, ctx, JSON_HTML);
@@ -595,7 +800,11 @@ report_write_html(const struct report_ctx *ctx, const char *path)
 	vars[0].value = title.data;
 	vars[1].name = "DATA";
 	vars[1].value = data.data;
-	ret = template_expand_file(tpl, path, vars, 2);
+	report_json_disagree(&dis, ctx);
+	vars[2].name = "DISAGREE";
+	vars[2].value = dis.data;
+	ret = template_expand_file(tpl, path, vars, 3);
+	buf_free(&dis);
 	buf_free(&data);
 	buf_free(&title);
 	free(tpl);

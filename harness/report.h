@@ -110,6 +110,35 @@ void report_count(const struct report_cell *cells, size_t n,
  * does not prefer ("pass, not preferred") */
 size_t report_not_preferred(const struct report_cell *cells, size_t n);
 
+/* One scenario x protocol x policy where the targets disagree: its
+ * cells, as indices into the cells given, in their order. */
+struct report_disagreement {
+	size_t *cells;
+	size_t n;
+};
+
+/*
+ * report_disagree - the interop view: where the targets disagree on the
+ * observed outcome, whatever the expectation says.  A group is the cells
+ * of one scenario, protocol and policy; it disagrees when its cells that
+ * are neither skip nor error show more than one observed outcome (the
+ * outcome and the host, as "observed" has them).  Returns how many
+ * groups disagree, in the order of their first cells; *out gets them
+ * (all cells of each, skips and errors too; NULL when none; caller frees
+ * with report_disagree_free).  Borrows cells.
+ */
+size_t report_disagree(const struct report_cell *cells, size_t n,
+    struct report_disagreement **out);
+
+/* report_disagree_free - free what report_disagree gave; returns NULL */
+struct report_disagreement *report_disagree_free(struct report_disagreement *d,
+    size_t n);
+
+/* report_md_text - append s (NULL is "") to b as the text of a Markdown
+ * table cell: one line, escaped for Markdown and HTML */
+struct buf;
+void report_md_text(struct buf *b, const char *s);
+
 /*
  * report_merge - "danelab report merge": read the results.json files
  * (nfiles of them, borrowed), join their cells in order and report_write

@@ -688,6 +688,109 @@ START_TEST(test_replace)
 }
 END_TEST
 
+/* seen_set - cell c (target, scenario, proto, policy): verdict v, observed o */
+static void
+seen_set(struct report_cell *c, const char *target, const char *scenario,
+    const char *proto, const char *policy, enum verdict v, const char *o)
+{
+	cell_set(c, target, scenario, proto, policy, v, "", "");
+	free(c->observed);
+	c->observed = xstrdup(o);
+}
+
+START_TEST(test_disagree)
+{
+	struct report_cell *c = xcalloc(16, sizeof(*c));
+	struct report_disagreement *d;
+	char *top = tmp_dir(), *text, *p;
+	size_t n = 0, nd;
+
+	/* Disagree, one failing. */
+	seen_set(&c[n++], "ref", "s1", "smtp", "mandatory", VERDICT_PASS,
+	    "authenticated at mx1");
+	seen_set(&c[n++], "postfix", "s1", "smtp", "mandatory", VERDICT_FAIL,
+	    "encrypted at mx1");
+	/* Agree. */
+	seen_set(&c[n++], "ref", "s1", "smtp", "opportunistic", VERDICT_PASS,
+	    "authenticated at mx1");
+	seen_set(&c[n++], "postfix", "s1", "smtp", "opportunistic",
+	    VERDICT_PASS, "authenticated at mx1");
+	/* Skip and error do not count. */
+	seen_set(&c[n++], "ref", "s2", "smtp", "mandatory", VERDICT_PASS,
+	    "refused at mx1");
+	seen_set(&c[n++], "postfix", "s2", "smtp", "mandatory", VERDICT_SKIP,
+	    "");
+	seen_set(&c[n++], "exim", "s2", "smtp", "mandatory", VERDICT_ERROR,
+	    "no-connect");
+	/* Both pass: disagree whatever the expectation says. */
+	seen_set(&c[n++], "ref", "s3", "xmpp", "mandatory", VERDICT_PASS,
+	    "encrypted at xmpp1");
+	seen_set(&c[n++], "exim", "s3", "xmpp", "mandatory", VERDICT_PASS,
+	    "authenticated at xmpp1");
+	/* One target alone agrees with itself. */
+	seen_set(&c[n++], "ref", "s4", "smtp", "mandatory", VERDICT_PASS,
+	    "refused at mx1");
+	/* The same outcome at another host; and a skip among them. */
+	seen_set(&c[n++], "exim", "s5", "smtp", "mandatory", VERDICT_PASS,
+	    "authenticated at mx2");
+	seen_set(&c[n++], "postfix", "s5", "smtp", "mandatory", VERDICT_SKIP,
+	    "");
+	seen_set(&c[n++], "ref", "s5", "smtp", "mandatory", VERDICT_XFAIL,
+	    "authenticated at mx1");
+
+	nd = report_disagree(c, n, &d);
+	ck_assert_uint_eq(nd, 3);
+	ck_assert_uint_eq(d[0].n, 2);
+	ck_assert_uint_eq(d[0].cells[0], 0);
+	ck_assert_uint_eq(d[0].cells[1], 1);
+	ck_assert_uint_eq(d[1].n, 2);
+	ck_assert_uint_eq(d[1].cells[0], 7);
+	ck_assert_uint_eq(d[2].n, 3);	/* the skip shown, not counted */
+	ck_assert_uint_eq(d[2].cells[0], 10);
+	ck_assert_uint_eq(d[2].cells[2], 12);
+	ck_assert_ptr_null(report_disagree_free(d, nd));
+
+	/* summary.md: one row per group, a column per target. */
+	ck_assert_int_eq(report_write(top, &hostile_meta, c, n, 0), 0);
+	text = slurp(top, "summary.md", NULL);
+	p = strstr(text, "### Where the targets disagree\n\n3 places");
+	ck_assert_msg(p != NULL, "%s", text);
+	ck_assert_msg(strstr(p, "| scenario | proto | policy | ref | postfix "
+	    "| exim |\n|---|---|---|---|---|---|\n"
+	    "| s1 | smtp | mandatory | authenticated at mx1 | encrypted at mx1 "
+	    "(**fail**) | \xe2\x80\x93 |\n"
+	    "| s3 | xmpp | mandatory | encrypted at xmpp1 | \xe2\x80\x93 | "
+	    "authenticated at xmpp1 |\n"
+	    "| s5 | smtp | mandatory | authenticated at mx1 (xfail) | *skip* | "
+	    "authenticated at mx2 |\n"), "%s", p);
+	/* s2 has no row of its own. */
+	ck_assert_ptr_null(strstr(text, "\n| s2 |"));
+	free(text);
+	/* index.html: the groups as indices, for the marker and the filter. */
+	text = slurp(top, "index.html", NULL);
+	ck_assert_ptr_nonnull(strstr(text, "id=\"disagree-data\">[[0,1],\n"
+	    "[7,8],\n[10,11,12]]</script>"));
+	free(text);
+
+	/* Agreeing targets: said so; one target: no such section. */
+	ck_assert_int_eq(report_write(top, &hostile_meta, c + 2, 2, 0), 0);
+	text = slurp(top, "summary.md", NULL);
+	ck_assert_ptr_nonnull(strstr(text, "### Where the targets disagree\n\n"
+	    "Nowhere"));
+	free(text);
+	text = slurp(top, "index.html", NULL);
+	ck_assert_ptr_nonnull(strstr(text, "id=\"disagree-data\">[]</script>"));
+	free(text);
+	ck_assert_int_eq(report_write(top, &hostile_meta, c + 9, 1, 0), 0);
+	text = slurp(top, "summary.md", NULL);
+	ck_assert_ptr_null(strstr(text, "disagree"));
+	free(text);
+	report_cells_free(c, n);
+	rm_rf(top);
+	free(top);
+}
+END_TEST
+
 Suite *
 report_suite(void)
 {
@@ -704,6 +807,7 @@ report_suite(void)
 	tcase_add_test(tc, test_read_bad);
 	tcase_add_test(tc, test_unwritable);
 	tcase_add_test(tc, test_replace);
+	tcase_add_test(tc, test_disagree);
 	suite_add_tcase(s, tc);
 	return s;
 }
