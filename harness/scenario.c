@@ -1198,8 +1198,12 @@ scn_usage(void)
 	    "lines \"KEYWORD ARGUMENTS\",\neach may end in \"when "
 	    "AXIS=VALUE[,VALUE..]\"; \"#\" starts a comment.\n\n"
 	    "Keywords:\n");
-	for (int i = 0; i < SCN_NKEYWORDS; i++)
-		scn_usage_names(&out, "", scn_usage_args(&scn_keywords[i]), "");
+	for (int i = 0; i < SCN_NKEYWORDS; i++) {
+		char *args = scn_usage_args(&scn_keywords[i]);
+
+		buf_printf(&out, "  %s\n", args);
+		free(args);
+	}
 	buf_append(&out, "\n", 1);
 	scn_usage_names(&out, "PROTOS", scn_names(proto_names,
 	    SCN_PROTO_COUNT, " "), " (comma list, or all)");
