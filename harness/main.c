@@ -599,7 +599,8 @@ check_print_errors(char *text)
 		list[n].seq = n;
 		check_error_at(&list[n++]);
 	}
-	qsort(list, n, sizeof(*list), check_error_cmp);
+	if (n > 1)
+		qsort(list, n, sizeof(*list), check_error_cmp);
 	for (size_t i = 0; i < n; i++)
 		fprintf(stderr, "%s\n", list[i].text);
 	free(list);

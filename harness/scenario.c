@@ -257,7 +257,8 @@ scn_errors_flush(struct scn_errors *e)
 {
 	int printed = 0;
 
-	qsort(e->list, e->n, sizeof(*e->list), scn_report_cmp);
+	if (e->n > 1)
+		qsort(e->list, e->n, sizeof(*e->list), scn_report_cmp);
 	for (size_t i = 0; i < e->n; i++) {
 		msg_input(e->file, e->list[i].line, "%s", e->list[i].msg);
 		free(e->list[i].msg);
