@@ -564,12 +564,13 @@ check_error_cmp(const void *a, const void *b)
 static void
 check_error_at(struct check_error *e)
 {
-	const char *p, *end;
+	const char *p;
+	char *end;
 
 	e->flen = strlen(e->text);
 	e->line = 0;
 	for (p = strchr(e->text, ':'); p; p = strchr(p + 1, ':')) {
-		long v = strtol(p + 1, (char **)&end, 10);
+		long v = strtol(p + 1, &end, 10);
 
 		if (p[1] >= '0' && p[1] <= '9' && *end == ':') {
 			e->flen = (size_t)(p - e->text);
