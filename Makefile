@@ -77,7 +77,8 @@ TEST_OBJS = \
 	harness/tests/check_judge.o \
 	harness/tests/check_target.o \
 	harness/tests/check_scenario.o \
-	harness/tests/check_diff.o
+	harness/tests/check_diff.o \
+	harness/tests/check_plan.o
 
 HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
 

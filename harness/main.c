@@ -21,6 +21,7 @@
 #include "msg.h"
 #include "observe.h"
 #include "pki.h"
+#include "plan.h"
 #include "report.h"
 #include "scenario.h"
 #include "stop.h"
@@ -74,11 +75,14 @@ static const char usage_text[] =
 "  list  [--scenarios PATH..] [--filter RE] [--policy P]\n"
 "                               the expanded matrix: one line per\n"
 "                               scenario x protocol x policy\n"
-"  check PATH..                 lint scenario files (every error, as\n"
-"                               file:line: message; exit 2 if any); on\n"
-"                               the whole catalogue also warn about\n"
-"                               baseline lines that match no cell or\n"
-"                               scenarios of several areas\n"
+"  check [--help] PATH..        lint scenario files: every error of the\n"
+"                               files, TLSA data and plan included, in one\n"
+"                               pass, as file:line: message sorted by\n"
+"                               file and line; exit 2 if any; on the\n"
+"                               whole catalogue also warn about baseline\n"
+"                               lines that match no cell or scenarios of\n"
+"                               several areas.  --help: the scenario\n"
+"                               language's keywords and names\n"
 "  pki   [--help]               write a PKI profile's chains as PEM, print\n"
 "                               TLSA records (danelab pki --help)\n""  report merge [--out DIR] FILE..\n"
 "                               join the results.json of shards into one\n"
@@ -539,32 +543,150 @@ check_baselines(const struct scn_catalogue *cat)
 	return warnings;
 }
 
-/* cmd_check - lint scenario files; exit 2 on any error */
+/* One error line captured by cmd_check: "FILE:LINE: message" or "FILE:
+ * message" (line 0). */
+struct check_error {
+	const char *text;
+	size_t flen;		/* length of FILE */
+	long line;
+	size_t seq;		/* as found */
+};
+
+/* check_error_cmp - for qsort: by file, then line, then as found */
+static int
+check_error_cmp(const void *a, const void *b)
+{
+	const struct check_error *x = a, *y = b;
+	size_t n = x->flen < y->flen ? x->flen : y->flen;
+	int c = strncmp(x->text, y->text, n);
+
+	if (c == 0 && x->flen != y->flen)
+		c = x->flen < y->flen ? -1 : 1;
+	if (c == 0 && x->line != y->line)
+		c = x->line < y->line ? -1 : 1;
+	if (c == 0)
+		c = x->seq < y->seq ? -1 : x->seq > y->seq;
+	return c;
+}
+
+/* check_error_at - where e's file name ends and its line number */
+static void
+check_error_at(struct check_error *e)
+{
+	const char *p;
+	char *end;
+
+	e->flen = strlen(e->text);
+	e->line = 0;
+	for (p = strchr(e->text, ':'); p; p = strchr(p + 1, ':')) {
+		long v = strtol(p + 1, &end, 10);
+
+		if (p[1] >= '0' && p[1] <= '9' && *end == ':') {
+			e->flen = (size_t)(p - e->text);
+			e->line = v;
+			return;
+		}
+		if (p[1] == ' ') {
+			e->flen = (size_t)(p - e->text);
+			return;
+		}
+	}
+}
+
+/* check_print_errors - the captured error lines of text to stderr, sorted
+ * by file and line; returns how many there were */
+static int
+check_print_errors(char *text)
+{
+	struct check_error *list = NULL;
+	size_t n = 0;
+	char *save = NULL;
+
+	for (char *l = strtok_r(text, "\n", &save); l;
+	    l = strtok_r(NULL, "\n", &save)) {
+		list = xrealloc(list, (n + 1) * sizeof(*list));
+		list[n].text = l;
+		list[n].seq = n;
+		check_error_at(&list[n++]);
+	}
+	if (n > 1)
+		qsort(list, n, sizeof(*list), check_error_cmp);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s\n", list[i].text);
+	free(list);
+	return (int)n;
+}
+
+/*
+ * check_lint - every check there is on the scenarios of paths, as run
+ * would make them, in one pass: parse and lint with the profile's checks,
+ * then plan and sign what had no error (unless ids collide, which would
+ * make their zones collide).  The errors go out through msg_input(); the
+ * world, or NULL if the profile could not be loaded.  *failed: something
+ * failed that msg_input() may not have said.
+ */
+static struct world *
+check_lint(char **paths, int n, int *failed)
+{
+	struct scn_checks *checks;
+	struct world *w;
+	int errors;
+
+	/* No paths and no default catalogue: the profile alone. */
+	if ((w = world_load(NULL, 0, 1, WORLD_PARSE, 0, &errors)) == NULL) {
+		*failed = 1;
+		return NULL;
+	}
+	checks = plan_checks_new(w->profile);
+	for (int i = 0; i < n; i++)
+		scn_catalogue_lint(&w->cat, paths[i], checks);
+	plan_checks_free(checks);
+	*failed = scn_catalogue_check(&w->cat) == 0 && world_build(w, 0) != 0;
+	return w;
+}
+
+/* cmd_check - lint scenario files, every error in one pass, sorted by
+ * file and line; exit 2 on any error */
 static int
 cmd_check(int argc, char **argv)
 {
 	struct world *w;
-	char **paths;
+	char **paths, *text = NULL;
+	size_t len = 0;
 	regex_t re;
-	int have_re, n, errors, warnings = 0;
-	size_t count = 0;
+	int have_re, n, errors, failed, warnings = 0;
+	FILE *fp, *old;
 
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			char *usage = scn_usage();
+
+			printf("usage: danelab check PATH..\n\n%s", usage);
+			free(usage);
+			return EXIT_PASS;
+		}
 	n = parse_scenario_args(argc, argv, &paths, &re, &have_re, NULL);
 	if (n == 0)
 		usage_error("check wants scenario files or directories", NULL);
-	/* Build and sign too: TLSA specs and faults are checked there. */
-	if ((w = world_load(paths, n, 1, WORLD_SIGNED, 0, &errors)) != NULL) {
-		count = w->cat.n;
-		/* The baselines are about the whole catalogue. */
-		if (errors == 0 && check_is_catalogue(paths, n))
-			warnings = check_baselines(&w->cat);
-	}
-	world_free(w);
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		msg_fatal(EXIT_ENV, "open_memstream: %s", strerror(errno));
+	old = msg_input_stream(fp);
+	w = check_lint(paths, n, &failed);
+	msg_input_stream(old);
+	fclose(fp);
+	errors = check_print_errors(text);
+	if (errors == 0 && failed)
+		errors = 1;	/* said by msg_warn() */
+	/* The baselines are about the whole catalogue. */
+	if (errors == 0 && check_is_catalogue(paths, n))
+		warnings = check_baselines(&w->cat);
 	if (errors == 0)
-		printf("%zu scenarios, no errors%s\n", count, warnings ?
+		printf("%zu scenarios, no errors%s\n", w->cat.n, warnings ?
 		    ", baseline warnings above" : "");
 	else
 		msg_warn("%d error%s", errors, errors == 1 ? "" : "s");
+	world_free(w);
+	free(text);
 	if (have_re)
 		regfree(&re);
 	free(paths);

@@ -40,7 +40,8 @@ plan_zone(struct zone_tree *t, const struct scenario *s, const char *name)
 	return found;
 }
 
-/* plan_rr - add "OWNER TYPE RDATA" at a scenario-relative owner */
+/* plan_rr - add "OWNER TYPE RDATA" at a scenario-relative owner; 0, or 1
+ * after the error */
 static int
 plan_rr(struct zone_tree *t, const struct scenario *s, int line,
     const char *owner, const char *type, const char *rdata)
@@ -50,17 +51,17 @@ plan_rr(struct zone_tree *t, const struct scenario *s, int line,
 	const char *why;
 
 	if (z == NULL) {
-		fprintf(stderr, "%s:%d: %s is outside the scenario's zones\n",
-		    s->file, line, abs);
+		msg_input(s->file, line, "%s is outside the scenario's zones",
+		    abs);
 		free(abs);
-		return -1;
+		return 1;
 	}
 	text = xasprintf("%s %s %s", abs, type, rdata);
 	if ((why = zone_add_rr(z, text)) != NULL)
-		fprintf(stderr, "%s:%d: \"%s\": %s\n", s->file, line, text, why);
+		msg_input(s->file, line, "\"%s\": %s", text, why);
 	free(abs);
 	free(text);
-	return why ? -1 : 0;
+	return why != NULL;
 }
 
 /* plan_find_host - the plan host of scenario s named name */
@@ -73,6 +74,19 @@ plan_find_host(struct plan *pl, size_t first, const char *name)
 	return NULL;
 }
 
+/* plan_names - the names a chain is built with: host and SRV target
+ * host, and the scenario's domain; caller frees */
+static struct pki_names *
+plan_names(const char *host, const char *srvtarget, const char *domain)
+{
+	struct pki_names *names = pki_names_new();
+
+	pki_names_set(names, "host", host);
+	pki_names_set(names, "srvtarget", srvtarget);
+	pki_names_set(names, "domain", domain);
+	return names;
+}
+
 /*
  * plan_client_names - the names of scenario s's own identity (xmpp-in):
  * the domain, and the first SRV target as its host name, as for a
@@ -81,7 +95,7 @@ plan_find_host(struct plan *pl, size_t first, const char *name)
 static struct pki_names *
 plan_client_names(const struct scenario *s, const char *domain)
 {
-	struct pki_names *names = pki_names_new();
+	struct pki_names *names;
 	const char *srvt = NULL;
 	char *st;
 
@@ -90,22 +104,15 @@ plan_client_names(const struct scenario *s, const char *domain)
 		    && strcmp(s->rrs[i].argv[4], ".") != 0)
 			srvt = s->rrs[i].argv[4];
 	st = srvt ? scn_name_abs(s, srvt, PLAN_TLD) : xstrdup(domain);
-	pki_names_set(names, "host", domain);
-	pki_names_set(names, "srvtarget", st);
-	pki_names_set(names, "domain", domain);
+	names = plan_names(domain, st, domain);
 	free(st);
 	return names;
 }
 
-/* plan_scenario - zones, hosts, records, TLSA and faults of one scenario */
+/* plan_zones - the scenario's zones as children of the TLD; errors */
 static int
-plan_scenario(struct plan *pl, const struct scenario *s,
-    struct pki_profile *p)
+plan_zones(struct zone_tree *t, const struct scenario *s)
 {
-	struct zone_tree *t = pl->tree;
-	struct pki_chain *client = NULL;
-	char *domain = plan_domain(s);
-	size_t first = pl->nhosts;
 	int errors = 0;
 
 	for (size_t i = 0; i < s->nzones; i++) {
@@ -115,28 +122,45 @@ plan_scenario(struct plan *pl, const struct scenario *s,
 
 		if (zone_tree_add_child(t, label,
 		    plan_delegation[s->zones[i].state]) == NULL) {
-			fprintf(stderr, "%s:%d: cannot add zone %s\n", s->file,
-			    s->zones[i].line ? s->zones[i].line : s->line,
-			    origin);
+			msg_input(s->file, s->zones[i].line ? s->zones[i].line
+			    : s->line, "cannot add zone %s", origin);
 			errors++;
 		}
 		free(label);
 		free(origin);
 	}
-	if (errors)
-		goto out;
-	if (s->client) {
-		struct pki_names *names = plan_client_names(s, domain);
+	return errors;
+}
 
+/* plan_client - the chain the lab presents for s (xmpp-in), or NULL,
+ * appended to pl->clients; errors */
+static int
+plan_client(struct plan *pl, const struct scenario *s, struct pki_profile *p,
+    const char *domain)
+{
+	struct pki_chain *client = NULL;
+	struct pki_names *names;
+
+	if (s->client) {
+		names = plan_client_names(s, domain);
 		client = pki_chain_new(p, s->client, names);
 		pki_names_free(names);
-		if (client == NULL) {
-			fprintf(stderr, "%s:%d: client: cannot build chain %s\n",
-			    s->file, s->client_line, s->client);
-			errors++;
-		}
+		if (client == NULL)
+			msg_input(s->file, s->client_line, "client: cannot "
+			    "build chain %s", s->client);
 	}
 	pl->clients[pl->nclients++] = client;
+	return s->client && client == NULL;
+}
+
+/* plan_hosts - each host of s with its address, chain and A record;
+ * errors */
+static int
+plan_hosts(struct plan *pl, const struct scenario *s, struct pki_profile *p,
+    const char *domain)
+{
+	int errors = 0;
+
 	for (size_t i = 0; i < s->nhosts; i++) {
 		const struct scn_host *h = &s->hosts[i];
 		struct plan_host *ph;
@@ -154,120 +178,145 @@ plan_scenario(struct plan *pl, const struct scenario *s,
 		snprintf(ph->addr, sizeof(ph->addr), "127.%u.%u.%u",
 		    (unsigned)(1 + n / 65536 % 254), (unsigned)(n / 256 % 256),
 		    (unsigned)(n % 256));
-		names = pki_names_new();
-		pki_names_set(names, "host", ph->fqdn);
-		pki_names_set(names, "srvtarget", ph->fqdn);
-		pki_names_set(names, "domain", domain);
+		names = plan_names(ph->fqdn, ph->fqdn, domain);
 		ph->chain = pki_chain_new(p, h->chain, names);
 		pki_names_free(names);
 		if (ph->chain == NULL) {
-			fprintf(stderr, "%s:%d: host %s: cannot build chain "
-			    "%s\n", s->file, h->line, h->name, h->chain);
+			msg_input(s->file, h->line, "host %s: cannot build "
+			    "chain %s", h->name, h->chain);
 			errors++;
 			continue;
 		}
-		errors += plan_rr(t, s, h->line, h->name, "A", ph->addr) != 0;
+		errors += plan_rr(pl->tree, s, h->line, h->name, "A", ph->addr);
 	}
-	for (size_t i = 0; i < s->nrrs; i++) {
-		const struct scn_rr *rr = &s->rrs[i];
-		char *a = NULL, *b = NULL, *rdata = NULL, *owner = NULL;
-		struct plan_host *ph;
+	return errors;
+}
 
-		switch (rr->kind) {
-		case SCN_RR_MX:
-			a = scn_name_abs(s, rr->argv[1], PLAN_TLD);
-			rdata = xasprintf("%s %s", rr->argv[0], a);
-			errors += plan_rr(t, s, rr->line, "@", "MX", rdata) != 0;
-			break;
-		case SCN_RR_SRV:
-			a = strcmp(rr->argv[4], ".") == 0 ? xstrdup(".")
-			    : scn_name_abs(s, rr->argv[4], PLAN_TLD);
-			rdata = xasprintf("%s %s %s %s", rr->argv[1],
-			    rr->argv[2], rr->argv[3], a);
-			owner = xasprintf("_%s._tcp", rr->argv[0]);
-			errors += plan_rr(t, s, rr->line, owner, "SRV",
-			    rdata) != 0;
-			break;
-		case SCN_RR_CNAME:
-			a = scn_name_abs(s, rr->argv[1], PLAN_TLD);
-			errors += plan_rr(t, s, rr->line, rr->argv[0], "CNAME",
-			    a) != 0;
-			break;
-		case SCN_RR_ADDR:
-			if ((ph = plan_find_host(pl, first, rr->argv[1])) != NULL)
-				errors += plan_rr(t, s, rr->line, rr->argv[0],
-				    "A", ph->addr) != 0;
-			break;
-		case SCN_RR_RAW:
-			b = xstrdup("");
-			for (int j = 2; j < rr->argc; j++) {
-				char *nb = xasprintf("%s%s%s", b, j > 2 ? " "
-				    : "", rr->argv[j]);
+/* plan_record - one mx, srv, cname, addr or dns line of s; errors */
+static int
+plan_record(struct plan *pl, const struct scenario *s, size_t first,
+    const struct scn_rr *rr)
+{
+	struct zone_tree *t = pl->tree;
+	char *a = NULL, *rdata = NULL, *owner = NULL;
+	struct plan_host *ph;
+	int errors = 0;
 
-				free(b);
-				b = nb;
-			}
-			errors += plan_rr(t, s, rr->line, rr->argv[0],
-			    rr->argv[1], b) != 0;
-			break;
-		}
-		free(a);
-		free(b);
-		free(rdata);
+	switch (rr->kind) {
+	case SCN_RR_MX:
+		a = scn_name_abs(s, rr->argv[1], PLAN_TLD);
+		rdata = xasprintf("%s %s", rr->argv[0], a);
+		errors = plan_rr(t, s, rr->line, "@", "MX", rdata);
+		break;
+	case SCN_RR_SRV:
+		a = strcmp(rr->argv[4], ".") == 0 ? xstrdup(".")
+		    : scn_name_abs(s, rr->argv[4], PLAN_TLD);
+		rdata = xasprintf("%s %s %s %s", rr->argv[1], rr->argv[2],
+		    rr->argv[3], a);
+		owner = xasprintf("_%s._tcp", rr->argv[0]);
+		errors = plan_rr(t, s, rr->line, owner, "SRV", rdata);
+		break;
+	case SCN_RR_CNAME:
+		a = scn_name_abs(s, rr->argv[1], PLAN_TLD);
+		errors = plan_rr(t, s, rr->line, rr->argv[0], "CNAME", a);
+		break;
+	case SCN_RR_ADDR:
+		if ((ph = plan_find_host(pl, first, rr->argv[1])) != NULL)
+			errors = plan_rr(t, s, rr->line, rr->argv[0], "A",
+			    ph->addr);
+		break;
+	case SCN_RR_RAW: {
+		struct buf b = { 0 };
+
+		for (int j = 2; j < rr->argc; j++)
+			buf_printf(&b, "%s%s", j > 2 ? " " : "", rr->argv[j]);
+		errors = plan_rr(t, s, rr->line, rr->argv[0], rr->argv[1],
+		    b.data ? b.data : "");
+		buf_free(&b);
+		break;
+	}
+	}
+	free(a);
+	free(rdata);
+	free(owner);
+	return errors;
+}
+
+/* plan_tlsa_rrs - the TLSA record r of line tl at its owners: for an
+ * identity where it is written, else at every port the host serves (or
+ * the one given); errors */
+static int
+plan_tlsa_rrs(struct zone_tree *t, const struct scenario *s,
+    const struct scn_tlsa *tl, const struct tlsa_rdata *r)
+{
+	char *text = tlsa_to_text(r);
+	int errors = 0;
+
+	if (tl->identity)	/* at its owner, as written */
+		errors += plan_rr(t, s, tl->line, tl->owner, "TLSA", text);
+	else for (int pr = 0; pr < SCN_PROTO_COUNT; pr++) {
+		int port = scn_proto_port(pr);
+		char *owner;
+
+		/* xmpp-in is the lab's own connection: no listener of the
+		 * scenario's hosts serves it. */
+		if (tl->port ? pr != 0 : !(s->protos & (1u << pr))
+		    || pr == SCN_XMPP_IN)
+			continue;
+		if (tl->port)
+			port = tl->port;
+		owner = xasprintf("_%d._tcp.%s", port, tl->owner);
+		errors += plan_rr(t, s, tl->line, owner, "TLSA", text);
 		free(owner);
 	}
+	free(text);
+	return errors;
+}
+
+/* plan_tlsas - the TLSA records of s, computed from the chains its hosts
+ * serve (client: the chain of its identity); errors */
+static int
+plan_tlsas(struct plan *pl, const struct scenario *s, struct pki_profile *p,
+    const char *domain, size_t first)
+{
+	const struct pki_chain *client = pl->clients[pl->nclients - 1];
+	int errors = 0;
+
 	for (size_t i = 0; i < s->ntlsas; i++) {
 		const struct scn_tlsa *tl = &s->tlsas[i];
 		struct plan_host *ph = tl->identity ? NULL
 		    : plan_find_host(pl, first, tl->owner);
 		struct tlsa_rdata *r;
 		struct pki_names *names;
-		char *err = NULL, *text;
+		char *err = NULL;
 
 		if (tl->identity ? client == NULL : ph == NULL
 		    || ph->chain == NULL)
 			continue;	/* reported by the linter or above */
-		if (tl->identity)
-			names = plan_client_names(s, domain);
-		else {
-			names = pki_names_new();
-			pki_names_set(names, "host", ph->fqdn);
-			pki_names_set(names, "srvtarget", ph->fqdn);
-			pki_names_set(names, "domain", domain);
-		}
+		names = tl->identity ? plan_client_names(s, domain)
+		    : plan_names(ph->fqdn, ph->fqdn, domain);
 		r = tlsa_from_spec(tl->spec, p, tl->identity ? client
 		    : ph->chain, names, &err);
 		pki_names_free(names);
 		if (r == NULL) {
-			fprintf(stderr, "%s:%d: tlsa %s: %s\n", s->file,
-			    tl->line, tl->spec, err ? err : "failed");
+			msg_input(s->file, tl->line, "tlsa %s: %s", tl->spec,
+			    err ? err : "failed");
 			free(err);
 			errors++;
 			continue;
 		}
-		text = tlsa_to_text(r);
-		if (tl->identity)	/* at its owner, as written */
-			errors += plan_rr(t, s, tl->line, tl->owner, "TLSA",
-			    text) != 0;
-		else for (int pr = 0; pr < SCN_PROTO_COUNT; pr++) {
-			int port = scn_proto_port(pr);
-			char *owner;
-
-			/* xmpp-in is the lab's own connection: no
-			 * listener of the scenario's hosts serves it. */
-			if (tl->port ? pr != 0 : !(s->protos & (1u << pr))
-			    || pr == SCN_XMPP_IN)
-				continue;
-			if (tl->port)
-				port = tl->port;
-			owner = xasprintf("_%d._tcp.%s", port, tl->owner);
-			errors += plan_rr(t, s, tl->line, owner, "TLSA",
-			    text) != 0;
-			free(owner);
-		}
-		free(text);
+		errors += plan_tlsa_rrs(pl->tree, s, tl, r);
 		tlsa_free(r);
 	}
+	return errors;
+}
+
+/* plan_faults - the DNSSEC faults of s, for signing; errors */
+static int
+plan_faults(struct zone_tree *t, const struct scenario *s)
+{
+	int errors = 0;
+
 	for (size_t i = 0; i < s->nfaults; i++) {
 		const struct scn_fault *f = &s->faults[i];
 		struct zone *z = plan_zone(t, s, f->owner);
@@ -279,13 +328,34 @@ plan_scenario(struct plan *pl, const struct scenario *s,
 		else
 			why = zone_add_fault(z, f->kind, abs, f->type);
 		if (why) {
-			fprintf(stderr, "%s:%d: fault %s %s %s: %s\n", s->file,
-			    f->line, f->kind, f->owner, f->type, why);
+			msg_input(s->file, f->line, "fault %s %s %s: %s",
+			    f->kind, f->owner, f->type, why);
 			errors++;
 		}
 		free(abs);
 	}
-out:
+	return errors;
+}
+
+/* plan_scenario - zones, hosts, records, TLSA and faults of one scenario;
+ * errors */
+static int
+plan_scenario(struct plan *pl, const struct scenario *s,
+    struct pki_profile *p)
+{
+	char *domain;
+	size_t first = pl->nhosts;
+	int errors;
+
+	if ((errors = plan_zones(pl->tree, s)) != 0)
+		return errors;
+	domain = plan_domain(s);
+	errors += plan_client(pl, s, p, domain);
+	errors += plan_hosts(pl, s, p, domain);
+	for (size_t i = 0; i < s->nrrs; i++)
+		errors += plan_record(pl, s, first, &s->rrs[i]);
+	errors += plan_tlsas(pl, s, p, domain, first);
+	errors += plan_faults(pl->tree, s);
 	free(domain);
 	return errors;
 }
@@ -320,5 +390,84 @@ plan_free(struct plan *pl)
 		pki_chain_free(pl->clients[i]);
 	free(pl->clients);
 	free(pl);
+	return NULL;
+}
+
+/* The lint's checks against a profile; each chain is built once, with
+ * the profile's default names. */
+struct plan_checker {
+	struct scn_checks checks;	/* first: plan_checks_free casts back */
+	struct pki_profile *profile;
+	char **names;
+	struct pki_chain **chains;	/* NULL: could not be built */
+	size_t n;
+};
+
+/* plan_check_chain - scn_checks.chain_ok: is there such a chain? */
+static const char *
+plan_check_chain(void *arg, const char *chain)
+{
+	struct plan_checker *pc = arg;
+
+	return pki_profile_has_chain(pc->profile, chain) ? NULL
+	    : "no such chain in the PKI profile (danelab pki --list)";
+}
+
+/* plan_check_tlsa - scn_checks.tlsa_ok: can the data of spec be computed
+ * from chain?  NULL, or a message the caller frees */
+static char *
+plan_check_tlsa(void *arg, const char *chain, const char *spec)
+{
+	struct plan_checker *pc = arg;
+	struct tlsa_rdata *r;
+	char *err = NULL;
+	size_t i;
+
+	if (!pki_profile_has_chain(pc->profile, chain))
+		return NULL;		/* chain_ok says so */
+	for (i = 0; i < pc->n && strcmp(pc->names[i], chain) != 0; i++)
+		;
+	if (i == pc->n) {
+		pc->names = xrealloc(pc->names, (i + 1) * sizeof(char *));
+		pc->chains = xrealloc(pc->chains, (i + 1) * sizeof(*pc->chains));
+		pc->names[i] = xstrdup(chain);
+		pc->chains[i] = pki_chain_new(pc->profile, chain, NULL);
+		pc->n++;
+	}
+	if (pc->chains[i] == NULL)
+		return NULL;		/* the plan reports it, with its names */
+	if ((r = tlsa_from_spec(spec, pc->profile, pc->chains[i], NULL,
+	    &err)) == NULL)
+		return err ? err : xstrdup("failed");
+	tlsa_free(r);
+	return NULL;
+}
+
+struct scn_checks *
+plan_checks_new(struct pki_profile *p)
+{
+	struct plan_checker *pc = xcalloc(1, sizeof(*pc));
+
+	pc->profile = p;
+	pc->checks.chain_ok = plan_check_chain;
+	pc->checks.tlsa_ok = plan_check_tlsa;
+	pc->checks.arg = pc;
+	return &pc->checks;
+}
+
+struct scn_checks *
+plan_checks_free(struct scn_checks *c)
+{
+	struct plan_checker *pc = (struct plan_checker *)c;
+
+	if (pc == NULL)
+		return NULL;
+	for (size_t i = 0; i < pc->n; i++) {
+		free(pc->names[i]);
+		pki_chain_free(pc->chains[i]);
+	}
+	free(pc->names);
+	free(pc->chains);
+	free(pc);
 	return NULL;
 }

@@ -39,8 +39,8 @@ struct plan {
 /*
  * plan_build - add the zones, records, TLSA and faults of every scenario
  * of cat to the tree t (not yet signed; the caller signs it), with the
- * chains of profile p.  Errors are reported as "file:line: message";
- * returns NULL if there was any.
+ * chains of profile p.  Errors go out through msg_input() as
+ * "file:line: message"; returns NULL if there was any.
  */
 struct plan *plan_build(const struct scn_catalogue *cat,
     struct pki_profile *p, struct zone_tree *t);
@@ -50,5 +50,16 @@ struct plan *plan_free(struct plan *pl);
 
 /* plan_domain - "<id>.example." of a scenario; caller frees */
 char *plan_domain(const struct scenario *s);
+
+/*
+ * plan_checks_new - what the scenario lint (scn_catalogue_lint) asks of
+ * the profile p (borrowed; it must outlive the checks): that each chain
+ * exists, and that each TLSA spec can be computed from its chain, built
+ * once per chain name with the profile's default names, so the plan
+ * finds no error there that the lint could have found.
+ * plan_checks_free releases them and returns NULL.
+ */
+struct scn_checks *plan_checks_new(struct pki_profile *p);
+struct scn_checks *plan_checks_free(struct scn_checks *c);
 
 #endif

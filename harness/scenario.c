@@ -4,13 +4,16 @@
  * Reading goes in three steps: the text is cut into lines of tokens
  * (scn_lex), lines are grouped into blocks with their axes, and each
  * block is expanded once per combination of axis values into a struct
- * scenario (scn_expand), which is then linted (scn_lint).  A message
- * that every combination would repeat is reported once.
+ * scenario (scn_expand), each line applied by its keyword's entry of
+ * scn_keywords[], and the scenario is then linted (scn_lint).  Errors
+ * are collected per file and printed sorted by line when the file is
+ * done; a message that every combination would repeat is printed once.
  */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,23 +32,16 @@
 #define SCN_MAX_EXPANSION	4096	/* combinations per block */
 #define SCN_MAX_ID		48	/* leaves room in a 63-octet label */
 #define SCN_MAX_ZONE_LABEL	12
-#define SCN_MAX_REPORTED	256	/* distinct messages per block */
-
-static FILE *scn_errfp;
-
-/* scn_err - where error messages go (stderr unless scn_set_errors) */
-static FILE *
-scn_err(void)
-{
-	return scn_errfp ? scn_errfp : stderr;
-}
+#define SCN_MAX_REPORTED	1000	/* distinct messages per file */
 
 void
 scn_set_errors(FILE *fp)
 {
-	scn_errfp = fp;
+	(void)msg_input_stream(fp);
 }
 
+/* The names of the language, in enum order: the parser looks words up in
+ * these tables and the usage text (scn_usage) is made from them. */
 static const char *const proto_names[SCN_PROTO_COUNT] = {
 	"smtp", "smtps", "xmpp", "xmpps", "xmpp-in"
 };
@@ -56,6 +52,19 @@ static const char *const policy_names[SCN_POLICY_COUNT] = {
 static const char *const zone_state_names[SCN_ZONE_STATE_COUNT] = {
 	"secure", "insecure", "ds-mismatch", "unsupported-alg", "lame"
 };
+static const char *const host_option_names[] = {
+	"no-starttls", "client-cert", "down"
+};
+static const unsigned host_option_flags[] = {
+	SCN_HOST_NO_STARTTLS, SCN_HOST_CLIENT_CERT, SCN_HOST_DOWN
+};
+#define SCN_HOST_OPTIONS \
+	((int)(sizeof(host_option_names) / sizeof(host_option_names[0])))
+static const char *const srv_service_names[] = {
+	"xmpp-server", "xmpps-server"
+};
+#define SCN_SRV_SERVICES \
+	((int)(sizeof(srv_service_names) / sizeof(srv_service_names[0])))
 
 /* One line of tokens. */
 struct scn_line {
@@ -79,16 +88,30 @@ struct scn_ids {
 	size_t n;
 };
 
-/* A block: its lines, its axes, and the messages already reported. */
+/* One error message of a file, and when it was found. */
+struct scn_report {
+	int line;
+	size_t seq;
+	char *msg;
+};
+
+/* A file's errors, printed sorted by line when the file is done. */
+struct scn_errors {
+	const char *file;
+	struct scn_report *list;
+	size_t n;
+	size_t dropped;		/* beyond SCN_MAX_REPORTED */
+};
+
+/* A block: its lines, its axes, and where its errors go. */
 struct scn_block {
 	const char *file;
 	struct scn_line *lines;
 	size_t nlines;
 	struct scn_axis axes[SCN_MAX_AXES];
 	int naxes;
-	char *reported[SCN_MAX_REPORTED];
-	int nreported;
-	int errors;
+	int errors;			/* every error, repeated ones too */
+	struct scn_errors *out;		/* the file's messages */
 	struct scn_ids *ids;		/* every id of the file so far */
 };
 
@@ -126,28 +149,130 @@ scn_lookup(const char *const *names, int n, const char *s)
 	return -1;
 }
 
-/* scn_error - report "file:line: message" once per block */
-static void __attribute__((format(printf, 3, 4)))
-scn_error(struct scn_block *b, int line, const char *fmt, ...)
+/* scn_names - the n names joined by sep ("smtp, smtps, ..."); caller
+ * frees */
+static char *
+scn_names(const char *const *names, int n, const char *sep)
 {
-	char msg[1024], *full;
+	struct buf b = { 0 };
+
+	for (int i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? sep : "", names[i]);
+	if (b.data == NULL)
+		buf_append(&b, "", 0);
+	return b.data;
+}
+
+/* scn_fault_names - the zone module's fault kinds joined by sep; caller
+ * frees */
+static char *
+scn_fault_names(const char *sep)
+{
+	const char *const *names = zone_fault_names();
+	int n = 0;
+
+	while (names[n])
+		n++;
+	return scn_names(names, n, sep);
+}
+
+/* scn_outcome_names - the outcomes joined by sep; caller frees */
+static char *
+scn_outcome_names(const char *sep)
+{
+	const char *names[OUTCOME_COUNT];
+
+	for (int o = 0; o < OUTCOME_COUNT; o++)
+		names[o] = outcome_name(o);
+	return scn_names(names, OUTCOME_COUNT, sep);
+}
+
+/* scn_vnote - add a message at line to a file's errors, unless it is
+ * there already; 1 if added */
+static int
+scn_vnote(struct scn_errors *e, int line, const char *fmt, va_list ap)
+{
+	char buf[1024], *msg;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	msg = xstrdup(buf);
+
+	for (size_t i = 0; i < e->n; i++)
+		if (e->list[i].line == line && strcmp(e->list[i].msg, msg) == 0) {
+			free(msg);
+			return 0;
+		}
+	if (e->n == SCN_MAX_REPORTED) {
+		e->dropped++;
+		free(msg);
+		return 0;
+	}
+	e->list = xrealloc(e->list, (e->n + 1) * sizeof(*e->list));
+	e->list[e->n].line = line;
+	e->list[e->n].seq = e->n;
+	e->list[e->n++].msg = msg;
+	return 1;
+}
+
+/* scn_note - an error outside any block (the lexer, text before the
+ * first block) */
+static void __attribute__((format(printf, 3, 4)))
+scn_note(struct scn_errors *e, int line, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	scn_vnote(e, line, fmt, ap);
 	va_end(ap);
-	full = xasprintf("%s:%d: %s", b->file, line, msg);
+}
+
+/* scn_error - an error of block b at line; repeated messages are
+ * counted against the scenario but printed once */
+static void __attribute__((format(printf, 3, 4)))
+scn_error(struct scn_block *b, int line, const char *fmt, ...)
+{
+	va_list ap;
+
 	b->errors++;
-	for (int i = 0; i < b->nreported; i++)
-		if (strcmp(b->reported[i], full) == 0) {
-			free(full);
-			return;
-		}
-	fprintf(scn_err(), "%s\n", full);
-	if (b->nreported < SCN_MAX_REPORTED)
-		b->reported[b->nreported++] = full;
-	else
-		free(full);
+	va_start(ap, fmt);
+	scn_vnote(b->out, line, fmt, ap);
+	va_end(ap);
+}
+
+/* scn_report_cmp - for qsort of a file's errors: by line, then as found */
+static int
+scn_report_cmp(const void *a, const void *b)
+{
+	const struct scn_report *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* scn_errors_flush - print a file's errors in line order and release
+ * them; returns how many lines were printed */
+static int
+scn_errors_flush(struct scn_errors *e)
+{
+	int printed = 0;
+
+	if (e->n > 1)
+		qsort(e->list, e->n, sizeof(*e->list), scn_report_cmp);
+	for (size_t i = 0; i < e->n; i++) {
+		msg_input(e->file, e->list[i].line, "%s", e->list[i].msg);
+		free(e->list[i].msg);
+		printed++;
+	}
+	if (e->dropped) {
+		msg_input(e->file, 0, "%zu more errors not shown (at most %d "
+		    "per file)", e->dropped, SCN_MAX_REPORTED);
+		printed++;
+	}
+	free(e->list);
+	e->list = NULL;
+	e->n = e->dropped = 0;
+	return printed;
 }
 
 /* scn_line_free - release one line's tokens */
@@ -185,11 +310,11 @@ scn_rest(const struct scn_line *l, int i)
 /*
  * scn_lex - cut text into lines of tokens.  Comments start at a "#" that
  * begins a token.  Returns the number of lines in *out; lexical errors
- * (NUL bytes, overlong lines, too many tokens) are reported.
+ * (NUL bytes, overlong lines, too many tokens) go to errs.
  */
 static size_t
-scn_lex(const char *file, const char *text, size_t len,
-    struct scn_line **out, int *errors)
+scn_lex(const char *text, size_t len, struct scn_line **out,
+    struct scn_errors *errs)
 {
 	struct scn_line *lines = NULL;
 	size_t n = 0, cap = 0, pos = 0;
@@ -204,9 +329,8 @@ scn_lex(const char *file, const char *text, size_t len,
 		while (end < len && text[end] != '\n')
 			end++;
 		if (end - pos > SCN_MAX_LINE) {
-			fprintf(scn_err(), "%s:%d: line longer than %d bytes\n",
-			    file, lineno, SCN_MAX_LINE);
-			(*errors)++;
+			scn_note(errs, lineno, "line longer than %d bytes",
+			    SCN_MAX_LINE);
 			pos = end + 1;
 			continue;
 		}
@@ -230,10 +354,8 @@ scn_lex(const char *file, const char *text, size_t len,
 			tokens[ntok++] = xstrndup(text + start, i - start);
 		}
 		if (bad) {
-			fprintf(scn_err(), "%s:%d: %s\n", file, lineno, ntok ==
-			    SCN_MAX_TOKENS ? "too many words on one line"
-			    : "NUL byte in the text");
-			(*errors)++;
+			scn_note(errs, lineno, "%s", ntok == SCN_MAX_TOKENS
+			    ? "too many words on one line" : "NUL byte in the text");
 		}
 		if (bad || ntok == 0) {
 			for (int i = 0; i < ntok; i++)
@@ -485,17 +607,6 @@ scn_find_host(const struct scenario *s, const char *name)
 	return NULL;
 }
 
-/* scn_argc - check a keyword's argument count, reporting when wrong */
-static int
-scn_argc(struct scn_block *b, const struct scn_line *l, int min, int max,
-    const char *usage)
-{
-	if (l->argc - 1 < min || (max >= 0 && l->argc - 1 > max)) {
-		scn_error(b, l->line, "usage: %s", usage);
-		return -1;
-	}
-	return 0;
-}
 
 /*
  * scn_outcomes - "a,b" into *set; with at (one per outcome), an outcome
@@ -507,9 +618,11 @@ scn_outcomes(struct scn_block *b, int line, const char *text, outcome_set *set,
     char **at)
 {
 	char *copy = xstrdup(text), *v, *save = NULL, *h;
+	int ret = 0;
 
 	*set = 0;
-	for (v = strtok_r(copy, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
+	for (v = strtok_r(copy, ",", &save); v && ret == 0;
+	    v = strtok_r(NULL, ",", &save)) {
 		int o;
 
 		if ((h = strchr(v, '@')) != NULL)
@@ -518,24 +631,23 @@ scn_outcomes(struct scn_block *b, int line, const char *text, outcome_set *set,
 		if (o >= 0 && h && (at == NULL || *h == 0)) {
 			scn_error(b, line, "\"%s@%s\": a host only on the accepted "
 			    "outcomes, outcome@HOST", v, h);
-			free(copy);
-			return -1;
-		}
-		if (o >= 0 && h) {
-			free(at[o]);
-			at[o] = xstrdup(h);
-		}
+			ret = -1;
+		} else if (o < 0) {
+			char *all = scn_outcome_names(", ");
 
-		if (o < 0) {
-			scn_error(b, line, "unknown outcome \"%s\" (authenticated, "
-			    "encrypted, cleartext, refused, no-connect)", v);
-			free(copy);
-			return -1;
+			scn_error(b, line, "unknown outcome \"%s\" (%s)", v, all);
+			free(all);
+			ret = -1;
+		} else {
+			if (h) {
+				free(at[o]);
+				at[o] = xstrdup(h);
+			}
+			*set |= OUTCOME_BIT(o);
 		}
-		*set |= OUTCOME_BIT(o);
 	}
 	free(copy);
-	return 0;
+	return ret;
 }
 
 /*
@@ -585,330 +697,527 @@ scn_prefer(struct scn_block *b, const struct scn_line *l, int i,
 	return scn_cites(b, l, i + 3, l->argc);
 }
 
-/* scn_names - the n names joined by sep ("smtp, smtps, ..."); caller
- * frees */
-static char *
-scn_names(const char *const *names, int n, const char *sep)
+/* scn_number - is word a number from 0 to 65535?  Reports if not */
+static int
+scn_number(struct scn_block *b, const struct scn_line *l, int i)
 {
-	struct buf b = { 0 };
+	char *end;
+	long v = strtol(l->argv[i], &end, 10);
 
-	for (int i = 0; i < n; i++)
-		buf_printf(&b, "%s%s", i ? sep : "", names[i]);
-	return b.data;
+	if (*end || v < 0 || v > 65535) {
+		scn_error(b, l->line, "\"%s\" is not a number from 0 to 65535",
+		    l->argv[i]);
+		return -1;
+	}
+	return 0;
+}
+
+/* scn_kw_text - summary, refs, latitude: the rest of the line, once,
+ * into the field of s at offset arg */
+static void
+scn_kw_text(struct scn_block *b, struct scenario *s, const struct scn_line *l,
+    int arg)
+{
+	char **field = (char **)((char *)s + arg);
+
+	if (*field)
+		scn_error(b, l->line, "a second \"%s\"", l->argv[0]);
+	free(*field);
+	*field = scn_rest(l, 1);
+}
+
+/* scn_kw_scenario - "scenario ID": the first line of a block */
+static void
+scn_kw_scenario(struct scn_block *b, struct scenario *s,
+    const struct scn_line *l, int arg)
+{
+	(void)arg;
+	(void)b;
+	free(s->id);
+	s->id = xstrdup(l->argv[1]);
+}
+
+/* scn_kw_proto - "proto PROTO..." */
+static void
+scn_kw_proto(struct scn_block *b, struct scenario *s,
+    const struct scn_line *l, int arg)
+{
+	char *all = scn_names(proto_names, SCN_PROTO_COUNT, ", ");
+
+	(void)arg;
+	for (int i = 1; i < l->argc; i++) {
+		int p = scn_lookup(proto_names, SCN_PROTO_COUNT, l->argv[i]);
+
+		if (p < 0)
+			scn_error(b, l->line, "unknown protocol \"%s\" (%s)",
+			    l->argv[i], all);
+		else
+			s->protos |= 1u << p;
+	}
+	free(all);
+}
+
+/* scn_kw_zone - "zone @|LABEL STATE" */
+static void
+scn_kw_zone(struct scn_block *b, struct scenario *s,
+    const struct scn_line *l, int arg)
+{
+	struct scn_zone *z;
+	int st;
+
+	(void)arg;
+	if ((st = scn_lookup(zone_state_names, SCN_ZONE_STATE_COUNT,
+	    l->argv[2])) < 0) {
+		char *all = scn_names(zone_state_names, SCN_ZONE_STATE_COUNT,
+		    ", ");
+
+		scn_error(b, l->line, "unknown zone state \"%s\" (%s)",
+		    l->argv[2], all);
+		free(all);
+		return;
+	}
+	if (strcmp(l->argv[1], "@") != 0
+	    && !scn_label_ok(l->argv[1], SCN_MAX_ZONE_LABEL)) {
+		scn_error(b, l->line, "zone label \"%s\": 1 to %d of a-z, 0-9, "
+		    "-", l->argv[1], SCN_MAX_ZONE_LABEL);
+		return;
+	}
+	for (size_t i = 0; i < s->nzones; i++)
+		if (strcmp(s->zones[i].label, l->argv[1]) == 0) {
+			if (s->zones[i].line == 0) {	/* the default */
+				s->zones[i].state = st;
+				s->zones[i].line = l->line;
+			} else
+				scn_error(b, l->line, "zone %s declared twice",
+				    l->argv[1]);
+			return;
+		}
+	z = scn_add(s->zones, s->nzones);
+	z->label = xstrdup(l->argv[1]);
+	z->state = st;
+	z->line = l->line;
+}
+
+/* scn_kw_host - "host NAME CHAIN [OPTION...]" */
+static void
+scn_kw_host(struct scn_block *b, struct scenario *s,
+    const struct scn_line *l, int arg)
+{
+	struct scn_host *h;
+
+	(void)arg;
+	if (!scn_name_ok(l->argv[1]) || strcmp(l->argv[1], "@") == 0
+	    || l->argv[1][strlen(l->argv[1]) - 1] == '.') {
+		scn_error(b, l->line, "host name \"%s\" must be a relative "
+		    "name", l->argv[1]);
+		return;
+	}
+	if (scn_find_host(s, l->argv[1])) {
+		scn_error(b, l->line, "host %s declared twice", l->argv[1]);
+		return;
+	}
+	h = scn_add(s->hosts, s->nhosts);
+	h->name = xstrdup(l->argv[1]);
+	h->chain = xstrdup(l->argv[2]);
+	h->flags = 0;
+	h->line = l->line;
+	for (int i = 3; i < l->argc; i++) {
+		int o = scn_lookup(host_option_names, SCN_HOST_OPTIONS,
+		    l->argv[i]);
+		char *all;
+
+		if (o >= 0) {
+			h->flags |= host_option_flags[o];
+			continue;
+		}
+		all = scn_names(host_option_names, SCN_HOST_OPTIONS, ", ");
+		scn_error(b, l->line, "unknown host option \"%s\" (%s)",
+		    l->argv[i], all);
+		free(all);
+	}
+}
+
+/* scn_kw_rr - mx, srv, cname, addr, dns: a record of kind (enum
+ * scn_rr_kind), its words kept for the plan */
+static void
+scn_kw_rr(struct scn_block *b, struct scenario *s, const struct scn_line *l,
+    int kind)
+{
+	struct scn_rr *rr;
+
+	if (kind == SCN_RR_MX && scn_number(b, l, 1) != 0)
+		return;
+	if (kind == SCN_RR_SRV) {
+		for (int i = 2; i <= 4; i++)
+			if (scn_number(b, l, i) != 0)
+				return;
+		if (scn_lookup(srv_service_names, SCN_SRV_SERVICES,
+		    l->argv[1]) < 0) {
+			char *all = scn_names(srv_service_names,
+			    SCN_SRV_SERVICES, " or ");
+
+			scn_error(b, l->line, "srv service \"%s\": %s",
+			    l->argv[1], all);
+			free(all);
+			return;
+		}
+	}
+	rr = scn_add(s->rrs, s->nrrs);
+	rr->kind = kind;
+	rr->argc = l->argc - 1;
+	rr->argv = xmalloc(rr->argc * sizeof(char *));
+	for (int i = 0; i < rr->argc; i++)
+		rr->argv[i] = xstrdup(l->argv[i + 1]);
+	rr->line = l->line;
+}
+
+/* scn_kw_client - "client CHAIN" (xmpp-in) */
+static void
+scn_kw_client(struct scn_block *b, struct scenario *s,
+    const struct scn_line *l, int arg)
+{
+	(void)arg;
+	if (s->client) {
+		scn_error(b, l->line, "client declared twice (first at line %d)",
+		    s->client_line);
+		return;
+	}
+	s->client = xstrdup(l->argv[1]);
+	s->client_line = l->line;
+}
+
+/* scn_kw_tlsa - tlsa and (identity 1) identity lines: the owner, then
+ * "U S M FROM [FAULT]" for the plan (FROM, FAULT: scn_lint's tlsa_ok) */
+static void
+scn_kw_tlsa(struct scn_block *b, struct scenario *s, const struct scn_line *l,
+    int identity)
+{
+	static const char *const field[] = { "usage", "selector",
+	    "matching type" };
+	struct scn_tlsa *t;
+	char *colon, *owner, *end;
+	int port = 0;
+
+	for (int i = 2; i <= 4; i++) {
+		long v = strtol(l->argv[i], &end, 10);
+
+		if (*l->argv[i] == 0 || *end || v < 0 || v > 255) {
+			scn_error(b, l->line, "tlsa %s \"%s\" out of range "
+			    "(0-255)", field[i - 2], l->argv[i]);
+			return;
+		}
+	}
+	owner = xstrdup(l->argv[1]);
+	if (identity && !scn_name_ok(owner)) {
+		scn_error(b, l->line, "identity: bad owner name \"%s\"", owner);
+		free(owner);
+		return;
+	}
+	if (!identity && (colon = strchr(owner, ':')) != NULL) {
+		*colon = 0;
+		port = (int)strtol(colon + 1, &end, 10);
+		if (*end || port < 1 || port > 65535) {
+			scn_error(b, l->line, "tlsa port \"%s\" out of range",
+			    colon + 1);
+			free(owner);
+			return;
+		}
+	}
+	t = scn_add(s->tlsas, s->ntlsas);
+	t->owner = owner;
+	t->port = port;
+	t->spec = scn_rest(l, 2);
+	t->identity = identity;
+	t->line = l->line;
+}
+
+/* scn_kw_fault - "fault KIND OWNER TYPE" */
+static void
+scn_kw_fault(struct scn_block *b, struct scenario *s,
+    const struct scn_line *l, int arg)
+{
+	const char *const *names = zone_fault_names();
+	struct scn_fault *f;
+	int known = 0;
+
+	(void)arg;
+	for (int i = 0; names[i]; i++)
+		known |= strcmp(names[i], l->argv[1]) == 0;
+	if (!known) {
+		char *all = scn_fault_names(", ");
+
+		scn_error(b, l->line, "unknown fault \"%s\" (%s)", l->argv[1],
+		    all);
+		free(all);
+		return;
+	}
+	f = scn_add(s->faults, s->nfaults);
+	f->kind = xstrdup(l->argv[1]);
+	f->owner = xstrdup(l->argv[2]);
+	f->type = xstrdup(l->argv[3]);
+	for (char *p = f->type; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	f->line = l->line;
+}
+
+/* scn_expect_sets - PROTOS and POLICIES of an expect line into e */
+static int
+scn_expect_sets(struct scn_block *b, const struct scenario *s,
+    const struct scn_line *l, struct scn_expect *e)
+{
+	if (scn_set_bits(l->argv[1], proto_names, SCN_PROTO_COUNT,
+	    (1u << SCN_PROTO_COUNT) - 1, &e->protos) != 0) {
+		scn_error(b, l->line, "unknown protocol in \"%s\"", l->argv[1]);
+		return -1;
+	}
+	if (strcmp(l->argv[1], "all") == 0)
+		e->protos = s->protos ? s->protos : (1u << SCN_PROTO_COUNT) - 1;
+	if (scn_set_bits(l->argv[2], policy_names, SCN_POLICY_COUNT,
+	    (1u << SCN_POLICY_COUNT) - 1, &e->policies) != 0) {
+		char *all = scn_names(policy_names, SCN_POLICY_COUNT, ", ");
+
+		scn_error(b, l->line, "unknown policy in \"%s\" (%s, any)",
+		    l->argv[2], all);
+		free(all);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * scn_expect_where - "[at HOST] [not HOST,...]" from token *i of an
+ * expect line into e (borrowing the words); 0, or -1 after the error
+ */
+static int
+scn_expect_where(struct scn_block *b, const struct scn_line *l, int *i,
+    struct scn_expect *e)
+{
+	if (*i < l->argc && strcmp(l->argv[*i], "at") == 0) {
+		if (*i + 1 >= l->argc) {
+			scn_error(b, l->line, "\"at\" wants a host");
+			return -1;
+		}
+		e->host = l->argv[*i + 1];
+		*i += 2;
+	}
+	if (*i < l->argc && strcmp(l->argv[*i], "not") == 0) {
+		if (*i + 1 >= l->argc) {
+			scn_error(b, l->line, "\"not\" wants hosts: not "
+			    "mx1[,mx2]");
+			return -1;
+		}
+		e->avoid = l->argv[*i + 1];
+		*i += 2;
+	}
+	return 0;
+}
+
+/* scn_kw_expect - "expect PROTOS POLICIES OUTCOMES [at HOST] [not
+ * HOST,...] cite ... [prefer OUTCOMES cite ...]" */
+static void
+scn_kw_expect(struct scn_block *b, struct scenario *s,
+    const struct scn_line *l, int arg)
+{
+	struct scn_expect e = { 0 }, *ep;
+	int i = 4, pref;
+
+	(void)arg;
+	if (scn_expect_sets(b, s, l, &e) != 0)
+		return;
+	if (scn_outcomes(b, l->line, l->argv[3], &e.outcomes, e.at) != 0
+	    || scn_expect_where(b, l, &i, &e) != 0)
+		goto bad;
+	if (i >= l->argc || strcmp(l->argv[i], "cite") != 0) {
+		scn_error(b, l->line, "an expectation must cite the RFC section "
+		    "that requires it: ... cite RFC7672 2.2");
+		goto bad;
+	}
+	for (pref = i + 1; pref < l->argc
+	    && strcmp(l->argv[pref], "prefer") != 0; pref++)
+		;
+	if (scn_cites(b, l, i + 1, pref) != 0
+	    || (pref < l->argc && scn_prefer(b, l, pref, &e) != 0))
+		goto bad;
+	ep = scn_add(s->expects, s->nexpects);
+	*ep = e;
+	ep->host = e.host ? xstrdup(e.host) : NULL;
+	ep->avoid = e.avoid ? xstrdup(e.avoid) : NULL;
+	ep->cite = scn_join(l, i + 1, pref);
+	ep->prefer_cite = pref < l->argc ? scn_rest(l, pref + 3) : NULL;
+	ep->line = l->line;
+	return;
+bad:
+	for (int o = 0; o < OUTCOME_COUNT; o++)
+		free(e.at[o]);
+}
+
+/*
+ * The keywords of the language.  args is the usage after the keyword;
+ * {protos}, {states}, {options} and {services} in it stand for the
+ * names of the tables above (scn_usage_args).  A line's words after the
+ * keyword must number min to max (max -1: no limit); apply then takes
+ * the line (NULL: "axis", read by scn_block_run before expansion).
+ */
+struct scn_keyword {
+	const char *name;
+	int min, max;
+	const char *args;
+	void (*apply)(struct scn_block *, struct scenario *,
+	    const struct scn_line *, int);
+	int arg;		/* passed to apply */
+};
+
+static const struct scn_keyword scn_keywords[] = {
+	{ "scenario", 1, 1, "ID", scn_kw_scenario, 0 },
+	{ "summary", 1, -1, "TEXT", scn_kw_text,
+	    offsetof(struct scenario, summary) },
+	{ "refs", 1, -1, "TEXT", scn_kw_text, offsetof(struct scenario, refs) },
+	{ "latitude", 1, -1, "TEXT", scn_kw_text,
+	    offsetof(struct scenario, latitude) },
+	{ "proto", 1, SCN_PROTO_COUNT, "{protos} ...", scn_kw_proto, 0 },
+	{ "axis", 2, -1, "NAME VALUE...", NULL, 0 },
+	{ "zone", 2, 2, "@|LABEL {states}", scn_kw_zone, 0 },
+	{ "host", 2, 2 + SCN_HOST_OPTIONS, "NAME CHAIN {options}",
+	    scn_kw_host, 0 },
+	{ "mx", 2, 2, "PREFERENCE HOST", scn_kw_rr, SCN_RR_MX },
+	{ "srv", 5, 5, "{services} PRIORITY WEIGHT PORT TARGET", scn_kw_rr,
+	    SCN_RR_SRV },
+	{ "cname", 2, 2, "OWNER TARGET", scn_kw_rr, SCN_RR_CNAME },
+	{ "addr", 2, 2, "OWNER HOST", scn_kw_rr, SCN_RR_ADDR },
+	{ "dns", 3, -1, "OWNER TYPE RDATA...", scn_kw_rr, SCN_RR_RAW },
+	{ "tlsa", 5, 6, "HOST[:PORT] USAGE SELECTOR MTYPE FROM [FAULT]",
+	    scn_kw_tlsa, 0 },
+	{ "client", 1, 1, "CHAIN", scn_kw_client, 0 },
+	{ "identity", 5, 6, "OWNER USAGE SELECTOR MTYPE FROM [FAULT]",
+	    scn_kw_tlsa, 1 },
+	{ "fault", 3, 3, "KIND OWNER TYPE", scn_kw_fault, 0 },
+	{ "expect", 5, -1, "PROTOS POLICIES OUTCOMES [at HOST] [not HOST,...] "
+	    "cite RFCnnnn SECTION ... [prefer OUTCOMES cite RFCnnnn "
+	    "SECTION ...]", scn_kw_expect, 0 },
+};
+#define SCN_NKEYWORDS	((int)(sizeof(scn_keywords) / sizeof(scn_keywords[0])))
+
+/* Placeholders of the usage texts, and the names they stand for. */
+static const struct {
+	const char *key;
+	const char *const *names;
+	int n;
+	const char *pre, *sep, *post;
+} scn_placeholders[] = {
+	{ "{protos}", proto_names, SCN_PROTO_COUNT, "", "|", "" },
+	{ "{states}", zone_state_names, SCN_ZONE_STATE_COUNT, "", "|", "" },
+	{ "{options}", host_option_names, SCN_HOST_OPTIONS, "[", "] [", "]" },
+	{ "{services}", srv_service_names, SCN_SRV_SERVICES, "", "|", "" },
+};
+
+/* scn_usage_args - a keyword's usage with its placeholders filled in;
+ * caller frees */
+static char *
+scn_usage_args(const struct scn_keyword *k)
+{
+	struct buf out = { 0 };
+	const char *p = k->args;
+
+	buf_printf(&out, "%s ", k->name);
+	while (*p) {
+		size_t i, n = sizeof(scn_placeholders) /
+		    sizeof(scn_placeholders[0]);
+		char *names;
+
+		for (i = 0; i < n; i++)
+			if (strncmp(p, scn_placeholders[i].key,
+			    strlen(scn_placeholders[i].key)) == 0)
+				break;
+		if (i == n) {
+			buf_append(&out, p++, 1);
+			continue;
+		}
+		names = scn_names(scn_placeholders[i].names,
+		    scn_placeholders[i].n, scn_placeholders[i].sep);
+		buf_printf(&out, "%s%s%s", scn_placeholders[i].pre, names,
+		    scn_placeholders[i].post);
+		free(names);
+		p += strlen(scn_placeholders[i].key);
+	}
+	return out.data;
+}
+
+/* scn_keyword_find - the keyword named name, or NULL */
+static const struct scn_keyword *
+scn_keyword_find(const char *name)
+{
+	for (int i = 0; i < SCN_NKEYWORDS; i++)
+		if (strcmp(scn_keywords[i].name, name) == 0)
+			return &scn_keywords[i];
+	return NULL;
+}
+
+/* scn_argc - check a line's word count against its keyword, reporting
+ * the usage when wrong; 0 or -1 */
+static int
+scn_argc(struct scn_block *b, const struct scn_line *l,
+    const struct scn_keyword *k)
+{
+	char *usage;
+
+	if (l->argc - 1 >= k->min && (k->max < 0 || l->argc - 1 <= k->max))
+		return 0;
+	usage = scn_usage_args(k);
+	scn_error(b, l->line, "usage: %s", usage);
+	free(usage);
+	return -1;
 }
 
 /* scn_keyword - apply one (expanded, filtered) line to s */
 static void
 scn_keyword(struct scn_block *b, struct scenario *s, const struct scn_line *l)
 {
-	const char *kw = l->argv[0];
+	const struct scn_keyword *k = scn_keyword_find(l->argv[0]);
 
-	if (strcmp(kw, "summary") == 0 || strcmp(kw, "refs") == 0
-	    || strcmp(kw, "latitude") == 0) {
-		char **field = kw[0] == 's' ? &s->summary
-		    : kw[0] == 'r' ? &s->refs : &s->latitude;
+	if (k == NULL)
+		scn_error(b, l->line, "unknown keyword \"%s\"", l->argv[0]);
+	else if (scn_argc(b, l, k) == 0 && k->apply != NULL)
+		k->apply(b, s, l, k->arg);
+}
 
-		if (scn_argc(b, l, 1, -1, "summary|refs|latitude TEXT") == 0) {
-			if (*field)
-				scn_error(b, l->line, "a second \"%s\"", kw);
-			free(*field);
-			*field = scn_rest(l, 1);
-		}
-	} else if (strcmp(kw, "proto") == 0) {
-		/* The names come from the table the parser uses. */
-		char *all = scn_names(proto_names, SCN_PROTO_COUNT, ", ");
-		char *bar = scn_names(proto_names, SCN_PROTO_COUNT, "|");
-		char *usage = xasprintf("proto %s ...", bar);
+/* scn_usage_names - one line "LABEL  names tail" of scn_usage; frees
+ * names */
+static void
+scn_usage_names(struct buf *out, const char *label, char *names,
+    const char *tail)
+{
+	buf_printf(out, "%-9s %s%s\n", label, names, tail);
+	free(names);
+}
 
-		if (scn_argc(b, l, 1, SCN_PROTO_COUNT, usage) == 0)
-			for (int i = 1; i < l->argc; i++) {
-				int p = scn_lookup(proto_names,
-				    SCN_PROTO_COUNT, l->argv[i]);
+char *
+scn_usage(void)
+{
+	struct buf out = { 0 };
 
-				if (p < 0)
-					scn_error(b, l->line, "unknown protocol "
-					    "\"%s\" (%s)", l->argv[i], all);
-				else
-					s->protos |= 1u << p;
-			}
-		free(all);
-		free(bar);
-		free(usage);
-	} else if (strcmp(kw, "zone") == 0) {
-		struct scn_zone *z;
-		int st;
+	buf_printf(&out, "Scenario files (scenarios/README.md): blocks of "
+	    "lines \"KEYWORD ARGUMENTS\",\neach may end in \"when "
+	    "AXIS=VALUE[,VALUE..]\"; \"#\" starts a comment.\n\n"
+	    "Keywords:\n");
+	for (int i = 0; i < SCN_NKEYWORDS; i++) {
+		char *args = scn_usage_args(&scn_keywords[i]);
 
-		if (scn_argc(b, l, 2, 2, "zone @|LABEL secure|insecure|"
-		    "ds-mismatch|unsupported-alg|lame") != 0)
-			return;
-		if ((st = scn_lookup(zone_state_names, SCN_ZONE_STATE_COUNT,
-		    l->argv[2])) < 0) {
-			scn_error(b, l->line, "unknown zone state \"%s\" "
-			    "(secure, insecure, ds-mismatch, unsupported-alg, "
-			    "lame)", l->argv[2]);
-			return;
-		}
-		if (strcmp(l->argv[1], "@") != 0
-		    && !scn_label_ok(l->argv[1], SCN_MAX_ZONE_LABEL)) {
-			scn_error(b, l->line, "zone label \"%s\": 1 to %d of "
-			    "a-z, 0-9, -", l->argv[1], SCN_MAX_ZONE_LABEL);
-			return;
-		}
-		for (size_t i = 0; i < s->nzones; i++)
-			if (strcmp(s->zones[i].label, l->argv[1]) == 0) {
-				if (s->zones[i].line == 0) {	/* the default */
-					s->zones[i].state = st;
-					s->zones[i].line = l->line;
-				} else
-					scn_error(b, l->line, "zone %s declared "
-					    "twice", l->argv[1]);
-				return;
-			}
-		z = scn_add(s->zones, s->nzones);
-		z->label = xstrdup(l->argv[1]);
-		z->state = st;
-		z->line = l->line;
-	} else if (strcmp(kw, "host") == 0) {
-		struct scn_host *h;
-
-		if (scn_argc(b, l, 2, 5, "host NAME CHAIN [no-starttls] "
-		    "[client-cert] [down]") != 0)
-			return;
-		if (!scn_name_ok(l->argv[1]) || strcmp(l->argv[1], "@") == 0
-		    || l->argv[1][strlen(l->argv[1]) - 1] == '.') {
-			scn_error(b, l->line, "host name \"%s\" must be a "
-			    "relative name", l->argv[1]);
-			return;
-		}
-		if (scn_find_host(s, l->argv[1])) {
-			scn_error(b, l->line, "host %s declared twice",
-			    l->argv[1]);
-			return;
-		}
-		h = scn_add(s->hosts, s->nhosts);
-		h->name = xstrdup(l->argv[1]);
-		h->chain = xstrdup(l->argv[2]);
-		h->flags = 0;
-		h->line = l->line;
-		for (int i = 3; i < l->argc; i++) {
-			if (strcmp(l->argv[i], "no-starttls") == 0)
-				h->flags |= SCN_HOST_NO_STARTTLS;
-			else if (strcmp(l->argv[i], "client-cert") == 0)
-				h->flags |= SCN_HOST_CLIENT_CERT;
-			else if (strcmp(l->argv[i], "down") == 0)
-				h->flags |= SCN_HOST_DOWN;
-			else
-				scn_error(b, l->line, "unknown host option "
-				    "\"%s\" (no-starttls, client-cert, down)",
-				    l->argv[i]);
-		}
-	} else if (strcmp(kw, "mx") == 0 || strcmp(kw, "srv") == 0
-	    || strcmp(kw, "cname") == 0 || strcmp(kw, "addr") == 0
-	    || strcmp(kw, "dns") == 0) {
-		static const struct {
-			const char *kw;
-			enum scn_rr_kind kind;
-			int min, max;
-			const char *usage;
-		} shapes[] = {
-			{ "mx", SCN_RR_MX, 2, 2, "mx PREFERENCE HOST" },
-			{ "srv", SCN_RR_SRV, 5, 5, "srv xmpp-server|xmpps-server "
-			    "PRIORITY WEIGHT PORT TARGET" },
-			{ "cname", SCN_RR_CNAME, 2, 2, "cname OWNER TARGET" },
-			{ "addr", SCN_RR_ADDR, 2, 2, "addr OWNER HOST" },
-			{ "dns", SCN_RR_RAW, 3, -1, "dns OWNER TYPE RDATA..." },
-		};
-		struct scn_rr *rr;
-		size_t k;
-
-		for (k = 0; strcmp(shapes[k].kw, kw) != 0; k++)
-			;
-		if (scn_argc(b, l, shapes[k].min, shapes[k].max,
-		    shapes[k].usage) != 0)
-			return;
-		if (shapes[k].kind == SCN_RR_MX || shapes[k].kind == SCN_RR_SRV) {
-			int n = shapes[k].kind == SCN_RR_MX ? 1 : 3;
-
-			for (int i = shapes[k].kind == SCN_RR_MX ? 1 : 2;
-			    i < 1 + n + (shapes[k].kind == SCN_RR_SRV); i++) {
-				char *end;
-				long v = strtol(l->argv[i], &end, 10);
-
-				if (*end || v < 0 || v > 65535) {
-					scn_error(b, l->line, "\"%s\" is not a "
-					    "number from 0 to 65535", l->argv[i]);
-					return;
-				}
-			}
-		}
-		if (shapes[k].kind == SCN_RR_SRV
-		    && strcmp(l->argv[1], "xmpp-server") != 0
-		    && strcmp(l->argv[1], "xmpps-server") != 0) {
-			scn_error(b, l->line, "srv service \"%s\": xmpp-server "
-			    "or xmpps-server", l->argv[1]);
-			return;
-		}
-		rr = scn_add(s->rrs, s->nrrs);
-		rr->kind = shapes[k].kind;
-		rr->argc = l->argc - 1;
-		rr->argv = xmalloc(rr->argc * sizeof(char *));
-		for (int i = 0; i < rr->argc; i++)
-			rr->argv[i] = xstrdup(l->argv[i + 1]);
-		rr->line = l->line;
-	} else if (strcmp(kw, "client") == 0) {
-		if (scn_argc(b, l, 1, 1, "client CHAIN") != 0)
-			return;
-		if (s->client) {
-			scn_error(b, l->line, "client declared twice (first at "
-			    "line %d)", s->client_line);
-			return;
-		}
-		s->client = xstrdup(l->argv[1]);
-		s->client_line = l->line;
-	} else if (strcmp(kw, "tlsa") == 0 || strcmp(kw, "identity") == 0) {
-		int identity = strcmp(kw, "identity") == 0;
-		struct scn_tlsa *t;
-		char *colon, *owner;
-		int port = 0;
-
-		if (scn_argc(b, l, 5, 6, identity ? "identity OWNER USAGE "
-		    "SELECTOR MTYPE FROM [FAULT]" : "tlsa HOST[:PORT] USAGE "
-		    "SELECTOR MTYPE FROM [FAULT]") != 0)
-			return;
-		for (int i = 2; i <= 4; i++) {
-			char *end;
-			long v = strtol(l->argv[i], &end, 10);
-
-			if (*l->argv[i] == 0 || *end || v < 0 || v > 255) {
-				scn_error(b, l->line, "tlsa %s \"%s\" out of range "
-				    "(0-255)", i == 2 ? "usage" : i == 3
-				    ? "selector" : "matching type", l->argv[i]);
-				return;
-			}
-		}
-		owner = xstrdup(l->argv[1]);
-		if (identity && !scn_name_ok(owner)) {
-			scn_error(b, l->line, "identity: bad owner name \"%s\"",
-			    owner);
-			free(owner);
-			return;
-		}
-		if (!identity && (colon = strchr(owner, ':')) != NULL) {
-			char *end;
-
-			*colon = 0;
-			port = (int)strtol(colon + 1, &end, 10);
-			if (*end || port < 1 || port > 65535) {
-				scn_error(b, l->line, "tlsa port \"%s\" out of "
-				    "range", colon + 1);
-				free(owner);
-				return;
-			}
-		}
-		t = scn_add(s->tlsas, s->ntlsas);
-		t->owner = owner;
-		t->port = port;
-		t->spec = scn_rest(l, 2);
-		t->identity = identity;
-		t->line = l->line;
-	} else if (strcmp(kw, "fault") == 0) {
-		const char *const *names = zone_fault_names();
-		struct scn_fault *f;
-		int known = 0;
-
-		if (scn_argc(b, l, 3, 3, "fault KIND OWNER TYPE") != 0)
-			return;
-		for (int i = 0; names[i]; i++)
-			known |= strcmp(names[i], l->argv[1]) == 0;
-		if (!known) {
-			struct buf all = { 0 };
-
-			for (int i = 0; names[i]; i++)
-				buf_printf(&all, "%s%s", i ? ", " : "", names[i]);
-			scn_error(b, l->line, "unknown fault \"%s\" (%s)",
-			    l->argv[1], all.data ? all.data : "");
-			buf_free(&all);
-			return;
-		}
-		f = scn_add(s->faults, s->nfaults);
-		f->kind = xstrdup(l->argv[1]);
-		f->owner = xstrdup(l->argv[2]);
-		f->type = xstrdup(l->argv[3]);
-		for (char *p = f->type; *p; p++)
-			*p = (char)toupper((unsigned char)*p);
-		f->line = l->line;
-	} else if (strcmp(kw, "expect") == 0) {
-		struct scn_expect e = { 0 };
-		int i = 4, pref;
-
-		if (scn_argc(b, l, 5, -1, "expect PROTOS POLICIES OUTCOMES "
-		    "[at HOST] [not HOST,...] cite RFCnnnn SECTION ... "
-		    "[prefer OUTCOMES cite RFCnnnn SECTION ...]") != 0)
-			return;
-		if (scn_set_bits(l->argv[1], proto_names, SCN_PROTO_COUNT,
-		    (1u << SCN_PROTO_COUNT) - 1, &e.protos) != 0) {
-			scn_error(b, l->line, "unknown protocol in \"%s\"",
-			    l->argv[1]);
-			return;
-		}
-		if (strcmp(l->argv[1], "all") == 0)
-			e.protos = s->protos ? s->protos
-			    : (1u << SCN_PROTO_COUNT) - 1;
-		if (scn_set_bits(l->argv[2], policy_names, SCN_POLICY_COUNT,
-		    (1u << SCN_POLICY_COUNT) - 1, &e.policies) != 0) {
-			scn_error(b, l->line, "unknown policy in \"%s\" "
-			    "(opportunistic, mandatory, any)", l->argv[2]);
-			return;
-		}
-		if (scn_outcomes(b, l->line, l->argv[3], &e.outcomes, e.at) != 0)
-			goto bad_expect;
-		if (i < l->argc && strcmp(l->argv[i], "at") == 0) {
-			if (i + 1 >= l->argc) {
-				scn_error(b, l->line, "\"at\" wants a host");
-				goto bad_expect;
-			}
-			e.host = l->argv[i + 1];
-			i += 2;
-		}
-		if (i < l->argc && strcmp(l->argv[i], "not") == 0) {
-			if (i + 1 >= l->argc) {
-				scn_error(b, l->line, "\"not\" wants hosts: not "
-				    "mx1[,mx2]");
-				goto bad_expect;
-			}
-			e.avoid = l->argv[i + 1];
-			i += 2;
-		}
-		if (i >= l->argc || strcmp(l->argv[i], "cite") != 0) {
-			scn_error(b, l->line, "an expectation must cite the RFC "
-			    "section that requires it: ... cite RFC7672 2.2");
-			goto bad_expect;
-		}
-		for (pref = i + 1; pref < l->argc
-		    && strcmp(l->argv[pref], "prefer") != 0; pref++)
-			;
-		if (scn_cites(b, l, i + 1, pref) != 0)
-			goto bad_expect;
-		if (pref < l->argc && scn_prefer(b, l, pref, &e) != 0)
-			goto bad_expect;
-		{
-			struct scn_expect *ep = scn_add(s->expects, s->nexpects);
-
-			*ep = e;
-			ep->host = e.host ? xstrdup(e.host) : NULL;
-			ep->avoid = e.avoid ? xstrdup(e.avoid) : NULL;
-			ep->cite = scn_join(l, i + 1, pref);
-			ep->prefer_cite = pref < l->argc
-			    ? scn_rest(l, pref + 3) : NULL;
-			ep->line = l->line;
-		}
-		return;
-bad_expect:
-		for (int o = 0; o < OUTCOME_COUNT; o++)
-			free(e.at[o]);
-	} else {
-		scn_error(b, l->line, "unknown keyword \"%s\"", kw);
+		buf_printf(&out, "  %s\n", args);
+		free(args);
 	}
+	buf_append(&out, "\n", 1);
+	scn_usage_names(&out, "PROTOS", scn_names(proto_names,
+	    SCN_PROTO_COUNT, " "), " (comma list, or all)");
+	scn_usage_names(&out, "POLICIES", scn_names(policy_names,
+	    SCN_POLICY_COUNT, " "), " (comma list, or any)");
+	scn_usage_names(&out, "OUTCOMES", scn_outcome_names(" "),
+	    " (comma list; OUTCOME@HOST)");
+	scn_usage_names(&out, "zone", scn_names(zone_state_names,
+	    SCN_ZONE_STATE_COUNT, " "), "");
+	scn_usage_names(&out, "host", scn_names(host_option_names,
+	    SCN_HOST_OPTIONS, " "), "");
+	scn_usage_names(&out, "fault", scn_fault_names(" "), "");
+	return out.data;
 }
 
 /* scn_owner_types - does the scenario publish (owner, type)? */
@@ -992,12 +1301,22 @@ scn_check_avoid(struct scn_block *b, const struct scenario *s,
 	free(copy);
 }
 
-/* scn_lint - checks on one expanded scenario */
+/* scn_chain_check - a chain name against the profile (checks' chain_ok) */
 static void
-scn_lint(struct scn_block *b, struct scenario *s, const struct scn_hooks *h)
+scn_chain_check(struct scn_block *b, const struct scn_checks *c, int line,
+    const char *what, const char *chain)
 {
-	const char *why0;
+	const char *why;
 
+	if (c && c->chain_ok && (why = c->chain_ok(c->arg, chain)) != NULL)
+		scn_error(b, line, "%s: chain \"%s\": %s", what, chain, why);
+}
+
+/* scn_lint_head - id, summary, refs, proto line, the xmpp-in client */
+static void
+scn_lint_head(struct scn_block *b, const struct scenario *s,
+    const struct scn_checks *c)
+{
 	if (!scn_label_ok(s->id, SCN_MAX_ID))
 		scn_error(b, s->line, "scenario id \"%s\": 1 to %d of a-z, "
 		    "0-9, - (it becomes a DNS label)", s->id, SCN_MAX_ID);
@@ -1013,18 +1332,21 @@ scn_lint(struct scn_block *b, struct scenario *s, const struct scn_hooks *h)
 	if (s->client && !(s->protos & (1u << SCN_XMPP_IN)))
 		scn_error(b, s->client_line, "client: only for proto xmpp-in "
 		    "(the lab connects to the target)");
-	if (s->client && h && h->chain_ok && (why0 = h->chain_ok(h->arg,
-	    s->client)))
-		scn_error(b, s->client_line, "client: chain \"%s\": %s",
-		    s->client, why0);
+	if (s->client)
+		scn_chain_check(b, c, s->client_line, "client", s->client);
 	for (size_t i = 0; i < s->nhosts; i++) {
-		const struct scn_host *ho = &s->hosts[i];
-		const char *why;
+		char *what = xasprintf("host %s", s->hosts[i].name);
 
-		if (h && h->chain_ok && (why = h->chain_ok(h->arg, ho->chain)))
-			scn_error(b, ho->line, "host %s: chain \"%s\": %s",
-			    ho->name, ho->chain, why);
+		scn_chain_check(b, c, s->hosts[i].line, what,
+		    s->hosts[i].chain);
+		free(what);
 	}
+}
+
+/* scn_lint_rrs - owner and target names of the records */
+static void
+scn_lint_rrs(struct scn_block *b, const struct scenario *s)
+{
 	for (size_t i = 0; i < s->nrrs; i++) {
 		const struct scn_rr *rr = &s->rrs[i];
 		int owner = rr->kind == SCN_RR_CNAME || rr->kind == SCN_RR_ADDR
@@ -1041,20 +1363,38 @@ scn_lint(struct scn_block *b, struct scenario *s, const struct scn_hooks *h)
 		    || (rr->kind == SCN_RR_SRV && !scn_name_ok(rr->argv[4])))
 			scn_error(b, rr->line, "bad target name");
 	}
+}
+
+/* scn_lint_tlsas - each tlsa line has its host, each identity line the
+ * client chain, and the data can be computed from that chain */
+static void
+scn_lint_tlsas(struct scn_block *b, const struct scenario *s,
+    const struct scn_checks *c)
+{
 	for (size_t i = 0; i < s->ntlsas; i++) {
 		const struct scn_tlsa *t = &s->tlsas[i];
+		const struct scn_host *h = NULL;
+		char *why;
 
-		if (t->identity) {
-			if (s->client == NULL)
-				scn_error(b, t->line, "identity: the scenario "
-				    "has no client chain (client CHAIN)");
-			continue;
+		if (t->identity && s->client == NULL)
+			scn_error(b, t->line, "identity: the scenario has no "
+			    "client chain (client CHAIN)");
+		else if (!t->identity && (h = scn_find_host(s, t->owner)) == NULL)
+			scn_error(b, t->line, "tlsa: no host %s in this scenario "
+			    "(the records are computed from the chain it "
+			    "serves)", t->owner);
+		else if (c && c->tlsa_ok && (why = c->tlsa_ok(c->arg,
+		    t->identity ? s->client : h->chain, t->spec)) != NULL) {
+			scn_error(b, t->line, "tlsa %s: %s", t->spec, why);
+			free(why);
 		}
-		if (!scn_find_host(s, t->owner))
-			scn_error(b, t->line, "tlsa: no host %s in this "
-			    "scenario (the records are computed from the chain "
-			    "it serves)", t->owner);
 	}
+}
+
+/* scn_lint_faults - each fault is on an RRset the scenario signs */
+static void
+scn_lint_faults(struct scn_block *b, const struct scenario *s)
+{
 	for (size_t i = 0; i < s->nfaults; i++) {
 		const struct scn_fault *f = &s->faults[i];
 		const struct scn_zone *z = scn_zone_of(s, f->owner);
@@ -1075,6 +1415,12 @@ scn_lint(struct scn_block *b, struct scenario *s, const struct scn_hooks *h)
 			scn_error(b, f->line, "fault %s: the scenario publishes "
 			    "no %s record at %s", f->kind, f->type, f->owner);
 	}
+}
+
+/* scn_lint_expects - the hosts each expectation names exist */
+static void
+scn_lint_expects(struct scn_block *b, const struct scenario *s)
+{
 	for (size_t i = 0; i < s->nexpects; i++) {
 		const struct scn_expect *e = &s->expects[i];
 
@@ -1091,6 +1437,12 @@ scn_lint(struct scn_block *b, struct scenario *s, const struct scn_hooks *h)
 				scn_error(b, e->line, "expect ... %s@%s: no such "
 				    "host", outcome_name(o), e->at[o]);
 	}
+}
+
+/* scn_lint_cover - exactly one expectation per protocol and policy */
+static void
+scn_lint_cover(struct scn_block *b, const struct scenario *s)
+{
 	for (int p = 0; p < SCN_PROTO_COUNT; p++) {
 		if (!(s->protos & (1u << p)))
 			continue;
@@ -1117,6 +1469,19 @@ scn_lint(struct scn_block *b, struct scenario *s, const struct scn_hooks *h)
 				    proto_names[p], policy_names[q]);
 		}
 	}
+}
+
+/* scn_lint - checks on one expanded scenario */
+static void
+scn_lint(struct scn_block *b, const struct scenario *s,
+    const struct scn_checks *c)
+{
+	scn_lint_head(b, s, c);
+	scn_lint_rrs(b, s);
+	scn_lint_tlsas(b, s, c);
+	scn_lint_faults(b, s);
+	scn_lint_expects(b, s);
+	scn_lint_cover(b, s);
 }
 
 void
@@ -1169,10 +1534,64 @@ scn_scenario_free(struct scenario *s)
 	free(s);
 }
 
-/* scn_expand - one scenario for one combination of axis values */
+
+/* scn_expand_line - apply raw line i of b to s for this combination */
+static void
+scn_expand_line(struct scn_block *b, struct scenario *s,
+    const struct scn_line *raw, const int *choice)
+{
+	struct scn_line l;
+	int argc = raw->argc, holds = 1, bad = 0, w;
+
+	if (strcmp(raw->argv[0], "axis") == 0)
+		return;		/* read by scn_block_run */
+	if ((w = scn_when_at(raw)) > 0) {
+		holds = scn_when(b, raw, w, choice);
+		argc = w;
+	}
+	if (holds <= 0)
+		return;
+	l.line = raw->line;
+	l.argc = argc;
+	l.argv = xcalloc(argc, sizeof(char *));
+	for (int j = 0; j < argc; j++)
+		if ((l.argv[j] = scn_subst(b, raw->line, raw->argv[j],
+		    choice)) == NULL)
+			bad = 1;
+	if (!bad)
+		scn_keyword(b, s, &l);
+	for (int j = 0; j < argc; j++)
+		free(l.argv[j]);
+	free(l.argv);
+}
+
+/* scn_check_id - is s's id new in its file?  Remembers it if so */
+static void
+scn_check_id(struct scn_block *b, const struct scenario *s)
+{
+	struct scn_ids *ids = b->ids;
+	size_t k;
+
+	if (ids == NULL || strcmp(s->id, "-") == 0)
+		return;
+	for (k = 0; k < ids->n && strcmp(ids->id[k], s->id) != 0; k++)
+		;
+	if (k < ids->n)
+		scn_error(b, s->line, "duplicate scenario id \"%s\" (also at "
+		    "line %d)", s->id, ids->line[k]);
+	else if (ids->n < SCN_MAX_EXPANSION * 4) {
+		ids->id = xrealloc(ids->id, (ids->n + 1) * sizeof(char *));
+		ids->line = xrealloc(ids->line, (ids->n + 1) * sizeof(int));
+		ids->id[ids->n] = xstrdup(s->id);
+		ids->line[ids->n++] = s->line;
+	}
+}
+
+/* scn_expand - one scenario for one combination of axis values, or NULL
+ * if it has errors */
 static struct scenario *
 scn_expand(struct scn_block *b, const char *area, const int *choice,
-    const struct scn_hooks *hooks)
+    const struct scn_checks *checks)
 {
 	struct scenario *s = xcalloc(1, sizeof(*s));
 	int errors = b->errors;
@@ -1192,58 +1611,12 @@ scn_expand(struct scn_block *b, const char *area, const int *choice,
 			    b->axes[a].name, b->axes[a].values[choice[a]]);
 		s->axes = ax.data;
 	}
-	for (size_t i = 0; i < b->nlines; i++) {
-		struct scn_line *raw = &b->lines[i], l;
-		int argc = raw->argc, holds = 1, bad = 0;
-		int w;
-
-		if (strcmp(raw->argv[0], "axis") == 0)
-			continue;
-		if ((w = scn_when_at(raw)) > 0) {
-			holds = scn_when(b, raw, w, choice);
-			argc = w;
-		}
-		if (holds <= 0)
-			continue;
-		l.line = raw->line;
-		l.argc = argc;
-		l.argv = xcalloc(argc, sizeof(char *));
-		for (int j = 0; j < argc; j++)
-			if ((l.argv[j] = scn_subst(b, raw->line, raw->argv[j],
-			    choice)) == NULL)
-				bad = 1;
-		if (!bad) {
-			if (i == 0) {
-				if (argc != 2)
-					scn_error(b, l.line, "usage: scenario ID");
-				else
-					s->id = xstrdup(l.argv[1]);
-			} else if (strcmp(l.argv[0], "scenario") != 0)
-				scn_keyword(b, s, &l);
-		}
-		for (int j = 0; j < argc; j++)
-			free(l.argv[j]);
-		free(l.argv);
-	}
+	for (size_t i = 0; i < b->nlines; i++)
+		scn_expand_line(b, s, &b->lines[i], choice);
 	if (s->id == NULL)
 		s->id = xstrdup("-");
-	scn_lint(b, s, hooks);
-	if (b->ids != NULL && strcmp(s->id, "-") != 0) {
-		struct scn_ids *ids = b->ids;
-		size_t k;
-
-		for (k = 0; k < ids->n && strcmp(ids->id[k], s->id) != 0; k++)
-			;
-		if (k < ids->n)
-			scn_error(b, s->line, "duplicate scenario id \"%s\" (also "
-			    "at line %d)", s->id, ids->line[k]);
-		else if (ids->n < SCN_MAX_EXPANSION * 4) {
-			ids->id = xrealloc(ids->id, (ids->n + 1) * sizeof(char *));
-			ids->line = xrealloc(ids->line, (ids->n + 1) * sizeof(int));
-			ids->id[ids->n] = xstrdup(s->id);
-			ids->line[ids->n++] = s->line;
-		}
-	}
+	scn_lint(b, s, checks);
+	scn_check_id(b, s);
 	if (b->errors != errors) {
 		scn_scenario_free(s);
 		return NULL;
@@ -1251,48 +1624,55 @@ scn_expand(struct scn_block *b, const char *area, const int *choice,
 	return s;
 }
 
+/* scn_axis_add - one "axis NAME VALUE..." line of b; 0, or -1 after the
+ * error */
+static int
+scn_axis_add(struct scn_block *b, const struct scn_line *l)
+{
+	struct scn_axis *a;
+
+	if (scn_argc(b, l, scn_keyword_find("axis")) != 0)
+		return -1;
+	if (b->naxes == SCN_MAX_AXES || l->argc - 2 > SCN_MAX_VALUES) {
+		scn_error(b, l->line, "at most %d axes of %d values",
+		    SCN_MAX_AXES, SCN_MAX_VALUES);
+		return -1;
+	}
+	if (!scn_label_ok(l->argv[1], 32)) {
+		scn_error(b, l->line, "axis name \"%s\": a-z, 0-9, -",
+		    l->argv[1]);
+		return -1;
+	}
+	for (int j = 0; j < b->naxes; j++)
+		if (strcmp(b->axes[j].name, l->argv[1]) == 0)
+			scn_error(b, l->line, "axis %s declared twice",
+			    l->argv[1]);
+	for (int j = 2; j < l->argc; j++)
+		if (strpbrk(l->argv[j], "{}=,") != NULL)
+			scn_error(b, l->line, "axis value \"%s\" may not "
+			    "contain { } = ,", l->argv[j]);
+	a = &b->axes[b->naxes++];
+	a->name = l->argv[1];
+	a->nvalues = l->argc - 2;
+	a->values = l->argv + 2;
+	a->line = l->line;
+	return 0;
+}
+
 /* scn_block_run - read a block's axes and expand it into cat */
 static void
 scn_block_run(struct scn_block *b, struct scn_catalogue *cat,
-    const char *area, const struct scn_hooks *hooks)
+    const char *area, const struct scn_checks *checks)
 {
 	int choice[SCN_MAX_AXES] = { 0 };
 	long combos = 1;
 
 	for (size_t i = 1; i < b->nlines; i++) {
-		struct scn_line *l = &b->lines[i];
-		struct scn_axis *a;
+		const struct scn_line *l = &b->lines[i];
 
-		if (strcmp(l->argv[0], "axis") != 0)
+		if (strcmp(l->argv[0], "axis") != 0 || scn_axis_add(b, l) != 0)
 			continue;
-		if (l->argc < 3) {
-			scn_error(b, l->line, "usage: axis NAME VALUE...");
-			continue;
-		}
-		if (b->naxes == SCN_MAX_AXES || l->argc - 2 > SCN_MAX_VALUES) {
-			scn_error(b, l->line, "at most %d axes of %d values",
-			    SCN_MAX_AXES, SCN_MAX_VALUES);
-			continue;
-		}
-		if (!scn_label_ok(l->argv[1], 32)) {
-			scn_error(b, l->line, "axis name \"%s\": a-z, 0-9, -",
-			    l->argv[1]);
-			continue;
-		}
-		for (int j = 0; j < b->naxes; j++)
-			if (strcmp(b->axes[j].name, l->argv[1]) == 0)
-				scn_error(b, l->line, "axis %s declared twice",
-				    l->argv[1]);
-		for (int j = 2; j < l->argc; j++)
-			if (strpbrk(l->argv[j], "{}=,") != NULL)
-				scn_error(b, l->line, "axis value \"%s\" may "
-				    "not contain { } = ,", l->argv[j]);
-		a = &b->axes[b->naxes++];
-		a->name = l->argv[1];
-		a->nvalues = l->argc - 2;
-		a->values = l->argv + 2;
-		a->line = l->line;
-		combos *= a->nvalues;
+		combos *= b->axes[b->naxes - 1].nvalues;
 		if (combos > SCN_MAX_EXPANSION) {
 			scn_error(b, l->line, "the matrix expands to more than "
 			    "%d scenarios", SCN_MAX_EXPANSION);
@@ -1309,7 +1689,7 @@ scn_block_run(struct scn_block *b, struct scn_catalogue *cat,
 			choice[a] = (int)(rest % b->axes[a].nvalues);
 			rest /= b->axes[a].nvalues;
 		}
-		if ((s = scn_expand(b, area, choice, hooks)) != NULL) {
+		if ((s = scn_expand(b, area, choice, checks)) != NULL) {
 			cat->list = xrealloc(cat->list,
 			    (cat->n + 1) * sizeof(*cat->list));
 			cat->list[cat->n++] = s;
@@ -1317,24 +1697,21 @@ scn_block_run(struct scn_block *b, struct scn_catalogue *cat,
 	}
 }
 
-/* scn_parse_area - parse text as the file name, scenarios tagged area */
+/* scn_parse_area - parse text as the file name, scenarios tagged area;
+ * prints the file's errors in line order and returns their number */
 static int
 scn_parse_area(struct scn_catalogue *cat, const char *name, const char *area,
-    const char *text, size_t len, const struct scn_hooks *hooks)
+    const char *text, size_t len, const struct scn_checks *checks)
 {
+	struct scn_errors errs = { name, NULL, 0, 0 };
 	struct scn_line *lines = NULL;
 	struct scn_ids ids = { 0 };
 	size_t n, i = 0;
-	int errors = 0;
 
-	n = scn_lex(name, text, len, &lines, &errors);
-	while (i < n && strcmp(lines[i].argv[0], "scenario") != 0) {
-		fprintf(scn_err(), "%s:%d: \"%s\" outside a scenario block (a "
-		    "block starts with \"scenario ID\")\n", name,
-		    lines[i].line, lines[i].argv[0]);
-		errors++;
-		i++;
-	}
+	n = scn_lex(text, len, &lines, &errs);
+	for (; i < n && strcmp(lines[i].argv[0], "scenario") != 0; i++)
+		scn_note(&errs, lines[i].line, "\"%s\" outside a scenario block "
+		    "(a block starts with \"scenario ID\")", lines[i].argv[0]);
 	while (i < n) {
 		struct scn_block b;
 		size_t j = i + 1;
@@ -1346,10 +1723,8 @@ scn_parse_area(struct scn_catalogue *cat, const char *name, const char *area,
 		b.lines = lines + i;
 		b.nlines = j - i;
 		b.ids = &ids;
-		scn_block_run(&b, cat, area, hooks);
-		errors += b.errors;
-		for (int k = 0; k < b.nreported; k++)
-			free(b.reported[k]);
+		b.out = &errs;
+		scn_block_run(&b, cat, area, checks);
 		i = j;
 	}
 	for (i = 0; i < n; i++)
@@ -1359,14 +1734,29 @@ scn_parse_area(struct scn_catalogue *cat, const char *name, const char *area,
 		free(ids.id[i]);
 	free(ids.id);
 	free(ids.line);
-	return errors;
+	return scn_errors_flush(&errs);
+}
+
+/* scn_checks_of - the checks of the older hooks (chain names only) */
+static struct scn_checks
+scn_checks_of(const struct scn_hooks *hooks)
+{
+	struct scn_checks c = { NULL, NULL, NULL };
+
+	if (hooks) {
+		c.chain_ok = hooks->chain_ok;
+		c.arg = hooks->arg;
+	}
+	return c;
 }
 
 int
 scn_parse_text(struct scn_catalogue *cat, const char *name, const char *text,
     size_t len, const struct scn_hooks *hooks)
 {
-	return scn_parse_area(cat, name, "", text, len, hooks);
+	struct scn_checks c = scn_checks_of(hooks);
+
+	return scn_parse_area(cat, name, "", text, len, &c);
 }
 
 /* scn_cmp - for qsort of file names */
@@ -1376,81 +1766,83 @@ scn_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static int scn_load_path(struct scn_catalogue *, const char *, const char *,
+    const struct scn_checks *, int);
+
+/* scn_load_dir - every *.scn below directory path, in sorted order */
+static int
+scn_load_dir(struct scn_catalogue *cat, const char *path, const char *area,
+    const struct scn_checks *checks, int depth)
+{
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+	int errors = 0;
+	DIR *d;
+
+	if (depth > 8 || (d = opendir(path)) == NULL) {
+		msg_input(path, 0, "%s", depth > 8
+		    ? "directories nested too deep" : strerror(errno));
+		return 1;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.') {
+			names = xrealloc(names, (n + 1) * sizeof(*names));
+			names[n++] = xstrdup(de->d_name);
+		}
+	closedir(d);
+	qsort(names, n, sizeof(*names), scn_cmp);
+	for (size_t i = 0; i < n; i++) {
+		char *sub = xasprintf("%s/%s", path, names[i]);
+		size_t len = strlen(names[i]);
+		struct stat sst;
+
+		if (stat(sub, &sst) == 0 && S_ISDIR(sst.st_mode)) {
+			char *subarea = *area ? xasprintf("%s/%s", area,
+			    names[i]) : xstrdup(names[i]);
+
+			errors += scn_load_path(cat, sub, subarea, checks,
+			    depth + 1);
+			free(subarea);
+		} else if (len > 4 && strcmp(names[i] + len - 4, ".scn") == 0)
+			errors += scn_load_path(cat, sub, area, checks,
+			    depth + 1);
+		free(sub);
+		free(names[i]);
+	}
+	free(names);
+	return errors;
+}
+
 /* scn_load_path - one file, or every *.scn below a directory */
 static int
 scn_load_path(struct scn_catalogue *cat, const char *path, const char *area,
-    const struct scn_hooks *hooks, int depth)
+    const struct scn_checks *checks, int depth)
 {
 	struct stat st;
-	int errors = 0;
+	const char *base;
+	char *text, *own;
+	size_t len, bl;
+	int errors;
 
 	if (stat(path, &st) != 0) {
-		fprintf(scn_err(), "%s: %s\n", path, strerror(errno));
+		msg_input(path, 0, "%s", strerror(errno));
 		return 1;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		struct dirent *de;
-		char **names = NULL;
-		size_t n = 0;
-		DIR *d;
-
-		if (depth > 8 || (d = opendir(path)) == NULL) {
-			fprintf(scn_err(), "%s: %s\n", path, depth > 8
-			    ? "directories nested too deep" : strerror(errno));
-			return 1;
-		}
-		while ((de = readdir(d)) != NULL) {
-			size_t len = strlen(de->d_name);
-
-			if (de->d_name[0] == '.')
-				continue;
-			names = xrealloc(names, (n + 1) * sizeof(*names));
-			names[n++] = xstrdup(de->d_name);
-			(void)len;
-		}
-		closedir(d);
-		qsort(names, n, sizeof(*names), scn_cmp);
-		for (size_t i = 0; i < n; i++) {
-			char *sub = xasprintf("%s/%s", path, names[i]);
-			size_t len = strlen(names[i]);
-			struct stat sst;
-
-			if (stat(sub, &sst) == 0 && S_ISDIR(sst.st_mode)) {
-				char *subarea = *area ? xasprintf("%s/%s", area,
-				    names[i]) : xstrdup(names[i]);
-
-				errors += scn_load_path(cat, sub, subarea,
-				    hooks, depth + 1);
-				free(subarea);
-			} else if (len > 4
-			    && strcmp(names[i] + len - 4, ".scn") == 0)
-				errors += scn_load_path(cat, sub, area, hooks,
-				    depth + 1);
-			free(sub);
-			free(names[i]);
-		}
-		free(names);
-		return errors;
+	if (S_ISDIR(st.st_mode))
+		return scn_load_dir(cat, path, area, checks, depth);
+	if ((text = file_read(path, &len)) == NULL) {
+		msg_input(path, 0, "%s", strerror(errno));
+		return 1;
 	}
-	{
-		size_t len;
-		char *text = file_read(path, &len);
-
-		if (text == NULL) {
-			fprintf(scn_err(), "%s: %s\n", path, strerror(errno));
-			return 1;
-		}
-		/* A file given by itself: its name is its area. */
-		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1
-		    : path;
-		size_t bl = strlen(base);
-		char *own = *area ? xstrdup(area) : xstrndup(base,
-		    bl > 4 && strcmp(base + bl - 4, ".scn") == 0 ? bl - 4 : bl);
-
-		errors = scn_parse_area(cat, path, own, text, len, hooks);
-		free(own);
-		free(text);
-	}
+	/* A file given by itself: its name is its area. */
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	bl = strlen(base);
+	own = *area ? xstrdup(area) : xstrndup(base,
+	    bl > 4 && strcmp(base + bl - 4, ".scn") == 0 ? bl - 4 : bl);
+	errors = scn_parse_area(cat, path, own, text, len, checks);
+	free(own);
+	free(text);
 	return errors;
 }
 
@@ -1458,7 +1850,16 @@ int
 scn_catalogue_load(struct scn_catalogue *cat, const char *path,
     const struct scn_hooks *hooks)
 {
-	return scn_load_path(cat, path, "", hooks, 0);
+	struct scn_checks c = scn_checks_of(hooks);
+
+	return scn_load_path(cat, path, "", &c, 0);
+}
+
+int
+scn_catalogue_lint(struct scn_catalogue *cat, const char *path,
+    const struct scn_checks *checks)
+{
+	return scn_load_path(cat, path, "", checks, 0);
 }
 
 /* scn_cmp_id - for qsort of scenarios by id, then file order */
@@ -1489,9 +1890,8 @@ scn_catalogue_check(const struct scn_catalogue *cat)
 		if (strcmp(sorted[i]->id, sorted[i - 1]->id) == 0
 		    && strcmp(sorted[i]->file, sorted[i - 1]->file) != 0) {
 			/* Within one file the parser has said so already. */
-			fprintf(scn_err(), "%s:%d: duplicate scenario id \"%s\" "
-			    "(also at %s:%d)\n", sorted[i]->file,
-			    sorted[i]->line, sorted[i]->id,
+			msg_input(sorted[i]->file, sorted[i]->line, "duplicate "
+			    "scenario id \"%s\" (also at %s:%d)", sorted[i]->id,
 			    sorted[i - 1]->file, sorted[i - 1]->line);
 			errors++;
 		}

@@ -9,8 +9,9 @@
  * combinations that match.  The full language, with examples, is in
  * scenarios/README.md; this header and that file must agree.
  *
- * Errors are reported as "file:line: message", every error of a file in
- * one pass; the functions return how many they found.
+ * Errors go out through msg_input() as "file:line: message", every error
+ * of a file in one pass and in line order; the functions return how many
+ * they printed.
  */
 #ifndef DANELAB_SCENARIO_H
 #define DANELAB_SCENARIO_H
@@ -147,21 +148,37 @@ struct scn_catalogue {
 };
 
 /*
- * The check that needs another module (chain names of the PKI profile)
- * comes through this hook; a NULL hook skips it.  It returns NULL or a
- * static message.
+ * The checks that need another module (the PKI profile) come through
+ * hooks; a NULL hook skips its check.  chain_ok: is there such a chain?
+ * NULL or a static message.  tlsa_ok: can the data of a TLSA spec ("U S
+ * M FROM [FAULT]", tlsa.h) be computed from that chain (one chain_ok may
+ * have objected to)?  NULL, or a message the caller frees.
+ * plan_checks_new() (plan.h) makes both from a profile.
  */
+struct scn_checks {
+	const char *(*chain_ok)(void *arg, const char *chain);
+	char *(*tlsa_ok)(void *arg, const char *chain, const char *spec);
+	void *arg;
+};
+
+/* The chain check alone (scn_catalogue_load, scn_parse_text). */
 struct scn_hooks {
 	const char *(*chain_ok)(void *arg, const char *chain);
 	void *arg;
 };
 
 /*
- * scn_catalogue_load - parse, expand and lint files; a directory is read
- * recursively for "*.scn" files in sorted order.  Every error goes to
- * stderr as "file:line: message"; returns the number of errors, and adds
- * the scenarios of error-free blocks to cat.
+ * scn_catalogue_lint - parse, expand and lint files; a directory is read
+ * recursively for "*.scn" files in sorted order.  Every error goes out
+ * through msg_input() as "file:line: message", a file's errors in line
+ * order, a message that every combination of a matrix repeats once.
+ * Returns the number of messages, and adds the scenarios of error-free
+ * blocks to cat.  checks may be NULL: none that needs another module.
  */
+int scn_catalogue_lint(struct scn_catalogue *cat, const char *path,
+    const struct scn_checks *checks);
+
+/* scn_catalogue_load - scn_catalogue_lint with the chain check alone */
 int scn_catalogue_load(struct scn_catalogue *cat, const char *path,
     const struct scn_hooks *hooks);
 
@@ -172,8 +189,17 @@ int scn_catalogue_load(struct scn_catalogue *cat, const char *path,
 int scn_parse_text(struct scn_catalogue *cat, const char *name,
     const char *text, size_t len, const struct scn_hooks *hooks);
 
-/* scn_set_errors - send error messages to fp instead of stderr (NULL: stderr) */
+/* scn_set_errors - msg_input_stream(fp): error messages to fp instead
+ * of stderr (NULL: stderr) */
 void scn_set_errors(FILE *fp);
+
+/*
+ * scn_usage - the language in brief, made from the tables the parser
+ * uses: every keyword with its arguments, then the names of protocols,
+ * policies, outcomes, zone states, host options and fault kinds.
+ * Caller frees.
+ */
+char *scn_usage(void);
 
 /* scn_catalogue_check - catalogue-wide lint (duplicate ids); errors */
 int scn_catalogue_check(const struct scn_catalogue *cat);

@@ -24,6 +24,7 @@ static const struct {
 	{ "target", target_suite },
 	{ "scenario", scenario_suite },
 	{ "diff", diff_suite },
+	{ "plan", plan_suite },
 };
 
 int

@@ -2,31 +2,39 @@
  * check_scenario.c - the scenario language (scenarios/README.md): the
  * parser reads untrusted input, so every rule it enforces has a case
  * here: expansion of axes and "when", expectations (per-outcome hosts,
- * "not", "prefer"), and errors as file:line: message, all of them in one
- * pass.
+ * "not", "prefer"), each keyword's word counts, unknown keywords, the
+ * usage made from the parser's tables, and errors as file:line: message,
+ * all of them in one pass, in line order, counted once each.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../mem.h"
+#include "../msg.h"
 #include "../scenario.h"
+#include "../zone.h"
 #include "suites.h"
 
-/* parse - text into cat; the error messages into *errs (caller frees) */
+/* parse - text into cat; the error messages into *errs (caller frees).
+ * Returns the parser's count, which must be the number of lines. */
 static int
 parse(struct scn_catalogue *cat, const char *text, char **errs)
 {
-	size_t len = 0;
-	FILE *fp = open_memstream(errs, &len);
+	size_t len = 0, lines = 0;
+	FILE *fp = open_memstream(errs, &len), *old;
 	int n;
 
 	ck_assert_ptr_nonnull(fp);
 	memset(cat, 0, sizeof(*cat));
-	scn_set_errors(fp);
+	old = msg_input_stream(fp);
 	n = scn_parse_text(cat, "t.scn", text, strlen(text), NULL);
-	scn_set_errors(NULL);
+	msg_input_stream(old);
 	fclose(fp);
+	for (size_t i = 0; i < len; i++)
+		lines += (*errs)[i] == '\n';
+	ck_assert_msg(n >= 0 && (size_t)n == lines, "count %d, lines %zu:\n%s",
+	    n, lines, *errs);
 	return n;
 }
 
@@ -156,13 +164,175 @@ START_TEST(test_one_pass)
 	struct scn_catalogue cat;
 	char *errs = NULL, *a, *b, *c;
 
-	ck_assert_int_gt(parse(&cat, text, &errs), 2);
+	/* the lint says what the scenario line lacks after the lines, but it
+	 * comes first */
+	ck_assert_int_eq(parse(&cat, text, &errs), 4);
 	ck_assert_ptr_nonnull(errs);
+	ck_assert_msg(strncmp(errs, "t.scn:1: scenario x has no proto line\n",
+	    38) == 0, "%s", errs);
 	a = strstr(errs, "t.scn:4:");
 	b = strstr(errs, "t.scn:6: unknown keyword \"frobnicate\"");
 	c = strstr(errs, "t.scn:8: unknown outcome \"bounced\"");
 	ck_assert_msg(a && b && c, "%s", errs);
 	ck_assert_msg(a < b && b < c, "not in line order:\n%s", errs);
+	scn_catalogue_free(&cat);
+	free(errs);
+}
+END_TEST
+
+/* A scenario with nothing wrong, for cases that add one line to it. */
+static const char base[] =
+    "scenario  a\n"
+    "summary   one host\n"
+    "refs      RFC7672 2.2\n"
+    "proto     smtp\n"
+    "host      mx1 full\n"
+    "mx        10 mx1\n"
+    "expect    smtp any encrypted cite RFC7672 2.2\n";
+
+/* Each keyword with too few and too many words: its usage, at line 8. */
+static const struct {
+	const char *line;
+	const char *want;
+} arity[] = {
+	{ "summary", "usage: summary TEXT" },
+	{ "refs", "usage: refs TEXT" },
+	{ "latitude", "usage: latitude TEXT" },
+	{ "proto", "usage: proto smtp|smtps|xmpp|xmpps|xmpp-in ..." },
+	{ "proto smtp smtps xmpp xmpps xmpp-in smtp",
+	  "usage: proto smtp|smtps|xmpp|xmpps|xmpp-in ..." },
+	{ "axis k", "usage: axis NAME VALUE..." },
+	{ "zone hosts", "usage: zone @|LABEL secure|insecure|ds-mismatch|"
+	  "unsupported-alg|lame" },
+	{ "zone hosts secure x", "usage: zone @|LABEL" },
+	{ "host mx2", "usage: host NAME CHAIN [no-starttls] [client-cert] "
+	  "[down]" },
+	{ "host mx2 full down down down down", "usage: host NAME CHAIN" },
+	{ "mx 10", "usage: mx PREFERENCE HOST" },
+	{ "mx 10 mx1 x", "usage: mx PREFERENCE HOST" },
+	{ "srv xmpp-server 10 0 5269", "usage: srv xmpp-server|xmpps-server "
+	  "PRIORITY WEIGHT PORT TARGET" },
+	{ "srv xmpp-server 10 0 5269 mx1 x", "usage: srv xmpp-server" },
+	{ "cname www", "usage: cname OWNER TARGET" },
+	{ "cname www mx1 x", "usage: cname OWNER TARGET" },
+	{ "addr www", "usage: addr OWNER HOST" },
+	{ "addr www mx1 x", "usage: addr OWNER HOST" },
+	{ "dns www A", "usage: dns OWNER TYPE RDATA..." },
+	{ "tlsa mx1 3 1 1", "usage: tlsa HOST[:PORT] USAGE SELECTOR MTYPE "
+	  "FROM [FAULT]" },
+	{ "tlsa mx1 3 1 1 leaf corrupt x", "usage: tlsa HOST[:PORT]" },
+	{ "client", "usage: client CHAIN" },
+	{ "client a b", "usage: client CHAIN" },
+	{ "identity _x 3 1 1", "usage: identity OWNER USAGE SELECTOR MTYPE "
+	  "FROM [FAULT]" },
+	{ "identity _x 3 1 1 leaf corrupt x", "usage: identity OWNER" },
+	{ "fault corrupt-rrsig @", "usage: fault KIND OWNER TYPE" },
+	{ "fault corrupt-rrsig @ MX x", "usage: fault KIND OWNER TYPE" },
+	{ "expect smtp any encrypted cite", "usage: expect PROTOS POLICIES "
+	  "OUTCOMES [at HOST] [not HOST,...] cite RFCnnnn SECTION ..." },
+	/* and words no keyword has */
+	{ "frobnicate", "unknown keyword \"frobnicate\"" },
+	{ "Host mx2 full", "unknown keyword \"Host\"" },
+	{ "tlsa-x mx1 3 1 1 leaf", "unknown keyword \"tlsa-x\"" },
+	{ "{k} mx1", "\"{k}\" names no axis of this scenario" },
+};
+
+START_TEST(test_arity)
+{
+	struct scn_catalogue cat;
+	char *text = xasprintf("%s%s\n", base, arity[_i].line);
+	char *errs = NULL, *want = xasprintf("t.scn:8: %s", arity[_i].want);
+
+	ck_assert_int_gt(parse(&cat, text, &errs), 0);
+	ck_assert_msg(errs && strstr(errs, want), "case %d: want \"%s\", "
+	    "got:\n%s", _i, want, errs ? errs : "(none)");
+	ck_assert_uint_eq(cat.n, 0);
+	scn_catalogue_free(&cat);
+	free(want);
+	free(errs);
+	free(text);
+}
+END_TEST
+
+/* The first line's own usage, and the base as it is: no error. */
+START_TEST(test_scenario_line)
+{
+	struct scn_catalogue cat;
+	char *errs = NULL;
+
+	ck_assert_int_eq(parse(&cat, base, &errs), 0);
+	ck_assert_uint_eq(cat.n, 1);
+	scn_catalogue_free(&cat);
+	free(errs);
+	errs = NULL;
+	ck_assert_int_eq(parse(&cat, "scenario  a b\nsummary s\nrefs r\n"
+	    "proto smtp\nexpect smtp any encrypted cite RFC7672 2.2\n", &errs),
+	    2);
+	ck_assert_msg(strstr(errs, "t.scn:1: usage: scenario ID"), "%s", errs);
+	scn_catalogue_free(&cat);
+	free(errs);
+}
+END_TEST
+
+/* The usage is made from the parser's tables: every keyword, every
+ * protocol (xmpp-in too), policy, outcome, zone state, host option and
+ * fault kind. */
+START_TEST(test_usage)
+{
+	static const char *const keywords[] = { "scenario", "summary", "refs",
+	    "latitude", "proto", "axis", "zone", "host", "mx", "srv",
+	    "cname", "addr", "dns", "tlsa", "client", "identity", "fault",
+	    "expect" };
+	static const char *const names[] = { "smtp", "smtps", "xmpp",
+	    "xmpps", "xmpp-in", "opportunistic", "mandatory", "secure",
+	    "insecure", "ds-mismatch", "unsupported-alg", "lame",
+	    "no-starttls", "client-cert", "down", "xmpp-server",
+	    "xmpps-server" };
+	const char *const *faults = zone_fault_names();
+	char *usage = scn_usage(), *want;
+
+	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
+		want = xasprintf("\n  %s ", keywords[i]);
+		ck_assert_msg(strstr(usage, want), "no %s in\n%s", keywords[i],
+		    usage);
+		free(want);
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		ck_assert_msg(strstr(usage, names[i]), "no %s", names[i]);
+	for (int o = 0; o < OUTCOME_COUNT; o++)
+		ck_assert_msg(strstr(usage, outcome_name(o)), "no %s",
+		    outcome_name(o));
+	for (int i = 0; faults[i]; i++)
+		ck_assert_msg(strstr(usage, faults[i]), "no %s", faults[i]);
+	ck_assert_ptr_nonnull(strstr(usage, "PROTOS    smtp smtps xmpp xmpps "
+	    "xmpp-in "));
+	free(usage);
+}
+END_TEST
+
+/* A message every combination of a matrix repeats: said and counted once. */
+START_TEST(test_matrix_once)
+{
+	static const char text[] =
+	    "scenario  m-{k}\n"
+	    "summary   s\n"
+	    "refs      RFC7672 2.2\n"
+	    "proto     smtp\n"
+	    "axis      k a b c\n"
+	    "host      mx1 full\n"
+	    "mx        10 mx1\n"
+	    "fault     corrupt-rrsig nothere A\n"
+	    "tlsa      mx1 3 1 1 leaf when k=d\n"
+	    "expect    smtp any encrypted cite RFC7672 2.2\n";
+	struct scn_catalogue cat;
+	char *errs = NULL;
+
+	ck_assert_int_eq(parse(&cat, text, &errs), 2);
+	ck_assert_msg(strstr(errs, "t.scn:8: fault corrupt-rrsig: the scenario "
+	    "publishes no A record at nothere\n")
+	    && strstr(errs, "t.scn:9: \"when\": d is not a value of axis k\n"),
+	    "%s", errs);
+	ck_assert_uint_eq(cat.n, 0);
 	scn_catalogue_free(&cat);
 	free(errs);
 }
@@ -178,6 +348,11 @@ scenario_suite(void)
 	tcase_add_loop_test(tc, test_errors, 0,
 	    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_one_pass);
+	tcase_add_loop_test(tc, test_arity, 0,
+	    (int)(sizeof(arity) / sizeof(arity[0])));
+	tcase_add_test(tc, test_scenario_line);
+	tcase_add_test(tc, test_usage);
+	tcase_add_test(tc, test_matrix_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

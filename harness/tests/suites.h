@@ -15,5 +15,6 @@ Suite *judge_suite(void);
 Suite *target_suite(void);
 Suite *scenario_suite(void);
 Suite *diff_suite(void);
+Suite *plan_suite(void);
 
 #endif
