@@ -11,20 +11,13 @@
 #include "template.h"
 #include "world.h"
 
-/* world_chain_ok - scenario lint hook: does the profile have the chain? */
-static const char *
-world_chain_ok(void *arg, const char *chain)
-{
-	return pki_profile_has_chain(arg, chain) ? NULL
-	    : "no such chain in the PKI profile (danelab pki --list)";
-}
-
 struct world *
 world_load(char *const *paths, int npaths, int no_default,
     enum world_stage stage, int extra, int *errors)
 {
 	struct world *w = xcalloc(1, sizeof(*w));
-	struct scn_hooks hooks = { world_chain_ok, NULL };
+	struct scn_checks *checks;
+	unsigned before;
 	const char *prof = getenv("DANELAB_PROFILE");
 	char *path;
 	double t0 = clock_s();
@@ -38,20 +31,25 @@ world_load(char *const *paths, int npaths, int no_default,
 		(*errors)++;
 		return world_free(w);
 	}
-	hooks.arg = w->profile;
+	/* Chains and TLSA specs are checked with the syntax: every error of
+	 * a file in one pass (scn_catalogue_lint). */
+	checks = plan_checks_new(w->profile);
 	if (npaths == 0 && !no_default) {
 		path = xasprintf("%s/scenarios", template_datadir());
-		*errors += scn_catalogue_load(&w->cat, path, &hooks);
+		*errors += scn_catalogue_lint(&w->cat, path, checks);
 		free(path);
 	}
 	for (int i = 0; i < npaths; i++)
-		*errors += scn_catalogue_load(&w->cat, paths[i], &hooks);
+		*errors += scn_catalogue_lint(&w->cat, paths[i], checks);
 	*errors += scn_catalogue_check(&w->cat);
+	plan_checks_free(checks);
 	w->load_s = clock_s() - t0;
 	if (*errors)
 		return world_free(w);
+	before = msg_input_count;
 	if (stage == WORLD_SIGNED && world_build(w, extra) != 0) {
-		(*errors)++;
+		/* as many errors as the plan reported, at least one */
+		*errors += msg_input_count > before ? (int)(msg_input_count - before) : 1;
 		return world_free(w);
 	}
 	return w;
