@@ -45,6 +45,7 @@ LIB_OBJS = \
 	harness/tlsa.o \
 	harness/plan.o \
 	harness/world.o \
+	harness/dname.o \
 	harness/judge.o \
 	harness/run.o \
 	harness/hostile.o \

@@ -59,6 +59,7 @@
 #include <unbound.h>
 
 #include "clock.h"
+#include "dname.h"
 #include "mem.h"
 #include "msg.h"
 #include "refclient.h"
@@ -207,29 +208,6 @@ remaining(const struct probe *p)
 	if (left <= 0)
 		return 0;
 	return left < p->step_ms ? (int)left : p->step_ms;
-}
-
-/* name_copy - copy a domain name without its trailing dot */
-static void
-name_copy(char *dst, size_t size, const char *src)
-{
-	size_t n;
-
-	snprintf(dst, size, "%s", src);
-	n = strlen(dst);
-	if (n > 1 && dst[n - 1] == '.')
-		dst[n - 1] = '\0';
-}
-
-/* name_eq - case-insensitive name comparison, ignoring a trailing dot */
-static int
-name_eq(const char *a, const char *b)
-{
-	char x[256], y[256];
-
-	name_copy(x, sizeof(x), a);
-	name_copy(y, sizeof(y), b);
-	return strcasecmp(x, y) == 0;
 }
 
 /* dname_str - uncompressed wire name at rd into text; bytes used or -1 */
@@ -391,7 +369,7 @@ refclient_base_candidates(const char *host, const char *canon,
 	int n = 0;
 
 	if (addr_secure && canon != NULL && canon[0] != '\0' &&
-	    !name_eq(canon, host))
+	    !dname_eq(canon, host))
 		out[n++] = canon;
 	out[n++] = host;
 	return n;
@@ -402,7 +380,7 @@ refclient_addr_dane(const char *host, const char *canon, int addr_secure)
 {
 	if (addr_secure)
 		return REF_ADDR_TLSA;
-	if (canon != NULL && canon[0] != '\0' && !name_eq(canon, host))
+	if (canon != NULL && canon[0] != '\0' && !dname_eq(canon, host))
 		return REF_ADDR_ASK_CNAME;
 	return REF_ADDR_NO_DANE;
 }
@@ -467,8 +445,8 @@ dns_query(struct probe *p, const char *name, int type, const char *tname,
 		return;
 	}
 	a->res = res;
-	if (res->canonname != NULL && !name_eq(res->canonname, name))
-		name_copy(a->canon, sizeof(a->canon), res->canonname);
+	if (res->canonname != NULL && !dname_eq(res->canonname, name))
+		dname_copy(a->canon, sizeof(a->canon), res->canonname);
 	if (res->bogus) {
 		plog(p, "DNS %s %s: bogus (%s)", name, tname,
 		    res->why_bogus ? res->why_bogus : "validation failed");
@@ -594,7 +572,7 @@ lookup_tlsa(struct probe *p, struct target *t, const struct addrs *ad,
 			return TLSA_BOGUS;
 		}
 		if (keep->state == DNS_SECURE && keep->res->havedata) {
-			name_copy(t->base, sizeof(t->base), cand[i]);
+			dname_copy(t->base, sizeof(t->base), cand[i]);
 			t->ntlsa = 0;
 			tlsa_add(t, keep->res);
 			return TLSA_FOUND;
@@ -1250,7 +1228,7 @@ host_plan(struct probe *p, struct target *t, struct addrs *ad, int dane,
 	size_t usable;
 
 	memset(tlsa, 0, sizeof(*tlsa));
-	name_copy(t->base, sizeof(t->base), t->host);
+	dname_copy(t->base, sizeof(t->base), t->host);
 	t->ntlsa = 0;
 	lookup_addrs(p, t->host, ad);
 	if (ad->state == DNS_BOGUS) {
@@ -1407,7 +1385,7 @@ smtp_probe(struct probe *p)
 	snprintf(canon, sizeof(canon), "%s", mx.canon);
 	if (mx.nodata) {
 		memset(&h[0], 0, sizeof(h[0]));
-		name_copy(h[0].name, sizeof(h[0].name), p->domain);
+		dname_copy(h[0].name, sizeof(h[0].name), p->domain);
 		n = 1;
 		plog(p, "no MX: implicit MX %s (RFC 5321 5.1)", h[0].name);
 	} else {
@@ -1463,7 +1441,7 @@ xmpp_probe(struct probe *p)
 			return;
 		}
 		memset(&h[0], 0, sizeof(h[0]));
-		name_copy(h[0].name, sizeof(h[0].name), p->domain);
+		dname_copy(h[0].name, sizeof(h[0].name), p->domain);
 		h[0].port = 5269;
 		n = 1;
 		dane = 1;
@@ -1601,7 +1579,6 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
 {
 	struct probe p;
 	char dom[256];
-	size_t dlen;
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -1611,10 +1588,7 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
 	p.proto = proto;
 	p.policy = policy;
 	/* One spelling of the domain: no trailing dot (name checks, RCPT). */
-	snprintf(dom, sizeof(dom), "%s", domain);
-	dlen = strlen(dom);
-	if (dlen > 1 && dom[dlen - 1] == '.')
-		dom[dlen - 1] = 0;
+	dname_copy(dom, sizeof(dom), domain);
 	p.domain = dom;
 	p.r = r;
 	p.deadline = clock_ms() + (deadline_ms > 0 ? deadline_ms : 1);
@@ -1851,17 +1825,16 @@ receive_session(struct probe *p, struct conn *cn, SSL_CTX *ctx,
 	struct dns_ans *keep = xcalloc(MAX_HOSTS, sizeof(*keep));
 	size_t nkeep = 0, usable = 0;
 	enum tlsa_state ts;
-	char peer[256];
+	char from[256], peer[256];
 	int auth;
 
 	p->connected = 1;
-	if (receive_header(cn) != 0 || stream_from(cn->in, peer,
-	    sizeof(peer)) != 0) {
+	if (receive_header(cn) != 0 || stream_from(cn->in, from,
+	    sizeof(from)) != 0) {
 		giveup(p, "no stream header with a from attribute");
 		goto out;
 	}
-	if (strlen(peer) > 1 && peer[strlen(peer) - 1] == '.')
-		peer[strlen(peer) - 1] = '\0';
+	dname_copy(peer, sizeof(peer), from);
 	snprintf(p->r->host, sizeof(p->r->host), "%s", peer);
 	conn_drain(cn);
 	/* The identity's records, before TLS (the peer waits for features). */
