@@ -51,6 +51,7 @@ LIB_OBJS = \
 	harness/hostile.o \
 	harness/target.o \
 	harness/refclient.o \
+	harness/netio.o \
 	harness/initiator.o \
 	harness/endpoint.o \
 	harness/smtp.o \

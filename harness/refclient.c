@@ -62,6 +62,7 @@
 #include "dname.h"
 #include "mem.h"
 #include "msg.h"
+#include "netio.h"
 #include "refclient.h"
 
 #define REF_HELO	"ref.client.example"
@@ -70,6 +71,7 @@
 #define MAX_HOSTS	32
 #define MAX_ADDRS	8
 #define MAX_TLSA	32
+#define REF_IN_MAX	8191	/* input bound: a line, or a few stanzas */
 #define DNS_A		1
 #define DNS_CNAME	5
 #define DNS_MX		15
@@ -154,13 +156,10 @@ struct target {
 	size_t ntlsa;
 };
 
-/* A plaintext-or-TLS connection with a small input buffer. */
+/* A plaintext-or-TLS connection of a probe. */
 struct conn {
 	struct probe *p;
-	int fd;
-	SSL *ssl;
-	char in[8192];
-	size_t inlen;
+	struct netio io;
 };
 
 /* plog - append one line to the probe's log */
@@ -582,138 +581,55 @@ lookup_tlsa(struct probe *p, struct target *t, const struct addrs *ad,
 	return TLSA_NONE;
 }
 
-/* conn_arm - bound the next socket operation by the step deadline */
-static int
-conn_arm(struct conn *cn)
-{
-	int ms = remaining(cn->p);
-	struct timeval tv;
-
-	if (ms <= 0) {
-		cn->p->r->timed_out = 1;
-		return -1;
-	}
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	setsockopt(cn->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(cn->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	return 0;
-}
-
-/* conn_timed_out - after a failed socket or TLS call (errno cleared
- * before it): SO_RCVTIMEO or SO_SNDTIMEO ran out, so the step timed out */
-static void
-conn_timed_out(struct conn *cn)
-{
-	if (errno == EAGAIN || errno == EWOULDBLOCK)
-		cn->p->r->timed_out = 1;
-}
-
 /* conn_open - connect to addr:port within the step deadline; 0 or -1 */
 static int
 conn_open(struct probe *p, struct conn *cn, int fam, const char *addr,
     int port)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	struct pollfd pfd;
-	int err = 0, ms;
-	socklen_t el = sizeof(err);
+	int rc, err;
 
-	memset(cn, 0, sizeof(*cn));
 	cn->p = p;
-	memset(&ss, 0, sizeof(ss));
-	if (fam == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((unsigned short)port);
-		inet_pton(AF_INET, addr, &s4->sin_addr);
-		sl = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((unsigned short)port);
-		inet_pton(AF_INET6, addr, &s6->sin6_addr);
-		sl = sizeof(*s6);
-	}
-	if ((cn->fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) < 0) {
-		giveup(p, "socket: %s", strerror(errno));
+	netio_init(&cn->io, p->deadline, p->step_ms, REF_IN_MAX);
+	rc = netio_connect(&cn->io, fam, addr, port);
+	err = errno;
+	if (cn->io.timed_out)
+		p->r->timed_out = 1;
+	if (rc == NETIO_ESOCKET) {
+		giveup(p, "socket: %s", strerror(err));
 		return -1;
 	}
-	if (connect(cn->fd, (struct sockaddr *)&ss, sl) < 0) {
-		if (errno != EINPROGRESS) {
-			err = errno;
-			goto fail;
-		}
-		pfd.fd = cn->fd;
-		pfd.events = POLLOUT;
-		ms = remaining(p);
-		if (ms <= 0 || poll(&pfd, 1, ms) <= 0) {
-			err = ETIMEDOUT;
-			p->r->timed_out = 1;
-			goto fail;
-		}
-		if (getsockopt(cn->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
-			err = errno;
-		if (err != 0)
-			goto fail;
+	if (rc != 0) {
+		plog(p, "connect to %s[%s]:%d: %s", p->r->host, addr, port,
+		    strerror(err));
+		snprintf(p->why, sizeof(p->why), "connect to %s[%s]:%d: %s",
+		    p->r->host, addr, port, strerror(err));
+		return -1;
 	}
-	fcntl(cn->fd, F_SETFL, fcntl(cn->fd, F_GETFL) & ~O_NONBLOCK);
 	plog(p, "connected to %s[%s]:%d", p->r->host, addr, port);
 	return 0;
-fail:
-	plog(p, "connect to %s[%s]:%d: %s", p->r->host, addr, port,
-	    strerror(err));
-	snprintf(p->why, sizeof(p->why), "connect to %s[%s]:%d: %s",
-	    p->r->host, addr, port, strerror(err));
-	close(cn->fd);
-	cn->fd = -1;
-	return -1;
 }
 
-/* conn_close - TLS close_notify if any, then close */
+/* conn_close - TLS close_notify if any, then close; a step that timed
+ * out on the way is the probe's */
 static void
 conn_close(struct conn *cn)
 {
-	if (cn->ssl != NULL) {
-		if (conn_arm(cn) == 0)
-			SSL_shutdown(cn->ssl);
-		SSL_free(cn->ssl);
-		cn->ssl = NULL;
-	}
-	if (cn->fd >= 0)
-		close(cn->fd);
-	cn->fd = -1;
+	netio_close(&cn->io);
+	if (cn->io.timed_out)
+		cn->p->r->timed_out = 1;
 }
 
 /* conn_write - send s (logged without its line end); 0 or -1 */
 static int
 conn_write(struct conn *cn, const char *s)
 {
-	size_t len = strlen(s), off = 0;
 	int shown = (int)strcspn(s, "\r\n");
 
 	plog(cn->p, "%s: %.*s%s", cn->p->receiving ? "S" : "C", shown, s,
 	    s[shown] && s[shown + 2] ? " ..." : "");
-	while (off < len) {
-		long n;
-
-		if (conn_arm(cn) < 0)
-			return -1;
-		errno = 0;
-		if (cn->ssl != NULL)
-			n = SSL_write(cn->ssl, s + off, (int)(len - off));
-		else
-			n = send(cn->fd, s + off, len - off, MSG_NOSIGNAL);
-		if (n <= 0) {
-			conn_timed_out(cn);
-			plog(cn->p, "write failed");
-			return -1;
-		}
-		off += (size_t)n;
+	if (netio_write(&cn->io, s, strlen(s)) < 0) {
+		plog(cn->p, "write failed");
+		return -1;
 	}
 	return 0;
 }
@@ -722,49 +638,33 @@ conn_write(struct conn *cn, const char *s)
 static int
 conn_fill(struct conn *cn)
 {
-	long n;
-
-	if (cn->inlen >= sizeof(cn->in) - 1 || conn_arm(cn) < 0)
-		return -1;
-	errno = 0;
-	if (cn->ssl != NULL)
-		n = SSL_read(cn->ssl, cn->in + cn->inlen,
-		    (int)(sizeof(cn->in) - 1 - cn->inlen));
-	else
-		n = recv(cn->fd, cn->in + cn->inlen,
-		    sizeof(cn->in) - 1 - cn->inlen, 0);
-	if (n <= 0) {
-		conn_timed_out(cn);
-		return -1;
-	}
-	cn->inlen += (size_t)n;
-	cn->in[cn->inlen] = '\0';
-	return 0;
+	return netio_fill(&cn->io) > 0 ? 0 : -1;
 }
 
 /* conn_line - one input line without its line end; 0 or -1 */
 static int
 conn_line(struct conn *cn, char *line, size_t size)
 {
+	struct netio *io = &cn->io;
 	char *nl;
 
-	while ((nl = memchr(cn->in, '\n', cn->inlen)) == NULL)
+	while ((nl = memchr(io->in, '\n', io->inlen)) == NULL)
 		if (conn_fill(cn) < 0) {
 			plog(cn->p, "read failed (EOF, timeout or overlong "
 			    "line)");
 			return -1;
 		}
-	size_t n = (size_t)(nl - cn->in), take = n;
+	size_t n = (size_t)(nl - io->in), take = n;
 
-	if (take > 0 && cn->in[take - 1] == '\r')
+	if (take > 0 && io->in[take - 1] == '\r')
 		take--;
 	if (take >= size)
 		take = size - 1;
-	memcpy(line, cn->in, take);
+	memcpy(line, io->in, take);
 	line[take] = '\0';
-	memmove(cn->in, nl + 1, cn->inlen - n - 1);
-	cn->inlen -= n + 1;
-	cn->in[cn->inlen] = '\0';
+	memmove(io->in, nl + 1, io->inlen - n - 1);
+	io->inlen -= n + 1;
+	io->in[io->inlen] = '\0';
 	plog(cn->p, "S: %s", line);
 	return 0;
 }
@@ -827,25 +727,25 @@ tls_handshake(struct probe *p, struct conn *cn, const struct target *t,
 	static const unsigned char alpn[] = "\x0bxmpp-server";
 	size_t added = 0;
 	long vr;
-	int depth, ret;
+	int depth;
 
-	if ((cn->ssl = SSL_new(p->c->ssl_ctx)) == NULL ||
-	    SSL_set_fd(cn->ssl, cn->fd) != 1)
+	if ((cn->io.ssl = SSL_new(p->c->ssl_ctx)) == NULL ||
+	    SSL_set_fd(cn->io.ssl, cn->io.fd) != 1)
 		goto err;
 	if (p->proto == REF_XMPPS &&
-	    SSL_set_alpn_protos(cn->ssl, alpn, sizeof(alpn) - 1) != 0)
+	    SSL_set_alpn_protos(cn->io.ssl, alpn, sizeof(alpn) - 1) != 0)
 		goto err;
-	SSL_set_hostflags(cn->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	SSL_set_hostflags(cn->io.ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 	if (t->mode == MODE_DANE) {
 		/* Sets SNI and the first reference identifier. */
-		if (SSL_dane_enable(cn->ssl, sni) <= 0)
+		if (SSL_dane_enable(cn->io.ssl, sni) <= 0)
 			goto err;
 		for (size_t i = 0; i < t->ntlsa; i++) {
 			const struct ref_tlsa *r = &t->tlsa[i];
 
 			if (t->use[i] != REF_TLSA_USE)
 				continue;
-			if (SSL_dane_tlsa_add(cn->ssl, r->usage, r->selector,
+			if (SSL_dane_tlsa_add(cn->io.ssl, r->usage, r->selector,
 			    r->mtype, r->data, r->len) > 0)
 				added++;
 			else
@@ -861,50 +761,45 @@ tls_handshake(struct probe *p, struct conn *cn, const struct target *t,
 			    "usable TLSA records");
 			return -1;
 		}
-	} else if (SSL_set_tlsext_host_name(cn->ssl, sni) != 1) {
+	} else if (SSL_set_tlsext_host_name(cn->io.ssl, sni) != 1) {
 		goto err;
 	}
-	if (t->mode == MODE_PKIX && SSL_set1_host(cn->ssl, sni) != 1)
+	if (t->mode == MODE_PKIX && SSL_set1_host(cn->io.ssl, sni) != 1)
 		goto err;
 	for (int i = 0; t->mode != MODE_OPPORTUNISTIC &&
 	    t->mode != MODE_TLS_NOAUTH && t->refids[i] != NULL; i++)
-		if (SSL_add1_host(cn->ssl, t->refids[i]) != 1)
+		if (SSL_add1_host(cn->io.ssl, t->refids[i]) != 1)
 			goto err;
-	errno = 0;
-	if (conn_arm(cn) < 0 || (ret = SSL_connect(cn->ssl)) != 1) {
-		unsigned long e = ERR_peek_last_error();
-		char eb[256] = "timeout or connection closed";
+	if (netio_handshake(&cn->io, 0) != 0) {
+		char eb[256];
 
-		conn_timed_out(cn);
-		if (e != 0)
-			ERR_error_string_n(e, eb, sizeof(eb));
-		ERR_clear_error();
+		netio_tls_why(eb, sizeof(eb));
 		giveup(p, "TLS handshake with %s[%s]:%d failed: %s",
 		    p->r->host, p->r->addr, p->r->port, eb);
 		return -1;
 	}
-	plog(p, "TLS %s %s, SNI %s", SSL_get_version(cn->ssl),
-	    SSL_get_cipher_name(cn->ssl), sni);
+	plog(p, "TLS %s %s, SNI %s", SSL_get_version(cn->io.ssl),
+	    SSL_get_cipher_name(cn->io.ssl), sni);
 	if (p->proto == REF_XMPPS) {
 		const unsigned char *sel;
 		unsigned sellen;
 
-		SSL_get0_alpn_selected(cn->ssl, &sel, &sellen);
+		SSL_get0_alpn_selected(cn->io.ssl, &sel, &sellen);
 		plog(p, "ALPN %.*s", (int)sellen, sellen ? (const char *)sel :
 		    "(none)");
 	}
-	vr = SSL_get_verify_result(cn->ssl);
+	vr = SSL_get_verify_result(cn->io.ssl);
 	plog(p, "verify result %ld: %s", vr, X509_verify_cert_error_string(vr));
 	if (t->mode == MODE_DANE) {
-		depth = dane_match(p, cn->ssl);
-		if (SSL_get0_peername(cn->ssl) != NULL)
+		depth = dane_match(p, cn->io.ssl);
+		if (SSL_get0_peername(cn->io.ssl) != NULL)
 			plog(p, "peer name matched: %s",
-			    SSL_get0_peername(cn->ssl));
+			    SSL_get0_peername(cn->io.ssl));
 		return vr == X509_V_OK && depth >= 0;
 	}
 	if (t->mode == MODE_PKIX)
 		return vr == X509_V_OK &&
-		    SSL_get0_peer_certificate(cn->ssl) != NULL;
+		    SSL_get0_peer_certificate(cn->io.ssl) != NULL;
 	return 0;
 err:
 	ERR_clear_error();
@@ -1021,7 +916,7 @@ smtp_session(struct probe *p, struct conn *cn, const struct target *t,
 		smtp_deliver(p, cn);
 		return ATT_WENTON;
 	}
-	if (cn->inlen > 0) {
+	if (cn->io.inlen > 0) {
 		giveup(p, "data after the STARTTLS reply (injection?)");
 		return ATT_GAVEUP;
 	}
@@ -1040,28 +935,20 @@ static int
 xmpp_wait(struct conn *cn, const char *m0, const char *m1)
 {
 	for (;;) {
-		if (m0 != NULL && strstr(cn->in, m0) != NULL)
+		if (m0 != NULL && strstr(cn->io.in, m0) != NULL)
 			break;
-		if (m1 != NULL && strstr(cn->in, m1) != NULL)
+		if (m1 != NULL && strstr(cn->io.in, m1) != NULL)
 			break;
 		if (conn_fill(cn) < 0) {
 			plog(cn->p, "%s: %.200s%s", cn->p->receiving ? "C"
-			    : "S", cn->in, cn->inlen > 200 ? " ..." : "");
+			    : "S", cn->io.in, cn->io.inlen > 200 ? " ..." : "");
 			plog(cn->p, "read failed waiting for %s", m0);
 			return -1;
 		}
 	}
-	plog(cn->p, "%s: %.300s%s", cn->p->receiving ? "C" : "S", cn->in,
-	    cn->inlen > 300 ? " ..." : "");
-	return m0 != NULL && strstr(cn->in, m0) != NULL ? 0 : 1;
-}
-
-/* conn_drain - forget buffered input */
-static void
-conn_drain(struct conn *cn)
-{
-	cn->inlen = 0;
-	cn->in[0] = '\0';
+	plog(cn->p, "%s: %.300s%s", cn->p->receiving ? "C" : "S", cn->io.in,
+	    cn->io.inlen > 300 ? " ..." : "");
+	return m0 != NULL && strstr(cn->io.in, m0) != NULL ? 0 : 1;
 }
 
 /* xmpp_open - send a stream header and read the stream features */
@@ -1079,8 +966,8 @@ xmpp_open(struct probe *p, struct conn *cn, int *starttls)
 	if (xmpp_wait(cn, "</stream:features>", "<stream:features/>") < 0)
 		return -1;
 	if (starttls != NULL)
-		*starttls = strstr(cn->in, "<starttls") != NULL;
-	conn_drain(cn);
+		*starttls = strstr(cn->io.in, "<starttls") != NULL;
+	netio_drain(&cn->io);
 	return 0;
 }
 
@@ -1122,7 +1009,7 @@ xmpp_session(struct probe *p, struct conn *cn, const struct target *t,
 			giveup(p, "STARTTLS not accepted");
 			return ATT_GAVEUP;
 		}
-		conn_drain(cn);
+		netio_drain(&cn->io);
 	}
 	if ((auth = tls_handshake(p, cn, t, p->domain)) < 0)
 		return ATT_GAVEUP;
@@ -1730,7 +1617,7 @@ receive_header(struct conn *cn)
 
 	if (xmpp_wait(cn, "<stream:stream", NULL) != 0)
 		return -1;
-	while ((h = strstr(cn->in, "<stream:stream")) == NULL
+	while ((h = strstr(cn->io.in, "<stream:stream")) == NULL
 	    || strchr(h, '>') == NULL)
 		if (conn_fill(cn) < 0)
 			return -1;
@@ -1747,7 +1634,7 @@ receive_open(struct conn *cn, const char *local, const char *peer,
 	snprintf(hdr, sizeof(hdr), "<?xml version='1.0'?><stream:stream "
 	    "xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/"
 	    "streams' xmlns:db='jabber:server:dialback' from='%s' to='%s' "
-	    "id='ref-%d' version='1.0'>%s", local, peer, cn->fd, features);
+	    "id='ref-%d' version='1.0'>%s", local, peer, cn->io.fd, features);
 	return conn_write(cn, hdr);
 }
 
@@ -1761,43 +1648,42 @@ receive_tls(struct probe *p, struct conn *cn, SSL_CTX *ctx,
 	int depth;
 	size_t added = 0;
 
-	if ((cn->ssl = SSL_new(ctx)) == NULL || SSL_set_fd(cn->ssl, cn->fd) != 1)
+	if ((cn->io.ssl = SSL_new(ctx)) == NULL
+	    || SSL_set_fd(cn->io.ssl, cn->io.fd) != 1)
 		goto err;
-	SSL_set_verify(cn->ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
+	SSL_set_verify(cn->io.ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
 	    accept_any);
 	if (usable > 0) {
 		/* The reference identifier for DANE-TA is the domain. */
-		if (SSL_dane_enable(cn->ssl, peer) <= 0)
+		if (SSL_dane_enable(cn->io.ssl, peer) <= 0)
 			goto err;
 		for (size_t i = 0; i < t->ntlsa; i++)
-			if (t->use[i] == REF_TLSA_USE && SSL_dane_tlsa_add(cn->ssl,
+			if (t->use[i] == REF_TLSA_USE
+			    && SSL_dane_tlsa_add(cn->io.ssl,
 			    t->tlsa[i].usage, t->tlsa[i].selector,
 			    t->tlsa[i].mtype, t->tlsa[i].data,
 			    t->tlsa[i].len) > 0)
 				added++;
 		ERR_clear_error();
 	}
-	if (conn_arm(cn) < 0 || SSL_accept(cn->ssl) != 1) {
-		unsigned long e = ERR_peek_last_error();
-		char eb[256] = "timeout or connection closed";
+	if (netio_handshake(&cn->io, 1) != 0) {
+		char eb[256];
 
-		if (e != 0)
-			ERR_error_string_n(e, eb, sizeof(eb));
-		ERR_clear_error();
+		netio_tls_why(eb, sizeof(eb));
 		giveup(p, "TLS handshake with %s failed: %s", peer, eb);
 		return -1;
 	}
-	plog(p, "TLS %s %s; client certificate %s", SSL_get_version(cn->ssl),
-	    SSL_get_cipher_name(cn->ssl),
-	    SSL_get0_peer_certificate(cn->ssl) ? "presented" : "none");
+	plog(p, "TLS %s %s; client certificate %s", SSL_get_version(cn->io.ssl),
+	    SSL_get_cipher_name(cn->io.ssl),
+	    SSL_get0_peer_certificate(cn->io.ssl) ? "presented" : "none");
 	if (added == 0) {
 		plog(p, "no usable TLSA record: %s is not authenticated", peer);
 		return 0;
 	}
-	vr = SSL_get_verify_result(cn->ssl);
+	vr = SSL_get_verify_result(cn->io.ssl);
 	plog(p, "verify result %ld: %s", vr, X509_verify_cert_error_string(vr));
-	depth = dane_match(p, cn->ssl);
-	return SSL_get0_peer_certificate(cn->ssl) != NULL && vr == X509_V_OK
+	depth = dane_match(p, cn->io.ssl);
+	return SSL_get0_peer_certificate(cn->io.ssl) != NULL && vr == X509_V_OK
 	    && depth >= 0;
 err:
 	ERR_clear_error();
@@ -1829,14 +1715,14 @@ receive_session(struct probe *p, struct conn *cn, SSL_CTX *ctx,
 	int auth;
 
 	p->connected = 1;
-	if (receive_header(cn) != 0 || stream_from(cn->in, from,
+	if (receive_header(cn) != 0 || stream_from(cn->io.in, from,
 	    sizeof(from)) != 0) {
 		giveup(p, "no stream header with a from attribute");
 		goto out;
 	}
 	dname_copy(peer, sizeof(peer), from);
 	snprintf(p->r->host, sizeof(p->r->host), "%s", peer);
-	conn_drain(cn);
+	netio_drain(&cn->io);
 	/* The identity's records, before TLS (the peer waits for features). */
 	ts = identity_tlsa(p, peer, t, keep, &nkeep);
 	if (ts == TLSA_FOUND) {
@@ -1853,7 +1739,7 @@ receive_session(struct probe *p, struct conn *cn, SSL_CTX *ctx,
 		giveup(p, "no STARTTLS from %s", peer);
 		goto out;
 	}
-	conn_drain(cn);
+	netio_drain(&cn->io);
 	if (conn_write(cn, "<proceed xmlns='urn:ietf:params:xml:ns:"
 	    "xmpp-tls'/>") != 0)
 		goto out;
@@ -1863,7 +1749,7 @@ receive_session(struct probe *p, struct conn *cn, SSL_CTX *ctx,
 		giveup(p, "no stream restart after TLS");
 		goto out;
 	}
-	conn_drain(cn);
+	netio_drain(&cn->io);
 	if (!auth && p->policy == REF_MANDATORY) {
 		receive_open(cn, local, peer, "");
 		conn_write(cn, violation);
@@ -1879,11 +1765,11 @@ receive_session(struct probe *p, struct conn *cn, SSL_CTX *ctx,
 		    "(opportunistic)", peer);
 	} else if (receive_open(cn, local, peer, external) != 0
 	    || xmpp_wait(cn, "<auth", NULL) != 0
-	    || strstr(cn->in, "EXTERNAL") == NULL) {
+	    || strstr(cn->io.in, "EXTERNAL") == NULL) {
 		giveup(p, "no SASL EXTERNAL from %s", peer);
 		goto out;
 	} else {
-		conn_drain(cn);
+		netio_drain(&cn->io);
 		conn_write(cn, "<success xmlns='urn:ietf:params:xml:ns:"
 		    "xmpp-sasl'/>");
 		p->r->outcome = OUTCOME_AUTHENTICATED;
@@ -1924,7 +1810,6 @@ refclient_receive(struct refclient *c, int fd, SSL_CTX *ctx,
 
 	memset(r, 0, sizeof(*r));
 	memset(&p, 0, sizeof(p));
-	memset(&cn, 0, sizeof(cn));
 	r->outcome = OUTCOME_NO_CONNECT;
 	p.c = c;
 	p.proto = REF_XMPP_IN;
@@ -1935,7 +1820,8 @@ refclient_receive(struct refclient *c, int fd, SSL_CTX *ctx,
 	p.deadline = clock_ms() + (deadline_ms > 0 ? deadline_ms : 1);
 	p.step_ms = deadline_ms / 2 > 1000 ? deadline_ms / 2 : 1000;
 	cn.p = &p;
-	cn.fd = fd;
+	netio_init(&cn.io, p.deadline, p.step_ms, REF_IN_MAX);
+	cn.io.fd = fd;
 	plog(&p, "receive as %s, %s", local, policy == REF_MANDATORY ?
 	    "authentication required" : "unauthenticated peers allowed");
 	if (probe_ub_get(&p) != 0)
