@@ -52,6 +52,7 @@ LIB_OBJS = \
 	harness/target.o \
 	harness/refclient.o \
 	harness/netio.o \
+	harness/xmpp_wire.o \
 	harness/initiator.o \
 	harness/endpoint.o \
 	harness/smtp.o \

@@ -20,6 +20,7 @@
 #include "initiator.h"
 #include "mem.h"
 #include "netio.h"
+#include "xmpp_wire.h"
 
 struct init {
 	struct netio io;		/* the connection, the deadline */
@@ -108,16 +109,6 @@ init_wait(struct init *in, const char *const *markers)
 	}
 }
 
-/* init_header - the stream header from -> to */
-static char *
-init_header(const char *from, const char *to)
-{
-	return xasprintf("<?xml version='1.0'?><stream:stream "
-	    "xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/"
-	    "streams' xmlns:db='jabber:server:dialback' from='%s' to='%s' "
-	    "version='1.0'>", from, to);
-}
-
 /* init_session - the exchange; sets the outcome */
 static void
 init_session(struct init *in, const char *from, const char *to, SSL_CTX *ctx)
@@ -126,7 +117,8 @@ init_session(struct init *in, const char *from, const char *to, SSL_CTX *ctx)
 	    "<stream:features/>", NULL };
 	static const char *const proceed[] = { "<proceed", "<failure", NULL };
 	static const char *const sasl[] = { "<success", "<failure", NULL };
-	char *hdr = init_header(from, to);
+	char *hdr = xmpp_wire_header(XMPP_WIRE_DECL | XMPP_WIRE_DIALBACK, "",
+	    "from='%s' to='%s'", from, to);
 	int k;
 
 	if (init_send(in, hdr) != 0 || init_wait(in, features) < 0) {

@@ -64,6 +64,7 @@
 #include "msg.h"
 #include "netio.h"
 #include "refclient.h"
+#include "xmpp_wire.h"
 
 #define REF_HELO	"ref.client.example"
 #define REF_FROM	"ref@client.example"
@@ -955,13 +956,12 @@ xmpp_wait(struct conn *cn, const char *m0, const char *m1)
 static int
 xmpp_open(struct probe *p, struct conn *cn, int *starttls)
 {
-	char hdr[600];
+	char *hdr = xmpp_wire_header(XMPP_WIRE_DECL, "", "to='%s' from='%s'",
+	    p->domain, REF_XMPP_FROM);
+	int sent = conn_write(cn, hdr);
 
-	snprintf(hdr, sizeof(hdr), "<?xml version='1.0'?><stream:stream "
-	    "xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/"
-	    "streams' to='%s' from='" REF_XMPP_FROM "' version='1.0'>",
-	    p->domain);
-	if (conn_write(cn, hdr) < 0)
+	free(hdr);
+	if (sent < 0)
 		return -1;
 	if (xmpp_wait(cn, "</stream:features>", "<stream:features/>") < 0)
 		return -1;
@@ -1629,13 +1629,12 @@ static int
 receive_open(struct conn *cn, const char *local, const char *peer,
     const char *features)
 {
-	char hdr[1200];
+	char *hdr = xmpp_wire_header(XMPP_WIRE_DECL | XMPP_WIRE_DIALBACK,
+	    features, "from='%s' to='%s' id='ref-%d'", local, peer, cn->io.fd);
+	int sent = conn_write(cn, hdr);
 
-	snprintf(hdr, sizeof(hdr), "<?xml version='1.0'?><stream:stream "
-	    "xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/"
-	    "streams' xmlns:db='jabber:server:dialback' from='%s' to='%s' "
-	    "id='ref-%d' version='1.0'>%s", local, peer, cn->io.fd, features);
-	return conn_write(cn, hdr);
+	free(hdr);
+	return sent;
 }
 
 /* receive_tls - accept TLS, requesting the client certificate, and check
