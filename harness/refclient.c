@@ -9,7 +9,7 @@
  *
  * Threads: each probe has a ub_ctx of its own while it runs, taken from a
  * pool so that validated keys stay cached (libunbound in threaded async
- * mode, so every DNS lookup is bounded by the probe's deadline); the one
+ * mode, so every DNS lookup is bounded by the probe's ref_late); the one
  * SSL_CTX is shared read-only after refclient_new.
  *
  * Choices where the RFCs leave latitude (documented here once):
@@ -90,7 +90,7 @@ struct refclient {
 };
 
 /* DNSSEC state of one answer (RFC 4035 4.3; indeterminate counts as bogus). */
-enum dns_state {
+enum ref_dns_state {
 	DNS_SECURE,
 	DNS_INSECURE,
 	DNS_BOGUS
@@ -99,8 +99,8 @@ enum dns_state {
 static const char *const dns_state_names[] = { "secure", "insecure", "bogus" };
 
 /* One DNS answer. */
-struct dns_ans {
-	enum dns_state state;
+struct ref_dns_ans {
+	enum ref_dns_state state;
 	int nxdomain;
 	int nodata;
 	struct ub_result *res;	/* NULL on timeout or resolver error */
@@ -108,7 +108,7 @@ struct dns_ans {
 };
 
 /* What a host requires of TLS. */
-enum tls_mode {
+enum ref_tls_mode {
 	MODE_DANE,		/* TLS, DANE authentication required */
 	MODE_TLS_NOAUTH,	/* TLS required, no authentication (7672 2.2) */
 	MODE_OPPORTUNISTIC,	/* TLS if offered, else cleartext */
@@ -121,14 +121,14 @@ static const char *const mode_names[] = {
 };
 
 /* How one attempt at one address ended. */
-enum attempt {
+enum ref_attempt {
 	ATT_NOCONNECT,
 	ATT_GAVEUP,		/* connected, then gave up */
 	ATT_WENTON		/* went on: outcome final */
 };
 
 /* One probe in progress. */
-struct probe {
+struct ref_probe {
 	struct refclient *c;
 	struct ub_ctx *ub;
 	int ub_dirty;			/* a query was cancelled: do not reuse ub */
@@ -146,10 +146,10 @@ struct probe {
 };
 
 /* What one host's attempt needs to know. */
-struct target {
+struct ref_target {
 	const char *host;	/* MX host / SRV target */
 	int port;
-	enum tls_mode mode;
+	enum ref_tls_mode mode;
 	char base[256];		/* TLSA base domain (SNI for SMTP) */
 	const char *refids[3];	/* more reference identifiers, NULL-ended */
 	struct ref_tlsa tlsa[MAX_TLSA];
@@ -158,14 +158,14 @@ struct target {
 };
 
 /* A plaintext-or-TLS connection of a probe. */
-struct conn {
-	struct probe *p;
+struct ref_conn {
+	struct ref_probe *p;
 	struct netio io;
 };
 
-/* plog - append one line to the probe's log */
+/* ref_log - append one line to the probe's log */
 static void __attribute__((format(printf, 2, 3)))
-plog(struct probe *p, const char *fmt, ...)
+ref_log(struct ref_probe *p, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -176,32 +176,32 @@ plog(struct probe *p, const char *fmt, ...)
 	buf_printf(&p->log, "%s\n", line);
 }
 
-/* giveup - log a reason for giving up and remember it as the last one */
+/* ref_giveup - log a reason for giving up and remember it as the last one */
 static void __attribute__((format(printf, 2, 3)))
-giveup(struct probe *p, const char *fmt, ...)
+ref_giveup(struct ref_probe *p, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(p->why, sizeof(p->why), fmt, ap);
 	va_end(ap);
-	plog(p, "give up: %s", p->why);
+	ref_log(p, "give up: %s", p->why);
 }
 
-/* deadline - say the deadline ended the probe, keeping the last reason */
+/* ref_late - say the deadline ended the probe, keeping the last reason */
 static void
-deadline(struct probe *p)
+ref_late(struct ref_probe *p)
 {
 	p->r->timed_out = 1;
 	if (p->why[0] == '\0')
-		giveup(p, "deadline reached");
+		ref_giveup(p, "deadline reached");
 	else
-		plog(p, "deadline reached");
+		ref_log(p, "deadline reached");
 }
 
-/* remaining - ms left for one step, at most step_ms; <= 0 when past */
+/* ref_left - ms left for one step, at most step_ms; <= 0 when past */
 static int
-remaining(const struct probe *p)
+ref_left(const struct ref_probe *p)
 {
 	long long left = p->deadline - clock_ms();
 
@@ -210,9 +210,10 @@ remaining(const struct probe *p)
 	return left < p->step_ms ? (int)left : p->step_ms;
 }
 
-/* dname_str - uncompressed wire name at rd into text; bytes used or -1 */
+/* refclient_wire_name - uncompressed wire name at rd into text; bytes
+ * used or -1 */
 static int
-dname_str(const unsigned char *rd, size_t len, char *out, size_t size)
+refclient_wire_name(const unsigned char *rd, size_t len, char *out, size_t size)
 {
 	size_t i = 0, o = 0;
 
@@ -261,7 +262,7 @@ refclient_parse_mx(const unsigned char *rd, size_t len, struct ref_host *h)
 	if (len < 3)
 		return -1;
 	h->pref = (unsigned)rd[0] << 8 | rd[1];
-	n = dname_str(rd + 2, len - 2, h->name, sizeof(h->name));
+	n = refclient_wire_name(rd + 2, len - 2, h->name, sizeof(h->name));
 	return n < 0 || (size_t)n + 2 != len ? -1 : 0;
 }
 
@@ -276,13 +277,13 @@ refclient_parse_srv(const unsigned char *rd, size_t len, struct ref_host *h)
 	h->pref = (unsigned)rd[0] << 8 | rd[1];
 	h->weight = (unsigned)rd[2] << 8 | rd[3];
 	h->port = rd[4] << 8 | rd[5];
-	n = dname_str(rd + 6, len - 6, h->name, sizeof(h->name));
+	n = refclient_wire_name(rd + 6, len - 6, h->name, sizeof(h->name));
 	return n < 0 || (size_t)n + 6 != len ? -1 : 0;
 }
 
-/* host_cmp - qsort order of refclient_sort_hosts */
+/* refclient_host_cmp - qsort order of refclient_sort_hosts */
 static int
-host_cmp(const void *va, const void *vb)
+refclient_host_cmp(const void *va, const void *vb)
 {
 	const struct ref_host *a = va, *b = vb;
 
@@ -297,7 +298,7 @@ void
 refclient_sort_hosts(struct ref_host *h, size_t n)
 {
 	if (n > 1)
-		qsort(h, n, sizeof(*h), host_cmp);
+		qsort(h, n, sizeof(*h), refclient_host_cmp);
 }
 
 int
@@ -385,39 +386,39 @@ refclient_addr_dane(const char *host, const char *canon, int addr_secure)
 	return REF_ADDR_NO_DANE;
 }
 
-/* dns_done - libunbound's callback: hand the answer to the waiting probe */
+/* ref_dns_done - libunbound's callback: hand the answer to the waiting probe */
 static void
-dns_done(void *arg, int err, struct ub_result *res)
+ref_dns_done(void *arg, int err, struct ub_result *res)
 {
 	struct ub_result **slot = arg;
 
 	if (err != 0 && res == NULL)
-		res = (struct ub_result *)&dns_done;	/* error marker */
+		res = (struct ub_result *)&ref_dns_done; /* error marker */
 	*slot = res;
 }
 
-/* dns_free - release an answer */
+/* ref_dns_free - release an answer */
 static void
-dns_free(struct dns_ans *a)
+ref_dns_free(struct ref_dns_ans *a)
 {
 	if (a->res != NULL)
 		ub_resolve_free(a->res);
 	a->res = NULL;
 }
 
-/* dns_query - look up name/type within the deadline and classify it */
+/* ref_dns_query - look up name/type within the deadline and classify it */
 static void
-dns_query(struct probe *p, const char *name, int type, const char *tname,
-    struct dns_ans *a)
+ref_dns_query(struct ref_probe *p, const char *name, int type,
+    const char *tname, struct ref_dns_ans *a)
 {
 	struct ub_result *res = NULL;
 	int id = 0, err;
 
 	memset(a, 0, sizeof(*a));
 	a->state = DNS_BOGUS;
-	err = ub_resolve_async(p->ub, name, type, 1, &res, dns_done, &id);
+	err = ub_resolve_async(p->ub, name, type, 1, &res, ref_dns_done, &id);
 	if (err != 0) {
-		plog(p, "DNS %s %s: resolver error: %s", name, tname,
+		ref_log(p, "DNS %s %s: resolver error: %s", name, tname,
 		    ub_strerror(err));
 		return;
 	}
@@ -429,18 +430,18 @@ dns_query(struct probe *p, const char *name, int type, const char *tname,
 			ub_cancel(p->ub, id);
 			p->r->timed_out = 1;
 			p->ub_dirty = 1;
-			plog(p, "DNS %s %s: bogus (indeterminate: timeout)",
+			ref_log(p, "DNS %s %s: bogus (indeterminate: timeout)",
 			    name, tname);
 			return;
 		}
 		if (poll(&pfd, 1, (int)left) > 0 && ub_process(p->ub) != 0) {
-			plog(p, "DNS %s %s: bogus (indeterminate: "
+			ref_log(p, "DNS %s %s: bogus (indeterminate: "
 			    "resolver failed)", name, tname);
 			return;
 		}
 	}
-	if (res == (struct ub_result *)&dns_done) {
-		plog(p, "DNS %s %s: bogus (indeterminate: resolver error)",
+	if (res == (struct ub_result *)&ref_dns_done) {
+		ref_log(p, "DNS %s %s: bogus (indeterminate: resolver error)",
 		    name, tname);
 		return;
 	}
@@ -448,12 +449,12 @@ dns_query(struct probe *p, const char *name, int type, const char *tname,
 	if (res->canonname != NULL && !dname_eq(res->canonname, name))
 		dname_copy(a->canon, sizeof(a->canon), res->canonname);
 	if (res->bogus) {
-		plog(p, "DNS %s %s: bogus (%s)", name, tname,
+		ref_log(p, "DNS %s %s: bogus (%s)", name, tname,
 		    res->why_bogus ? res->why_bogus : "validation failed");
 		return;
 	}
 	if (res->rcode != 0 && res->rcode != 3) {
-		plog(p, "DNS %s %s: bogus (indeterminate: rcode %d)", name,
+		ref_log(p, "DNS %s %s: bogus (indeterminate: rcode %d)", name,
 		    tname, res->rcode);
 		return;
 	}
@@ -461,7 +462,7 @@ dns_query(struct probe *p, const char *name, int type, const char *tname,
 	a->nxdomain = res->rcode == 3;
 	a->nodata = res->rcode == 0 && !res->havedata;
 	if (a->nxdomain || a->nodata) {
-		plog(p, "DNS %s %s: %s %s%s%s", name, tname,
+		ref_log(p, "DNS %s %s: %s %s%s%s", name, tname,
 		    dns_state_names[a->state],
 		    a->nxdomain ? "NXDOMAIN" : "NODATA",
 		    a->canon[0] ? " via CNAME " : "", a->canon);
@@ -470,24 +471,24 @@ dns_query(struct probe *p, const char *name, int type, const char *tname,
 
 		while (res->data[n] != NULL)
 			n++;
-		plog(p, "DNS %s %s: %s, %d record%s%s%s", name, tname,
+		ref_log(p, "DNS %s %s: %s, %d record%s%s%s", name, tname,
 		    dns_state_names[a->state], n, n == 1 ? "" : "s",
 		    a->canon[0] ? ", CNAME-expanded to " : "", a->canon);
 	}
 }
 
 /* Addresses of one host. */
-struct addrs {
-	enum dns_state state;	/* worst of the A and AAAA answers */
+struct ref_addrs {
+	enum ref_dns_state state;	/* worst of the A and AAAA answers */
 	char canon[256];	/* CNAME expansion, "" when none */
 	int fam[MAX_ADDRS];
 	char addr[MAX_ADDRS][64];
 	int n;
 };
 
-/* lookup_addrs - A then AAAA of host (RFC 7672 2.2.2: before TLSA) */
+/* ref_dns_addrs - A then AAAA of host (RFC 7672 2.2.2: before TLSA) */
 static void
-lookup_addrs(struct probe *p, const char *host, struct addrs *ad)
+ref_dns_addrs(struct ref_probe *p, const char *host, struct ref_addrs *ad)
 {
 	static const struct {
 		int type, fam, len;
@@ -500,9 +501,9 @@ lookup_addrs(struct probe *p, const char *host, struct addrs *ad)
 	memset(ad, 0, sizeof(*ad));
 	ad->state = DNS_SECURE;
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		struct dns_ans a;
+		struct ref_dns_ans a;
 
-		dns_query(p, host, kinds[k].type, kinds[k].name, &a);
+		ref_dns_query(p, host, kinds[k].type, kinds[k].name, &a);
 		if (a.state > ad->state)
 			ad->state = a.state;
 		if (a.state != DNS_BOGUS && a.res != NULL && a.res->havedata) {
@@ -518,21 +519,21 @@ lookup_addrs(struct probe *p, const char *host, struct addrs *ad)
 				ad->fam[ad->n++] = kinds[k].fam;
 			}
 		}
-		dns_free(&a);
+		ref_dns_free(&a);
 	}
 }
 
 /* TLSA lookup results. */
-enum tlsa_state {
+enum ref_tlsa_state {
 	TLSA_NONE,		/* insecure or denied: no DANE */
 	TLSA_FOUND,		/* secure, non-empty: records in the target */
 	TLSA_BOGUS		/* lookup failed: host unusable (7672 2.1.2) */
 };
 
-/* tlsa_add - append the records of a secure, non-empty TLSA answer to t
+/* ref_dns_tlsa_add - append the records of a secure, non-empty TLSA answer to t
  * (borrowing the answer's data) */
 static void
-tlsa_add(struct target *t, const struct ub_result *res)
+ref_dns_tlsa_add(struct ref_target *t, const struct ub_result *res)
 {
 	for (int j = 0; res->data[j] != NULL && t->ntlsa < MAX_TLSA; j++) {
 		const unsigned char *d = (const unsigned char *)res->data[j];
@@ -553,9 +554,9 @@ tlsa_add(struct target *t, const struct ub_result *res)
  * lookup_tlsa - TLSA at _port._tcp.<candidate> for each base domain
  * candidate in turn; fills t->base and t->tlsa (borrowing from *keep).
  */
-static enum tlsa_state
-lookup_tlsa(struct probe *p, struct target *t, const struct addrs *ad,
-    struct dns_ans *keep)
+static enum ref_tlsa_state
+ref_dns_tlsa(struct ref_probe *p, struct ref_target *t,
+    const struct ref_addrs *ad, struct ref_dns_ans *keep)
 {
 	const char *cand[2];
 	int n = refclient_base_candidates(t->host, ad->canon,
@@ -566,26 +567,26 @@ lookup_tlsa(struct probe *p, struct target *t, const struct addrs *ad,
 		char qname[300];
 
 		snprintf(qname, sizeof(qname), "_%d._tcp.%s", t->port, cand[i]);
-		dns_query(p, qname, DNS_TLSA, "TLSA", keep);
+		ref_dns_query(p, qname, DNS_TLSA, "TLSA", keep);
 		if (keep->state == DNS_BOGUS) {
-			dns_free(keep);
+			ref_dns_free(keep);
 			return TLSA_BOGUS;
 		}
 		if (keep->state == DNS_SECURE && keep->res->havedata) {
 			dname_copy(t->base, sizeof(t->base), cand[i]);
 			t->ntlsa = 0;
-			tlsa_add(t, keep->res);
+			ref_dns_tlsa_add(t, keep->res);
 			return TLSA_FOUND;
 		}
-		dns_free(keep);
+		ref_dns_free(keep);
 	}
 	return TLSA_NONE;
 }
 
-/* conn_open - connect to addr:port within the step deadline; 0 or -1 */
+/* ref_conn_open - connect to addr:port within the step deadline; 0 or -1 */
 static int
-conn_open(struct probe *p, struct conn *cn, int fam, const char *addr,
-    int port)
+ref_conn_open(struct ref_probe *p, struct ref_conn *cn, int fam,
+    const char *addr, int port)
 {
 	int rc, err;
 
@@ -596,62 +597,62 @@ conn_open(struct probe *p, struct conn *cn, int fam, const char *addr,
 	if (cn->io.timed_out)
 		p->r->timed_out = 1;
 	if (rc == NETIO_ESOCKET) {
-		giveup(p, "socket: %s", strerror(err));
+		ref_giveup(p, "socket: %s", strerror(err));
 		return -1;
 	}
 	if (rc != 0) {
-		plog(p, "connect to %s[%s]:%d: %s", p->r->host, addr, port,
+		ref_log(p, "connect to %s[%s]:%d: %s", p->r->host, addr, port,
 		    strerror(err));
 		snprintf(p->why, sizeof(p->why), "connect to %s[%s]:%d: %s",
 		    p->r->host, addr, port, strerror(err));
 		return -1;
 	}
-	plog(p, "connected to %s[%s]:%d", p->r->host, addr, port);
+	ref_log(p, "connected to %s[%s]:%d", p->r->host, addr, port);
 	return 0;
 }
 
-/* conn_close - TLS close_notify if any, then close; a step that timed
+/* ref_conn_close - TLS close_notify if any, then close; a step that timed
  * out on the way is the probe's */
 static void
-conn_close(struct conn *cn)
+ref_conn_close(struct ref_conn *cn)
 {
 	netio_close(&cn->io);
 	if (cn->io.timed_out)
 		cn->p->r->timed_out = 1;
 }
 
-/* conn_write - send s (logged without its line end); 0 or -1 */
+/* ref_conn_write - send s (logged without its line end); 0 or -1 */
 static int
-conn_write(struct conn *cn, const char *s)
+ref_conn_write(struct ref_conn *cn, const char *s)
 {
 	int shown = (int)strcspn(s, "\r\n");
 
-	plog(cn->p, "%s: %.*s%s", cn->p->receiving ? "S" : "C", shown, s,
+	ref_log(cn->p, "%s: %.*s%s", cn->p->receiving ? "S" : "C", shown, s,
 	    s[shown] && s[shown + 2] ? " ..." : "");
 	if (netio_write(&cn->io, s, strlen(s)) < 0) {
-		plog(cn->p, "write failed");
+		ref_log(cn->p, "write failed");
 		return -1;
 	}
 	return 0;
 }
 
-/* conn_fill - read more input; 0, or -1 on EOF, error or timeout */
+/* ref_conn_fill - read more input; 0, or -1 on EOF, error or timeout */
 static int
-conn_fill(struct conn *cn)
+ref_conn_fill(struct ref_conn *cn)
 {
 	return netio_fill(&cn->io) > 0 ? 0 : -1;
 }
 
-/* conn_line - one input line without its line end; 0 or -1 */
+/* ref_conn_line - one input line without its line end; 0 or -1 */
 static int
-conn_line(struct conn *cn, char *line, size_t size)
+ref_conn_line(struct ref_conn *cn, char *line, size_t size)
 {
 	struct netio *io = &cn->io;
 	char *nl;
 
 	while ((nl = memchr(io->in, '\n', io->inlen)) == NULL)
-		if (conn_fill(cn) < 0) {
-			plog(cn->p, "read failed (EOF, timeout or overlong "
+		if (ref_conn_fill(cn) < 0) {
+			ref_log(cn->p, "read failed (EOF, timeout or overlong "
 			    "line)");
 			return -1;
 		}
@@ -666,19 +667,19 @@ conn_line(struct conn *cn, char *line, size_t size)
 	memmove(io->in, nl + 1, io->inlen - n - 1);
 	io->inlen -= n + 1;
 	io->in[io->inlen] = '\0';
-	plog(cn->p, "S: %s", line);
+	ref_log(cn->p, "S: %s", line);
 	return 0;
 }
 
-/* smtp_reply - read one (multi-line) reply: its code, or -1; *starttls
+/* ref_smtp_reply - read one (multi-line) reply: its code, or -1; *starttls
  * is set when an EHLO reply line announces STARTTLS */
 static int
-smtp_reply(struct conn *cn, int *starttls)
+ref_smtp_reply(struct ref_conn *cn, int *starttls)
 {
 	char line[1024];
 
 	for (int i = 0; i < 100; i++) {
-		if (conn_line(cn, line, sizeof(line)) < 0)
+		if (ref_conn_line(cn, line, sizeof(line)) < 0)
 			return -1;
 		if (strlen(line) < 3)
 			return -1;
@@ -692,19 +693,19 @@ smtp_reply(struct conn *cn, int *starttls)
 	return -1;
 }
 
-/* smtp_cmd - send a command and read its reply code (-1 on I/O error) */
+/* ref_smtp_cmd - send a command and read its reply code (-1 on I/O error) */
 static int
-smtp_cmd(struct conn *cn, const char *cmd, int *starttls)
+ref_smtp_cmd(struct ref_conn *cn, const char *cmd, int *starttls)
 {
-	if (conn_write(cn, cmd) < 0)
+	if (ref_conn_write(cn, cmd) < 0)
 		return -1;
-	return smtp_reply(cn, starttls);
+	return ref_smtp_reply(cn, starttls);
 }
 
-/* dane_match - log which TLSA record OpenSSL matched on ssl, if any;
+/* ref_tls_dane_match - log which TLSA record OpenSSL matched on ssl, if any;
  * the depth of the match, or -1 */
 static int
-dane_match(struct probe *p, SSL *ssl)
+ref_tls_dane_match(struct ref_probe *p, SSL *ssl)
 {
 	uint8_t u, s, m;
 	const unsigned char *d;
@@ -712,18 +713,18 @@ dane_match(struct probe *p, SSL *ssl)
 	int depth = SSL_get0_dane_authority(ssl, NULL, NULL);
 
 	if (depth >= 0 && SSL_get0_dane_tlsa(ssl, &u, &s, &m, &d, &dlen) >= 0)
-		plog(p, "matched TLSA %u %u %u at depth %d (%s)", u, s, m, depth,
-		    depth == 0 ? "end entity" : "issuer");
+		ref_log(p, "matched TLSA %u %u %u at depth %d (%s)", u, s, m,
+		    depth, depth == 0 ? "end entity" : "issuer");
 	else
-		plog(p, "no TLSA record matched");
+		ref_log(p, "no TLSA record matched");
 	return depth;
 }
 
-/* tls_handshake - TLS on cn as t's mode requires; 1 authenticated,
+/* ref_tls_connect - TLS on cn as t's mode requires; 1 authenticated,
  * 0 not authenticated, -1 handshake failed */
 static int
-tls_handshake(struct probe *p, struct conn *cn, const struct target *t,
-    const char *sni)
+ref_tls_connect(struct ref_probe *p, struct ref_conn *cn,
+    const struct ref_target *t, const char *sni)
 {
 	static const unsigned char alpn[] = "\x0bxmpp-server";
 	size_t added = 0;
@@ -750,7 +751,7 @@ tls_handshake(struct probe *p, struct conn *cn, const struct target *t,
 			    r->mtype, r->data, r->len) > 0)
 				added++;
 			else
-				plog(p, "OpenSSL refused TLSA %u %u %u",
+				ref_log(p, "OpenSSL refused TLSA %u %u %u",
 				    r->usage, r->selector, r->mtype);
 		}
 		ERR_clear_error();
@@ -758,7 +759,7 @@ tls_handshake(struct probe *p, struct conn *cn, const struct target *t,
 			/* Never happens when refclient_tlsa_usable agrees
 			 * with OpenSSL; without records OpenSSL would fall
 			 * back to PKIX, so refuse instead. */
-			giveup(p, "internal: OpenSSL accepted none of the "
+			ref_giveup(p, "internal: OpenSSL accepted none of the "
 			    "usable TLSA records");
 			return -1;
 		}
@@ -775,26 +776,27 @@ tls_handshake(struct probe *p, struct conn *cn, const struct target *t,
 		char eb[256];
 
 		netio_tls_why(eb, sizeof(eb));
-		giveup(p, "TLS handshake with %s[%s]:%d failed: %s",
+		ref_giveup(p, "TLS handshake with %s[%s]:%d failed: %s",
 		    p->r->host, p->r->addr, p->r->port, eb);
 		return -1;
 	}
-	plog(p, "TLS %s %s, SNI %s", SSL_get_version(cn->io.ssl),
+	ref_log(p, "TLS %s %s, SNI %s", SSL_get_version(cn->io.ssl),
 	    SSL_get_cipher_name(cn->io.ssl), sni);
 	if (p->proto == REF_XMPPS) {
 		const unsigned char *sel;
 		unsigned sellen;
 
 		SSL_get0_alpn_selected(cn->io.ssl, &sel, &sellen);
-		plog(p, "ALPN %.*s", (int)sellen, sellen ? (const char *)sel :
-		    "(none)");
+		ref_log(p, "ALPN %.*s", (int)sellen, sellen ?
+		    (const char *)sel : "(none)");
 	}
 	vr = SSL_get_verify_result(cn->io.ssl);
-	plog(p, "verify result %ld: %s", vr, X509_verify_cert_error_string(vr));
+	ref_log(p, "verify result %ld: %s", vr,
+	    X509_verify_cert_error_string(vr));
 	if (t->mode == MODE_DANE) {
-		depth = dane_match(p, cn->io.ssl);
+		depth = ref_tls_dane_match(p, cn->io.ssl);
 		if (SSL_get0_peername(cn->io.ssl) != NULL)
-			plog(p, "peer name matched: %s",
+			ref_log(p, "peer name matched: %s",
 			    SSL_get0_peername(cn->io.ssl));
 		return vr == X509_V_OK && depth >= 0;
 	}
@@ -804,24 +806,24 @@ tls_handshake(struct probe *p, struct conn *cn, const struct target *t,
 	return 0;
 err:
 	ERR_clear_error();
-	giveup(p, "internal: cannot set up TLS");
+	ref_giveup(p, "internal: cannot set up TLS");
 	return -1;
 }
 
-/* tls_judge - after the handshake: may the client go on?  Sets *out. */
+/* ref_tls_judge - after the handshake: may the client go on?  Sets *out. */
 static int
-tls_judge(struct probe *p, const struct target *t, int auth,
+ref_tls_judge(struct ref_probe *p, const struct ref_target *t, int auth,
     enum outcome *out)
 {
 	if (auth > 0) {
 		*out = OUTCOME_AUTHENTICATED;
-		plog(p, "peer authenticated (%s)", t->mode == MODE_DANE ?
+		ref_log(p, "peer authenticated (%s)", t->mode == MODE_DANE ?
 		    "DANE" : "PKIX");
 		return 1;
 	}
 	if (t->mode == MODE_DANE || t->mode == MODE_PKIX) {
-		giveup(p, "%s[%s]:%d: %s authentication failed: not going on "
-		    "(%s)", p->r->host, p->r->addr, p->r->port,
+		ref_giveup(p, "%s[%s]:%d: %s authentication failed: not going "
+		    "on (%s)", p->r->host, p->r->addr, p->r->port,
 		    t->mode == MODE_DANE ? "DANE" : "PKIX (no PKIX trust "
 		    "store in the lab)", t->mode == MODE_PKIX ?
 		    "mandatory policy" : p->proto == REF_SMTP ||
@@ -829,141 +831,143 @@ tls_judge(struct probe *p, const struct target *t, int auth,
 		return 0;
 	}
 	*out = OUTCOME_ENCRYPTED;
-	plog(p, "peer not authenticated; going on encrypted (%s)",
+	ref_log(p, "peer not authenticated; going on encrypted (%s)",
 	    mode_names[t->mode]);
 	return 1;
 }
 
-/* smtp_deliver - the message transaction after (optional) TLS */
+/* ref_smtp_deliver - the message transaction after (optional) TLS */
 static void
-smtp_deliver(struct probe *p, struct conn *cn)
+ref_smtp_deliver(struct ref_probe *p, struct ref_conn *cn)
 {
 	char cmd[600];
 	int code;
 
-	if ((code = smtp_cmd(cn, "EHLO " REF_HELO "\r\n", NULL)) != 250)
+	if ((code = ref_smtp_cmd(cn, "EHLO " REF_HELO "\r\n", NULL)) != 250)
 		goto rejected;
-	if ((code = smtp_cmd(cn, "MAIL FROM:<" REF_FROM ">\r\n", NULL)) != 250)
+	if ((code = ref_smtp_cmd(cn, "MAIL FROM:<" REF_FROM ">\r\n", NULL))
+	    != 250)
 		goto rejected;
 	snprintf(cmd, sizeof(cmd), "RCPT TO:<postmaster@%s>\r\n", p->domain);
-	if ((code = smtp_cmd(cn, cmd, NULL)) != 250 && code != 251)
+	if ((code = ref_smtp_cmd(cn, cmd, NULL)) != 250 && code != 251)
 		goto rejected;
-	if ((code = smtp_cmd(cn, "DATA\r\n", NULL)) != 354)
+	if ((code = ref_smtp_cmd(cn, "DATA\r\n", NULL)) != 354)
 		goto rejected;
 	snprintf(cmd, sizeof(cmd), "From: <" REF_FROM ">\r\n"
 	    "To: <postmaster@%s>\r\n"
 	    "Subject: danelab reference client probe\r\n\r\n"
 	    "A probe of the danelab reference DANE client.\r\n.\r\n",
 	    p->domain);
-	if ((code = smtp_cmd(cn, cmd, NULL)) != 250)
+	if ((code = ref_smtp_cmd(cn, cmd, NULL)) != 250)
 		goto rejected;
-	plog(p, "message accepted");
-	smtp_cmd(cn, "QUIT\r\n", NULL);
+	ref_log(p, "message accepted");
+	ref_smtp_cmd(cn, "QUIT\r\n", NULL);
 	return;
 rejected:
-	plog(p, "server rejected the transaction (reply %d)", code);
+	ref_log(p, "server rejected the transaction (reply %d)", code);
 	snprintf(p->note, sizeof(p->note), "server rejected the transaction "
 	    "(reply %d)", code);
 	if (code > 0)
-		smtp_cmd(cn, "QUIT\r\n", NULL);
+		ref_smtp_cmd(cn, "QUIT\r\n", NULL);
 }
 
-/* smtp_session - one SMTP(S) session at a connected address */
-static enum attempt
-smtp_session(struct probe *p, struct conn *cn, const struct target *t,
-    enum outcome *out)
+/* ref_smtp_session - one SMTP(S) session at a connected address */
+static enum ref_attempt
+ref_smtp_session(struct ref_probe *p, struct ref_conn *cn,
+    const struct ref_target *t, enum outcome *out)
 {
 	int starttls = 0, auth, code;
 
 	if (p->proto == REF_SMTPS) {
-		if ((auth = tls_handshake(p, cn, t, t->base)) < 0)
+		if ((auth = ref_tls_connect(p, cn, t, t->base)) < 0)
 			return ATT_GAVEUP;
-		if (!tls_judge(p, t, auth, out))
+		if (!ref_tls_judge(p, t, auth, out))
 			return ATT_GAVEUP;
-		if (smtp_reply(cn, NULL) != 220) {
-			giveup(p, "no 220 greeting");
+		if (ref_smtp_reply(cn, NULL) != 220) {
+			ref_giveup(p, "no 220 greeting");
 			return ATT_GAVEUP;
 		}
-		smtp_deliver(p, cn);
+		ref_smtp_deliver(p, cn);
 		return ATT_WENTON;
 	}
-	if ((code = smtp_reply(cn, NULL)) != 220) {
-		giveup(p, "no 220 greeting");
+	if ((code = ref_smtp_reply(cn, NULL)) != 220) {
+		ref_giveup(p, "no 220 greeting");
 		if (code > 0)
-			smtp_cmd(cn, "QUIT\r\n", NULL);
+			ref_smtp_cmd(cn, "QUIT\r\n", NULL);
 		return ATT_GAVEUP;
 	}
-	if ((code = smtp_cmd(cn, "EHLO " REF_HELO "\r\n", &starttls)) != 250) {
-		giveup(p, "EHLO failed (reply %d)", code);
+	if ((code = ref_smtp_cmd(cn, "EHLO " REF_HELO "\r\n", &starttls))
+	    != 250) {
+		ref_giveup(p, "EHLO failed (reply %d)", code);
 		if (code > 0)
-			smtp_cmd(cn, "QUIT\r\n", NULL);
+			ref_smtp_cmd(cn, "QUIT\r\n", NULL);
 		return ATT_GAVEUP;
 	}
 	if (starttls)
-		code = smtp_cmd(cn, "STARTTLS\r\n", NULL);
+		code = ref_smtp_cmd(cn, "STARTTLS\r\n", NULL);
 	if (!starttls || code != 220) {
 		if (t->mode != MODE_OPPORTUNISTIC) {
-			giveup(p, "%s[%s]:%d: STARTTLS %s, but %s: no "
+			ref_giveup(p, "%s[%s]:%d: STARTTLS %s, but %s: no "
 			    "cleartext fallback (RFC 7672 2.2)", p->r->host,
 			    p->r->addr, p->r->port, starttls ? "refused" :
 			    "not offered", mode_names[t->mode]);
 			if (code > 0)
-				smtp_cmd(cn, "QUIT\r\n", NULL);
+				ref_smtp_cmd(cn, "QUIT\r\n", NULL);
 			return ATT_GAVEUP;
 		}
-		plog(p, "STARTTLS %s: going on in cleartext (opportunistic)",
+		ref_log(p, "STARTTLS %s: going on in cleartext (opportunistic)",
 		    starttls ? "refused" : "not offered");
 		*out = OUTCOME_CLEARTEXT;
-		smtp_deliver(p, cn);
+		ref_smtp_deliver(p, cn);
 		return ATT_WENTON;
 	}
 	if (cn->io.inlen > 0) {
-		giveup(p, "data after the STARTTLS reply (injection?)");
+		ref_giveup(p, "data after the STARTTLS reply (injection?)");
 		return ATT_GAVEUP;
 	}
-	if ((auth = tls_handshake(p, cn, t, t->base)) < 0)
+	if ((auth = ref_tls_connect(p, cn, t, t->base)) < 0)
 		return ATT_GAVEUP;
-	if (!tls_judge(p, t, auth, out)) {
-		smtp_cmd(cn, "QUIT\r\n", NULL);
+	if (!ref_tls_judge(p, t, auth, out)) {
+		ref_smtp_cmd(cn, "QUIT\r\n", NULL);
 		return ATT_GAVEUP;
 	}
-	smtp_deliver(p, cn);
+	ref_smtp_deliver(p, cn);
 	return ATT_WENTON;
 }
 
-/* xmpp_wait - read until one of two markers appears; which (0/1) or -1 */
+/* ref_conn_wait - read until one of two markers appears; which (0/1) or -1 */
 static int
-xmpp_wait(struct conn *cn, const char *m0, const char *m1)
+ref_conn_wait(struct ref_conn *cn, const char *m0, const char *m1)
 {
 	for (;;) {
 		if (m0 != NULL && strstr(cn->io.in, m0) != NULL)
 			break;
 		if (m1 != NULL && strstr(cn->io.in, m1) != NULL)
 			break;
-		if (conn_fill(cn) < 0) {
-			plog(cn->p, "%s: %.200s%s", cn->p->receiving ? "C"
+		if (ref_conn_fill(cn) < 0) {
+			ref_log(cn->p, "%s: %.200s%s", cn->p->receiving ? "C"
 			    : "S", cn->io.in, cn->io.inlen > 200 ? " ..." : "");
-			plog(cn->p, "read failed waiting for %s", m0);
+			ref_log(cn->p, "read failed waiting for %s", m0);
 			return -1;
 		}
 	}
-	plog(cn->p, "%s: %.300s%s", cn->p->receiving ? "C" : "S", cn->io.in,
+	ref_log(cn->p, "%s: %.300s%s", cn->p->receiving ? "C" : "S", cn->io.in,
 	    cn->io.inlen > 300 ? " ..." : "");
 	return m0 != NULL && strstr(cn->io.in, m0) != NULL ? 0 : 1;
 }
 
-/* xmpp_open - send a stream header and read the stream features */
+/* ref_xmpp_open - send a stream header and read the stream features */
 static int
-xmpp_open(struct probe *p, struct conn *cn, int *starttls)
+ref_xmpp_open(struct ref_probe *p, struct ref_conn *cn, int *starttls)
 {
 	char *hdr = xmpp_wire_header(XMPP_WIRE_DECL, "", "to='%s' from='%s'",
 	    p->domain, REF_XMPP_FROM);
-	int sent = conn_write(cn, hdr);
+	int sent = ref_conn_write(cn, hdr);
 
 	free(hdr);
 	if (sent < 0)
 		return -1;
-	if (xmpp_wait(cn, "</stream:features>", "<stream:features/>") < 0)
+	if (ref_conn_wait(cn, "</stream:features>", "<stream:features/>") < 0)
 		return -1;
 	if (starttls != NULL)
 		*starttls = strstr(cn->io.in, "<starttls") != NULL;
@@ -971,105 +975,107 @@ xmpp_open(struct probe *p, struct conn *cn, int *starttls)
 	return 0;
 }
 
-/* xmpp_close - end the stream */
+/* ref_xmpp_close - end the stream */
 static void
-xmpp_close(struct conn *cn)
+ref_xmpp_close(struct ref_conn *cn)
 {
-	conn_write(cn, "</stream:stream>");
+	ref_conn_write(cn, "</stream:stream>");
 }
 
-/* xmpp_session - one XMPP s2s session at a connected address */
-static enum attempt
-xmpp_session(struct probe *p, struct conn *cn, const struct target *t,
-    enum outcome *out)
+/* ref_xmpp_session - one XMPP s2s session at a connected address */
+static enum ref_attempt
+ref_xmpp_session(struct ref_probe *p, struct ref_conn *cn,
+    const struct ref_target *t, enum outcome *out)
 {
 	int starttls = 0, auth;
 
 	if (p->proto == REF_XMPP) {
-		if (xmpp_open(p, cn, &starttls) < 0) {
-			giveup(p, "no stream features");
+		if (ref_xmpp_open(p, cn, &starttls) < 0) {
+			ref_giveup(p, "no stream features");
 			return ATT_GAVEUP;
 		}
 		if (!starttls) {
 			if (t->mode != MODE_OPPORTUNISTIC) {
-				giveup(p, "STARTTLS not offered, but %s",
+				ref_giveup(p, "STARTTLS not offered, but %s",
 				    mode_names[t->mode]);
-				xmpp_close(cn);
+				ref_xmpp_close(cn);
 				return ATT_GAVEUP;
 			}
-			plog(p, "STARTTLS not offered: going on in cleartext "
-			    "(opportunistic)");
+			ref_log(p, "STARTTLS not offered: going on in "
+			    "cleartext (opportunistic)");
 			*out = OUTCOME_CLEARTEXT;
-			xmpp_close(cn);
+			ref_xmpp_close(cn);
 			return ATT_WENTON;
 		}
-		if (conn_write(cn, "<starttls xmlns='urn:ietf:params:xml:ns:"
-		    "xmpp-tls'/>") < 0 ||
-		    xmpp_wait(cn, "<proceed", "<failure") != 0) {
-			giveup(p, "STARTTLS not accepted");
+		if (ref_conn_write(cn, "<starttls "
+		    "xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>") < 0 ||
+		    ref_conn_wait(cn, "<proceed", "<failure") != 0) {
+			ref_giveup(p, "STARTTLS not accepted");
 			return ATT_GAVEUP;
 		}
 		netio_drain(&cn->io);
 	}
-	if ((auth = tls_handshake(p, cn, t, p->domain)) < 0)
+	if ((auth = ref_tls_connect(p, cn, t, p->domain)) < 0)
 		return ATT_GAVEUP;
-	if (!tls_judge(p, t, auth, out))
+	if (!ref_tls_judge(p, t, auth, out))
 		return ATT_GAVEUP;
-	plog(p, "going on: stream %s", p->proto == REF_XMPP ? "restart" :
+	ref_log(p, "going on: stream %s", p->proto == REF_XMPP ? "restart" :
 	    "open over TLS");
-	if (xmpp_open(p, cn, NULL) < 0)
+	if (ref_xmpp_open(p, cn, NULL) < 0)
 		snprintf(p->note, sizeof(p->note), "no stream features after "
 		    "TLS");
-	xmpp_close(cn);
+	ref_xmpp_close(cn);
 	return ATT_WENTON;
 }
 
-/* try_target - every address of t in turn; 1 when the client went on */
+/* ref_host_try - every address of t in turn; 1 when the client went on */
 static int
-try_target(struct probe *p, struct target *t, const struct addrs *ad)
+ref_host_try(struct ref_probe *p, struct ref_target *t,
+    const struct ref_addrs *ad)
 {
 	for (int i = 0; i < ad->n; i++) {
 		enum outcome out = OUTCOME_NO_CONNECT;
-		enum attempt a;
-		struct conn cn;
+		enum ref_attempt a;
+		struct ref_conn cn;
 
-		if (remaining(p) <= 0) {
-			deadline(p);
+		if (ref_left(p) <= 0) {
+			ref_late(p);
 			return 0;
 		}
 		snprintf(p->r->addr, sizeof(p->r->addr), "%s", ad->addr[i]);
 		p->r->port = t->port;
 		p->note[0] = '\0';
-		if (conn_open(p, &cn, ad->fam[i], ad->addr[i], t->port) < 0)
+		if (ref_conn_open(p, &cn, ad->fam[i], ad->addr[i], t->port) < 0)
 			continue;
 		p->connected = 1;
 		if (p->proto == REF_SMTP || p->proto == REF_SMTPS)
-			a = smtp_session(p, &cn, t, &out);
+			a = ref_smtp_session(p, &cn, t, &out);
 		else
-			a = xmpp_session(p, &cn, t, &out);
-		conn_close(&cn);
+			a = ref_xmpp_session(p, &cn, t, &out);
+		ref_conn_close(&cn);
 		if (a == ATT_WENTON) {
 			p->r->outcome = out;
 			snprintf(p->r->detail, sizeof(p->r->detail),
 			    "%s at %s[%s]:%d (%s)%s%s", outcome_name(out),
 			    t->host, ad->addr[i], t->port, mode_names[t->mode],
 			    p->note[0] ? "; " : "", p->note);
-			plog(p, "outcome: %s", p->r->detail);
+			ref_log(p, "outcome: %s", p->r->detail);
 			return 1;
 		}
 	}
 	return 0;
 }
 
-/* log_tlsa - one line per TLSA record with what the client makes of it */
+/* ref_dns_tlsa_log - one line per TLSA record with what the client makes
+ * of it */
 static void
-log_tlsa(struct probe *p, const struct target *t)
+ref_dns_tlsa_log(struct ref_probe *p, const struct ref_target *t)
 {
 	static const char *const uses[] = { "usable", "unusable",
 	    "dropped by digest agility (RFC 7671 9)" };
 
 	for (size_t i = 0; i < t->ntlsa; i++)
-		plog(p, "TLSA %u %u %u (%zu bytes): %s", t->tlsa[i].usage,
+		ref_log(p, "TLSA %u %u %u (%zu bytes): %s", t->tlsa[i].usage,
 		    t->tlsa[i].selector, t->tlsa[i].mtype, t->tlsa[i].len,
 		    uses[t->use[i]]);
 }
@@ -1079,26 +1085,26 @@ log_tlsa(struct probe *p, const struct target *t)
  * was insecure at the end of a chain to canon: secure means "Insecure
  * CNAME" (RFC 7672 2.2.2), TLSA at host alone; insecure, no DANE.
  */
-static enum dns_state
-first_cname(struct probe *p, const char *host, const char *canon)
+static enum ref_dns_state
+ref_dns_first_cname(struct ref_probe *p, const char *host, const char *canon)
 {
-	struct dns_ans a;
-	enum dns_state st;
+	struct ref_dns_ans a;
+	enum ref_dns_state st;
 
-	dns_query(p, host, DNS_CNAME, "CNAME", &a);
+	ref_dns_query(p, host, DNS_CNAME, "CNAME", &a);
 	st = a.state;
 	if (st == DNS_SECURE && a.res->havedata)
-		plog(p, "address of %s insecure behind its secure CNAME (to "
+		ref_log(p, "address of %s insecure behind its secure CNAME (to "
 		    "%s): TLSA at the original name only (RFC 7672 2.2.2)",
 		    host, canon);
 	else if (st == DNS_SECURE) {
-		plog(p, "no CNAME at %s after all: address insecure, no TLSA "
-		    "lookup (RFC 7672 2.2.2)", host);
+		ref_log(p, "no CNAME at %s after all: address insecure, no "
+		    "TLSA lookup (RFC 7672 2.2.2)", host);
 		st = DNS_INSECURE;
 	} else if (st == DNS_INSECURE)
-		plog(p, "initial CNAME of %s insecure: no TLSA lookup "
+		ref_log(p, "initial CNAME of %s insecure: no TLSA lookup "
 		    "(RFC 7672 2.2.2)", host);
-	dns_free(&a);
+	ref_dns_free(&a);
 	return st;
 }
 
@@ -1108,8 +1114,8 @@ first_cname(struct probe *p, const char *host, const char *canon)
  * 0 when DANE cannot apply (XMPP with an insecure SRV RRset).
  */
 static int
-host_plan(struct probe *p, struct target *t, struct addrs *ad, int dane,
-    struct dns_ans *tlsa)
+ref_host_plan(struct ref_probe *p, struct ref_target *t, struct ref_addrs *ad,
+    int dane, struct ref_dns_ans *tlsa)
 {
 	int smtp = p->proto == REF_SMTP || p->proto == REF_SMTPS;
 	size_t usable;
@@ -1117,23 +1123,24 @@ host_plan(struct probe *p, struct target *t, struct addrs *ad, int dane,
 	memset(tlsa, 0, sizeof(*tlsa));
 	dname_copy(t->base, sizeof(t->base), t->host);
 	t->ntlsa = 0;
-	lookup_addrs(p, t->host, ad);
+	ref_dns_addrs(p, t->host, ad);
 	if (ad->state == DNS_BOGUS) {
-		giveup(p, "address lookup of %s bogus or indeterminate: skip "
-		    "host (%s)", t->host, smtp ? "RFC 7672 2.2.2" :
+		ref_giveup(p, "address lookup of %s bogus or indeterminate: "
+		    "skip host (%s)", t->host, smtp ? "RFC 7672 2.2.2" :
 		    "RFC 7673 3.2");
 		return 0;
 	}
 	if (ad->n == 0) {
-		giveup(p, "%s has no address: skip host", t->host);
+		ref_giveup(p, "%s has no address: skip host", t->host);
 		return 0;
 	}
 	if (dane && smtp && refclient_addr_dane(t->host, ad->canon,
 	    ad->state == DNS_SECURE) == REF_ADDR_ASK_CNAME) {
-		switch (first_cname(p, t->host, ad->canon)) {
+		switch (ref_dns_first_cname(p, t->host, ad->canon)) {
 		case DNS_BOGUS:
-			giveup(p, "CNAME lookup of %s bogus or indeterminate: "
-			    "skip host (RFC 7672 2.2.2)", t->host);
+			ref_giveup(p, "CNAME lookup of %s bogus or "
+			    "indeterminate: skip host (RFC 7672 2.2.2)",
+			    t->host);
 			return 0;
 		case DNS_SECURE:
 			break;
@@ -1142,7 +1149,7 @@ host_plan(struct probe *p, struct target *t, struct addrs *ad, int dane,
 			break;
 		}
 	} else if (dane && ad->state != DNS_SECURE) {
-		plog(p, "address of %s insecure: no TLSA lookup (%s)",
+		ref_log(p, "address of %s insecure: no TLSA lookup (%s)",
 		    t->host, smtp ? "RFC 7672 2.2.2" : "RFC 7673 3.2");
 		dane = 0;
 	}
@@ -1150,17 +1157,17 @@ host_plan(struct probe *p, struct target *t, struct addrs *ad, int dane,
 		t->mode = smtp || p->policy == REF_OPPORTUNISTIC ?
 		    MODE_OPPORTUNISTIC : MODE_PKIX;
 	} else {
-		switch (lookup_tlsa(p, t, ad, tlsa)) {
+		switch (ref_dns_tlsa(p, t, ad, tlsa)) {
 		case TLSA_BOGUS:
-			giveup(p, "TLSA lookup for %s bogus or indeterminate: "
-			    "skip host (%s)", t->host, smtp ?
+			ref_giveup(p, "TLSA lookup for %s bogus or "
+			    "indeterminate: skip host (%s)", t->host, smtp ?
 			    "RFC 7672 2.1.2" : "RFC 7673 3.4");
 			return 0;
 		case TLSA_FOUND:
 			usable = refclient_tlsa_select(p->proto, t->tlsa,
 			    t->ntlsa, t->use);
-			log_tlsa(p, t);
-			plog(p, "TLSA base domain %s, %zu usable record%s",
+			ref_dns_tlsa_log(p, t);
+			ref_log(p, "TLSA base domain %s, %zu usable record%s",
 			    t->base, usable, usable == 1 ? "" : "s");
 			if (usable > 0)
 				t->mode = MODE_DANE;
@@ -1171,7 +1178,7 @@ host_plan(struct probe *p, struct target *t, struct addrs *ad, int dane,
 				    MODE_TLS_NOAUTH : MODE_PKIX;
 			break;
 		case TLSA_NONE:
-			plog(p, "no secure TLSA records for %s: no DANE",
+			ref_log(p, "no secure TLSA records for %s: no DANE",
 			    t->host);
 			t->mode = smtp || p->policy == REF_OPPORTUNISTIC ?
 			    MODE_OPPORTUNISTIC : MODE_PKIX;
@@ -1179,28 +1186,30 @@ host_plan(struct probe *p, struct target *t, struct addrs *ad, int dane,
 		}
 	}
 	if (smtp && p->policy == REF_MANDATORY && t->mode != MODE_DANE) {
-		giveup(p, "no usable TLSA records for %s under mandatory DANE: "
-		    "skip host, delay (RFC 7672 6)", t->host);
-		dns_free(tlsa);
+		ref_giveup(p, "no usable TLSA records for %s under mandatory "
+		    "DANE: skip host, delay (RFC 7672 6)", t->host);
+		ref_dns_free(tlsa);
 		return 0;
 	}
-	plog(p, "host %s port %d: %s", t->host, t->port, mode_names[t->mode]);
+	ref_log(p, "host %s port %d: %s", t->host, t->port,
+	    mode_names[t->mode]);
 	return 1;
 }
 
-/* try_hosts - plan and try each host in order; 1 when the client went on */
+/* ref_host_try_all - plan and try each host in order; 1 when the client
+ * went on */
 static int
-try_hosts(struct probe *p, const struct ref_host *h, size_t n, int dane,
-    const char *refid0, const char *refid1)
+ref_host_try_all(struct ref_probe *p, const struct ref_host *h, size_t n,
+    int dane, const char *refid0, const char *refid1)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct target t;
-		struct addrs ad;
-		struct dns_ans tlsa;
+		struct ref_target t;
+		struct ref_addrs ad;
+		struct ref_dns_ans tlsa;
 		int went;
 
-		if (remaining(p) <= 0) {
-			deadline(p);
+		if (ref_left(p) <= 0) {
+			ref_late(p);
 			return 0;
 		}
 		memset(&t, 0, sizeof(t));
@@ -1211,19 +1220,20 @@ try_hosts(struct probe *p, const struct ref_host *h, size_t n, int dane,
 		snprintf(p->r->host, sizeof(p->r->host), "%s", t.host);
 		p->r->addr[0] = '\0';
 		p->r->port = t.port;
-		if (!host_plan(p, &t, &ad, dane, &tlsa))
+		if (!ref_host_plan(p, &t, &ad, dane, &tlsa))
 			continue;
-		went = try_target(p, &t, &ad);
-		dns_free(&tlsa);
+		went = ref_host_try(p, &t, &ad);
+		ref_dns_free(&tlsa);
 		if (went)
 			return 1;
 	}
 	return 0;
 }
 
-/* hosts_from - parse and order an MX or SRV answer; count or -1 */
+/* ref_dns_hosts - parse and order an MX or SRV answer; count or -1 */
 static int
-hosts_from(struct probe *p, const struct dns_ans *a, struct ref_host *h)
+ref_dns_hosts(struct ref_probe *p, const struct ref_dns_ans *a,
+    struct ref_host *h)
 {
 	size_t n = 0;
 
@@ -1234,7 +1244,7 @@ hosts_from(struct probe *p, const struct dns_ans *a, struct ref_host *h)
 		    refclient_parse_srv(rd, (size_t)a->res->len[i], &h[n]);
 
 		if (bad) {
-			plog(p, "malformed %s record ignored",
+			ref_log(p, "malformed %s record ignored",
 			    a->res->qtype == DNS_MX ? "MX" : "SRV");
 			continue;
 		}
@@ -1242,30 +1252,30 @@ hosts_from(struct probe *p, const struct dns_ans *a, struct ref_host *h)
 	}
 	refclient_sort_hosts(h, n);
 	for (size_t i = 0; i < n; i++)
-		plog(p, "  %u %u %d %s", h[i].pref, h[i].weight, h[i].port,
+		ref_log(p, "  %u %u %d %s", h[i].pref, h[i].weight, h[i].port,
 		    h[i].name[0] ? h[i].name : ".");
 	return (int)n;
 }
 
-/* smtp_probe - RFC 7672 delivery to p->domain */
+/* ref_smtp_probe - RFC 7672 delivery to p->domain */
 static void
-smtp_probe(struct probe *p)
+ref_smtp_probe(struct ref_probe *p)
 {
 	struct ref_host h[MAX_HOSTS];
-	struct dns_ans mx;
+	struct ref_dns_ans mx;
 	char canon[256];
 	int n, secure, port = p->proto == REF_SMTPS ? 465 : 25;
 
-	dns_query(p, p->domain, DNS_MX, "MX", &mx);
+	ref_dns_query(p, p->domain, DNS_MX, "MX", &mx);
 	if (mx.state == DNS_BOGUS) {
-		giveup(p, "MX lookup of %s bogus or indeterminate: delay "
+		ref_giveup(p, "MX lookup of %s bogus or indeterminate: delay "
 		    "(RFC 7672 2.1.1, 2.2.1)", p->domain);
-		dns_free(&mx);
+		ref_dns_free(&mx);
 		return;
 	}
 	if (mx.nxdomain) {
-		giveup(p, "%s does not exist", p->domain);
-		dns_free(&mx);
+		ref_giveup(p, "%s does not exist", p->domain);
+		ref_dns_free(&mx);
 		return;
 	}
 	secure = mx.state == DNS_SECURE;
@@ -1274,57 +1284,57 @@ smtp_probe(struct probe *p)
 		memset(&h[0], 0, sizeof(h[0]));
 		dname_copy(h[0].name, sizeof(h[0].name), p->domain);
 		n = 1;
-		plog(p, "no MX: implicit MX %s (RFC 5321 5.1)", h[0].name);
+		ref_log(p, "no MX: implicit MX %s (RFC 5321 5.1)", h[0].name);
 	} else {
-		n = hosts_from(p, &mx, h);
+		n = ref_dns_hosts(p, &mx, h);
 	}
-	dns_free(&mx);
+	ref_dns_free(&mx);
 	for (int i = 0; i < n; i++) {
 		h[i].port = port;
 		if (h[i].name[0] == '\0') {
-			giveup(p, "null MX: %s accepts no mail (RFC 7505)",
+			ref_giveup(p, "null MX: %s accepts no mail (RFC 7505)",
 			    p->domain);
 			return;
 		}
 	}
 	if (n == 0) {
-		giveup(p, "no usable MX records");
+		ref_giveup(p, "no usable MX records");
 		return;
 	}
 	if (!secure && p->policy == REF_MANDATORY) {
-		giveup(p, "MX RRset of %s insecure under mandatory DANE: delay "
-		    "(RFC 7672 2.2.1, 6)", p->domain);
+		ref_giveup(p, "MX RRset of %s insecure under mandatory DANE: "
+		    "delay (RFC 7672 2.2.1, 6)", p->domain);
 		return;
 	}
 	/* RFC 7672 3.2.2: the next-hop domain (and its CNAME expansion) is
 	 * a reference identifier only when the MX RRset is secure. */
-	(void)try_hosts(p, h, (size_t)n, 1, secure ? p->domain : NULL,
+	(void)ref_host_try_all(p, h, (size_t)n, 1, secure ? p->domain : NULL,
 	    canon[0] ? canon : NULL);
 }
 
-/* xmpp_probe - RFC 7673 server-to-server connection to p->domain */
+/* ref_xmpp_probe - RFC 7673 server-to-server connection to p->domain */
 static void
-xmpp_probe(struct probe *p)
+ref_xmpp_probe(struct ref_probe *p)
 {
 	struct ref_host h[MAX_HOSTS];
-	struct dns_ans srv;
+	struct ref_dns_ans srv;
 	char qname[300];
 	int n, dane;
 
 	snprintf(qname, sizeof(qname), "_%s._tcp.%s", p->proto == REF_XMPPS ?
 	    "xmpps-server" : "xmpp-server", p->domain);
-	dns_query(p, qname, DNS_SRV, "SRV", &srv);
+	ref_dns_query(p, qname, DNS_SRV, "SRV", &srv);
 	if (srv.state == DNS_BOGUS) {
-		giveup(p, "SRV lookup bogus or indeterminate: abort "
+		ref_giveup(p, "SRV lookup bogus or indeterminate: abort "
 		    "(RFC 7673 3.1)");
-		dns_free(&srv);
+		ref_dns_free(&srv);
 		return;
 	}
 	if (srv.nxdomain || srv.nodata) {
-		dns_free(&srv);
+		ref_dns_free(&srv);
 		if (p->proto == REF_XMPPS) {
-			giveup(p, "no _xmpps-server SRV records: no direct TLS "
-			    "(XEP-0368)");
+			ref_giveup(p, "no _xmpps-server SRV records: no direct "
+			    "TLS (XEP-0368)");
 			return;
 		}
 		memset(&h[0], 0, sizeof(h[0]));
@@ -1332,19 +1342,19 @@ xmpp_probe(struct probe *p)
 		h[0].port = 5269;
 		n = 1;
 		dane = 1;
-		plog(p, "no SRV: fall back to %s:5269 (RFC 6120 3.2.2); DANE "
-		    "by the address records' security", h[0].name);
+		ref_log(p, "no SRV: fall back to %s:5269 (RFC 6120 3.2.2); "
+		    "DANE by the address records' security", h[0].name);
 	} else {
 		dane = srv.state == DNS_SECURE;
-		n = hosts_from(p, &srv, h);
-		dns_free(&srv);
+		n = ref_dns_hosts(p, &srv, h);
+		ref_dns_free(&srv);
 		if (n == 1 && h[0].name[0] == '\0') {
-			giveup(p, "SRV target \".\": service not offered "
+			ref_giveup(p, "SRV target \".\": service not offered "
 			    "(RFC 2782)");
 			return;
 		}
 		if (!dane)
-			plog(p, "SRV RRset insecure: DANE does not apply "
+			ref_log(p, "SRV RRset insecure: DANE does not apply "
 			    "(RFC 7673 3.1)");
 	}
 	/* Name checks: the source domain (SNI, set by SSL_dane_enable or
@@ -1352,7 +1362,7 @@ xmpp_probe(struct probe *p)
 	 * time so that each gets its own name. */
 	for (int i = 0; i < n; i++)
 		if (h[i].name[0] != '\0' &&
-		    try_hosts(p, &h[i], 1, dane, h[i].name, NULL))
+		    ref_host_try_all(p, &h[i], 1, dane, h[i].name, NULL))
 			return;
 }
 
@@ -1362,7 +1372,7 @@ xmpp_probe(struct probe *p)
  * next.  0, or -1 with r->detail set.
  */
 static int
-probe_ub_get(struct probe *p)
+ref_dns_get(struct ref_probe *p)
 {
 	struct refclient *c = p->c;
 	int err;
@@ -1378,16 +1388,16 @@ probe_ub_get(struct probe *p)
 	    (err = ub_ctx_add_ta_file(p->ub, c->ta_file)) != 0)) {
 		snprintf(p->r->detail, sizeof(p->r->detail), "internal: "
 		    "cannot set up libunbound");
-		plog(p, "%s", p->r->detail);
+		ref_log(p, "%s", p->r->detail);
 		return -1;
 	}
 	return 0;
 }
 
-/* probe_ub_put - back to the pool, unless a cancelled query or a
+/* ref_dns_put - back to the pool, unless a cancelled query or a
  * failure (ok == 0) may have left it in a bad state */
 static void
-probe_ub_put(struct probe *p, int ok)
+ref_dns_put(struct ref_probe *p, int ok)
 {
 	struct refclient *c = p->c;
 
@@ -1464,7 +1474,7 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
     const char *domain, enum ref_policy policy, int deadline_ms,
     struct ref_result *r)
 {
-	struct probe p;
+	struct ref_probe p;
 	char dom[256];
 	int ret = 0;
 
@@ -1480,27 +1490,27 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
 	p.r = r;
 	p.deadline = clock_ms() + (deadline_ms > 0 ? deadline_ms : 1);
 	p.step_ms = deadline_ms / 4 > 1000 ? deadline_ms / 4 : 1000;
-	plog(&p, "probe %s %s, %s", proto == REF_SMTP ? "smtp" :
+	ref_log(&p, "probe %s %s, %s", proto == REF_SMTP ? "smtp" :
 	    proto == REF_SMTPS ? "smtps" : proto == REF_XMPP ? "xmpp" :
 	    "xmpps", domain, policy == REF_MANDATORY ? "mandatory DANE" :
 	    "opportunistic DANE");
-	if (probe_ub_get(&p) != 0) {
+	if (ref_dns_get(&p) != 0) {
 		ret = -1;
 		goto done;
 	}
 	if (proto == REF_SMTP || proto == REF_SMTPS)
-		smtp_probe(&p);
+		ref_smtp_probe(&p);
 	else
-		xmpp_probe(&p);
+		ref_xmpp_probe(&p);
 	if (r->detail[0] == '\0') {
 		r->outcome = p.connected ? OUTCOME_REFUSED : OUTCOME_NO_CONNECT;
 		snprintf(r->detail, sizeof(r->detail), "%s: %s",
 		    outcome_name(r->outcome), p.why[0] ? p.why :
 		    "no host to try");
-		plog(&p, "outcome: %s", r->detail);
+		ref_log(&p, "outcome: %s", r->detail);
 	}
 done:
-	probe_ub_put(&p, ret == 0);
+	ref_dns_put(&p, ret == 0);
 	r->log = p.log.data != NULL ? p.log.data : xstrdup("");
 	return ret;
 }
@@ -1518,18 +1528,18 @@ done:
  * insecure one means no DANE (TLSA_NONE).  The answers holding the
  * records stay in keep[0..*nkeep-1] for the caller to free.
  */
-static enum tlsa_state
-identity_tlsa(struct probe *p, const char *dom, struct target *t,
-    struct dns_ans *keep, size_t *nkeep)
+static enum ref_tlsa_state
+ref_receive_identity(struct ref_probe *p, const char *dom, struct ref_target *t,
+    struct ref_dns_ans *keep, size_t *nkeep)
 {
-	struct dns_ans srv;
+	struct ref_dns_ans srv;
 	struct ref_host h;
 	char q[300];
 	int bogus = 0;
 
 	*nkeep = 0;
 	snprintf(q, sizeof(q), "_xmpp-server.%s", dom);
-	dns_query(p, q, DNS_TLSA, "TLSA", &keep[0]);
+	ref_dns_query(p, q, DNS_TLSA, "TLSA", &keep[0]);
 	*nkeep = 1;
 	if (keep[0].state == DNS_BOGUS)
 		return TLSA_BOGUS;
@@ -1537,53 +1547,55 @@ identity_tlsa(struct probe *p, const char *dom, struct target *t,
 		return TLSA_NONE;
 	if (keep[0].res->havedata) {
 		snprintf(t->base, sizeof(t->base), "%.255s", q);
-		tlsa_add(t, keep[0].res);
+		ref_dns_tlsa_add(t, keep[0].res);
 		return TLSA_FOUND;
 	}
 	snprintf(q, sizeof(q), "_xmpp-server._tcp.%s", dom);
-	dns_query(p, q, DNS_SRV, "SRV", &srv);
+	ref_dns_query(p, q, DNS_SRV, "SRV", &srv);
 	if (srv.state != DNS_SECURE || !srv.res->havedata) {
-		enum dns_state st = srv.state;
+		enum ref_dns_state st = srv.state;
 
-		dns_free(&srv);
+		ref_dns_free(&srv);
 		return st == DNS_BOGUS ? TLSA_BOGUS : TLSA_NONE;
 	}
 	for (int i = 0; srv.res->data[i] != NULL && *nkeep < MAX_HOSTS; i++) {
-		struct dns_ans *a = &keep[*nkeep];
+		struct ref_dns_ans *a = &keep[*nkeep];
 
 		if (refclient_parse_srv((const unsigned char *)srv.res->data[i],
 		    (size_t)srv.res->len[i], &h) != 0 || h.name[0] == '\0'
 		    || strcmp(h.name, ".") == 0)
 			continue;
 		snprintf(q, sizeof(q), "_%d._tcp.%s", h.port, h.name);
-		dns_query(p, q, DNS_TLSA, "TLSA", a);
+		ref_dns_query(p, q, DNS_TLSA, "TLSA", a);
 		(*nkeep)++;
 		if (a->state == DNS_BOGUS)
 			bogus = 1;
 		else if (a->state == DNS_SECURE && a->res->havedata) {
 			if (t->base[0] == '\0')
 				snprintf(t->base, sizeof(t->base), "%.255s", q);
-			tlsa_add(t, a->res);
+			ref_dns_tlsa_add(t, a->res);
 		}
 	}
-	dns_free(&srv);
+	ref_dns_free(&srv);
 	if (bogus)
 		return TLSA_BOGUS;
 	return t->ntlsa > 0 ? TLSA_FOUND : TLSA_NONE;
 }
 
-/* accept_any - let the handshake finish: the receiver judges afterwards */
+/* ref_receive_accept_any - let the handshake finish: the receiver judges
+ * afterwards */
 static int
-accept_any(int ok, X509_STORE_CTX *x)
+ref_receive_accept_any(int ok, X509_STORE_CTX *x)
 {
 	(void)ok;
 	(void)x;
 	return 1;
 }
 
-/* stream_from - the "from" attribute of the stream header in s, into out */
+/* ref_receive_from - the "from" attribute of the stream header in s, into
+ * out */
 static int
-stream_from(const char *s, char *out, size_t size)
+ref_receive_from(const char *s, char *out, size_t size)
 {
 	const char *h = strstr(s, "<stream:stream"), *a, *end;
 	size_t n;
@@ -1609,39 +1621,39 @@ stream_from(const char *s, char *out, size_t size)
 	return -1;
 }
 
-/* receive_header - read a whole stream header ("<stream:stream ... >") */
+/* ref_receive_header - read a whole stream header ("<stream:stream ... >") */
 static int
-receive_header(struct conn *cn)
+ref_receive_header(struct ref_conn *cn)
 {
 	const char *h;
 
-	if (xmpp_wait(cn, "<stream:stream", NULL) != 0)
+	if (ref_conn_wait(cn, "<stream:stream", NULL) != 0)
 		return -1;
 	while ((h = strstr(cn->io.in, "<stream:stream")) == NULL
 	    || strchr(h, '>') == NULL)
-		if (conn_fill(cn) < 0)
+		if (ref_conn_fill(cn) < 0)
 			return -1;
 	return 0;
 }
 
-/* receive_open - our stream header and features, in one write */
+/* ref_receive_open - our stream header and features, in one write */
 static int
-receive_open(struct conn *cn, const char *local, const char *peer,
+ref_receive_open(struct ref_conn *cn, const char *local, const char *peer,
     const char *features)
 {
 	char *hdr = xmpp_wire_header(XMPP_WIRE_DECL | XMPP_WIRE_DIALBACK,
 	    features, "from='%s' to='%s' id='ref-%d'", local, peer, cn->io.fd);
-	int sent = conn_write(cn, hdr);
+	int sent = ref_conn_write(cn, hdr);
 
 	free(hdr);
 	return sent;
 }
 
-/* receive_tls - accept TLS, requesting the client certificate, and check
+/* ref_receive_tls - accept TLS, requesting the client certificate, and check
  * it against t's usable records; 1 authenticated, 0 not, -1 failed */
 static int
-receive_tls(struct probe *p, struct conn *cn, SSL_CTX *ctx,
-    const struct target *t, size_t usable, const char *peer)
+ref_receive_tls(struct ref_probe *p, struct ref_conn *cn, SSL_CTX *ctx,
+    const struct ref_target *t, size_t usable, const char *peer)
 {
 	long vr;
 	int depth;
@@ -1651,7 +1663,7 @@ receive_tls(struct probe *p, struct conn *cn, SSL_CTX *ctx,
 	    || SSL_set_fd(cn->io.ssl, cn->io.fd) != 1)
 		goto err;
 	SSL_set_verify(cn->io.ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
-	    accept_any);
+	    ref_receive_accept_any);
 	if (usable > 0) {
 		/* The reference identifier for DANE-TA is the domain. */
 		if (SSL_dane_enable(cn->io.ssl, peer) <= 0)
@@ -1669,30 +1681,32 @@ receive_tls(struct probe *p, struct conn *cn, SSL_CTX *ctx,
 		char eb[256];
 
 		netio_tls_why(eb, sizeof(eb));
-		giveup(p, "TLS handshake with %s failed: %s", peer, eb);
+		ref_giveup(p, "TLS handshake with %s failed: %s", peer, eb);
 		return -1;
 	}
-	plog(p, "TLS %s %s; client certificate %s", SSL_get_version(cn->io.ssl),
-	    SSL_get_cipher_name(cn->io.ssl),
+	ref_log(p, "TLS %s %s; client certificate %s",
+	    SSL_get_version(cn->io.ssl), SSL_get_cipher_name(cn->io.ssl),
 	    SSL_get0_peer_certificate(cn->io.ssl) ? "presented" : "none");
 	if (added == 0) {
-		plog(p, "no usable TLSA record: %s is not authenticated", peer);
+		ref_log(p, "no usable TLSA record: %s is not authenticated",
+		    peer);
 		return 0;
 	}
 	vr = SSL_get_verify_result(cn->io.ssl);
-	plog(p, "verify result %ld: %s", vr, X509_verify_cert_error_string(vr));
-	depth = dane_match(p, cn->io.ssl);
+	ref_log(p, "verify result %ld: %s", vr,
+	    X509_verify_cert_error_string(vr));
+	depth = ref_tls_dane_match(p, cn->io.ssl);
 	return SSL_get0_peer_certificate(cn->io.ssl) != NULL && vr == X509_V_OK
 	    && depth >= 0;
 err:
 	ERR_clear_error();
-	giveup(p, "internal: cannot set up TLS");
+	ref_giveup(p, "internal: cannot set up TLS");
 	return -1;
 }
 
-/* receive_session - the receiving side of one s2s connection */
+/* ref_receive_session - the receiving side of one s2s connection */
 static void
-receive_session(struct probe *p, struct conn *cn, SSL_CTX *ctx,
+ref_receive_session(struct ref_probe *p, struct ref_conn *cn, SSL_CTX *ctx,
     const char *local)
 {
 	static const char starttls[] = "<stream:features><starttls xmlns="
@@ -1706,82 +1720,83 @@ receive_session(struct probe *p, struct conn *cn, SSL_CTX *ctx,
 	static const char violation[] = "<stream:error><policy-violation "
 	    "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"
 	    "</stream:stream>";
-	struct target *t = xcalloc(1, sizeof(*t));
-	struct dns_ans *keep = xcalloc(MAX_HOSTS, sizeof(*keep));
+	struct ref_target *t = xcalloc(1, sizeof(*t));
+	struct ref_dns_ans *keep = xcalloc(MAX_HOSTS, sizeof(*keep));
 	size_t nkeep = 0, usable = 0;
-	enum tlsa_state ts;
+	enum ref_tlsa_state ts;
 	char from[256], peer[256];
 	int auth;
 
 	p->connected = 1;
-	if (receive_header(cn) != 0 || stream_from(cn->io.in, from,
+	if (ref_receive_header(cn) != 0 || ref_receive_from(cn->io.in, from,
 	    sizeof(from)) != 0) {
-		giveup(p, "no stream header with a from attribute");
+		ref_giveup(p, "no stream header with a from attribute");
 		goto out;
 	}
 	dname_copy(peer, sizeof(peer), from);
 	snprintf(p->r->host, sizeof(p->r->host), "%s", peer);
 	netio_drain(&cn->io);
 	/* The identity's records, before TLS (the peer waits for features). */
-	ts = identity_tlsa(p, peer, t, keep, &nkeep);
+	ts = ref_receive_identity(p, peer, t, keep, &nkeep);
 	if (ts == TLSA_FOUND) {
 		usable = refclient_tlsa_select(REF_XMPP_IN, t->tlsa, t->ntlsa,
 		    t->use);
-		log_tlsa(p, t);
+		ref_dns_tlsa_log(p, t);
 	}
-	plog(p, "identity of %s: %s", peer, ts == TLSA_BOGUS ? "TLSA bogus "
+	ref_log(p, "identity of %s: %s", peer, ts == TLSA_BOGUS ? "TLSA bogus "
 	    "or indeterminate: cannot be authenticated" : ts == TLSA_NONE ?
 	    "no secure TLSA records: no DANE" : usable ? "usable TLSA records"
 	    : "only unusable TLSA records");
-	if (receive_open(cn, local, peer, starttls) != 0 ||
-	    xmpp_wait(cn, "<starttls", NULL) != 0) {
-		giveup(p, "no STARTTLS from %s", peer);
+	if (ref_receive_open(cn, local, peer, starttls) != 0 ||
+	    ref_conn_wait(cn, "<starttls", NULL) != 0) {
+		ref_giveup(p, "no STARTTLS from %s", peer);
 		goto out;
 	}
 	netio_drain(&cn->io);
-	if (conn_write(cn, "<proceed xmlns='urn:ietf:params:xml:ns:"
+	if (ref_conn_write(cn, "<proceed xmlns='urn:ietf:params:xml:ns:"
 	    "xmpp-tls'/>") != 0)
 		goto out;
-	if ((auth = receive_tls(p, cn, ctx, t, usable, peer)) < 0)
+	if ((auth = ref_receive_tls(p, cn, ctx, t, usable, peer)) < 0)
 		goto out;
-	if (receive_header(cn) != 0) {
-		giveup(p, "no stream restart after TLS");
+	if (ref_receive_header(cn) != 0) {
+		ref_giveup(p, "no stream restart after TLS");
 		goto out;
 	}
 	netio_drain(&cn->io);
 	if (!auth && p->policy == REF_MANDATORY) {
-		receive_open(cn, local, peer, "");
-		conn_write(cn, violation);
-		giveup(p, "%s not authenticated: closing the stream (mandatory "
-		    "policy)", peer);
+		ref_receive_open(cn, local, peer, "");
+		ref_conn_write(cn, violation);
+		ref_giveup(p, "%s not authenticated: closing the stream "
+		    "(mandatory policy)", peer);
 		goto out;
 	}
 	if (!auth) {
-		receive_open(cn, local, peer, dialback);
+		ref_receive_open(cn, local, peer, dialback);
 		p->r->outcome = OUTCOME_ENCRYPTED;
 		snprintf(p->r->detail, sizeof(p->r->detail), "%s not "
 		    "authenticated: the stream goes on without EXTERNAL "
 		    "(opportunistic)", peer);
-	} else if (receive_open(cn, local, peer, external) != 0
-	    || xmpp_wait(cn, "<auth", NULL) != 0
+	} else if (ref_receive_open(cn, local, peer, external) != 0
+	    || ref_conn_wait(cn, "<auth", NULL) != 0
 	    || strstr(cn->io.in, "EXTERNAL") == NULL) {
-		giveup(p, "no SASL EXTERNAL from %s", peer);
+		ref_giveup(p, "no SASL EXTERNAL from %s", peer);
 		goto out;
 	} else {
 		netio_drain(&cn->io);
-		conn_write(cn, "<success xmlns='urn:ietf:params:xml:ns:"
+		ref_conn_write(cn, "<success xmlns='urn:ietf:params:xml:ns:"
 		    "xmpp-sasl'/>");
 		p->r->outcome = OUTCOME_AUTHENTICATED;
 		snprintf(p->r->detail, sizeof(p->r->detail), "%s authenticated "
 		    "by DANE: SASL EXTERNAL offered and accepted", peer);
 	}
-	plog(p, "outcome: %s: %s", outcome_name(p->r->outcome), p->r->detail);
+	ref_log(p, "outcome: %s: %s", outcome_name(p->r->outcome),
+	    p->r->detail);
 	/* The peer ends the stream; answer in kind. */
-	if (xmpp_wait(cn, "</stream:stream>", NULL) == 0)
-		conn_write(cn, "</stream:stream>");
+	if (ref_conn_wait(cn, "</stream:stream>", NULL) == 0)
+		ref_conn_write(cn, "</stream:stream>");
 out:
 	for (size_t i = 0; i < nkeep; i++)
-		dns_free(&keep[i]);
+		ref_dns_free(&keep[i]);
 	free(keep);
 	free(t);
 }
@@ -1803,8 +1818,8 @@ refclient_receive(struct refclient *c, int fd, SSL_CTX *ctx,
     const char *local, enum ref_policy policy, int deadline_ms,
     struct ref_result *r)
 {
-	struct probe p;
-	struct conn cn;
+	struct ref_probe p;
+	struct ref_conn cn;
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -1821,19 +1836,19 @@ refclient_receive(struct refclient *c, int fd, SSL_CTX *ctx,
 	cn.p = &p;
 	netio_init(&cn.io, p.deadline, p.step_ms, REF_IN_MAX);
 	cn.io.fd = fd;
-	plog(&p, "receive as %s, %s", local, policy == REF_MANDATORY ?
+	ref_log(&p, "receive as %s, %s", local, policy == REF_MANDATORY ?
 	    "authentication required" : "unauthenticated peers allowed");
-	if (probe_ub_get(&p) != 0)
+	if (ref_dns_get(&p) != 0)
 		ret = -1;
 	else
-		receive_session(&p, &cn, ctx, local);
-	conn_close(&cn);
-	probe_ub_put(&p, ret == 0);
+		ref_receive_session(&p, &cn, ctx, local);
+	ref_conn_close(&cn);
+	ref_dns_put(&p, ret == 0);
 	if (ret == 0 && r->detail[0] == '\0') {
 		r->outcome = OUTCOME_REFUSED;
 		snprintf(r->detail, sizeof(r->detail), "refused: %s", p.why[0]
 		    ? p.why : "the stream ended");
-		plog(&p, "outcome: %s", r->detail);
+		ref_log(&p, "outcome: %s", r->detail);
 	}
 	r->log = p.log.data != NULL ? p.log.data : xstrdup("");
 	return ret;
