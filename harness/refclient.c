@@ -343,6 +343,39 @@ refclient_free(struct refclient *c)
 	return NULL;
 }
 
+/*
+ * refclient_start - p, a probe of c by proto under policy for r, all of it
+ * within deadline_ms from now: a step (a connect, a read, a handshake) may
+ * take a quarter of that when probing (several hosts), half when receiving
+ * (one peer), and at least a second.  r starts as no-connect.
+ */
+static void
+refclient_start(struct ref_probe *p, struct refclient *c,
+    enum ref_proto proto, enum ref_policy policy, int deadline_ms,
+    struct ref_result *r)
+{
+	int share = proto == REF_XMPP_IN ? 2 : 4;
+
+	memset(r, 0, sizeof(*r));
+	memset(p, 0, sizeof(*p));
+	r->outcome = OUTCOME_NO_CONNECT;
+	p->c = c;
+	p->proto = proto;
+	p->policy = policy;
+	p->r = r;
+	p->receiving = proto == REF_XMPP_IN;
+	p->deadline = clock_ms() + (deadline_ms > 0 ? deadline_ms : 1);
+	p->step_ms = deadline_ms / share > 1000 ? deadline_ms / share : 1000;
+}
+
+/* refclient_end - p's resolver back to the pool (if ok), its log to r */
+static void
+refclient_end(struct ref_probe *p, int ok)
+{
+	ref_dns_put(p, ok);
+	p->r->log = p->log.data != NULL ? p->log.data : xstrdup("");
+}
+
 int
 refclient_probe(struct refclient *c, enum ref_proto proto,
     const char *domain, enum ref_policy policy, int deadline_ms,
@@ -352,18 +385,10 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
 	char dom[256];
 	int ret = 0;
 
-	memset(r, 0, sizeof(*r));
-	memset(&p, 0, sizeof(p));
-	r->outcome = OUTCOME_NO_CONNECT;
-	p.c = c;
-	p.proto = proto;
-	p.policy = policy;
+	refclient_start(&p, c, proto, policy, deadline_ms, r);
 	/* One spelling of the domain: no trailing dot (name checks, RCPT). */
 	dname_copy(dom, sizeof(dom), domain);
 	p.domain = dom;
-	p.r = r;
-	p.deadline = clock_ms() + (deadline_ms > 0 ? deadline_ms : 1);
-	p.step_ms = deadline_ms / 4 > 1000 ? deadline_ms / 4 : 1000;
 	ref_log(&p, "probe %s %s, %s", proto == REF_SMTP ? "smtp" :
 	    proto == REF_SMTPS ? "smtps" : proto == REF_XMPP ? "xmpp" :
 	    "xmpps", domain, policy == REF_MANDATORY ? "mandatory DANE" :
@@ -384,8 +409,7 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
 		ref_log(&p, "outcome: %s", r->detail);
 	}
 done:
-	ref_dns_put(&p, ret == 0);
-	r->log = p.log.data != NULL ? p.log.data : xstrdup("");
+	refclient_end(&p, ret == 0);
 	return ret;
 }
 
@@ -410,17 +434,8 @@ refclient_receive(struct refclient *c, int fd, SSL_CTX *ctx,
 	struct ref_conn cn;
 	int ret = 0;
 
-	memset(r, 0, sizeof(*r));
-	memset(&p, 0, sizeof(p));
-	r->outcome = OUTCOME_NO_CONNECT;
-	p.c = c;
-	p.proto = REF_XMPP_IN;
-	p.policy = policy;
+	refclient_start(&p, c, REF_XMPP_IN, policy, deadline_ms, r);
 	p.domain = local;
-	p.r = r;
-	p.receiving = 1;
-	p.deadline = clock_ms() + (deadline_ms > 0 ? deadline_ms : 1);
-	p.step_ms = deadline_ms / 2 > 1000 ? deadline_ms / 2 : 1000;
 	cn.p = &p;
 	netio_init(&cn.io, p.deadline, p.step_ms, REF_IN_MAX);
 	cn.io.fd = fd;
@@ -431,13 +446,12 @@ refclient_receive(struct refclient *c, int fd, SSL_CTX *ctx,
 	else
 		ref_receive_session(&p, &cn, ctx, local);
 	ref_conn_close(&cn);
-	ref_dns_put(&p, ret == 0);
 	if (ret == 0 && r->detail[0] == '\0') {
 		r->outcome = OUTCOME_REFUSED;
 		snprintf(r->detail, sizeof(r->detail), "refused: %s", p.why[0]
 		    ? p.why : "the stream ended");
 		ref_log(&p, "outcome: %s", r->detail);
 	}
-	r->log = p.log.data != NULL ? p.log.data : xstrdup("");
+	refclient_end(&p, ret == 0);
 	return ret;
 }
