@@ -210,6 +210,10 @@ int ref_tls_connect(struct ref_probe *p, struct ref_conn *cn,
  * auth?  1 (*out set) or 0 */
 int ref_tls_judge(struct ref_probe *p, const struct ref_target *t, int auth,
     enum outcome *out);
+/* ref_tls_dane - DANE on ssl for name and t's usable records; how many
+ * OpenSSL took, or -1 */
+int ref_tls_dane(struct ref_probe *p, SSL *ssl, const struct ref_target *t,
+    const char *name);
 /* ref_tls_dane_match - log the TLSA record OpenSSL matched on ssl; its
  * depth, or -1 */
 int ref_tls_dane_match(struct ref_probe *p, SSL *ssl);

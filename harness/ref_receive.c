@@ -155,27 +155,16 @@ ref_receive_tls(struct ref_probe *p, struct ref_conn *cn, SSL_CTX *ctx,
     const struct ref_target *t, size_t usable, const char *peer)
 {
 	long vr;
-	int depth;
-	size_t added = 0;
+	int depth, added = 0;
 
 	if ((cn->io.ssl = SSL_new(ctx)) == NULL
 	    || SSL_set_fd(cn->io.ssl, cn->io.fd) != 1)
 		goto err;
 	SSL_set_verify(cn->io.ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
 	    ref_receive_accept_any);
-	if (usable > 0) {
-		/* The reference identifier for DANE-TA is the domain. */
-		if (SSL_dane_enable(cn->io.ssl, peer) <= 0)
-			goto err;
-		for (size_t i = 0; i < t->ntlsa; i++)
-			if (t->use[i] == REF_TLSA_USE
-			    && SSL_dane_tlsa_add(cn->io.ssl,
-			    t->tlsa[i].usage, t->tlsa[i].selector,
-			    t->tlsa[i].mtype, t->tlsa[i].data,
-			    t->tlsa[i].len) > 0)
-				added++;
-		ERR_clear_error();
-	}
+	/* The reference identifier for DANE-TA is the domain. */
+	if (usable > 0 && (added = ref_tls_dane(p, cn->io.ssl, t, peer)) < 0)
+		goto err;
 	if (netio_handshake(&cn->io, 1) != 0) {
 		char eb[256];
 

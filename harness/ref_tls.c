@@ -33,16 +33,46 @@ ref_tls_dane_match(struct ref_probe *p, SSL *ssl)
 	return depth;
 }
 
-/* ref_tls_connect - TLS on cn as t's mode requires; 1 authenticated,
+/*
+ * ref_tls_dane - DANE on ssl: name is the first reference identifier (and
+ * a client's SNI), t's usable records are what the peer must match; a
+ * record OpenSSL refuses is logged.  How many it took, or -1 when DANE
+ * cannot be enabled.
+ */
+int
+ref_tls_dane(struct ref_probe *p, SSL *ssl, const struct ref_target *t,
+    const char *name)
+{
+	int added = 0;
+
+	if (SSL_dane_enable(ssl, name) <= 0)
+		return -1;
+	for (size_t i = 0; i < t->ntlsa; i++) {
+		const struct ref_tlsa *r = &t->tlsa[i];
+
+		if (t->use[i] != REF_TLSA_USE)
+			continue;
+		if (SSL_dane_tlsa_add(ssl, r->usage, r->selector, r->mtype,
+		    r->data, r->len) > 0)
+			added++;
+		else
+			ref_log(p, "OpenSSL refused TLSA %u %u %u", r->usage,
+			    r->selector, r->mtype);
+	}
+	ERR_clear_error();
+	return added;
+}
+
+/* ref_tls_connect
+ - TLS on cn as t's mode requires; 1 authenticated,
  * 0 not authenticated, -1 handshake failed */
 int
 ref_tls_connect(struct ref_probe *p, struct ref_conn *cn,
     const struct ref_target *t, const char *sni)
 {
 	static const unsigned char alpn[] = "\x0bxmpp-server";
-	size_t added = 0;
 	long vr;
-	int depth;
+	int added, depth;
 
 	if ((cn->io.ssl = SSL_new(p->c->ssl_ctx)) == NULL ||
 	    SSL_set_fd(cn->io.ssl, cn->io.fd) != 1)
@@ -53,21 +83,8 @@ ref_tls_connect(struct ref_probe *p, struct ref_conn *cn,
 	SSL_set_hostflags(cn->io.ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 	if (t->mode == MODE_DANE) {
 		/* Sets SNI and the first reference identifier. */
-		if (SSL_dane_enable(cn->io.ssl, sni) <= 0)
+		if ((added = ref_tls_dane(p, cn->io.ssl, t, sni)) < 0)
 			goto err;
-		for (size_t i = 0; i < t->ntlsa; i++) {
-			const struct ref_tlsa *r = &t->tlsa[i];
-
-			if (t->use[i] != REF_TLSA_USE)
-				continue;
-			if (SSL_dane_tlsa_add(cn->io.ssl, r->usage, r->selector,
-			    r->mtype, r->data, r->len) > 0)
-				added++;
-			else
-				ref_log(p, "OpenSSL refused TLSA %u %u %u",
-				    r->usage, r->selector, r->mtype);
-		}
-		ERR_clear_error();
 		if (added == 0) {
 			/* Never happens when refclient_tlsa_usable agrees
 			 * with OpenSSL; without records OpenSSL would fall
