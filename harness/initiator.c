@@ -63,50 +63,48 @@ init_send(struct init *in, const char *s)
 	return netio_write(&in->io, s, strlen(s));
 }
 
+/* What ends a wait for anything else: the receiver ended the stream.
+ * Every list of markers for init_wait ends with these. */
+#define INIT_ENDS	"<stream:error", "</stream:stream>"
+#define INIT_NENDS	2
+
 /*
- * init_wait - read until one of the markers (NULL-ended) is in the input;
- * its index, or -1 (closed, timed out, or the buffer is full).  A stream
- * error or the end of the stream stops the wait, too (-1, in->closed).
+ * init_wait - read until one of the markers (NULL-ended, INIT_ENDS last)
+ * is in the input; its index, or -1 (closed, timed out, or the buffer is
+ * full).  A stream error or the end of the stream stops the wait, too
+ * (-1, in->closed).
  */
 static int
 init_wait(struct init *in, const char *const *markers)
 {
 	size_t shown = in->io.inlen;
+	int n = 0, k;
 
-	for (;;) {
-		int n;
-
-		for (int i = 0; markers[i]; i++)
-			if (strstr(in->io.in, markers[i]) != NULL) {
-				init_note(in, "S: %.600s", in->io.in + shown);
-				return i;
-			}
-		if (strstr(in->io.in, "<stream:error") != NULL
-		    || strstr(in->io.in, "</stream:stream>") != NULL) {
-			init_note(in, "S: %.600s", in->io.in + shown);
-			in->closed = 1;
-			return -1;
-		}
-		n = netio_fill(&in->io);
-		if (n == NETIO_EFULL || n == NETIO_ELATE) {
-			init_note(in, "S: %.600s", in->io.in + shown);
-			init_note(in, "(%s waiting for %s)", n == NETIO_EFULL
-			    ? "too much input" : "deadline", markers[0]);
-			return -1;
-		}
-		if (n <= 0) {
-			if (in->io.inlen > shown)
-				init_note(in, "S: %.600s", in->io.in + shown);
-			init_note(in, "(connection %s waiting for %s)", n == 0
-			    ? "closed by the receiver" : errno == EAGAIN
-			    || errno == EWOULDBLOCK ? "timed out" : "failed",
-			    markers[0]);
-			in->closed = n == 0 || (errno != EAGAIN
-			    && errno != EWOULDBLOCK);
-			ERR_clear_error();
-			return -1;
-		}
+	while (markers[n] != NULL)
+		n++;
+	k = netio_wait(&in->io, markers);
+	if (k >= 0) {
+		init_note(in, "S: %.600s", in->io.in + shown);
+		if (k < n - INIT_NENDS)
+			return k;
+		in->closed = 1;
+		return -1;
 	}
+	if (k == NETIO_EFULL || k == NETIO_ELATE) {
+		init_note(in, "S: %.600s", in->io.in + shown);
+		init_note(in, "(%s waiting for %s)", k == NETIO_EFULL ?
+		    "too much input" : "deadline", markers[0]);
+		return -1;
+	}
+	if (in->io.inlen > shown)
+		init_note(in, "S: %.600s", in->io.in + shown);
+	init_note(in, "(connection %s waiting for %s)", k == NETIO_EOF ?
+	    "closed by the receiver" : errno == EAGAIN || errno == EWOULDBLOCK ?
+	    "timed out" : "failed", markers[0]);
+	in->closed = k == NETIO_EOF
+	    || (errno != EAGAIN && errno != EWOULDBLOCK);
+	ERR_clear_error();
+	return -1;
 }
 
 /* init_session - the exchange; sets the outcome */
@@ -114,9 +112,11 @@ static void
 init_session(struct init *in, const char *from, const char *to, SSL_CTX *ctx)
 {
 	static const char *const features[] = { "</stream:features>",
-	    "<stream:features/>", NULL };
-	static const char *const proceed[] = { "<proceed", "<failure", NULL };
-	static const char *const sasl[] = { "<success", "<failure", NULL };
+	    "<stream:features/>", INIT_ENDS, NULL };
+	static const char *const proceed[] = { "<proceed", "<failure",
+	    INIT_ENDS, NULL };
+	static const char *const sasl[] = { "<success", "<failure", INIT_ENDS,
+	    NULL };
 	char *hdr = xmpp_wire_header(XMPP_WIRE_DECL | XMPP_WIRE_DIALBACK, "",
 	    "from='%s' to='%s'", from, to);
 	int k;

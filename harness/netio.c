@@ -185,6 +185,20 @@ netio_fill(struct netio *io)
 	return (int)n;
 }
 
+int
+netio_wait(struct netio *io, const char *const *markers)
+{
+	for (;;) {
+		int n;
+
+		for (int i = 0; markers[i] != NULL; i++)
+			if (strstr(io->in, markers[i]) != NULL)
+				return i;
+		if ((n = netio_fill(io)) <= 0)
+			return n == 0 ? NETIO_EOF : n;
+	}
+}
+
 void
 netio_drain(struct netio *io)
 {

@@ -22,6 +22,7 @@
 #define NETIO_EREAD	(-1)	/* read failed or timed out (errno) */
 #define NETIO_EFULL	(-3)	/* the input buffer is full */
 #define NETIO_ELATE	(-4)	/* no time left before reading */
+#define NETIO_EOF	(-5)	/* the peer ended the stream (netio_wait) */
 
 struct netio {
 	int fd;			/* -1 when closed */
@@ -71,6 +72,13 @@ int netio_write(struct netio *io, const char *s, size_t len);
  * error queue is left as the read left it.
  */
 int netio_fill(struct netio *io);
+
+/*
+ * netio_wait - read until one of markers (NULL-ended) is in the input: the
+ * index of the first of them that is, or why no more could be read
+ * (NETIO_EOF, or netio_fill's NETIO_EREAD, NETIO_EFULL, NETIO_ELATE).
+ */
+int netio_wait(struct netio *io, const char *const *markers);
 
 /* netio_drain - forget the input read so far */
 void netio_drain(struct netio *io);

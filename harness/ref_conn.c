@@ -103,19 +103,16 @@ ref_conn_line(struct ref_conn *cn, char *line, size_t size)
 int
 ref_conn_wait(struct ref_conn *cn, const char *m0, const char *m1)
 {
-	for (;;) {
-		if (m0 != NULL && strstr(cn->io.in, m0) != NULL)
-			break;
-		if (m1 != NULL && strstr(cn->io.in, m1) != NULL)
-			break;
-		if (ref_conn_fill(cn) < 0) {
-			ref_log(cn->p, "%s: %.200s%s", cn->p->receiving ? "C"
-			    : "S", cn->io.in, cn->io.inlen > 200 ? " ..." : "");
-			ref_log(cn->p, "read failed waiting for %s", m0);
-			return -1;
-		}
+	const char *const markers[] = { m0, m1, NULL };
+	int k = netio_wait(&cn->io, markers);
+
+	if (k < 0) {
+		ref_log(cn->p, "%s: %.200s%s", cn->p->receiving ? "C" : "S",
+		    cn->io.in, cn->io.inlen > 200 ? " ..." : "");
+		ref_log(cn->p, "read failed waiting for %s", m0);
+		return -1;
 	}
 	ref_log(cn->p, "%s: %.300s%s", cn->p->receiving ? "C" : "S", cn->io.in,
 	    cn->io.inlen > 300 ? " ..." : "");
-	return m0 != NULL && strstr(cn->io.in, m0) != NULL ? 0 : 1;
+	return k;
 }

@@ -328,9 +328,12 @@ START_TEST(test_netio_refused)
 }
 END_TEST
 
-/* Reads bounded by the step, the input bound and the deadline. */
+/* Reads bounded by the step, the input bound and the deadline; waits for
+ * markers. */
 START_TEST(test_netio_bounds)
 {
+	static const char *const markers[] = { "zz", "ab", NULL };
+	static const char *const absent[] = { "zz", NULL };
 	struct netio io;
 	char got[8] = "";
 	int port, lfd = netio_listener(&port, 1), peer;
@@ -350,11 +353,15 @@ START_TEST(test_netio_bounds)
 	ck_assert_int_eq(netio_write(&io, "ping", 4), 0);
 	ck_assert_int_eq(recv(peer, got, 4, MSG_WAITALL), 4);
 	ck_assert_int_eq(memcmp(got, "ping", 4), 0);
-	/* the rest, then the end of the stream */
-	close(peer);
+	/* the rest; a wait ends at the first marker of the list that is in;
+	 * then the end of the stream */
 	ck_assert_int_eq(netio_fill(&io), 4);
 	ck_assert_str_eq(io.in, "rld\n");
-	ck_assert_int_eq(netio_fill(&io), 0);
+	ck_assert_int_eq(send(peer, "ab", 2, 0), 2);
+	ck_assert_int_eq(netio_wait(&io, markers), 1);
+	ck_assert_str_eq(io.in, "rld\nab");
+	close(peer);
+	ck_assert_int_eq(netio_wait(&io, absent), NETIO_EOF);
 	/* past the deadline nothing is read */
 	io.deadline = clock_ms() - 1;
 	ck_assert_int_eq(netio_fill(&io), NETIO_ELATE);
