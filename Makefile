@@ -47,11 +47,21 @@ LIB_OBJS = \
 	harness/tlsa.o \
 	harness/plan.o \
 	harness/world.o \
+	harness/dname.o \
 	harness/judge.o \
 	harness/run.o \
 	harness/hostile.o \
 	harness/target.o \
 	harness/refclient.o \
+	harness/ref_dns.o \
+	harness/ref_conn.o \
+	harness/ref_tls.o \
+	harness/ref_host.o \
+	harness/ref_smtp.o \
+	harness/ref_xmpp.o \
+	harness/ref_receive.o \
+	harness/netio.o \
+	harness/xmpp_wire.o \
 	harness/initiator.o \
 	harness/endpoint.o \
 	harness/smtp.o \

@@ -14,6 +14,7 @@
 #include "hostile.h"
 #include "mem.h"
 #include "msg.h"
+#include "xmpp_wire.h"
 
 #define HOSTILE_SLOW_MAX	8	/* slow writers held open at once */
 
@@ -60,11 +61,9 @@ static void
 hostile_attack(struct hostile *h, long n)
 {
 	static char big[100000];
-	static const char xmpp_starttls[] = "<stream:stream xmlns='jabber:server' "
-	    "xmlns:stream='http://etherx.jabber.org/streams' to='x' "
-	    "version='1.0'><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
 	int port = hostile_ports[n % 4], k = (int)(n / 4 % 6), fd;
 	unsigned char junk[512];
+	char *xmpp_starttls;
 
 	if ((fd = hostile_connect(port)) < 0)
 		return;
@@ -81,7 +80,10 @@ hostile_attack(struct hostile *h, long n)
 		break;
 	case 2:		/* STARTTLS (or direct TLS), then TLS garbage */
 		hostile_send(fd, "EHLO x\r\nSTARTTLS\r\n", 18);
+		xmpp_starttls = xmpp_wire_header(0, "<starttls xmlns="
+		    "'urn:ietf:params:xml:ns:xmpp-tls'/>", "to='x'");
 		hostile_send(fd, xmpp_starttls, strlen(xmpp_starttls));
+		free(xmpp_starttls);
 		hostile_send(fd, "\x16\x03\x01\x02\x00", 5);
 		hostile_send(fd, junk, sizeof(junk));
 		break;

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "dname.h"
 #include "judge.h"
 #include "mem.h"
 #include "plan.h"
@@ -184,19 +184,6 @@ judge_preferred_text(const struct scn_expect *e)
 	return t;
 }
 
-/* judge_name_eq - two DNS names equal, ignoring case and a trailing dot */
-static int
-judge_name_eq(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la && a[la - 1] == '.')
-		la--;
-	if (lb && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 /*
  * judge_sni_ok - RFC 7672 8.1: an SMTP client that DANE-authenticated the
  * host (scenario-relative) "MUST send the TLS SNI extension containing
@@ -209,7 +196,7 @@ static int
 judge_sni_ok(const struct scenario *s, const char *host, const char *sni)
 {
 	char *name = scn_name_abs(s, host, PLAN_TLD);
-	int ok = judge_name_eq(name, sni);
+	int ok = dname_eq(name, sni);
 
 	free(name);
 	for (size_t i = 0; i < s->nrrs && !ok; i++) {
@@ -218,7 +205,7 @@ judge_sni_ok(const struct scenario *s, const char *host, const char *sni)
 		if ((rr->kind == SCN_RR_CNAME || rr->kind == SCN_RR_ADDR)
 		    && strcmp(rr->argv[1], host) == 0) {
 			name = scn_name_abs(s, rr->argv[0], PLAN_TLD);
-			ok = judge_name_eq(name, sni);
+			ok = dname_eq(name, sni);
 			free(name);
 		}
 	}

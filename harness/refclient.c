@@ -7,6 +7,11 @@
  * STARTTLS or direct TLS with OpenSSL's DANE verifier, and go on or give
  * up.  Every step is logged in r->log, one line each.
  *
+ * This file holds the public API (refclient.h), its pure helpers and a
+ * probe's log; the steps are in ref_dns.c, ref_host.c, ref_smtp.c,
+ * ref_xmpp.c, ref_conn.c, ref_tls.c and ref_receive.c around the private
+ * header ref_probe.h, which maps them.
+ *
  * Threads: each probe has a ub_ctx of its own while it runs, taken from a
  * pool so that validated keys stay cached (libunbound in threaded async
  * mode, so every DNS lookup is bounded by the probe's deadline); the one
@@ -36,11 +41,6 @@
  *   itself on 5269 (RFC 6120 3.2.2); whether DANE applies is then decided
  *   by the address records' security alone.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -48,123 +48,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <unbound.h>
 
 #include "clock.h"
+#include "dname.h"
 #include "mem.h"
 #include "msg.h"
+#include "ref_probe.h"
 #include "refclient.h"
 
-#define REF_HELO	"ref.client.example"
-#define REF_FROM	"ref@client.example"
-#define REF_XMPP_FROM	"ref.client.example"
-#define MAX_HOSTS	32
-#define MAX_ADDRS	8
-#define MAX_TLSA	32
-#define DNS_A		1
-#define DNS_CNAME	5
-#define DNS_MX		15
-#define DNS_AAAA	28
-#define DNS_SRV		33
-#define DNS_TLSA	52
-
-struct refclient {
-	char *resolver;
-	char *ta_file;
-	SSL_CTX *ssl_ctx;
-	pthread_mutex_t lock;		/* guards the pool */
-	struct ub_ctx **pool;		/* idle resolver contexts */
-	size_t npool;
-};
-
-/* DNSSEC state of one answer (RFC 4035 4.3; indeterminate counts as bogus). */
-enum dns_state {
-	DNS_SECURE,
-	DNS_INSECURE,
-	DNS_BOGUS
-};
-
-static const char *const dns_state_names[] = { "secure", "insecure", "bogus" };
-
-/* One DNS answer. */
-struct dns_ans {
-	enum dns_state state;
-	int nxdomain;
-	int nodata;
-	struct ub_result *res;	/* NULL on timeout or resolver error */
-	char canon[256];	/* CNAME-expanded name, "" when none */
-};
-
-/* What a host requires of TLS. */
-enum tls_mode {
-	MODE_DANE,		/* TLS, DANE authentication required */
-	MODE_TLS_NOAUTH,	/* TLS required, no authentication (7672 2.2) */
-	MODE_OPPORTUNISTIC,	/* TLS if offered, else cleartext */
-	MODE_PKIX		/* TLS, PKIX authentication required */
-};
-
-static const char *const mode_names[] = {
-	"DANE authentication required", "TLS required without authentication",
-	"opportunistic TLS", "PKIX authentication required"
-};
-
-/* How one attempt at one address ended. */
-enum attempt {
-	ATT_NOCONNECT,
-	ATT_GAVEUP,		/* connected, then gave up */
-	ATT_WENTON		/* went on: outcome final */
-};
-
-/* One probe in progress. */
-struct probe {
-	struct refclient *c;
-	struct ub_ctx *ub;
-	int ub_dirty;			/* a query was cancelled: do not reuse ub */
-	enum ref_proto proto;
-	enum ref_policy policy;
-	const char *domain;
-	long long deadline;	/* CLOCK_MONOTONIC ms */
-	int step_ms;		/* bound on one connect / read / handshake */
-	struct buf log;
-	struct ref_result *r;
-	int connected;		/* connected to some host */
-	char why[400];		/* last reason for giving up */
-	char note[256];		/* trouble after going on, "" */
-	int receiving;		/* refclient_receive: the peer is the client */
-};
-
-/* What one host's attempt needs to know. */
-struct target {
-	const char *host;	/* MX host / SRV target */
-	int port;
-	enum tls_mode mode;
-	char base[256];		/* TLSA base domain (SNI for SMTP) */
-	const char *refids[3];	/* more reference identifiers, NULL-ended */
-	struct ref_tlsa tlsa[MAX_TLSA];
-	enum ref_tlsa_use use[MAX_TLSA];
-	size_t ntlsa;
-};
-
-/* A plaintext-or-TLS connection with a small input buffer. */
-struct conn {
-	struct probe *p;
-	int fd;
-	SSL *ssl;
-	char in[8192];
-	size_t inlen;
-};
-
-/* plog - append one line to the probe's log */
-static void __attribute__((format(printf, 2, 3)))
-plog(struct probe *p, const char *fmt, ...)
+/* ref_log - append one line to the probe's log */
+void
+ref_log(struct ref_probe *p, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -175,32 +74,32 @@ plog(struct probe *p, const char *fmt, ...)
 	buf_printf(&p->log, "%s\n", line);
 }
 
-/* giveup - log a reason for giving up and remember it as the last one */
-static void __attribute__((format(printf, 2, 3)))
-giveup(struct probe *p, const char *fmt, ...)
+/* ref_giveup - log a reason for giving up and remember it as the last one */
+void
+ref_giveup(struct ref_probe *p, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(p->why, sizeof(p->why), fmt, ap);
 	va_end(ap);
-	plog(p, "give up: %s", p->why);
+	ref_log(p, "give up: %s", p->why);
 }
 
-/* deadline - say the deadline ended the probe, keeping the last reason */
-static void
-deadline(struct probe *p)
+/* ref_late - say the deadline ended the probe, keeping the last reason */
+void
+ref_late(struct ref_probe *p)
 {
 	p->r->timed_out = 1;
 	if (p->why[0] == '\0')
-		giveup(p, "deadline reached");
+		ref_giveup(p, "deadline reached");
 	else
-		plog(p, "deadline reached");
+		ref_log(p, "deadline reached");
 }
 
-/* remaining - ms left for one step, at most step_ms; <= 0 when past */
-static int
-remaining(const struct probe *p)
+/* ref_left - ms left for one step, at most step_ms; <= 0 when past */
+int
+ref_left(const struct ref_probe *p)
 {
 	long long left = p->deadline - clock_ms();
 
@@ -209,32 +108,11 @@ remaining(const struct probe *p)
 	return left < p->step_ms ? (int)left : p->step_ms;
 }
 
-/* name_copy - copy a domain name without its trailing dot */
-static void
-name_copy(char *dst, size_t size, const char *src)
-{
-	size_t n;
-
-	snprintf(dst, size, "%s", src);
-	n = strlen(dst);
-	if (n > 1 && dst[n - 1] == '.')
-		dst[n - 1] = '\0';
-}
-
-/* name_eq - case-insensitive name comparison, ignoring a trailing dot */
+/* refclient_wire_name - uncompressed wire name at rd into text; bytes
+ * used or -1 */
 static int
-name_eq(const char *a, const char *b)
-{
-	char x[256], y[256];
-
-	name_copy(x, sizeof(x), a);
-	name_copy(y, sizeof(y), b);
-	return strcasecmp(x, y) == 0;
-}
-
-/* dname_str - uncompressed wire name at rd into text; bytes used or -1 */
-static int
-dname_str(const unsigned char *rd, size_t len, char *out, size_t size)
+refclient_wire_name(const unsigned char *rd, size_t len, char *out,
+    size_t size)
 {
 	size_t i = 0, o = 0;
 
@@ -283,7 +161,7 @@ refclient_parse_mx(const unsigned char *rd, size_t len, struct ref_host *h)
 	if (len < 3)
 		return -1;
 	h->pref = (unsigned)rd[0] << 8 | rd[1];
-	n = dname_str(rd + 2, len - 2, h->name, sizeof(h->name));
+	n = refclient_wire_name(rd + 2, len - 2, h->name, sizeof(h->name));
 	return n < 0 || (size_t)n + 2 != len ? -1 : 0;
 }
 
@@ -298,13 +176,13 @@ refclient_parse_srv(const unsigned char *rd, size_t len, struct ref_host *h)
 	h->pref = (unsigned)rd[0] << 8 | rd[1];
 	h->weight = (unsigned)rd[2] << 8 | rd[3];
 	h->port = rd[4] << 8 | rd[5];
-	n = dname_str(rd + 6, len - 6, h->name, sizeof(h->name));
+	n = refclient_wire_name(rd + 6, len - 6, h->name, sizeof(h->name));
 	return n < 0 || (size_t)n + 6 != len ? -1 : 0;
 }
 
-/* host_cmp - qsort order of refclient_sort_hosts */
+/* refclient_host_cmp - qsort order of refclient_sort_hosts */
 static int
-host_cmp(const void *va, const void *vb)
+refclient_host_cmp(const void *va, const void *vb)
 {
 	const struct ref_host *a = va, *b = vb;
 
@@ -319,7 +197,7 @@ void
 refclient_sort_hosts(struct ref_host *h, size_t n)
 {
 	if (n > 1)
-		qsort(h, n, sizeof(*h), host_cmp);
+		qsort(h, n, sizeof(*h), refclient_host_cmp);
 }
 
 int
@@ -391,7 +269,7 @@ refclient_base_candidates(const char *host, const char *canon,
 	int n = 0;
 
 	if (addr_secure && canon != NULL && canon[0] != '\0' &&
-	    !name_eq(canon, host))
+	    !dname_eq(canon, host))
 		out[n++] = canon;
 	out[n++] = host;
 	return n;
@@ -402,1138 +280,9 @@ refclient_addr_dane(const char *host, const char *canon, int addr_secure)
 {
 	if (addr_secure)
 		return REF_ADDR_TLSA;
-	if (canon != NULL && canon[0] != '\0' && !name_eq(canon, host))
+	if (canon != NULL && canon[0] != '\0' && !dname_eq(canon, host))
 		return REF_ADDR_ASK_CNAME;
 	return REF_ADDR_NO_DANE;
-}
-
-/* dns_done - libunbound's callback: hand the answer to the waiting probe */
-static void
-dns_done(void *arg, int err, struct ub_result *res)
-{
-	struct ub_result **slot = arg;
-
-	if (err != 0 && res == NULL)
-		res = (struct ub_result *)&dns_done;	/* error marker */
-	*slot = res;
-}
-
-/* dns_free - release an answer */
-static void
-dns_free(struct dns_ans *a)
-{
-	if (a->res != NULL)
-		ub_resolve_free(a->res);
-	a->res = NULL;
-}
-
-/* dns_query - look up name/type within the deadline and classify it */
-static void
-dns_query(struct probe *p, const char *name, int type, const char *tname,
-    struct dns_ans *a)
-{
-	struct ub_result *res = NULL;
-	int id = 0, err;
-
-	memset(a, 0, sizeof(*a));
-	a->state = DNS_BOGUS;
-	err = ub_resolve_async(p->ub, name, type, 1, &res, dns_done, &id);
-	if (err != 0) {
-		plog(p, "DNS %s %s: resolver error: %s", name, tname,
-		    ub_strerror(err));
-		return;
-	}
-	while (res == NULL) {
-		long long left = p->deadline - clock_ms();
-		struct pollfd pfd = { .fd = ub_fd(p->ub), .events = POLLIN };
-
-		if (left <= 0) {
-			ub_cancel(p->ub, id);
-			p->r->timed_out = 1;
-			p->ub_dirty = 1;
-			plog(p, "DNS %s %s: bogus (indeterminate: timeout)",
-			    name, tname);
-			return;
-		}
-		if (poll(&pfd, 1, (int)left) > 0 && ub_process(p->ub) != 0) {
-			plog(p, "DNS %s %s: bogus (indeterminate: "
-			    "resolver failed)", name, tname);
-			return;
-		}
-	}
-	if (res == (struct ub_result *)&dns_done) {
-		plog(p, "DNS %s %s: bogus (indeterminate: resolver error)",
-		    name, tname);
-		return;
-	}
-	a->res = res;
-	if (res->canonname != NULL && !name_eq(res->canonname, name))
-		name_copy(a->canon, sizeof(a->canon), res->canonname);
-	if (res->bogus) {
-		plog(p, "DNS %s %s: bogus (%s)", name, tname,
-		    res->why_bogus ? res->why_bogus : "validation failed");
-		return;
-	}
-	if (res->rcode != 0 && res->rcode != 3) {
-		plog(p, "DNS %s %s: bogus (indeterminate: rcode %d)", name,
-		    tname, res->rcode);
-		return;
-	}
-	a->state = res->secure ? DNS_SECURE : DNS_INSECURE;
-	a->nxdomain = res->rcode == 3;
-	a->nodata = res->rcode == 0 && !res->havedata;
-	if (a->nxdomain || a->nodata) {
-		plog(p, "DNS %s %s: %s %s%s%s", name, tname,
-		    dns_state_names[a->state],
-		    a->nxdomain ? "NXDOMAIN" : "NODATA",
-		    a->canon[0] ? " via CNAME " : "", a->canon);
-	} else {
-		int n = 0;
-
-		while (res->data[n] != NULL)
-			n++;
-		plog(p, "DNS %s %s: %s, %d record%s%s%s", name, tname,
-		    dns_state_names[a->state], n, n == 1 ? "" : "s",
-		    a->canon[0] ? ", CNAME-expanded to " : "", a->canon);
-	}
-}
-
-/* Addresses of one host. */
-struct addrs {
-	enum dns_state state;	/* worst of the A and AAAA answers */
-	char canon[256];	/* CNAME expansion, "" when none */
-	int fam[MAX_ADDRS];
-	char addr[MAX_ADDRS][64];
-	int n;
-};
-
-/* lookup_addrs - A then AAAA of host (RFC 7672 2.2.2: before TLSA) */
-static void
-lookup_addrs(struct probe *p, const char *host, struct addrs *ad)
-{
-	static const struct {
-		int type, fam, len;
-		const char *name;
-	} kinds[] = {
-		{ DNS_A, AF_INET, 4, "A" },
-		{ DNS_AAAA, AF_INET6, 16, "AAAA" },
-	};
-
-	memset(ad, 0, sizeof(*ad));
-	ad->state = DNS_SECURE;
-	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		struct dns_ans a;
-
-		dns_query(p, host, kinds[k].type, kinds[k].name, &a);
-		if (a.state > ad->state)
-			ad->state = a.state;
-		if (a.state != DNS_BOGUS && a.res != NULL && a.res->havedata) {
-			if (ad->canon[0] == '\0')
-				snprintf(ad->canon, sizeof(ad->canon), "%s",
-				    a.canon);
-			for (int i = 0; a.res->data[i] != NULL &&
-			    ad->n < MAX_ADDRS; i++) {
-				if (a.res->len[i] != kinds[k].len)
-					continue;
-				inet_ntop(kinds[k].fam, a.res->data[i],
-				    ad->addr[ad->n], sizeof(ad->addr[0]));
-				ad->fam[ad->n++] = kinds[k].fam;
-			}
-		}
-		dns_free(&a);
-	}
-}
-
-/* TLSA lookup results. */
-enum tlsa_state {
-	TLSA_NONE,		/* insecure or denied: no DANE */
-	TLSA_FOUND,		/* secure, non-empty: records in the target */
-	TLSA_BOGUS		/* lookup failed: host unusable (7672 2.1.2) */
-};
-
-/* tlsa_add - append the records of a secure, non-empty TLSA answer to t
- * (borrowing the answer's data) */
-static void
-tlsa_add(struct target *t, const struct ub_result *res)
-{
-	for (int j = 0; res->data[j] != NULL && t->ntlsa < MAX_TLSA; j++) {
-		const unsigned char *d = (const unsigned char *)res->data[j];
-		struct ref_tlsa *rt = &t->tlsa[t->ntlsa];
-
-		if (res->len[j] < 3)
-			continue;
-		rt->usage = d[0];
-		rt->selector = d[1];
-		rt->mtype = d[2];
-		rt->data = d + 3;
-		rt->len = (size_t)res->len[j] - 3;
-		t->ntlsa++;
-	}
-}
-
-/*
- * lookup_tlsa - TLSA at _port._tcp.<candidate> for each base domain
- * candidate in turn; fills t->base and t->tlsa (borrowing from *keep).
- */
-static enum tlsa_state
-lookup_tlsa(struct probe *p, struct target *t, const struct addrs *ad,
-    struct dns_ans *keep)
-{
-	const char *cand[2];
-	int n = refclient_base_candidates(t->host, ad->canon,
-	    ad->state == DNS_SECURE, cand);
-
-	memset(keep, 0, sizeof(*keep));
-	for (int i = 0; i < n; i++) {
-		char qname[300];
-
-		snprintf(qname, sizeof(qname), "_%d._tcp.%s", t->port, cand[i]);
-		dns_query(p, qname, DNS_TLSA, "TLSA", keep);
-		if (keep->state == DNS_BOGUS) {
-			dns_free(keep);
-			return TLSA_BOGUS;
-		}
-		if (keep->state == DNS_SECURE && keep->res->havedata) {
-			name_copy(t->base, sizeof(t->base), cand[i]);
-			t->ntlsa = 0;
-			tlsa_add(t, keep->res);
-			return TLSA_FOUND;
-		}
-		dns_free(keep);
-	}
-	return TLSA_NONE;
-}
-
-/* conn_arm - bound the next socket operation by the step deadline */
-static int
-conn_arm(struct conn *cn)
-{
-	int ms = remaining(cn->p);
-	struct timeval tv;
-
-	if (ms <= 0) {
-		cn->p->r->timed_out = 1;
-		return -1;
-	}
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	setsockopt(cn->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(cn->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	return 0;
-}
-
-/* conn_timed_out - after a failed socket or TLS call (errno cleared
- * before it): SO_RCVTIMEO or SO_SNDTIMEO ran out, so the step timed out */
-static void
-conn_timed_out(struct conn *cn)
-{
-	if (errno == EAGAIN || errno == EWOULDBLOCK)
-		cn->p->r->timed_out = 1;
-}
-
-/* conn_open - connect to addr:port within the step deadline; 0 or -1 */
-static int
-conn_open(struct probe *p, struct conn *cn, int fam, const char *addr,
-    int port)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	struct pollfd pfd;
-	int err = 0, ms;
-	socklen_t el = sizeof(err);
-
-	memset(cn, 0, sizeof(*cn));
-	cn->p = p;
-	memset(&ss, 0, sizeof(ss));
-	if (fam == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((unsigned short)port);
-		inet_pton(AF_INET, addr, &s4->sin_addr);
-		sl = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((unsigned short)port);
-		inet_pton(AF_INET6, addr, &s6->sin6_addr);
-		sl = sizeof(*s6);
-	}
-	if ((cn->fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) < 0) {
-		giveup(p, "socket: %s", strerror(errno));
-		return -1;
-	}
-	if (connect(cn->fd, (struct sockaddr *)&ss, sl) < 0) {
-		if (errno != EINPROGRESS) {
-			err = errno;
-			goto fail;
-		}
-		pfd.fd = cn->fd;
-		pfd.events = POLLOUT;
-		ms = remaining(p);
-		if (ms <= 0 || poll(&pfd, 1, ms) <= 0) {
-			err = ETIMEDOUT;
-			p->r->timed_out = 1;
-			goto fail;
-		}
-		if (getsockopt(cn->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
-			err = errno;
-		if (err != 0)
-			goto fail;
-	}
-	fcntl(cn->fd, F_SETFL, fcntl(cn->fd, F_GETFL) & ~O_NONBLOCK);
-	plog(p, "connected to %s[%s]:%d", p->r->host, addr, port);
-	return 0;
-fail:
-	plog(p, "connect to %s[%s]:%d: %s", p->r->host, addr, port,
-	    strerror(err));
-	snprintf(p->why, sizeof(p->why), "connect to %s[%s]:%d: %s",
-	    p->r->host, addr, port, strerror(err));
-	close(cn->fd);
-	cn->fd = -1;
-	return -1;
-}
-
-/* conn_close - TLS close_notify if any, then close */
-static void
-conn_close(struct conn *cn)
-{
-	if (cn->ssl != NULL) {
-		if (conn_arm(cn) == 0)
-			SSL_shutdown(cn->ssl);
-		SSL_free(cn->ssl);
-		cn->ssl = NULL;
-	}
-	if (cn->fd >= 0)
-		close(cn->fd);
-	cn->fd = -1;
-}
-
-/* conn_write - send s (logged without its line end); 0 or -1 */
-static int
-conn_write(struct conn *cn, const char *s)
-{
-	size_t len = strlen(s), off = 0;
-	int shown = (int)strcspn(s, "\r\n");
-
-	plog(cn->p, "%s: %.*s%s", cn->p->receiving ? "S" : "C", shown, s,
-	    s[shown] && s[shown + 2] ? " ..." : "");
-	while (off < len) {
-		long n;
-
-		if (conn_arm(cn) < 0)
-			return -1;
-		errno = 0;
-		if (cn->ssl != NULL)
-			n = SSL_write(cn->ssl, s + off, (int)(len - off));
-		else
-			n = send(cn->fd, s + off, len - off, MSG_NOSIGNAL);
-		if (n <= 0) {
-			conn_timed_out(cn);
-			plog(cn->p, "write failed");
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	return 0;
-}
-
-/* conn_fill - read more input; 0, or -1 on EOF, error or timeout */
-static int
-conn_fill(struct conn *cn)
-{
-	long n;
-
-	if (cn->inlen >= sizeof(cn->in) - 1 || conn_arm(cn) < 0)
-		return -1;
-	errno = 0;
-	if (cn->ssl != NULL)
-		n = SSL_read(cn->ssl, cn->in + cn->inlen,
-		    (int)(sizeof(cn->in) - 1 - cn->inlen));
-	else
-		n = recv(cn->fd, cn->in + cn->inlen,
-		    sizeof(cn->in) - 1 - cn->inlen, 0);
-	if (n <= 0) {
-		conn_timed_out(cn);
-		return -1;
-	}
-	cn->inlen += (size_t)n;
-	cn->in[cn->inlen] = '\0';
-	return 0;
-}
-
-/* conn_line - one input line without its line end; 0 or -1 */
-static int
-conn_line(struct conn *cn, char *line, size_t size)
-{
-	char *nl;
-
-	while ((nl = memchr(cn->in, '\n', cn->inlen)) == NULL)
-		if (conn_fill(cn) < 0) {
-			plog(cn->p, "read failed (EOF, timeout or overlong "
-			    "line)");
-			return -1;
-		}
-	size_t n = (size_t)(nl - cn->in), take = n;
-
-	if (take > 0 && cn->in[take - 1] == '\r')
-		take--;
-	if (take >= size)
-		take = size - 1;
-	memcpy(line, cn->in, take);
-	line[take] = '\0';
-	memmove(cn->in, nl + 1, cn->inlen - n - 1);
-	cn->inlen -= n + 1;
-	cn->in[cn->inlen] = '\0';
-	plog(cn->p, "S: %s", line);
-	return 0;
-}
-
-/* smtp_reply - read one (multi-line) reply: its code, or -1; *starttls
- * is set when an EHLO reply line announces STARTTLS */
-static int
-smtp_reply(struct conn *cn, int *starttls)
-{
-	char line[1024];
-
-	for (int i = 0; i < 100; i++) {
-		if (conn_line(cn, line, sizeof(line)) < 0)
-			return -1;
-		if (strlen(line) < 3)
-			return -1;
-		if (starttls != NULL && strlen(line) >= 12 &&
-		    strncasecmp(line + 4, "STARTTLS", 8) == 0 &&
-		    (line[12] == '\0' || line[12] == ' '))
-			*starttls = 1;
-		if (line[3] != '-')
-			return atoi(line);
-	}
-	return -1;
-}
-
-/* smtp_cmd - send a command and read its reply code (-1 on I/O error) */
-static int
-smtp_cmd(struct conn *cn, const char *cmd, int *starttls)
-{
-	if (conn_write(cn, cmd) < 0)
-		return -1;
-	return smtp_reply(cn, starttls);
-}
-
-/* dane_match - log which TLSA record OpenSSL matched on ssl, if any;
- * the depth of the match, or -1 */
-static int
-dane_match(struct probe *p, SSL *ssl)
-{
-	uint8_t u, s, m;
-	const unsigned char *d;
-	size_t dlen;
-	int depth = SSL_get0_dane_authority(ssl, NULL, NULL);
-
-	if (depth >= 0 && SSL_get0_dane_tlsa(ssl, &u, &s, &m, &d, &dlen) >= 0)
-		plog(p, "matched TLSA %u %u %u at depth %d (%s)", u, s, m, depth,
-		    depth == 0 ? "end entity" : "issuer");
-	else
-		plog(p, "no TLSA record matched");
-	return depth;
-}
-
-/* tls_handshake - TLS on cn as t's mode requires; 1 authenticated,
- * 0 not authenticated, -1 handshake failed */
-static int
-tls_handshake(struct probe *p, struct conn *cn, const struct target *t,
-    const char *sni)
-{
-	static const unsigned char alpn[] = "\x0bxmpp-server";
-	size_t added = 0;
-	long vr;
-	int depth, ret;
-
-	if ((cn->ssl = SSL_new(p->c->ssl_ctx)) == NULL ||
-	    SSL_set_fd(cn->ssl, cn->fd) != 1)
-		goto err;
-	if (p->proto == REF_XMPPS &&
-	    SSL_set_alpn_protos(cn->ssl, alpn, sizeof(alpn) - 1) != 0)
-		goto err;
-	SSL_set_hostflags(cn->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-	if (t->mode == MODE_DANE) {
-		/* Sets SNI and the first reference identifier. */
-		if (SSL_dane_enable(cn->ssl, sni) <= 0)
-			goto err;
-		for (size_t i = 0; i < t->ntlsa; i++) {
-			const struct ref_tlsa *r = &t->tlsa[i];
-
-			if (t->use[i] != REF_TLSA_USE)
-				continue;
-			if (SSL_dane_tlsa_add(cn->ssl, r->usage, r->selector,
-			    r->mtype, r->data, r->len) > 0)
-				added++;
-			else
-				plog(p, "OpenSSL refused TLSA %u %u %u",
-				    r->usage, r->selector, r->mtype);
-		}
-		ERR_clear_error();
-		if (added == 0) {
-			/* Never happens when refclient_tlsa_usable agrees
-			 * with OpenSSL; without records OpenSSL would fall
-			 * back to PKIX, so refuse instead. */
-			giveup(p, "internal: OpenSSL accepted none of the "
-			    "usable TLSA records");
-			return -1;
-		}
-	} else if (SSL_set_tlsext_host_name(cn->ssl, sni) != 1) {
-		goto err;
-	}
-	if (t->mode == MODE_PKIX && SSL_set1_host(cn->ssl, sni) != 1)
-		goto err;
-	for (int i = 0; t->mode != MODE_OPPORTUNISTIC &&
-	    t->mode != MODE_TLS_NOAUTH && t->refids[i] != NULL; i++)
-		if (SSL_add1_host(cn->ssl, t->refids[i]) != 1)
-			goto err;
-	errno = 0;
-	if (conn_arm(cn) < 0 || (ret = SSL_connect(cn->ssl)) != 1) {
-		unsigned long e = ERR_peek_last_error();
-		char eb[256] = "timeout or connection closed";
-
-		conn_timed_out(cn);
-		if (e != 0)
-			ERR_error_string_n(e, eb, sizeof(eb));
-		ERR_clear_error();
-		giveup(p, "TLS handshake with %s[%s]:%d failed: %s",
-		    p->r->host, p->r->addr, p->r->port, eb);
-		return -1;
-	}
-	plog(p, "TLS %s %s, SNI %s", SSL_get_version(cn->ssl),
-	    SSL_get_cipher_name(cn->ssl), sni);
-	if (p->proto == REF_XMPPS) {
-		const unsigned char *sel;
-		unsigned sellen;
-
-		SSL_get0_alpn_selected(cn->ssl, &sel, &sellen);
-		plog(p, "ALPN %.*s", (int)sellen, sellen ? (const char *)sel :
-		    "(none)");
-	}
-	vr = SSL_get_verify_result(cn->ssl);
-	plog(p, "verify result %ld: %s", vr, X509_verify_cert_error_string(vr));
-	if (t->mode == MODE_DANE) {
-		depth = dane_match(p, cn->ssl);
-		if (SSL_get0_peername(cn->ssl) != NULL)
-			plog(p, "peer name matched: %s",
-			    SSL_get0_peername(cn->ssl));
-		return vr == X509_V_OK && depth >= 0;
-	}
-	if (t->mode == MODE_PKIX)
-		return vr == X509_V_OK &&
-		    SSL_get0_peer_certificate(cn->ssl) != NULL;
-	return 0;
-err:
-	ERR_clear_error();
-	giveup(p, "internal: cannot set up TLS");
-	return -1;
-}
-
-/* tls_judge - after the handshake: may the client go on?  Sets *out. */
-static int
-tls_judge(struct probe *p, const struct target *t, int auth,
-    enum outcome *out)
-{
-	if (auth > 0) {
-		*out = OUTCOME_AUTHENTICATED;
-		plog(p, "peer authenticated (%s)", t->mode == MODE_DANE ?
-		    "DANE" : "PKIX");
-		return 1;
-	}
-	if (t->mode == MODE_DANE || t->mode == MODE_PKIX) {
-		giveup(p, "%s[%s]:%d: %s authentication failed: not going on "
-		    "(%s)", p->r->host, p->r->addr, p->r->port,
-		    t->mode == MODE_DANE ? "DANE" : "PKIX (no PKIX trust "
-		    "store in the lab)", t->mode == MODE_PKIX ?
-		    "mandatory policy" : p->proto == REF_SMTP ||
-		    p->proto == REF_SMTPS ? "RFC 7672 3.2" : "RFC 7671 4.1");
-		return 0;
-	}
-	*out = OUTCOME_ENCRYPTED;
-	plog(p, "peer not authenticated; going on encrypted (%s)",
-	    mode_names[t->mode]);
-	return 1;
-}
-
-/* smtp_deliver - the message transaction after (optional) TLS */
-static void
-smtp_deliver(struct probe *p, struct conn *cn)
-{
-	char cmd[600];
-	int code;
-
-	if ((code = smtp_cmd(cn, "EHLO " REF_HELO "\r\n", NULL)) != 250)
-		goto rejected;
-	if ((code = smtp_cmd(cn, "MAIL FROM:<" REF_FROM ">\r\n", NULL)) != 250)
-		goto rejected;
-	snprintf(cmd, sizeof(cmd), "RCPT TO:<postmaster@%s>\r\n", p->domain);
-	if ((code = smtp_cmd(cn, cmd, NULL)) != 250 && code != 251)
-		goto rejected;
-	if ((code = smtp_cmd(cn, "DATA\r\n", NULL)) != 354)
-		goto rejected;
-	snprintf(cmd, sizeof(cmd), "From: <" REF_FROM ">\r\n"
-	    "To: <postmaster@%s>\r\n"
-	    "Subject: danelab reference client probe\r\n\r\n"
-	    "A probe of the danelab reference DANE client.\r\n.\r\n",
-	    p->domain);
-	if ((code = smtp_cmd(cn, cmd, NULL)) != 250)
-		goto rejected;
-	plog(p, "message accepted");
-	smtp_cmd(cn, "QUIT\r\n", NULL);
-	return;
-rejected:
-	plog(p, "server rejected the transaction (reply %d)", code);
-	snprintf(p->note, sizeof(p->note), "server rejected the transaction "
-	    "(reply %d)", code);
-	if (code > 0)
-		smtp_cmd(cn, "QUIT\r\n", NULL);
-}
-
-/* smtp_session - one SMTP(S) session at a connected address */
-static enum attempt
-smtp_session(struct probe *p, struct conn *cn, const struct target *t,
-    enum outcome *out)
-{
-	int starttls = 0, auth, code;
-
-	if (p->proto == REF_SMTPS) {
-		if ((auth = tls_handshake(p, cn, t, t->base)) < 0)
-			return ATT_GAVEUP;
-		if (!tls_judge(p, t, auth, out))
-			return ATT_GAVEUP;
-		if (smtp_reply(cn, NULL) != 220) {
-			giveup(p, "no 220 greeting");
-			return ATT_GAVEUP;
-		}
-		smtp_deliver(p, cn);
-		return ATT_WENTON;
-	}
-	if ((code = smtp_reply(cn, NULL)) != 220) {
-		giveup(p, "no 220 greeting");
-		if (code > 0)
-			smtp_cmd(cn, "QUIT\r\n", NULL);
-		return ATT_GAVEUP;
-	}
-	if ((code = smtp_cmd(cn, "EHLO " REF_HELO "\r\n", &starttls)) != 250) {
-		giveup(p, "EHLO failed (reply %d)", code);
-		if (code > 0)
-			smtp_cmd(cn, "QUIT\r\n", NULL);
-		return ATT_GAVEUP;
-	}
-	if (starttls)
-		code = smtp_cmd(cn, "STARTTLS\r\n", NULL);
-	if (!starttls || code != 220) {
-		if (t->mode != MODE_OPPORTUNISTIC) {
-			giveup(p, "%s[%s]:%d: STARTTLS %s, but %s: no "
-			    "cleartext fallback (RFC 7672 2.2)", p->r->host,
-			    p->r->addr, p->r->port, starttls ? "refused" :
-			    "not offered", mode_names[t->mode]);
-			if (code > 0)
-				smtp_cmd(cn, "QUIT\r\n", NULL);
-			return ATT_GAVEUP;
-		}
-		plog(p, "STARTTLS %s: going on in cleartext (opportunistic)",
-		    starttls ? "refused" : "not offered");
-		*out = OUTCOME_CLEARTEXT;
-		smtp_deliver(p, cn);
-		return ATT_WENTON;
-	}
-	if (cn->inlen > 0) {
-		giveup(p, "data after the STARTTLS reply (injection?)");
-		return ATT_GAVEUP;
-	}
-	if ((auth = tls_handshake(p, cn, t, t->base)) < 0)
-		return ATT_GAVEUP;
-	if (!tls_judge(p, t, auth, out)) {
-		smtp_cmd(cn, "QUIT\r\n", NULL);
-		return ATT_GAVEUP;
-	}
-	smtp_deliver(p, cn);
-	return ATT_WENTON;
-}
-
-/* xmpp_wait - read until one of two markers appears; which (0/1) or -1 */
-static int
-xmpp_wait(struct conn *cn, const char *m0, const char *m1)
-{
-	for (;;) {
-		if (m0 != NULL && strstr(cn->in, m0) != NULL)
-			break;
-		if (m1 != NULL && strstr(cn->in, m1) != NULL)
-			break;
-		if (conn_fill(cn) < 0) {
-			plog(cn->p, "%s: %.200s%s", cn->p->receiving ? "C"
-			    : "S", cn->in, cn->inlen > 200 ? " ..." : "");
-			plog(cn->p, "read failed waiting for %s", m0);
-			return -1;
-		}
-	}
-	plog(cn->p, "%s: %.300s%s", cn->p->receiving ? "C" : "S", cn->in,
-	    cn->inlen > 300 ? " ..." : "");
-	return m0 != NULL && strstr(cn->in, m0) != NULL ? 0 : 1;
-}
-
-/* conn_drain - forget buffered input */
-static void
-conn_drain(struct conn *cn)
-{
-	cn->inlen = 0;
-	cn->in[0] = '\0';
-}
-
-/* xmpp_open - send a stream header and read the stream features */
-static int
-xmpp_open(struct probe *p, struct conn *cn, int *starttls)
-{
-	char hdr[600];
-
-	snprintf(hdr, sizeof(hdr), "<?xml version='1.0'?><stream:stream "
-	    "xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/"
-	    "streams' to='%s' from='" REF_XMPP_FROM "' version='1.0'>",
-	    p->domain);
-	if (conn_write(cn, hdr) < 0)
-		return -1;
-	if (xmpp_wait(cn, "</stream:features>", "<stream:features/>") < 0)
-		return -1;
-	if (starttls != NULL)
-		*starttls = strstr(cn->in, "<starttls") != NULL;
-	conn_drain(cn);
-	return 0;
-}
-
-/* xmpp_close - end the stream */
-static void
-xmpp_close(struct conn *cn)
-{
-	conn_write(cn, "</stream:stream>");
-}
-
-/* xmpp_session - one XMPP s2s session at a connected address */
-static enum attempt
-xmpp_session(struct probe *p, struct conn *cn, const struct target *t,
-    enum outcome *out)
-{
-	int starttls = 0, auth;
-
-	if (p->proto == REF_XMPP) {
-		if (xmpp_open(p, cn, &starttls) < 0) {
-			giveup(p, "no stream features");
-			return ATT_GAVEUP;
-		}
-		if (!starttls) {
-			if (t->mode != MODE_OPPORTUNISTIC) {
-				giveup(p, "STARTTLS not offered, but %s",
-				    mode_names[t->mode]);
-				xmpp_close(cn);
-				return ATT_GAVEUP;
-			}
-			plog(p, "STARTTLS not offered: going on in cleartext "
-			    "(opportunistic)");
-			*out = OUTCOME_CLEARTEXT;
-			xmpp_close(cn);
-			return ATT_WENTON;
-		}
-		if (conn_write(cn, "<starttls xmlns='urn:ietf:params:xml:ns:"
-		    "xmpp-tls'/>") < 0 ||
-		    xmpp_wait(cn, "<proceed", "<failure") != 0) {
-			giveup(p, "STARTTLS not accepted");
-			return ATT_GAVEUP;
-		}
-		conn_drain(cn);
-	}
-	if ((auth = tls_handshake(p, cn, t, p->domain)) < 0)
-		return ATT_GAVEUP;
-	if (!tls_judge(p, t, auth, out))
-		return ATT_GAVEUP;
-	plog(p, "going on: stream %s", p->proto == REF_XMPP ? "restart" :
-	    "open over TLS");
-	if (xmpp_open(p, cn, NULL) < 0)
-		snprintf(p->note, sizeof(p->note), "no stream features after "
-		    "TLS");
-	xmpp_close(cn);
-	return ATT_WENTON;
-}
-
-/* try_target - every address of t in turn; 1 when the client went on */
-static int
-try_target(struct probe *p, struct target *t, const struct addrs *ad)
-{
-	for (int i = 0; i < ad->n; i++) {
-		enum outcome out = OUTCOME_NO_CONNECT;
-		enum attempt a;
-		struct conn cn;
-
-		if (remaining(p) <= 0) {
-			deadline(p);
-			return 0;
-		}
-		snprintf(p->r->addr, sizeof(p->r->addr), "%s", ad->addr[i]);
-		p->r->port = t->port;
-		p->note[0] = '\0';
-		if (conn_open(p, &cn, ad->fam[i], ad->addr[i], t->port) < 0)
-			continue;
-		p->connected = 1;
-		if (p->proto == REF_SMTP || p->proto == REF_SMTPS)
-			a = smtp_session(p, &cn, t, &out);
-		else
-			a = xmpp_session(p, &cn, t, &out);
-		conn_close(&cn);
-		if (a == ATT_WENTON) {
-			p->r->outcome = out;
-			snprintf(p->r->detail, sizeof(p->r->detail),
-			    "%s at %s[%s]:%d (%s)%s%s", outcome_name(out),
-			    t->host, ad->addr[i], t->port, mode_names[t->mode],
-			    p->note[0] ? "; " : "", p->note);
-			plog(p, "outcome: %s", p->r->detail);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* log_tlsa - one line per TLSA record with what the client makes of it */
-static void
-log_tlsa(struct probe *p, const struct target *t)
-{
-	static const char *const uses[] = { "usable", "unusable",
-	    "dropped by digest agility (RFC 7671 9)" };
-
-	for (size_t i = 0; i < t->ntlsa; i++)
-		plog(p, "TLSA %u %u %u (%zu bytes): %s", t->tlsa[i].usage,
-		    t->tlsa[i].selector, t->tlsa[i].mtype, t->tlsa[i].len,
-		    uses[t->use[i]]);
-}
-
-/*
- * first_cname - the state of the CNAME RRset at host, whose address answer
- * was insecure at the end of a chain to canon: secure means "Insecure
- * CNAME" (RFC 7672 2.2.2), TLSA at host alone; insecure, no DANE.
- */
-static enum dns_state
-first_cname(struct probe *p, const char *host, const char *canon)
-{
-	struct dns_ans a;
-	enum dns_state st;
-
-	dns_query(p, host, DNS_CNAME, "CNAME", &a);
-	st = a.state;
-	if (st == DNS_SECURE && a.res->havedata)
-		plog(p, "address of %s insecure behind its secure CNAME (to "
-		    "%s): TLSA at the original name only (RFC 7672 2.2.2)",
-		    host, canon);
-	else if (st == DNS_SECURE) {
-		plog(p, "no CNAME at %s after all: address insecure, no TLSA "
-		    "lookup (RFC 7672 2.2.2)", host);
-		st = DNS_INSECURE;
-	} else if (st == DNS_INSECURE)
-		plog(p, "initial CNAME of %s insecure: no TLSA lookup "
-		    "(RFC 7672 2.2.2)", host);
-	dns_free(&a);
-	return st;
-}
-
-/*
- * host_plan - address and TLSA lookups for one host; sets t->mode and
- * returns 1 when the host is to be tried, 0 when it is skipped.  dane is
- * 0 when DANE cannot apply (XMPP with an insecure SRV RRset).
- */
-static int
-host_plan(struct probe *p, struct target *t, struct addrs *ad, int dane,
-    struct dns_ans *tlsa)
-{
-	int smtp = p->proto == REF_SMTP || p->proto == REF_SMTPS;
-	size_t usable;
-
-	memset(tlsa, 0, sizeof(*tlsa));
-	name_copy(t->base, sizeof(t->base), t->host);
-	t->ntlsa = 0;
-	lookup_addrs(p, t->host, ad);
-	if (ad->state == DNS_BOGUS) {
-		giveup(p, "address lookup of %s bogus or indeterminate: skip "
-		    "host (%s)", t->host, smtp ? "RFC 7672 2.2.2" :
-		    "RFC 7673 3.2");
-		return 0;
-	}
-	if (ad->n == 0) {
-		giveup(p, "%s has no address: skip host", t->host);
-		return 0;
-	}
-	if (dane && smtp && refclient_addr_dane(t->host, ad->canon,
-	    ad->state == DNS_SECURE) == REF_ADDR_ASK_CNAME) {
-		switch (first_cname(p, t->host, ad->canon)) {
-		case DNS_BOGUS:
-			giveup(p, "CNAME lookup of %s bogus or indeterminate: "
-			    "skip host (RFC 7672 2.2.2)", t->host);
-			return 0;
-		case DNS_SECURE:
-			break;
-		case DNS_INSECURE:
-			dane = 0;
-			break;
-		}
-	} else if (dane && ad->state != DNS_SECURE) {
-		plog(p, "address of %s insecure: no TLSA lookup (%s)",
-		    t->host, smtp ? "RFC 7672 2.2.2" : "RFC 7673 3.2");
-		dane = 0;
-	}
-	if (!dane) {
-		t->mode = smtp || p->policy == REF_OPPORTUNISTIC ?
-		    MODE_OPPORTUNISTIC : MODE_PKIX;
-	} else {
-		switch (lookup_tlsa(p, t, ad, tlsa)) {
-		case TLSA_BOGUS:
-			giveup(p, "TLSA lookup for %s bogus or indeterminate: "
-			    "skip host (%s)", t->host, smtp ?
-			    "RFC 7672 2.1.2" : "RFC 7673 3.4");
-			return 0;
-		case TLSA_FOUND:
-			usable = refclient_tlsa_select(p->proto, t->tlsa,
-			    t->ntlsa, t->use);
-			log_tlsa(p, t);
-			plog(p, "TLSA base domain %s, %zu usable record%s",
-			    t->base, usable, usable == 1 ? "" : "s");
-			if (usable > 0)
-				t->mode = MODE_DANE;
-			else if (smtp)
-				t->mode = MODE_TLS_NOAUTH;
-			else	/* RFC 7673 4: secure TLSA, TLS required */
-				t->mode = p->policy == REF_OPPORTUNISTIC ?
-				    MODE_TLS_NOAUTH : MODE_PKIX;
-			break;
-		case TLSA_NONE:
-			plog(p, "no secure TLSA records for %s: no DANE",
-			    t->host);
-			t->mode = smtp || p->policy == REF_OPPORTUNISTIC ?
-			    MODE_OPPORTUNISTIC : MODE_PKIX;
-			break;
-		}
-	}
-	if (smtp && p->policy == REF_MANDATORY && t->mode != MODE_DANE) {
-		giveup(p, "no usable TLSA records for %s under mandatory DANE: "
-		    "skip host, delay (RFC 7672 6)", t->host);
-		dns_free(tlsa);
-		return 0;
-	}
-	plog(p, "host %s port %d: %s", t->host, t->port, mode_names[t->mode]);
-	return 1;
-}
-
-/* try_hosts - plan and try each host in order; 1 when the client went on */
-static int
-try_hosts(struct probe *p, const struct ref_host *h, size_t n, int dane,
-    const char *refid0, const char *refid1)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct target t;
-		struct addrs ad;
-		struct dns_ans tlsa;
-		int went;
-
-		if (remaining(p) <= 0) {
-			deadline(p);
-			return 0;
-		}
-		memset(&t, 0, sizeof(t));
-		t.host = h[i].name;
-		t.port = h[i].port;
-		t.refids[0] = refid0;
-		t.refids[1] = refid0 != NULL ? refid1 : NULL;
-		snprintf(p->r->host, sizeof(p->r->host), "%s", t.host);
-		p->r->addr[0] = '\0';
-		p->r->port = t.port;
-		if (!host_plan(p, &t, &ad, dane, &tlsa))
-			continue;
-		went = try_target(p, &t, &ad);
-		dns_free(&tlsa);
-		if (went)
-			return 1;
-	}
-	return 0;
-}
-
-/* hosts_from - parse and order an MX or SRV answer; count or -1 */
-static int
-hosts_from(struct probe *p, const struct dns_ans *a, struct ref_host *h)
-{
-	size_t n = 0;
-
-	for (int i = 0; a->res->data[i] != NULL && n < MAX_HOSTS; i++) {
-		const unsigned char *rd = (const unsigned char *)a->res->data[i];
-		int bad = a->res->qtype == DNS_MX ?
-		    refclient_parse_mx(rd, (size_t)a->res->len[i], &h[n]) :
-		    refclient_parse_srv(rd, (size_t)a->res->len[i], &h[n]);
-
-		if (bad) {
-			plog(p, "malformed %s record ignored",
-			    a->res->qtype == DNS_MX ? "MX" : "SRV");
-			continue;
-		}
-		n++;
-	}
-	refclient_sort_hosts(h, n);
-	for (size_t i = 0; i < n; i++)
-		plog(p, "  %u %u %d %s", h[i].pref, h[i].weight, h[i].port,
-		    h[i].name[0] ? h[i].name : ".");
-	return (int)n;
-}
-
-/* smtp_probe - RFC 7672 delivery to p->domain */
-static void
-smtp_probe(struct probe *p)
-{
-	struct ref_host h[MAX_HOSTS];
-	struct dns_ans mx;
-	char canon[256];
-	int n, secure, port = p->proto == REF_SMTPS ? 465 : 25;
-
-	dns_query(p, p->domain, DNS_MX, "MX", &mx);
-	if (mx.state == DNS_BOGUS) {
-		giveup(p, "MX lookup of %s bogus or indeterminate: delay "
-		    "(RFC 7672 2.1.1, 2.2.1)", p->domain);
-		dns_free(&mx);
-		return;
-	}
-	if (mx.nxdomain) {
-		giveup(p, "%s does not exist", p->domain);
-		dns_free(&mx);
-		return;
-	}
-	secure = mx.state == DNS_SECURE;
-	snprintf(canon, sizeof(canon), "%s", mx.canon);
-	if (mx.nodata) {
-		memset(&h[0], 0, sizeof(h[0]));
-		name_copy(h[0].name, sizeof(h[0].name), p->domain);
-		n = 1;
-		plog(p, "no MX: implicit MX %s (RFC 5321 5.1)", h[0].name);
-	} else {
-		n = hosts_from(p, &mx, h);
-	}
-	dns_free(&mx);
-	for (int i = 0; i < n; i++) {
-		h[i].port = port;
-		if (h[i].name[0] == '\0') {
-			giveup(p, "null MX: %s accepts no mail (RFC 7505)",
-			    p->domain);
-			return;
-		}
-	}
-	if (n == 0) {
-		giveup(p, "no usable MX records");
-		return;
-	}
-	if (!secure && p->policy == REF_MANDATORY) {
-		giveup(p, "MX RRset of %s insecure under mandatory DANE: delay "
-		    "(RFC 7672 2.2.1, 6)", p->domain);
-		return;
-	}
-	/* RFC 7672 3.2.2: the next-hop domain (and its CNAME expansion) is
-	 * a reference identifier only when the MX RRset is secure. */
-	(void)try_hosts(p, h, (size_t)n, 1, secure ? p->domain : NULL,
-	    canon[0] ? canon : NULL);
-}
-
-/* xmpp_probe - RFC 7673 server-to-server connection to p->domain */
-static void
-xmpp_probe(struct probe *p)
-{
-	struct ref_host h[MAX_HOSTS];
-	struct dns_ans srv;
-	char qname[300];
-	int n, dane;
-
-	snprintf(qname, sizeof(qname), "_%s._tcp.%s", p->proto == REF_XMPPS ?
-	    "xmpps-server" : "xmpp-server", p->domain);
-	dns_query(p, qname, DNS_SRV, "SRV", &srv);
-	if (srv.state == DNS_BOGUS) {
-		giveup(p, "SRV lookup bogus or indeterminate: abort "
-		    "(RFC 7673 3.1)");
-		dns_free(&srv);
-		return;
-	}
-	if (srv.nxdomain || srv.nodata) {
-		dns_free(&srv);
-		if (p->proto == REF_XMPPS) {
-			giveup(p, "no _xmpps-server SRV records: no direct TLS "
-			    "(XEP-0368)");
-			return;
-		}
-		memset(&h[0], 0, sizeof(h[0]));
-		name_copy(h[0].name, sizeof(h[0].name), p->domain);
-		h[0].port = 5269;
-		n = 1;
-		dane = 1;
-		plog(p, "no SRV: fall back to %s:5269 (RFC 6120 3.2.2); DANE "
-		    "by the address records' security", h[0].name);
-	} else {
-		dane = srv.state == DNS_SECURE;
-		n = hosts_from(p, &srv, h);
-		dns_free(&srv);
-		if (n == 1 && h[0].name[0] == '\0') {
-			giveup(p, "SRV target \".\": service not offered "
-			    "(RFC 2782)");
-			return;
-		}
-		if (!dane)
-			plog(p, "SRV RRset insecure: DANE does not apply "
-			    "(RFC 7673 3.1)");
-	}
-	/* Name checks: the source domain (SNI, set by SSL_dane_enable or
-	 * SSL_set1_host) and the SRV target (RFC 7673 4), one target at a
-	 * time so that each gets its own name. */
-	for (int i = 0; i < n; i++)
-		if (h[i].name[0] != '\0' &&
-		    try_hosts(p, &h[i], 1, dane, h[i].name, NULL))
-			return;
-}
-
-/*
- * probe_ub_get - a resolver context for a probe: one per running probe,
- * from a pool so that validated keys stay cached from one probe to the
- * next.  0, or -1 with r->detail set.
- */
-static int
-probe_ub_get(struct probe *p)
-{
-	struct refclient *c = p->c;
-	int err;
-
-	pthread_mutex_lock(&c->lock);
-	if (c->npool > 0)
-		p->ub = c->pool[--c->npool];
-	pthread_mutex_unlock(&c->lock);
-	if (p->ub == NULL && ((p->ub = ub_ctx_create()) == NULL ||
-	    (err = ub_ctx_async(p->ub, 1)) != 0 ||
-	    (err = ub_ctx_set_option(p->ub, "do-not-query-localhost:", "no"))
-	    != 0 || (err = ub_ctx_set_fwd(p->ub, c->resolver)) != 0 ||
-	    (err = ub_ctx_add_ta_file(p->ub, c->ta_file)) != 0)) {
-		snprintf(p->r->detail, sizeof(p->r->detail), "internal: "
-		    "cannot set up libunbound");
-		plog(p, "%s", p->r->detail);
-		return -1;
-	}
-	return 0;
-}
-
-/* probe_ub_put - back to the pool, unless a cancelled query or a
- * failure (ok == 0) may have left it in a bad state */
-static void
-probe_ub_put(struct probe *p, int ok)
-{
-	struct refclient *c = p->c;
-
-	if (p->ub != NULL && !p->ub_dirty && ok) {
-		pthread_mutex_lock(&c->lock);
-		c->pool = xrealloc(c->pool, (c->npool + 1) * sizeof(*c->pool));
-		c->pool[c->npool++] = p->ub;
-		pthread_mutex_unlock(&c->lock);
-	} else if (p->ub != NULL)
-		ub_ctx_delete(p->ub);
-	p->ub = NULL;
 }
 
 struct refclient *
@@ -1594,338 +343,74 @@ refclient_free(struct refclient *c)
 	return NULL;
 }
 
+/*
+ * refclient_start - p, a probe of c by proto under policy for r, all of it
+ * within deadline_ms from now: a step (a connect, a read, a handshake) may
+ * take a quarter of that when probing (several hosts), half when receiving
+ * (one peer), and at least a second.  r starts as no-connect.
+ */
+static void
+refclient_start(struct ref_probe *p, struct refclient *c,
+    enum ref_proto proto, enum ref_policy policy, int deadline_ms,
+    struct ref_result *r)
+{
+	int share = proto == REF_XMPP_IN ? 2 : 4;
+
+	memset(r, 0, sizeof(*r));
+	memset(p, 0, sizeof(*p));
+	r->outcome = OUTCOME_NO_CONNECT;
+	p->c = c;
+	p->proto = proto;
+	p->policy = policy;
+	p->r = r;
+	p->receiving = proto == REF_XMPP_IN;
+	p->deadline = clock_ms() + (deadline_ms > 0 ? deadline_ms : 1);
+	p->step_ms = deadline_ms / share > 1000 ? deadline_ms / share : 1000;
+}
+
+/* refclient_end - p's resolver back to the pool (if ok), its log to r */
+static void
+refclient_end(struct ref_probe *p, int ok)
+{
+	ref_dns_put(p, ok);
+	p->r->log = p->log.data != NULL ? p->log.data : xstrdup("");
+}
+
 int
 refclient_probe(struct refclient *c, enum ref_proto proto,
     const char *domain, enum ref_policy policy, int deadline_ms,
     struct ref_result *r)
 {
-	struct probe p;
+	struct ref_probe p;
 	char dom[256];
-	size_t dlen;
 	int ret = 0;
 
-	memset(r, 0, sizeof(*r));
-	memset(&p, 0, sizeof(p));
-	r->outcome = OUTCOME_NO_CONNECT;
-	p.c = c;
-	p.proto = proto;
-	p.policy = policy;
+	refclient_start(&p, c, proto, policy, deadline_ms, r);
 	/* One spelling of the domain: no trailing dot (name checks, RCPT). */
-	snprintf(dom, sizeof(dom), "%s", domain);
-	dlen = strlen(dom);
-	if (dlen > 1 && dom[dlen - 1] == '.')
-		dom[dlen - 1] = 0;
+	dname_copy(dom, sizeof(dom), domain);
 	p.domain = dom;
-	p.r = r;
-	p.deadline = clock_ms() + (deadline_ms > 0 ? deadline_ms : 1);
-	p.step_ms = deadline_ms / 4 > 1000 ? deadline_ms / 4 : 1000;
-	plog(&p, "probe %s %s, %s", proto == REF_SMTP ? "smtp" :
+	ref_log(&p, "probe %s %s, %s", proto == REF_SMTP ? "smtp" :
 	    proto == REF_SMTPS ? "smtps" : proto == REF_XMPP ? "xmpp" :
 	    "xmpps", domain, policy == REF_MANDATORY ? "mandatory DANE" :
 	    "opportunistic DANE");
-	if (probe_ub_get(&p) != 0) {
+	if (ref_dns_get(&p) != 0) {
 		ret = -1;
 		goto done;
 	}
 	if (proto == REF_SMTP || proto == REF_SMTPS)
-		smtp_probe(&p);
+		ref_smtp_probe(&p);
 	else
-		xmpp_probe(&p);
+		ref_xmpp_probe(&p);
 	if (r->detail[0] == '\0') {
 		r->outcome = p.connected ? OUTCOME_REFUSED : OUTCOME_NO_CONNECT;
 		snprintf(r->detail, sizeof(r->detail), "%s: %s",
 		    outcome_name(r->outcome), p.why[0] ? p.why :
 		    "no host to try");
-		plog(&p, "outcome: %s", r->detail);
+		ref_log(&p, "outcome: %s", r->detail);
 	}
 done:
-	probe_ub_put(&p, ret == 0);
-	r->log = p.log.data != NULL ? p.log.data : xstrdup("");
+	refclient_end(&p, ret == 0);
 	return ret;
-}
-
-/*
- * The reference receiving server (refclient_receive): a connecting
- * server's identity by its TLSA records.
- */
-
-/*
- * identity_tlsa - the TLSA records of the connecting domain dom: at
- * _xmpp-server.DOM, else (secure denial) at _PORT._tcp.TARGET of each
- * target of the secure _xmpp-server._tcp.DOM SRV RRset.  Any bogus
- * answer on the way makes the identity unusable (TLSA_BOGUS); an
- * insecure one means no DANE (TLSA_NONE).  The answers holding the
- * records stay in keep[0..*nkeep-1] for the caller to free.
- */
-static enum tlsa_state
-identity_tlsa(struct probe *p, const char *dom, struct target *t,
-    struct dns_ans *keep, size_t *nkeep)
-{
-	struct dns_ans srv;
-	struct ref_host h;
-	char q[300];
-	int bogus = 0;
-
-	*nkeep = 0;
-	snprintf(q, sizeof(q), "_xmpp-server.%s", dom);
-	dns_query(p, q, DNS_TLSA, "TLSA", &keep[0]);
-	*nkeep = 1;
-	if (keep[0].state == DNS_BOGUS)
-		return TLSA_BOGUS;
-	if (keep[0].state == DNS_INSECURE)
-		return TLSA_NONE;
-	if (keep[0].res->havedata) {
-		snprintf(t->base, sizeof(t->base), "%.255s", q);
-		tlsa_add(t, keep[0].res);
-		return TLSA_FOUND;
-	}
-	snprintf(q, sizeof(q), "_xmpp-server._tcp.%s", dom);
-	dns_query(p, q, DNS_SRV, "SRV", &srv);
-	if (srv.state != DNS_SECURE || !srv.res->havedata) {
-		enum dns_state st = srv.state;
-
-		dns_free(&srv);
-		return st == DNS_BOGUS ? TLSA_BOGUS : TLSA_NONE;
-	}
-	for (int i = 0; srv.res->data[i] != NULL && *nkeep < MAX_HOSTS; i++) {
-		struct dns_ans *a = &keep[*nkeep];
-
-		if (refclient_parse_srv((const unsigned char *)srv.res->data[i],
-		    (size_t)srv.res->len[i], &h) != 0 || h.name[0] == '\0'
-		    || strcmp(h.name, ".") == 0)
-			continue;
-		snprintf(q, sizeof(q), "_%d._tcp.%s", h.port, h.name);
-		dns_query(p, q, DNS_TLSA, "TLSA", a);
-		(*nkeep)++;
-		if (a->state == DNS_BOGUS)
-			bogus = 1;
-		else if (a->state == DNS_SECURE && a->res->havedata) {
-			if (t->base[0] == '\0')
-				snprintf(t->base, sizeof(t->base), "%.255s", q);
-			tlsa_add(t, a->res);
-		}
-	}
-	dns_free(&srv);
-	if (bogus)
-		return TLSA_BOGUS;
-	return t->ntlsa > 0 ? TLSA_FOUND : TLSA_NONE;
-}
-
-/* accept_any - let the handshake finish: the receiver judges afterwards */
-static int
-accept_any(int ok, X509_STORE_CTX *x)
-{
-	(void)ok;
-	(void)x;
-	return 1;
-}
-
-/* stream_from - the "from" attribute of the stream header in s, into out */
-static int
-stream_from(const char *s, char *out, size_t size)
-{
-	const char *h = strstr(s, "<stream:stream"), *a, *end;
-	size_t n;
-
-	if (h == NULL || (end = strchr(h, '>')) == NULL)
-		return -1;
-	for (a = h; (a = strstr(a, "from=")) != NULL && a < end; a += 5) {
-		char q = a[5];
-		const char *close;
-
-		if (a[-1] != ' ' && a[-1] != '\t' && a[-1] != '\n')
-			continue;
-		if ((q != '\'' && q != '"')
-		    || (close = strchr(a + 6, q)) == NULL || close > end)
-			return -1;
-		n = (size_t)(close - (a + 6));
-		if (n == 0 || n >= size)
-			return -1;
-		memcpy(out, a + 6, n);
-		out[n] = 0;
-		return 0;
-	}
-	return -1;
-}
-
-/* receive_header - read a whole stream header ("<stream:stream ... >") */
-static int
-receive_header(struct conn *cn)
-{
-	const char *h;
-
-	if (xmpp_wait(cn, "<stream:stream", NULL) != 0)
-		return -1;
-	while ((h = strstr(cn->in, "<stream:stream")) == NULL
-	    || strchr(h, '>') == NULL)
-		if (conn_fill(cn) < 0)
-			return -1;
-	return 0;
-}
-
-/* receive_open - our stream header and features, in one write */
-static int
-receive_open(struct conn *cn, const char *local, const char *peer,
-    const char *features)
-{
-	char hdr[1200];
-
-	snprintf(hdr, sizeof(hdr), "<?xml version='1.0'?><stream:stream "
-	    "xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/"
-	    "streams' xmlns:db='jabber:server:dialback' from='%s' to='%s' "
-	    "id='ref-%d' version='1.0'>%s", local, peer, cn->fd, features);
-	return conn_write(cn, hdr);
-}
-
-/* receive_tls - accept TLS, requesting the client certificate, and check
- * it against t's usable records; 1 authenticated, 0 not, -1 failed */
-static int
-receive_tls(struct probe *p, struct conn *cn, SSL_CTX *ctx,
-    const struct target *t, size_t usable, const char *peer)
-{
-	long vr;
-	int depth;
-	size_t added = 0;
-
-	if ((cn->ssl = SSL_new(ctx)) == NULL || SSL_set_fd(cn->ssl, cn->fd) != 1)
-		goto err;
-	SSL_set_verify(cn->ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
-	    accept_any);
-	if (usable > 0) {
-		/* The reference identifier for DANE-TA is the domain. */
-		if (SSL_dane_enable(cn->ssl, peer) <= 0)
-			goto err;
-		for (size_t i = 0; i < t->ntlsa; i++)
-			if (t->use[i] == REF_TLSA_USE && SSL_dane_tlsa_add(cn->ssl,
-			    t->tlsa[i].usage, t->tlsa[i].selector,
-			    t->tlsa[i].mtype, t->tlsa[i].data,
-			    t->tlsa[i].len) > 0)
-				added++;
-		ERR_clear_error();
-	}
-	if (conn_arm(cn) < 0 || SSL_accept(cn->ssl) != 1) {
-		unsigned long e = ERR_peek_last_error();
-		char eb[256] = "timeout or connection closed";
-
-		if (e != 0)
-			ERR_error_string_n(e, eb, sizeof(eb));
-		ERR_clear_error();
-		giveup(p, "TLS handshake with %s failed: %s", peer, eb);
-		return -1;
-	}
-	plog(p, "TLS %s %s; client certificate %s", SSL_get_version(cn->ssl),
-	    SSL_get_cipher_name(cn->ssl),
-	    SSL_get0_peer_certificate(cn->ssl) ? "presented" : "none");
-	if (added == 0) {
-		plog(p, "no usable TLSA record: %s is not authenticated", peer);
-		return 0;
-	}
-	vr = SSL_get_verify_result(cn->ssl);
-	plog(p, "verify result %ld: %s", vr, X509_verify_cert_error_string(vr));
-	depth = dane_match(p, cn->ssl);
-	return SSL_get0_peer_certificate(cn->ssl) != NULL && vr == X509_V_OK
-	    && depth >= 0;
-err:
-	ERR_clear_error();
-	giveup(p, "internal: cannot set up TLS");
-	return -1;
-}
-
-/* receive_session - the receiving side of one s2s connection */
-static void
-receive_session(struct probe *p, struct conn *cn, SSL_CTX *ctx,
-    const char *local)
-{
-	static const char starttls[] = "<stream:features><starttls xmlns="
-	    "'urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>"
-	    "</stream:features>";
-	static const char external[] = "<stream:features><mechanisms xmlns="
-	    "'urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>EXTERNAL"
-	    "</mechanism></mechanisms></stream:features>";
-	static const char dialback[] = "<stream:features><dialback xmlns="
-	    "'urn:xmpp:features:dialback'/></stream:features>";
-	static const char violation[] = "<stream:error><policy-violation "
-	    "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"
-	    "</stream:stream>";
-	struct target *t = xcalloc(1, sizeof(*t));
-	struct dns_ans *keep = xcalloc(MAX_HOSTS, sizeof(*keep));
-	size_t nkeep = 0, usable = 0;
-	enum tlsa_state ts;
-	char peer[256];
-	int auth;
-
-	p->connected = 1;
-	if (receive_header(cn) != 0 || stream_from(cn->in, peer,
-	    sizeof(peer)) != 0) {
-		giveup(p, "no stream header with a from attribute");
-		goto out;
-	}
-	if (strlen(peer) > 1 && peer[strlen(peer) - 1] == '.')
-		peer[strlen(peer) - 1] = '\0';
-	snprintf(p->r->host, sizeof(p->r->host), "%s", peer);
-	conn_drain(cn);
-	/* The identity's records, before TLS (the peer waits for features). */
-	ts = identity_tlsa(p, peer, t, keep, &nkeep);
-	if (ts == TLSA_FOUND) {
-		usable = refclient_tlsa_select(REF_XMPP_IN, t->tlsa, t->ntlsa,
-		    t->use);
-		log_tlsa(p, t);
-	}
-	plog(p, "identity of %s: %s", peer, ts == TLSA_BOGUS ? "TLSA bogus "
-	    "or indeterminate: cannot be authenticated" : ts == TLSA_NONE ?
-	    "no secure TLSA records: no DANE" : usable ? "usable TLSA records"
-	    : "only unusable TLSA records");
-	if (receive_open(cn, local, peer, starttls) != 0 ||
-	    xmpp_wait(cn, "<starttls", NULL) != 0) {
-		giveup(p, "no STARTTLS from %s", peer);
-		goto out;
-	}
-	conn_drain(cn);
-	if (conn_write(cn, "<proceed xmlns='urn:ietf:params:xml:ns:"
-	    "xmpp-tls'/>") != 0)
-		goto out;
-	if ((auth = receive_tls(p, cn, ctx, t, usable, peer)) < 0)
-		goto out;
-	if (receive_header(cn) != 0) {
-		giveup(p, "no stream restart after TLS");
-		goto out;
-	}
-	conn_drain(cn);
-	if (!auth && p->policy == REF_MANDATORY) {
-		receive_open(cn, local, peer, "");
-		conn_write(cn, violation);
-		giveup(p, "%s not authenticated: closing the stream (mandatory "
-		    "policy)", peer);
-		goto out;
-	}
-	if (!auth) {
-		receive_open(cn, local, peer, dialback);
-		p->r->outcome = OUTCOME_ENCRYPTED;
-		snprintf(p->r->detail, sizeof(p->r->detail), "%s not "
-		    "authenticated: the stream goes on without EXTERNAL "
-		    "(opportunistic)", peer);
-	} else if (receive_open(cn, local, peer, external) != 0
-	    || xmpp_wait(cn, "<auth", NULL) != 0
-	    || strstr(cn->in, "EXTERNAL") == NULL) {
-		giveup(p, "no SASL EXTERNAL from %s", peer);
-		goto out;
-	} else {
-		conn_drain(cn);
-		conn_write(cn, "<success xmlns='urn:ietf:params:xml:ns:"
-		    "xmpp-sasl'/>");
-		p->r->outcome = OUTCOME_AUTHENTICATED;
-		snprintf(p->r->detail, sizeof(p->r->detail), "%s authenticated "
-		    "by DANE: SASL EXTERNAL offered and accepted", peer);
-	}
-	plog(p, "outcome: %s: %s", outcome_name(p->r->outcome), p->r->detail);
-	/* The peer ends the stream; answer in kind. */
-	if (xmpp_wait(cn, "</stream:stream>", NULL) == 0)
-		conn_write(cn, "</stream:stream>");
-out:
-	for (size_t i = 0; i < nkeep; i++)
-		dns_free(&keep[i]);
-	free(keep);
-	free(t);
 }
 
 int
@@ -1945,38 +430,28 @@ refclient_receive(struct refclient *c, int fd, SSL_CTX *ctx,
     const char *local, enum ref_policy policy, int deadline_ms,
     struct ref_result *r)
 {
-	struct probe p;
-	struct conn cn;
+	struct ref_probe p;
+	struct ref_conn cn;
 	int ret = 0;
 
-	memset(r, 0, sizeof(*r));
-	memset(&p, 0, sizeof(p));
-	memset(&cn, 0, sizeof(cn));
-	r->outcome = OUTCOME_NO_CONNECT;
-	p.c = c;
-	p.proto = REF_XMPP_IN;
-	p.policy = policy;
+	refclient_start(&p, c, REF_XMPP_IN, policy, deadline_ms, r);
 	p.domain = local;
-	p.r = r;
-	p.receiving = 1;
-	p.deadline = clock_ms() + (deadline_ms > 0 ? deadline_ms : 1);
-	p.step_ms = deadline_ms / 2 > 1000 ? deadline_ms / 2 : 1000;
 	cn.p = &p;
-	cn.fd = fd;
-	plog(&p, "receive as %s, %s", local, policy == REF_MANDATORY ?
+	netio_init(&cn.io, p.deadline, p.step_ms, REF_IN_MAX);
+	cn.io.fd = fd;
+	ref_log(&p, "receive as %s, %s", local, policy == REF_MANDATORY ?
 	    "authentication required" : "unauthenticated peers allowed");
-	if (probe_ub_get(&p) != 0)
+	if (ref_dns_get(&p) != 0)
 		ret = -1;
 	else
-		receive_session(&p, &cn, ctx, local);
-	conn_close(&cn);
-	probe_ub_put(&p, ret == 0);
+		ref_receive_session(&p, &cn, ctx, local);
+	ref_conn_close(&cn);
 	if (ret == 0 && r->detail[0] == '\0') {
 		r->outcome = OUTCOME_REFUSED;
 		snprintf(r->detail, sizeof(r->detail), "refused: %s", p.why[0]
 		    ? p.why : "the stream ended");
-		plog(&p, "outcome: %s", r->detail);
+		ref_log(&p, "outcome: %s", r->detail);
 	}
-	r->log = p.log.data != NULL ? p.log.data : xstrdup("");
+	refclient_end(&p, ret == 0);
 	return ret;
 }

@@ -10,9 +10,11 @@
  * Anything malformed ends the stream with a stream error.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "session.h"
+#include "xmpp_wire.h"
 
 #define XMPP_NAME_MAX		64	/* element name */
 #define XMPP_DEPTH_MAX		32	/* nesting inside one element */
@@ -235,12 +237,12 @@ xmpp_attr(const char *tag, size_t tag_len, const char *attr, char *out,
 static void
 xmpp_header(struct session *s, const char *features)
 {
-	session_reply(s, "<?xml version='1.0'?><stream:stream "
-	    "xmlns='jabber:server' "
-	    "xmlns:stream='http://etherx.jabber.org/streams' "
-	    "xmlns:db='jabber:server:dialback' from='%s' id='danelab-%d' "
-	    "version='1.0'>%s", s->peer_name[0] ? s->peer_name :
-	    "xmpp.danelab.example", s->commands, features);
+	char *hdr = xmpp_wire_header(XMPP_WIRE_DECL | XMPP_WIRE_DIALBACK,
+	    features, "from='%s' id='danelab-%d'", s->peer_name[0] ?
+	    s->peer_name : "xmpp.danelab.example", s->commands);
+
+	session_reply(s, "%s", hdr);
+	free(hdr);
 }
 
 /* xmpp_error - a stream error, then close */

@@ -2,7 +2,11 @@
  * check_initiator.c - the lab's connecting XMPP server (xmpp-in) against
  * scripted receivers on the loopback: each way a receiver can answer
  * must give its outcome, and a silent or flooding one must not hang it.
+ * Also the two lower parts it shares with the reference client: the
+ * deadline-bounded connection (netio.h) and the stream header
+ * (xmpp_wire.h).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +19,11 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "clock.h"
 #include "initiator.h"
+#include "netio.h"
 #include "suites.h"
+#include "xmpp_wire.h"
 
 /* How a scripted receiver answers. */
 enum rx_mode {
@@ -252,6 +259,118 @@ START_TEST(test_outcome)
 }
 END_TEST
 
+/* The stream headers the lab writes, byte for byte. */
+static const struct {
+	int flags;
+	const char *tail, *attrs, *want;
+} header_cases[] = {
+	/* the initiator, the reference receiver, the endpoint */
+	{ XMPP_WIRE_DECL | XMPP_WIRE_DIALBACK, "", "from='a' to='b'",
+	    "<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
+	    "xmlns:stream='http://etherx.jabber.org/streams' "
+	    "xmlns:db='jabber:server:dialback' from='a' to='b' "
+	    "version='1.0'>" },
+	/* the reference client: "to" first, no dialback */
+	{ XMPP_WIRE_DECL, "", "to='b' from='a'",
+	    "<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
+	    "xmlns:stream='http://etherx.jabber.org/streams' to='b' from='a' "
+	    "version='1.0'>" },
+	/* the hostile client: no declaration, an element after it */
+	{ 0, "<starttls/>", "to='x'",
+	    "<stream:stream xmlns='jabber:server' "
+	    "xmlns:stream='http://etherx.jabber.org/streams' to='x' "
+	    "version='1.0'><starttls/>" },
+};
+
+START_TEST(test_header)
+{
+	char *h = xmpp_wire_header(header_cases[_i].flags,
+	    header_cases[_i].tail, "%s", header_cases[_i].attrs);
+
+	ck_assert_str_eq(h, header_cases[_i].want);
+	free(h);
+}
+END_TEST
+
+/* netio_listener - a loopback listener on any port; fd, *port set */
+static int
+netio_listener(int *port, int listening)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	if (listening)
+		ck_assert_int_eq(listen(fd, 1), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* A refused connection says so and leaves no descriptor behind. */
+START_TEST(test_netio_refused)
+{
+	struct netio io;
+	int port, lfd = netio_listener(&port, 0);
+
+	netio_init(&io, clock_ms() + 2000, 0, NETIO_IN_MAX);
+	ck_assert_int_eq(netio_connect(&io, AF_INET, "127.0.0.1", port),
+	    NETIO_ECONNECT);
+	ck_assert_int_eq(errno, ECONNREFUSED);
+	ck_assert_int_eq(io.fd, -1);
+	ck_assert_int_eq(io.timed_out, 0);
+	close(lfd);
+}
+END_TEST
+
+/* Reads bounded by the step, the input bound and the deadline; waits for
+ * markers. */
+START_TEST(test_netio_bounds)
+{
+	static const char *const markers[] = { "zz", "ab", NULL };
+	static const char *const absent[] = { "zz", NULL };
+	struct netio io;
+	char got[8] = "";
+	int port, lfd = netio_listener(&port, 1), peer;
+
+	netio_init(&io, clock_ms() + 5000, 200, 8);
+	ck_assert_int_eq(netio_connect(&io, AF_INET, "127.0.0.1", port), 0);
+	ck_assert_int_ge(peer = accept(lfd, NULL, NULL), 0);
+	/* a silent peer: the step runs out */
+	ck_assert_int_eq(netio_fill(&io), NETIO_EREAD);
+	ck_assert_int_eq(io.timed_out, 1);
+	/* no more than inmax bytes, then full */
+	ck_assert_int_eq(send(peer, "hello world\n", 12, 0), 12);
+	ck_assert_int_eq(netio_fill(&io), 8);
+	ck_assert_str_eq(io.in, "hello wo");
+	ck_assert_int_eq(netio_fill(&io), NETIO_EFULL);
+	netio_drain(&io);
+	ck_assert_int_eq(netio_write(&io, "ping", 4), 0);
+	ck_assert_int_eq(recv(peer, got, 4, MSG_WAITALL), 4);
+	ck_assert_int_eq(memcmp(got, "ping", 4), 0);
+	/* the rest; a wait ends at the first marker of the list that is in;
+	 * then the end of the stream */
+	ck_assert_int_eq(netio_fill(&io), 4);
+	ck_assert_str_eq(io.in, "rld\n");
+	ck_assert_int_eq(send(peer, "ab", 2, 0), 2);
+	ck_assert_int_eq(netio_wait(&io, markers), 1);
+	ck_assert_str_eq(io.in, "rld\nab");
+	close(peer);
+	ck_assert_int_eq(netio_wait(&io, absent), NETIO_EOF);
+	/* past the deadline nothing is read */
+	io.deadline = clock_ms() - 1;
+	ck_assert_int_eq(netio_fill(&io), NETIO_ELATE);
+	netio_close(&io);
+	ck_assert_int_eq(io.fd, -1);
+	close(lfd);
+}
+END_TEST
+
 Suite *
 initiator_suite(void)
 {
@@ -262,6 +381,13 @@ initiator_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_outcome, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("wire");
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_header, 0,
+	    (int)(sizeof(header_cases) / sizeof(header_cases[0])));
+	tcase_add_test(tc, test_netio_refused);
+	tcase_add_test(tc, test_netio_bounds);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "dname.h"
 #include "refclient.h"
 #include "suites.h"
 
@@ -270,6 +271,33 @@ START_TEST(test_addr_dane)
 }
 END_TEST
 
+/* Names as the client compares them (dname.h, shared with the judge). */
+static const struct {
+	const char *a, *b;
+	int eq;
+	const char *copy;	/* dname_copy of a */
+} name_cases[] = {
+	{ "mx.a.example", "MX.A.Example.", 1, "mx.a.example" },
+	{ "mx.a.example.", "mx.a.example", 1, "mx.a.example" },
+	{ "mx.a.example..", "mx.a.example", 0, "mx.a.example." },
+	{ "mx.a.example", "mx.a.exampl", 0, "mx.a.example" },
+	{ "a.example", "b.example", 0, "a.example" },
+	{ ".", "", 1, "." },
+};
+
+START_TEST(test_names)
+{
+	char out[256];
+
+	ck_assert_int_eq(dname_eq(name_cases[_i].a, name_cases[_i].b),
+	    name_cases[_i].eq);
+	ck_assert_int_eq(dname_eq(name_cases[_i].b, name_cases[_i].a),
+	    name_cases[_i].eq);
+	dname_copy(out, sizeof(out), name_cases[_i].a);
+	ck_assert_str_eq(out, name_cases[_i].copy);
+}
+END_TEST
+
 Suite *
 refclient_suite(void)
 {
@@ -288,6 +316,8 @@ refclient_suite(void)
 	    sizeof(base_cases) / sizeof(base_cases[0]));
 	tcase_add_loop_test(tc, test_addr_dane, 0,
 	    sizeof(addr_cases) / sizeof(addr_cases[0]));
+	tcase_add_loop_test(tc, test_names, 0,
+	    sizeof(name_cases) / sizeof(name_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
