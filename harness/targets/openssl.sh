@@ -40,7 +40,9 @@
 # "Verification: OK" and "DANE TLSA ... matched" (or, for a bare DANE-TA
 # key, "... signed the certificate"), "encrypted" for TLS
 # without DANE, "refused" when it connected and nothing went on,
-# "no-connect" when DNS said not to connect (or nothing answered).
+# "no-connect" when DNS said not to connect (or nothing answered).  What
+# each s_client run came to is harness/targets/parsers/openssl.awk
+# (golden tests: harness/tests/adapters/openssl/).
 #
 # Limits (documented, not bugs of OpenSSL):
 # - IPv4 only (A records; the lab has no AAAA).

@@ -30,7 +30,8 @@
 # empties the queue and the policy map and starts it again (pf_isolate):
 # nothing of this batch can reach an endpoint during the next one.  The
 # verdict comes from the smtp process's own lines before that status
-# line (same pid).
+# line (same pid): harness/targets/parsers/postfix.awk (golden tests:
+# harness/tests/adapters/postfix/).
 #
 # DANELAB_POSTFIX_RESTART_EACH=1 makes `run` start and stop a fresh
 # instance around every probe (for harness/postfix-bench.sh).

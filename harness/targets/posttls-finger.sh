@@ -30,7 +30,9 @@
 #   all unusable, "fallback to unauthenticated TLS"), or "Trusted" after
 #   an insecure MX: encrypted (opportunistic TLS);
 # - connected, no TLS session: refused.
-# The text is the decisive posttls-finger line.
+# The text is the decisive posttls-finger line.  The judging is
+# harness/targets/parsers/posttls-finger.awk (golden tests:
+# harness/tests/adapters/posttls-finger/).
 #
 # Limits:
 # - SMTP only: XMPP probes are "skip".

@@ -52,6 +52,8 @@
 #   no-connect     a failed session that never sent a stream header, or
 #                  the admin shell's ping error
 # The DNS lines of the probe's domain (SRV, TLSA) are kept as "# ID" lines.
+# The parsers: harness/targets/parsers/prosody-out.awk and prosody-in.awk
+# (golden tests: harness/tests/adapters/prosody-out/, prosody-in/).
 #
 # Inbound (xmpp-in probes: the lab connects to Prosody as the server of
 # DOMAIN): `serve POLICY` starts a third instance, in-POLICY/, listening
