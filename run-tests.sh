@@ -55,6 +55,10 @@ if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 	done <"$TMP/render.out"
 	grep -q "^ok \|^not ok " "$TMP/render.out" ||
 		{ cat "$TMP/render.out"; tap_not_ok "report: the Chromium check ran"; }
+	# The adapters' log parsers on real log excerpts (golden files).
+	sh harness/tests/adapters.sh >"$TMP/adapters.out" 2>&1 || grep -q "^not ok " "$TMP/adapters.out" ||
+		{ cat "$TMP/adapters.out"; tap_not_ok "adapters: the golden tests ran"; }
+	while IFS= read -r line; do case $line in "ok "*) tap_ok "adapters: ${line#ok * - }" ;; "not ok "*) tap_not_ok "adapters: ${line#not ok * - }" ;; "# "*) echo "$line" ;; esac; done <"$TMP/adapters.out"
 fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then

@@ -40,7 +40,9 @@
 # "Verification: OK" and "DANE TLSA ... matched" (or, for a bare DANE-TA
 # key, "... signed the certificate"), "encrypted" for TLS
 # without DANE, "refused" when it connected and nothing went on,
-# "no-connect" when DNS said not to connect (or nothing answered).
+# "no-connect" when DNS said not to connect (or nothing answered).  What
+# each s_client run came to is harness/targets/parsers/openssl.awk
+# (golden tests: harness/tests/adapters/openssl/).
 #
 # Limits (documented, not bugs of OpenSSL):
 # - IPv4 only (A records; the lab has no AAAA).
@@ -59,11 +61,7 @@
 # - s_client allows partial wildcards ("f*.example") in name checks: it has
 #   no option to set X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS.
 # - One connection attempt per address; no retries.
-set -u
-
-SELF=$0
-. "$(dirname "$0")/lib/batch.sh"
-case $SELF in /*) ;; *) SELF=$(pwd)/$SELF ;; esac
+. "$(dirname "$0")/lib/adapter.sh"
 OPENSSL=${DANELAB_OPENSSL_BIN:-openssl}
 if [ "${DANELAB_OSSL_NAMECHECKS:-0}" = 1 ]; then
 	OPENSSL=${DANELAB_OPENSSL_NAMECHECKS_BIN:-$OPENSSL}
@@ -71,13 +69,9 @@ if [ "${DANELAB_OSSL_NAMECHECKS:-0}" = 1 ]; then
 else
 	EEFLAG=-dane_ee_no_namechecks
 fi
-RES=${DANELAB_RESOLVER:-127.0.0.1}
-CLIENT=${DANELAB_CLIENT_NAME:-client.danelab.example}
-DEADLINE_MS=${DANELAB_DEADLINE_MS:-20000}
-WORK=${DANELAB_WORKDIR:-${TMPDIR:-/tmp}}
-JOBS=8
+# xmpp-in: the lab connects to a receiving XMPP server
+NO_INBOUND="openssl s_server has no XMPP server STARTTLS and no DANE check of client certificates: no inbound XMPP"
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 log() { echo "# $*"; }
 
 # left - seconds left before the probe's deadline (at least 0)
@@ -93,7 +87,7 @@ dq() {
 	t=$(left)
 	[ "$t" -gt 5 ] && t=5
 	[ "$t" -lt 1 ] && t=1
-	dig @"$RES" +dnssec +noall +comments +answer +time="$t" +tries=1 \
+	dig @"$RESOLVER" +dnssec +noall +comments +answer +time="$t" +tries=1 \
 	    "$1" "$2" >"$T/dig" 2>&1
 	RC=$(sed -n 's/.*status: \([A-Z]*\),.*/\1/p' "$T/dig" | head -n 1)
 	fl=$(sed -n 's/^;; flags: \([^;]*\);.*/\1/p' "$T/dig" | head -n 1)
@@ -126,17 +120,20 @@ go_on_input() {
 	esac
 }
 
-# sclient ADDR PORT MODE REFNAME - one s_client run; output in $T/sc.
-# Returns 0 when it completed the handshake, 1 when it connected and gave
-# up, 2 when it did not connect, 3 when OpenSSL took none of the records.
+# sclient ADDR PORT MODE REFNAME AT - one s_client run; output in $T/sc,
+# what it came to in SC (parsers/openssl.awk: "WORD [TEXT]", AT is the
+# host and address it names).  Returns 0 when it completed the handshake,
+# 1 when it connected and gave up, 2 when it did not connect, 3 when
+# OpenSSL took none of the records.
 sclient() {
 	t=$(left)
 	if [ "$t" -lt 1 ]; then
 		log "deadline reached before connecting to $1:$2"
+		SC=no-connect
 		return 2
 	fi
-	set -- "$1" "$2" "$3" "$4"
-	a=$1 p=$2 mode=$3 ref=$4
+	set -- "$1" "$2" "$3" "$4" "$5"
+	a=$1 p=$2 mode=$3 ref=$4 at=$5
 	set -- -brief -connect "$a:$p" -servername "$SNI"
 	case $PROTO in
 	smtp) set -- "$@" -starttls smtp -name "$CLIENT" ;;
@@ -155,13 +152,12 @@ sclient() {
 	# (awk: the last line of a server's output may lack its newline)
 	awk 'NR <= 40 {print "# | " $0}' "$T/sc"
 	[ "$rc" = 124 ] && log "s_client timed out"
-	if grep -q 'Failed to import any TLSA records' "$T/sc"; then
-		return 3
-	elif grep -q '^CONNECTION ESTABLISHED' "$T/sc"; then
-		return 0
-	elif grep -q 'connect:errno=\|Connection refused\|gethostbyname failure' "$T/sc"; then
-		return 2
-	fi
+	SC=$(awk -v mode="$mode" -v at="$at" -f "$PARSERS/openssl.awk" "$T/sc")
+	case $SC in
+	unusable) return 3 ;;
+	authenticated*|error*|encrypted*) return 0 ;;
+	no-connect) return 2 ;;
+	esac
 	return 1
 }
 
@@ -169,13 +165,13 @@ sclient() {
 # and returns 0 when the client went on there
 attempt() {
 	h=$1 a=$2 port=$3 mode=$4 r1=$5 r2=$6
-	sclient "$a" "$port" "$mode" "$r1"
+	sclient "$a" "$port" "$mode" "$r1" "$h[$a]:$port"
 	r=$?
 	if [ "$r" = 1 ] && [ "$mode" = dane ] && [ -n "$r2" ] &&
-	    [ "$r2" != "$r1" ] && grep -q 'hostname mismatch' "$T/sc"; then
+	    [ "$r2" != "$r1" ] && [ "$SC" = "refused hostname mismatch" ]; then
 		log "no name match for $r1; once more with reference name $r2"
 		CONNECTED=1
-		sclient "$a" "$port" "$mode" "$r2"
+		sclient "$a" "$port" "$mode" "$r2" "$h[$a]:$port"
 		r=$?
 	fi
 	case $r in
@@ -194,27 +190,21 @@ attempt() {
 		return 1 ;;
 	1)
 		CONNECTED=1
-		if [ "$mode" != dane ] && grep -q "Didn't find STARTTLS" "$T/sc"; then
+		case $SC in
+		skip*)
 			# Going on in cleartext is what the scenario asks;
 			# s_client cannot: an adapter limit, not a verdict.
-			VERDICT="skip s_client cannot go on in cleartext (the server offers no STARTTLS): an adapter limit"
-			return 0
-		fi
+			VERDICT=$SC
+			return 0 ;;
+		esac
 		log "$h[$a]:$port: handshake or verification failed: not going on"
 		return 1 ;;
 	esac
 	CONNECTED=1
-	if [ "$mode" = dane ]; then
-		if grep -q '^Verification: OK' "$T/sc" &&
-		    grep -Eq '^DANE TLSA .* (matched|signed the certificate)' "$T/sc"; then
-			VERDICT="authenticated at $h[$a]:$port: $(grep '^DANE TLSA' "$T/sc" | head -n 1)"
-			return 0
-		fi
-		log "handshake completed without a DANE match"
-		VERDICT="error handshake completed at $h[$a]:$port without a DANE match"
-		return 0
-	fi
-	VERDICT="encrypted at $h[$a]:$port ($mode, $(grep '^Verification' "$T/sc" | head -n 1))"
+	case $SC in
+	error*) log "handshake completed without a DANE match" ;;
+	esac
+	VERDICT=$SC
 	return 0
 }
 
@@ -368,11 +358,11 @@ xmpp_probe() {
 }
 
 # one ID PROTO POLICY DOMAIN - one probe, verdict on stdout
-one() {
+do_one() {
 	ID=$1 PROTO=$2 POLICY=$3 DOMAIN=$4
 	DOM=${DOMAIN%.}
 	END_MS=$(( $(now_ms) + DEADLINE_MS - 500 ))
-	T=$WORK/p.$ID
+	T=$WORKDIR/p.$ID
 	rm -rf "$T"
 	mkdir -p "$T"
 	CONNECTED=0
@@ -385,8 +375,7 @@ one() {
 	esac
 }
 
-case ${1:-} in
-probe)
+do_probe() {
 	if ! command -v "$OPENSSL" >/dev/null 2>&1; then
 		echo "$OPENSSL not installed (apt-get install openssl)"
 		exit 3
@@ -402,28 +391,13 @@ probe)
 		exit 3 ;;
 	esac
 	echo "$v s_client${EEFLAG:+ }$EEFLAG"
-	exit 0 ;;
-setup|teardown)
-	exit 0 ;;
-serve)
-	# xmpp-in: the lab connects to a receiving XMPP server
-	echo "openssl s_server has no XMPP server STARTTLS and no DANE check of client certificates: no inbound XMPP"
-	exit 3 ;;
-run)
-	[ -r "${2:-}" ] || { echo "usage: $0 run FILE" >&2; exit 2; }
-	# Each probe in its own process, up to $JOBS at once, each bounded by
-	# the deadline; the verdicts are printed in the order of FILE.
-	secs=$(( (DEADLINE_MS + 999) / 1000 ))
-	# batches may run at once in one work directory: one directory each
-	WORK=$(mktemp -d "$WORK/run.XXXXXX") || exit 1
-	export DANELAB_WORKDIR=$WORK
-	batch_run "$2" "$JOBS" "$secs" "$SELF" "$WORK"
-	;;
-_one)
-	shift
-	one "$@"
-	exit 0 ;;
-*)
-	echo "usage: $0 probe|setup|serve POLICY|run FILE|teardown" >&2
-	exit 2 ;;
-esac
+}
+
+# do_run FILE - each probe in its own process (do_one), up to BATCH_JOBS
+# at once, each bounded by the deadline; the verdicts in the order of FILE
+do_run() {
+	batch_workdir || exit 1
+	batch_run "$1"
+}
+
+adapter_main "$@"

@@ -30,26 +30,21 @@
 # empties the queue and the policy map and starts it again (pf_isolate):
 # nothing of this batch can reach an endpoint during the next one.  The
 # verdict comes from the smtp process's own lines before that status
-# line (same pid).
+# line (same pid): harness/targets/parsers/postfix.awk (golden tests:
+# harness/tests/adapters/postfix/).
 #
 # DANELAB_POSTFIX_RESTART_EACH=1 makes `run` start and stop a fresh
 # instance around every probe (for harness/postfix-bench.sh).
 
-set -u
-
+. "$(dirname "$0")/lib/adapter.sh"
 BIN=${DANELAB_POSTFIX_BIN:-/usr/sbin/postfix}
 SBIN=$(dirname "$BIN")
-W=${DANELAB_WORKDIR:-.}
-CONF=$W/etc
-QDIR=$W/spool
-DDIR=$W/data
-LOG=$W/maillog
-CLIENT=${DANELAB_CLIENT_NAME:-client.danelab.example}
-HERE=$(cd "$(dirname "$0")" && pwd)
-TPL=$HERE/postfix
-if [ -n "${DANELAB_DATADIR:-}" ] && [ -f "$DANELAB_DATADIR/harness/targets/postfix/main.cf.in" ]; then
-	TPL=$DANELAB_DATADIR/harness/targets/postfix
-fi
+CONF=$WORKDIR/etc
+QDIR=$WORKDIR/spool
+DDIR=$WORKDIR/data
+LOG=$WORKDIR/maillog
+TPL=$(template_dir postfix main.cf.in)
+NO_INBOUND="Postfix is a mail server: no inbound XMPP"
 
 pf_tool() {	# the tool next to the postfix binary, else the one on PATH
 	if [ -x "$SBIN/$1" ]; then echo "$SBIN/$1"; else command -v "$1" || echo "/usr/sbin/$1"; fi
@@ -60,12 +55,10 @@ POSTQUEUE=$(pf_tool postqueue)
 POSTSUPER=$(pf_tool postsuper)
 SENDMAIL=$(pf_tool sendmail)
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-
-master_pid() {
+master_pid() {	# the instance's master's pid, when it runs
 	[ -s "$QDIR/pid/master.pid" ] || return 1
-	p=$(tr -dc 0-9 < "$QDIR/pid/master.pid")
-	[ -n "$p" ] && kill -0 "$p" 2>/dev/null && echo "$p"
+	mp_p=$(tr -dc 0-9 < "$QDIR/pid/master.pid")
+	[ -n "$mp_p" ] && kill -0 "$mp_p" 2>/dev/null && echo "$mp_p"
 }
 
 show_log() {	# the instance's maillog, for start and stop failures
@@ -95,7 +88,7 @@ do_setup() {
 	for f in main.cf master.cf; do
 		sed -e "s|@CONFDIR@|$CONF|g" -e "s|@QUEUEDIR@|$QDIR|g" \
 		    -e "s|@DATADIR@|$DDIR|g" -e "s|@MAILLOG@|$LOG|g" \
-		    -e "s|@CLIENT@|$CLIENT|g" -e "s|@WORKDIR@|$W|g" "$TPL/$f.in" > "$CONF/$f.new" || exit 1
+		    -e "s|@CLIENT@|$CLIENT|g" -e "s|@WORKDIR@|$WORKDIR|g" "$TPL/$f.in" > "$CONF/$f.new" || exit 1
 	done
 	if [ -n "${DANELAB_POSTFIX_MAIN_CF:-}" ]; then
 		echo "# extra main.cf settings (DANELAB_POSTFIX_MAIN_CF)" >> "$CONF/main.cf.new"
@@ -116,56 +109,52 @@ do_setup() {
 # pf_start - start the instance; return once its master runs (bounded:
 # 10 s), else exit 1 saying why
 pf_start() {
-	if ! "$BIN" -c "$CONF" start > "$W/start.out" 2>&1; then
+	if ! "$BIN" -c "$CONF" start > "$WORKDIR/start.out" 2>&1; then
 		echo "postfix -c $CONF start failed:"
-		cat "$W/start.out"
+		cat "$WORKDIR/start.out"
 		show_log
 		exit 1
 	fi
 	# Readiness: the master's pid file names a live process and
 	# `postfix status` agrees (bounded: 10 s).
-	i=0
-	while [ $i -lt 100 ]; do
-		if master_pid > /dev/null && "$BIN" -c "$CONF" status > /dev/null 2>&1; then
-			echo "# postfix master pid $(master_pid), config $CONF"
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
+	if wait_for 10000 0.1 pf_running; then
+		echo "# postfix master pid $(master_pid), config $CONF"
+		return 0
+	fi
 	echo "postfix -c $CONF start: no running master after 10 s"
-	cat "$W/start.out"
+	cat "$WORKDIR/start.out"
 	show_log
 	exit 1
+}
+
+# pf_running - 0 when the master runs and `postfix status` says so, else 1
+pf_running() {
+	master_pid > /dev/null && "$BIN" -c "$CONF" status > /dev/null 2>&1 && return 0
+	return 1
 }
 
 # pf_stop - stop the instance and every process of it: once it returns,
 # nothing of this instance delivers anything
 pf_stop() {
-	p=$(master_pid) || p=
+	ps_p=$(master_pid) || ps_p=
 	"$BIN" -c "$CONF" stop > /dev/null 2>&1 &
-	stopper=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		if [ -z "$p" ] || ! kill -0 "$p" 2>/dev/null; then break; fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill "$stopper" 2>/dev/null
-	wait "$stopper" 2>/dev/null
-	if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
-		echo "# postfix master $p still running after stop: killing it and its children"
-		for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do kill -9 "$c" 2>/dev/null; done
-		kill -9 "$p" 2>/dev/null
+	ps_stopper=$!
+	wait_for 10000 0.1 pids_gone "$ps_p"
+	kill "$ps_stopper" 2>/dev/null
+	wait "$ps_stopper" 2>/dev/null
+	if [ -n "$ps_p" ] && kill -0 "$ps_p" 2>/dev/null; then
+		echo "# postfix master $ps_p still running after stop: killing it and its children"
+		for ps_c in $(ps -o pid= --ppid "$ps_p" 2>/dev/null); do kill -9 "$ps_c" 2>/dev/null; done
+		kill -9 "$ps_p" 2>/dev/null
 	fi
 	# Children of the master that outlived it (e.g. an smtp client
 	# in a long timeout) have been reparented; find them by their
 	# config directory on the command line of this instance only.
-	for d in /proc/[0-9]*; do
-		c=${d#/proc/}
-		[ -r "$d/environ" ] || continue
-		if tr '\0' '\n' < "$d/environ" 2>/dev/null | grep -qx "MAIL_CONFIG=$CONF"; then
-			kill -9 "$c" 2>/dev/null
+	for ps_d in /proc/[0-9]*; do
+		ps_c=${ps_d#/proc/}
+		[ -r "$ps_d/environ" ] || continue
+		if tr '\0' '\n' < "$ps_d/environ" 2>/dev/null | grep -qx "MAIL_CONFIG=$CONF"; then
+			kill -9 "$ps_c" 2>/dev/null
 		fi
 	done
 	return 0
@@ -192,74 +181,16 @@ pf_isolate() {
 	pf_start | sed 's/^/# restart: /'
 }
 
-# Verdicts for one batch: stdin is the maillog from the batch's start,
-# $1 the probe list "ID DOMAIN" (domains without the trailing dot, lower
-# case), $2 "final" to write verdicts (else: print how many are done).
+# Verdicts for one batch (parsers/postfix.awk): stdin is the maillog from
+# the batch's start, $1 the probe list "ID DOMAIN" (domains without the
+# trailing dot, lower case), $2 "final" to write verdicts (else: print how
+# many are done).
 parse_log() {
-	awk -v probes="$1" -v mode="$2" '
-	BEGIN {
-		n = split(probes, pl, "\n")
-		for (i = 1; i <= n; i++) {
-			if (split(pl[i], f, " ") < 2) continue
-			order[++np] = f[1]; dom[f[1]] = f[2]; byd[f[2]] = f[1]
-		}
-	}
-	function text_of(line,   t) {	# the message after "prog[pid]: "
-		t = line
-		sub(/^.*\]: /, "", t)
-		return t
-	}
-	{
-		if (!match($0, /\/smtp\[[0-9]+\]: /)) next
-		pid = substr($0, RSTART, RLENGTH)
-		t = text_of($0)
-		if (t ~ /TLS connection established to /) { tls[pid] = t; next }
-		if (t !~ /status=/ && t ~ /certificate verification failed|num=[0-9]+:|[Ss]erver certificate not|TLS is required|TLSA|DANE|dane|handshake|SSL_connect|STARTTLS/) {
-			fail[pid] = t
-		}
-		if (t !~ /^[0-9A-Za-z]+: to=<[^>]*>, .*status=/) next
-		rcpt = t; sub(/^[^<]*<[^@]*@/, "", rcpt); sub(/>.*/, "", rcpt)
-		rcpt = tolower(rcpt)
-		if (!(rcpt in byd)) next
-		id = byd[rcpt]
-		if (id in word) next		# first attempt only
-		relay = t; sub(/^.*relay=/, "", relay); sub(/,.*/, "", relay)
-		status = t; sub(/^.*status=/, "", status); sub(/ .*/, "", status)
-		if (status == "sent") {
-			w = "cleartext"; why = t
-			if (pid in tls) {
-				h = tls[pid]; sub(/^.* established to /, "", h); sub(/:[^:]*$/, "", h)
-				if (relay == h || index(tls[pid], " to " relay ":") > 0) {
-					if (tls[pid] ~ /^Verified /) w = "authenticated"
-					else w = "encrypted"
-					why = tls[pid] " / " t
-				}
-			}
-		} else if (relay == "none") {
-			w = "no-connect"; why = t
-		} else {
-			w = "refused"; why = t
-			if (pid in fail && index(t, fail[pid]) == 0) why = fail[pid] " / " t
-		}
-		word[id] = w; reason[id] = why; done++
-		delete tls[pid]; delete fail[pid]
-	}
-	END {
-		if (mode != "final") { print done + 0; exit }
-		for (i = 1; i <= np; i++) {
-			id = order[i]
-			if (id in word) {
-				r = reason[id]; gsub(/[\r\n]/, " ", r)
-				print id, word[id], r
-			} else
-				print id, "error", "no status= line for postmaster@" dom[id] " in the maillog before the deadline"
-		}
-	}'
+	awk -v probes="$1" -v mode="$2" -f "$PARSERS/postfix.awk"
 }
 
 do_run() {
 	file=$1
-	[ -r "$file" ] || { echo "# cannot read probe file $file"; exit 1; }
 	if [ "${DANELAB_POSTFIX_RESTART_EACH:-0}" = 1 ]; then
 		run_restart_each "$file"
 		return
@@ -302,11 +233,11 @@ do_run() {
 
 	# The whole run's budget, as the harness computes it, less a margin
 	# to write verdicts and clean the queue.
-	dl=${DANELAB_DEADLINE_MS:-20000}
+	dl=$DEADLINE_MS
 	budget=$((dl * (1 + total / 16)))
 	[ "$budget" -ge 60000 ] || budget=60000
 	start=$(now_ms)
-	end=$((start + budget - 5000))
+	batch_end=$((start + budget - 5000))
 
 	off=$(wc -c < "$LOG")
 	printf '%s' "$probes" | while read -r id d; do
@@ -320,15 +251,20 @@ do_run() {
 	done
 	"$POSTQUEUE" -c "$CONF" -f 2>&1 | sed 's/^/# postqueue: /'
 
-	while :; do
-		done_n=$(tail -c +$((off + 1)) "$LOG" | parse_log "$probes" count)
-		[ "$done_n" -ge "$total" ] && break
-		[ "$(now_ms)" -lt "$end" ] || { echo "# deadline: $done_n of $total probes have a status"; break; }
-		sleep 0.1
-	done
+	if ! wait_until "$batch_end" 0.1 pf_all_have_status; then
+		echo "# deadline: $pf_done_n of $total probes have a status"
+	fi
 	echo "# batch of $total smtp probes took $(( $(now_ms) - start )) ms"
 	tail -c +$((off + 1)) "$LOG" | parse_log "$probes" final
 	pf_isolate
+}
+
+# pf_all_have_status - 0 once every probe of do_run's batch ($probes,
+# $total; the maillog from $off) has a status= line; sets pf_done_n
+pf_all_have_status() {
+	pf_done_n=$(tail -c +$((off + 1)) "$LOG" | parse_log "$probes" count)
+	[ "$pf_done_n" -ge "$total" ] && return 0
+	return 1
 }
 
 # Benchmark mode: one Postfix restart per probe (stop, start, a batch of
@@ -338,23 +274,16 @@ run_restart_each() {
 	while read -r line; do
 		[ -n "$line" ] || continue
 		k=$((k + 1))
-		echo "$line" > "$W/probe-one"
+		echo "$line" > "$WORKDIR/probe-one"
 		set -- $line
 		(
 			DANELAB_POSTFIX_RESTART_EACH=0; export DANELAB_POSTFIX_RESTART_EACH
-			if [ "$2" != smtp ]; then sh "$HERE/postfix.sh" run "$W/probe-one"; exit; fi
-			sh "$HERE/postfix.sh" teardown | sed "s/^/# /"
-			sh "$HERE/postfix.sh" setup | sed "s/^/# setup: /"
-			sh "$HERE/postfix.sh" run "$W/probe-one"
+			if [ "$2" != smtp ]; then sh "$SELF" run "$WORKDIR/probe-one"; exit; fi
+			sh "$SELF" teardown | sed "s/^/# /"
+			sh "$SELF" setup | sed "s/^/# setup: /"
+			sh "$SELF" run "$WORKDIR/probe-one"
 		)
 	done < "$1"
 }
 
-case ${1:-} in
-probe) do_probe ;;
-setup) do_setup ;;
-run) [ $# -ge 2 ] || { echo "usage: $0 run FILE"; exit 2; }; do_run "$2" ;;
-teardown) do_teardown ;;
-serve) echo "Postfix is a mail server: no inbound XMPP"; exit 3 ;;
-*) echo "usage: $0 probe|setup|serve POLICY|run FILE|teardown"; exit 2 ;;
-esac
+adapter_main "$@"

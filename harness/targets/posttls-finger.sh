@@ -30,37 +30,33 @@
 #   all unusable, "fallback to unauthenticated TLS"), or "Trusted" after
 #   an insecure MX: encrypted (opportunistic TLS);
 # - connected, no TLS session: refused.
-# The text is the decisive posttls-finger line.
+# The text is the decisive posttls-finger line.  The judging is
+# harness/targets/parsers/posttls-finger.awk (golden tests:
+# harness/tests/adapters/posttls-finger/).
 #
 # Limits:
 # - SMTP only: XMPP probes are "skip".
 # - posttls-finger tries the next MX host only when it cannot connect or
 #   look up TLSA, never after a failed match (see the baseline).
-set -u
-
-SELF=$0
-. "$(dirname "$0")/lib/batch.sh"
-case $SELF in /*) ;; *) SELF=$(pwd)/$SELF ;; esac
+. "$(dirname "$0")/lib/adapter.sh"
 PTF=${DANELAB_POSTTLS_FINGER_BIN:-/usr/sbin/posttls-finger}
-CLIENT=${DANELAB_CLIENT_NAME:-client.danelab.example}
-DEADLINE_MS=${DANELAB_DEADLINE_MS:-20000}
-WORK=${DANELAB_WORKDIR:-${TMPDIR:-/tmp}}
-JOBS=8
+NO_INBOUND="posttls-finger is an SMTP client: no inbound XMPP"
 
 # config DIR - the private main.cf
 config() {
 	mkdir -p "$1"
-	cat >"$1/main.cf" <<EOF
+	cat >"$1/main.cf" <<EOF2
 compatibility_level = 3.6
 smtp_dns_support_level = dnssec
 dnssec_probe =
 myhostname = $CLIENT
 smtp_tls_loglevel = 1
-EOF
+EOF2
 }
 
-# one ID PROTO POLICY DOMAIN - one probe, verdict on stdout
-one() {
+# do_one ID PROTO POLICY DOMAIN - one probe, verdict on stdout
+# (parsers/posttls-finger.awk)
+do_one() {
 	id=$1 proto=$2 policy=$3 domain=$4
 	dom=${domain%.}
 	case $proto in
@@ -72,79 +68,38 @@ one() {
 	[ "$policy" = mandatory ] && level=dane-only
 	t=$(( DEADLINE_MS / 1000 - 2 ))
 	[ "$t" -lt 2 ] && t=2
-	out=$WORK/o.$id
+	out=$WORKDIR/o.$id
 	echo "# $id $PTF -l $level -L routine,certmatch,dane -P /etc/ssl/certs $w -t $t -T $t $dest"
-	MAIL_CONFIG=$WORK/conf timeout "$((t + 1))" "$PTF" -l "$level" \
+	MAIL_CONFIG=$WORKDIR/conf timeout "$((t + 1))" "$PTF" -l "$level" \
 	    -L routine,certmatch,dane -P /etc/ssl/certs $w -t "$t" -T "$t" \
 	    "$dest" >"$out" 2>&1
 	rc=$?
 	awk -v id="$id" 'NR <= 80 {print "# " id " | " $0}' "$out"
 	[ "$rc" = 124 ] && echo "# $id posttls-finger timed out"
-	# the last MX host tried: after the last failed session
-	sed 's/^posttls-finger: //' "$out" | awk '
-		/^Failed to establish session/ {n = 0; next}
-		{l[n++] = $0}
-		END {for (i = 0; i < n; i++) print l[i]}' >"$out.last"
-	# pick RE - the first line of the last host matching RE
-	pick() { grep -m 1 -E "$1" "$out.last"; }
-	est=$(pick '(Verified|Trusted|Untrusted|Anonymous) TLS connection established')
-	if ! grep -q '^Connected to' "$out.last"; then
-		why=$(grep -E 'Failed to establish|lookup failed|lookup error|lookup problem|warning|fatal' "$out" | tail -n 1)
-		echo "$id no-connect ${why#posttls-finger: }"
-	elif [ -z "$est" ]; then
-		why=$(pick 'verification failed|resorting to|warning|[Tt]imed out|lost connection|fatal|error')
-		echo "$id refused ${why:-connected, no TLS session: $(tail -n 1 "$out.last")}"
-	else case $est in
-	Verified*)
-		echo "$id authenticated $(pick 'Matched DANE' || echo "$est")" ;;
-	*)
-		if [ "$level" = dane-only ]; then
-			why=$(pick 'resorting to|MX RRset insecure|all TLSA records unusable|verification failed')
-			echo "$id refused not DANE-verified under dane-only: ${why:-$est}"
-		elif [ "${est%% *}" != Trusted ] &&
-		    grep -q '^DNSSEC-signed TLSA record' "$out.last" &&
-		    ! grep -q 'all TLSA records unusable' "$out.last"; then
-			echo "$id refused $(pick 'verification failed' || echo "$est")"
-		else
-			why=$(pick 'all TLSA records unusable|MX RRset insecure')
-			echo "$id encrypted ${why:+$why; }$est"
-		fi ;;
-	esac fi
+	awk -v id="$id" -v level="$level" -f "$PARSERS/posttls-finger.awk" "$out"
 }
 
-case ${1:-} in
-probe)
+do_probe() {
 	if [ ! -x "$PTF" ]; then
 		echo "posttls-finger not installed (apt-get install postfix)"
 		exit 3
 	fi
-	config "$WORK/conf"
-	v=$(MAIL_CONFIG=$WORK/conf /usr/sbin/postconf -h mail_version 2>/dev/null)
+	config "$WORKDIR/conf"
+	v=$(MAIL_CONFIG=$WORKDIR/conf /usr/sbin/postconf -h mail_version 2>/dev/null)
 	echo "posttls-finger (Postfix ${v:-version unknown})"
 	echo "mode: prober"
-	exit 0 ;;
-setup)
-	config "$WORK/conf" || exit 1
-	exit 0 ;;
-teardown)
-	exit 0 ;;
-serve)
-	echo "posttls-finger is an SMTP client: no inbound XMPP"
-	exit 3 ;;
-run)
-	[ -r "${2:-}" ] || { echo "usage: $0 run FILE" >&2; exit 2; }
-	# batches may run at once in one work directory: one directory each
-	WORK=$(mktemp -d "$WORK/run.XXXXXX") || exit 1
-	export DANELAB_WORKDIR=$WORK
-	config "$WORK/conf"
-	secs=$(( (DEADLINE_MS + 999) / 1000 ))
-	batch_run "$2" "$JOBS" "$secs" "$SELF" "$WORK"
-	;;
-_one)
-	shift
-	one "$@"
-	exit 0 ;;
-*)
-	echo "usage: $0 probe|setup|serve POLICY|run FILE|teardown" >&2
-	exit 2 ;;
-esac
+}
+
+do_setup() {
+	config "$WORKDIR/conf" || exit 1
+}
+
+# do_run FILE - each probe in its own process (do_one), up to BATCH_JOBS
+# at once
+do_run() {
+	batch_workdir || exit 1
+	config "$WORKDIR/conf"
+	batch_run "$1"
+}
+
+adapter_main "$@"

@@ -9,4 +9,4 @@ PROSODY_CTL=$(dirname "$PROSODY_BIN")/prosodyctl
 PROSODY_MISSING="prosody not installed (apt-get install prosody lua-unbound)"
 PROSODY_TPL=prosody
 . "$(dirname "$0")/lib/prosody.sh"
-prosody_main "$@"
+adapter_main "$@"

@@ -10,4 +10,4 @@ PROSODY_CTL=$(dirname "$PROSODY_BIN")/prosodyctl
 PROSODY_MISSING="Prosody 13 not unpacked: run sh harness/targets/lib/prosody13-fetch.sh (or sh .ci/deps)"
 PROSODY_TPL=prosody
 . "$(dirname "$0")/lib/prosody.sh"
-prosody_main "$@"
+adapter_main "$@"

@@ -3,7 +3,8 @@
 # prosody13 (13.0 from bookworm-backports, harness/targets/prosody13.sh).
 # (contract: harness/targets/README.md)
 #
-# The wrapper sets, then sources this file and calls prosody_main "$@":
+# The wrapper sets, then sources this file and calls adapter_main "$@"
+# (harness/targets/lib/adapter.sh, the skeleton):
 #   PROSODY_BIN      the prosody launcher to test
 #   PROSODY_CTL      its prosodyctl (default: next to PROSODY_BIN)
 #   PROSODY_MISSING  what probe says when PROSODY_BIN is missing
@@ -51,6 +52,8 @@
 #   no-connect     a failed session that never sent a stream header, or
 #                  the admin shell's ping error
 # The DNS lines of the probe's domain (SRV, TLSA) are kept as "# ID" lines.
+# The parsers: harness/targets/parsers/prosody-out.awk and prosody-in.awk
+# (golden tests: harness/tests/adapters/prosody-out/, prosody-in/).
 #
 # Inbound (xmpp-in probes: the lab connects to Prosody as the server of
 # DOMAIN): `serve POLICY` starts a third instance, in-POLICY/, listening
@@ -64,40 +67,27 @@
 #
 # Never run `prosody --version`: 0.12 ignores the flag and starts a server
 # with the system configuration.
-set -u
+. "$(dirname "$0")/lib/adapter.sh"
 
 BIN=${PROSODY_BIN:-/usr/bin/prosody}
 CTL=${PROSODY_CTL:-$(dirname "$BIN")/prosodyctl}
 MISSING=${PROSODY_MISSING:-prosody not installed (apt-get install prosody lua-unbound)}
-W=${DANELAB_WORKDIR:-.}
-CLIENT=${DANELAB_CLIENT_NAME:-client.danelab.example}
-DEADLINE_MS=${DANELAB_DEADLINE_MS:-20000}
-IN_ADDR=${DANELAB_INBOUND_ADDR:-127.0.0.5}
-IN_PORT=${DANELAB_INBOUND_PORT:-5269}
-IN_DOMAIN=${DANELAB_INBOUND_DOMAIN:-$CLIENT}
-HERE=$(cd "$(dirname "$0")" && pwd)
-TPLNAME=${PROSODY_TPL:-prosody}
-TPL=$HERE/$TPLNAME
-if [ -n "${DANELAB_DATADIR:-}" ] && [ -f "$DANELAB_DATADIR/harness/targets/$TPLNAME/prosody.cfg.lua.in" ]; then
-	TPL=$DANELAB_DATADIR/harness/targets/$TPLNAME
-fi
+TPL=$(template_dir "${PROSODY_TPL:-prosody}" prosody.cfg.lua.in)
 POLICIES="opportunistic mandatory"
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-
-inst() { echo "$W/$1"; }	# an instance's directory, by policy
+inst() { echo "$WORKDIR/$1"; }	# an instance's directory, by policy
 
 ctl() {	# ctl POLICY ARGS.. - prosodyctl for that instance
-	d=$(inst "$1")
+	ctl_d=$(inst "$1")
 	shift
-	"$CTL" --config "$d/prosody.cfg.lua" "$@"
+	"$CTL" --config "$ctl_d/prosody.cfg.lua" "$@"
 }
 
 pid_of() {	# pid_of POLICY - the instance's live pid
-	f=$(inst "$1")/prosody.pid
-	[ -s "$f" ] || return 1
-	p=$(tr -dc 0-9 < "$f")
-	[ -n "$p" ] && kill -0 "$p" 2>/dev/null && echo "$p"
+	po_f=$(inst "$1")/prosody.pid
+	[ -s "$po_f" ] || return 1
+	po_p=$(tr -dc 0-9 < "$po_f")
+	[ -n "$po_p" ] && kill -0 "$po_p" 2>/dev/null && echo "$po_p"
 }
 
 lua_unbound_ok() {
@@ -151,216 +141,104 @@ dane_in_module() {
 }
 
 start_one() {	# start_one INSTANCE - INSTANCE: POLICY (outbound) or in-POLICY (inbound)
-	name=$1
-	pol=${name#in-}
-	d=$(inst "$name")
-	sa=false
-	[ "$pol" = mandatory ] && sa=true
-	mkdir -p "$d/data" "$d/certs" || return 1	# certs: certmanager indexes it (empty)
-	to=$(( DEADLINE_MS / 1000 - 5 ))
-	[ "$to" -ge 5 ] || to=5
-	case $name in
+	so_name=$1
+	so_pol=${so_name#in-}
+	so_d=$(inst "$so_name")
+	so_sa=false
+	[ "$so_pol" = mandatory ] && so_sa=true
+	mkdir -p "$so_d/data" "$so_d/certs" || return 1	# certs: certmanager indexes it (empty)
+	so_to=$(( DEADLINE_MS / 1000 - 5 ))
+	[ "$so_to" -ge 5 ] || so_to=5
+	case $so_name in
 	in-*)	# a receiving s2s server with the harness's certificate
-		cp "$DANELAB_INBOUND_CERT" "$d/cert.pem" && cp "$DANELAB_INBOUND_KEY" "$d/key.pem" || return 1
-		chmod 600 "$d/key.pem"
-		ports=$IN_PORT ifaces="\"$IN_ADDR\"" host=$IN_DOMAIN
-		ssl="ssl = { certificate = \"$d/cert.pem\"; key = \"$d/key.pem\"; }"
-		mods='"saslauth";	-- SASL EXTERNAL for incoming s2s'
-		what="incoming s2s on $IN_ADDR port $IN_PORT" ;;
-	*)	ports= ifaces= host=$CLIENT
-		ssl="-- no certificate: outgoing s2s only"
-		mods=
-		what="outgoing s2s only: no listener of any kind but the admin socket" ;;
+		cp "$DANELAB_INBOUND_CERT" "$so_d/cert.pem" && cp "$DANELAB_INBOUND_KEY" "$so_d/key.pem" || return 1
+		chmod 600 "$so_d/key.pem"
+		so_ports=$INBOUND_PORT so_ifaces="\"$INBOUND_ADDR\"" so_host=$INBOUND_DOMAIN
+		so_ssl="ssl = { certificate = \"$so_d/cert.pem\"; key = \"$so_d/key.pem\"; }"
+		so_mods='"saslauth";	-- SASL EXTERNAL for incoming s2s'
+		so_what="incoming s2s on $INBOUND_ADDR port $INBOUND_PORT" ;;
+	*)	so_ports= so_ifaces= so_host=$CLIENT
+		so_ssl="-- no certificate: outgoing s2s only"
+		so_mods=
+		so_what="outgoing s2s only: no listener of any kind but the admin socket" ;;
 	esac
-	sed -e "s|@INST@|$d|g" -e "s|@POLICY@|$pol|g" -e "s|@SECURE_AUTH@|$sa|g" \
-	    -e "s|@S2S_TIMEOUT@|$to|g" -e "s|@TRUSTED@|$TA|g" \
-	    -e "s|@S2S_PORTS@|$ports|g" -e "s|@S2S_INTERFACES@|$ifaces|g" \
-	    -e "s|@SSL@|$ssl|g" -e "s|@MODULES@|$mods|g" -e "s|@WHAT@|$what|g" \
-	    -e "s|@CLIENT@|$host|g" "$TPL/prosody.cfg.lua.in" > "$d/prosody.cfg.lua" || return 1
-	: >> "$d/prosody.log"
-	chown -R prosody: "$d" || return 1
-	chmod 755 "$W" "$d" 2>/dev/null
+	sed -e "s|@INST@|$so_d|g" -e "s|@POLICY@|$so_pol|g" -e "s|@SECURE_AUTH@|$so_sa|g" \
+	    -e "s|@S2S_TIMEOUT@|$so_to|g" -e "s|@TRUSTED@|$TA|g" \
+	    -e "s|@S2S_PORTS@|$so_ports|g" -e "s|@S2S_INTERFACES@|$so_ifaces|g" \
+	    -e "s|@SSL@|$so_ssl|g" -e "s|@MODULES@|$so_mods|g" -e "s|@WHAT@|$so_what|g" \
+	    -e "s|@CLIENT@|$so_host|g" "$TPL/prosody.cfg.lua.in" > "$so_d/prosody.cfg.lua" || return 1
+	: >> "$so_d/prosody.log"
+	chown -R prosody: "$so_d" || return 1
+	chmod 755 "$WORKDIR" "$so_d" 2>/dev/null
 	# Its own session: the harness kills the verb's process group.
-	setsid runuser -u prosody -- "$BIN" -F --config "$d/prosody.cfg.lua" \
-	    > "$d/stdout" 2>&1 < /dev/null &
-	echo $! > "$d/launcher.pid"
+	setsid runuser -u prosody -- "$BIN" -F --config "$so_d/prosody.cfg.lua" \
+	    > "$so_d/stdout" 2>&1 < /dev/null &
+	echo $! > "$so_d/launcher.pid"
 }
 
 ready_one() {	# ready_one POLICY - 0 once the admin shell answers
-	pol=$1
-	d=$(inst "$pol")
-	out=$(timeout 5 "$CTL" --config "$d/prosody.cfg.lua" shell "server:version()" 2>&1) || return 1
-	case $out in *"OK"*|*0.1*) return 0 ;; esac
+	ro_out=$(timeout 5 "$CTL" --config "$(inst "$1")/prosody.cfg.lua" shell "server:version()" 2>&1) || return 1
+	case $ro_out in *"OK"*|*0.1*) return 0 ;; esac
 	return 1
 }
 
+launcher_runs() {	# launcher_runs INSTANCE - 0 while its launcher runs
+	kill -0 "$(cat "$(inst "$1")/launcher.pid" 2>/dev/null)" 2>/dev/null
+}
+
 stop_one() {	# stop_one POLICY - stop the instance, bounded (8 s)
-	pol=$1
-	d=$(inst "$pol")
-	p=$(pid_of "$pol") || p=
-	[ -n "$p" ] && kill "$p" 2>/dev/null
-	lp=
-	[ -s "$d/launcher.pid" ] && lp=$(cat "$d/launcher.pid")
-	i=0
-	while [ $i -lt 80 ]; do
-		if { [ -z "$p" ] || ! kill -0 "$p" 2>/dev/null; } &&
-		    { [ -z "$lp" ] || ! kill -0 "$lp" 2>/dev/null; }; then
-			break
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
-		echo "# prosody ($pol) pid $p still running after 8 s: SIGKILL"
-		kill -9 "$p" 2>/dev/null
+	st_pol=$1
+	st_d=$(inst "$st_pol")
+	st_p=$(pid_of "$st_pol") || st_p=
+	[ -n "$st_p" ] && kill "$st_p" 2>/dev/null
+	st_lp=
+	[ -s "$st_d/launcher.pid" ] && st_lp=$(cat "$st_d/launcher.pid")
+	wait_for 8000 0.1 pids_gone "$st_p" "$st_lp"
+	if [ -n "$st_p" ] && kill -0 "$st_p" 2>/dev/null; then
+		echo "# prosody ($st_pol) pid $st_p still running after 8 s: SIGKILL"
+		kill -9 "$st_p" 2>/dev/null
 	fi
-	if [ -n "$lp" ] && kill -0 "$lp" 2>/dev/null; then
-		kill -9 "$lp" 2>/dev/null
+	if [ -n "$st_lp" ] && kill -0 "$st_lp" 2>/dev/null; then
+		kill -9 "$st_lp" 2>/dev/null
 	fi
-	rm -f "$d/launcher.pid"
+	rm -f "$st_d/launcher.pid"
+}
+
+# ready_or_gone POLICY - 0 once the admin shell answers, 2 when the
+# launcher has ended (it never will), else 1 (for wait_until)
+ready_or_gone() {
+	ready_one "$1" && return 0
+	launcher_runs "$1" || return 2
+	return 1
 }
 
 wait_ready() {	# wait_ready POLICY SECONDS
-	pol=$1
+	wr_pol=$1
 	ready_end=$(( $(now_ms) + $2 * 1000 ))
-	until ready_one "$pol"; do
-		if [ "$(now_ms)" -ge "$ready_end" ] || ! kill -0 "$(cat "$(inst "$pol")/launcher.pid" 2>/dev/null)" 2>/dev/null; then
-			echo "prosody ($pol) did not become ready:"
-			tail -n 5 "$(inst "$pol")/stdout"
-			tail -n 20 "$(inst "$pol")/prosody.log"
-			return 1
-		fi
-		sleep 0.2
-	done
-	echo "# prosody ($pol) ready, pid $(pid_of "$pol"), config $(inst "$pol")/prosody.cfg.lua"
+	if ! wait_until "$ready_end" 0.2 ready_or_gone "$wr_pol"; then
+		echo "prosody ($wr_pol) did not become ready:"
+		tail -n 5 "$(inst "$wr_pol")/stdout"
+		tail -n 20 "$(inst "$wr_pol")/prosody.log"
+		return 1
+	fi
+	echo "# prosody ($wr_pol) ready, pid $(pid_of "$wr_pol"), config $(inst "$wr_pol")/prosody.cfg.lua"
 }
-# parse_log CLIENT - verdicts from a batch's log (stdin: the instance's log
-# from the batch's start, then "@@ping ID TEXT" lines); $W/batch lists
-# "ID PROTO POLICY DOMAIN".  MODE=count prints how many are decided.
+
+# parse_log CLIENT [count] - verdicts from a batch's log
+# (parsers/prosody-out.awk; stdin: the instance's log from the batch's
+# start, then "@@ping ID TEXT" lines); $WORKDIR/batch lists "ID PROTO
+# POLICY DOMAIN".  count prints how many are decided.
 parse_log() {
-	awk -v client="$1" -v mode="${2:-final}" -v batch="$W/batch" '
-	BEGIN {
-		while ((getline l < batch) > 0) {
-			split(l, f, " ")
-			order[++np] = f[1]; dom[f[1]] = f[4]; byd[f[4]] = f[1]
-		}
-	}
-	function sess_dom(line,   d, i, c) {	# the remote domain named in line
-		i = index(line, client "->")
-		if (i == 0) i = index(line, client "-->")
-		if (i == 0) return ""
-		d = substr(line, i + length(client))
-		sub(/^-+>/, "", d)
-		match(d, /^[A-Za-z0-9.-]*[A-Za-z0-9]/)
-		return tolower(substr(d, RSTART, RLENGTH))
-	}
-	function keep(id, what, line) {
-		if (!(id in ev) || index(ev[id], what) == 0) ev[id] = ev[id] what
-		if (!((id SUBSEP what) in txt)) txt[id, what] = line
-	}
-	/^@@ping / {
-		id = $2; l = $0; sub(/^@@ping [^ ]+ /, "", l)
-		if (l ~ /^Session s2sout/) { s = $4; d = sess_dom(l); if (d != "") sdom[s] = d }
-		if (l ~ /^Error:/ || l ~ /error</) pingerr[id] = l
-		if (l ~ /^\*\* (Unable to connect|Connection error)/) shellerr[id] = shellerr[id] (shellerr[id] == "" ? "" : " ") l
-		next
-	}
-	{
-		src = $4; line = $0
-		msg = $0; sub(/^[A-Za-z]+ +[0-9]+ [0-9:]+ [^\t]*\t[a-z]+\t/, "", msg)
-		# DANE is enabled per connection ("connXXX"); the
-		# session of a connection is the first session line after its handshake (one
-		# event: Lua runs one thing at a time)
-		if (src ~ /^conn/) {
-			if (msg ~ /^Enabling DANE with /) dane[src] = msg
-			else if (msg ~ /^TLS handshake complete/) pend = src
-		} else if (src ~ /^s2sout/ && pend != "") {
-			c2s[pend] = src; pend = ""
-		}
-		if (src ~ /^s2sout/) {
-			d = sess_dom(msg)
-			if (d != "" && !(src in sdom)) sdom[src] = d
-			n[src]++; slog[src, n[src]] = msg
-		}
-		# DNS lines name the domain (the SRV owner, the TLSA owner)
-		if (msg ~ /^Results for _xmpps?-server\._tcp\./ || msg ~ /^Results for _[0-9]+\._tcp\./) {
-			q = msg; sub(/^Results for /, "", q); sub(/ IN .*/, "", q)
-			for (id in dom) {
-				dd = dom[id]; lab = dd; sub(/\.[^.]*$/, "", lab)
-				if (q ~ ("(^|\\.)_xmpps?-server\\._tcp\\." dd "$") || (length(q) > length(dd) && substr(q, length(q) - length(dd)) == "." dd) || index(q, "." lab "-") > 0) {
-					if (msg ~ /TLSA/) tlsa[id] = tlsa[id] (tlsa[id] == "" ? "" : "; ") msg
-					else srv[id] = srv[id] (srv[id] == "" ? "" : "; ") msg
-				}
-			}
-		}
-	}
-	END {
-		for (c in c2s) if (c in dane) sdane[c2s[c]] = dane[c]
-		# replay the lines of each session for its domain
-		for (s in n) {
-			if (!(s in sdom) || !(sdom[s] in byd)) continue
-			id = byd[sdom[s]]
-			if (s in sdane) keep(id, "T", sdane[s])
-			for (i = 1; i <= n[s]; i++) {
-				m = slog[s, i]
-				if (m ~ /^Stream encrypted/) keep(id, "E", m)
-				else if (m ~ /certificate chain validation result: valid/) keep(id, "V", m)
-				else if (m ~ /certificate chain validation result: invalid/) keep(id, "I", m)
-				else if (m ~ /^certificate error/) keep(id, "X", m)
-				else if (m ~ /certificate identity validation result: valid/) keep(id, "N", m)
-				else if (m ~ /certificate identity validation result: invalid/) keep(id, "M", m)
-				else if (m ~ /^Forbidding insecure connection/) keep(id, "F", m)
-				else if (m ~ /^Outgoing s2s connection .* complete/) keep(id, "C", m)
-				else if (m ~ /^Sending\[s2sout_unauthed\]: <\?xml/) keep(id, "H", m)
-				else if (m ~ /^Sending\[s2sout_unauthed\]: <db:result/) keep(id, "D", m)
-				else if (m ~ /^(Destroying outgoing session|Outgoing s2s stream .* closed|Disconnecting )/) keep(id, "Z", m)
-				else if (m ~ /failed outgoing connection|Failed in all attempts/) keep(id, "Q", m)
-			}
-		}
-		done = 0
-		for (k = 1; k <= np; k++) {
-			id = order[k]; e = ev[id]
-			w = ""; why = ""
-			if (index(e, "C")) {
-				if (index(e, "T") && index(e, "V") && index(e, "N") && index(e, "E")) {
-					w = "authenticated"; why = txt[id, "T"] " / " txt[id, "V"] " / " txt[id, "N"] " / " txt[id, "C"]
-				} else if (index(e, "E")) {
-					w = "encrypted"; why = (index(e, "T") ? txt[id, "T"] " / " : "") txt[id, "E"] " / " (index(e, "I") ? txt[id, "I"] " (" txt[id, "X"] ") / " : "") (index(e, "M") ? txt[id, "M"] " / " : "") txt[id, "C"]
-				} else {
-					w = "cleartext"; why = txt[id, "C"]
-				}
-			} else if (index(e, "F")) {
-				w = "refused"; why = (index(e, "T") ? txt[id, "T"] " / " : "") (index(e, "I") ? txt[id, "I"] " (" txt[id, "X"] ") / " : "") txt[id, "F"]
-			} else if (index(e, "Z") || index(e, "Q") || (id in pingerr)) {
-				if (index(e, "H") || index(e, "E")) {
-					w = "refused"; why = (index(e, "I") ? txt[id, "I"] " (" txt[id, "X"] ") / " : "") txt[id, "Z"]
-				} else {
-					w = "no-connect"; why = (index(e, "Q") ? txt[id, "Q"] : txt[id, "Z"])
-					if (why == "" && (id in pingerr)) why = pingerr[id]
-				}
-			}
-			if (w != "") done++
-			if (mode == "count") continue
-			if (w == "" && (id in shellerr)) { w = "error"; why = "the admin shell could not reach the instance to ping: " shellerr[id] }
-			if (w == "") { w = "error"; why = "no decision in the log before the deadline" }
-			if (w != "authenticated" && w != "encrypted" && (id in pingerr) && index(why, pingerr[id]) == 0)
-				why = why " / ping: " pingerr[id]
-			if (srv[id] != "") print "# " id " dns: " srv[id]
-			if (tlsa[id] != "") print "# " id " dns: " tlsa[id]
-			gsub(/[\r\n\t]/, " ", why)
-			print id, w, why
-		}
-		if (mode == "count") print done
-	}'
+	awk -v client="$1" -v mode="${2:-final}" -v batch="$WORKDIR/batch" -f "$PARSERS/prosody-out.awk"
 }
 
 do_setup() {
 	[ -x "$BIN" ] || { echo "prosody not installed (apt-get install prosody lua-unbound)"; exit 1; }
 	id prosody > /dev/null 2>&1 || { echo "no prosody user (apt-get install prosody)"; exit 1; }
 	TA=$(trust_anchor) || { echo "no DS or DNSKEY in ${DANELAB_TRUST_ANCHOR:-the trust anchor file}"; exit 1; }
-	echo "$TA" > "$W/trusted"
+	echo "$TA" > "$WORKDIR/trusted"
 	for pol in $POLICIES; do
-		start_one "$pol" || { echo "cannot write the $pol instance under $W"; exit 1; }
+		start_one "$pol" || { echo "cannot write the $pol instance under $WORKDIR"; exit 1; }
 	done
 	for pol in $POLICIES; do
 		wait_ready "$pol" 40 || exit 1
@@ -375,15 +253,16 @@ do_teardown() {
 	return 0
 }
 
-do_run() {
+# run_out FILE - the outbound (xmpp, xmpps) probes of FILE
+run_out() {
 	file=$1
 	n=0
-	: > "$W/batch"
+	: > "$WORKDIR/batch"
 	while read -r id proto policy domain rest; do
 		[ -n "${id:-}" ] || continue
 		case $proto in
 		xmpp|xmpps) ;;
-		xmpp-in) continue ;;	# do_run_in
+		xmpp-in) continue ;;	# run_in
 		smtp|smtps) echo "$id skip Prosody speaks XMPP only"; continue ;;
 		*) echo "$id error unknown protocol $proto"; continue ;;
 		esac
@@ -392,37 +271,37 @@ do_run() {
 		*) echo "$id error unknown policy $policy"; continue ;;
 		esac
 		d=$(echo "${domain%.}" | tr 'A-Z' 'a-z')
-		echo "$id $proto $policy $d" >> "$W/batch"
+		echo "$id $proto $policy $d" >> "$WORKDIR/batch"
 		pol=$policy
 		n=$((n + 1))
 	done < "$file"
 	[ "$n" -gt 0 ] || return 0
-	rm -f "$W"/ping.*
+	rm -f "$WORKDIR"/ping.*
 	start=$(now_ms)
 	batch_end=$(( start + DEADLINE_MS * (1 + n / 16) - 3000 ))
 	d=$(inst "$pol")
 	# A fresh instance per batch: no s2s session, no DNS cache, a new
 	# log.  (Prosody would reuse an open session to a domain of the
 	# previous batch instead of connecting.)
-	TA=$(cat "$W/trusted")
+	TA=$(cat "$WORKDIR/trusted")
 	stop_one "$pol"
 	k=1
 	while [ -e "$d/prosody.log.$k" ]; do k=$((k + 1)); done
 	[ -e "$d/prosody.log" ] && mv "$d/prosody.log" "$d/prosody.log.$k"
-	start_one "$pol" && wait_ready "$pol" 15 > "$W/ready.out" 2>&1
+	start_one "$pol" && wait_ready "$pol" 15 > "$WORKDIR/ready.out" 2>&1
 	if [ $? != 0 ]; then
-		sed 's/^#* */# /' "$W/ready.out"
-		awk '{print $1, "error", "the private Prosody instance did not restart (see its log)"}' "$W/batch"
+		sed 's/^#* */# /' "$WORKDIR/ready.out"
+		awk '{print $1, "error", "the private Prosody instance did not restart (see its log)"}' "$WORKDIR/batch"
 		return 0
 	fi
-	cat "$W/ready.out"
+	cat "$WORKDIR/ready.out"
 	pt=$(( DEADLINE_MS / 1000 - 4 ))
 	[ "$pt" -ge 3 ] || pt=3
 	pids=
 	while read -r id proto policy dom; do
 		ping_one "$id" "$dom" "$d" &
 		pids="$pids $!"
-	done < "$W/batch"
+	done < "$WORKDIR/batch"
 	# Poll the log until every probe is decided, every ping has ended,
 	# or the batch's deadline nears.
 	while :; do
@@ -436,9 +315,9 @@ do_run() {
 	done
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	for p in $pids; do wait "$p" 2>/dev/null; done
-	for f in "$W"/ping.*.retried; do
+	for f in "$WORKDIR"/ping.*.retried; do
 		[ -f "$f" ] || continue
-		id=${f#"$W/ping."}; id=${id%.retried}
+		id=${f#"$WORKDIR/ping."}; id=${id%.retried}
 		echo "# $id: the admin shell was refused $(cat "$f") time(s) (its socket's backlog was full), then tried again"
 	done
 	echo "# batch of $n $pol probes took $(( $(now_ms) - start )) ms (log $d/prosody.log)"
@@ -452,7 +331,7 @@ do_run() {
 }
 
 # ping_one ID DOMAIN DIR - one xmpp:ping through the admin shell of the
-# instance in DIR, output in $W/ping.ID.  Prosody's admin socket listens
+# instance in DIR, output in $WORKDIR/ping.ID.  Prosody's admin socket listens
 # with a backlog of 32 and the shell connects without waiting: when a
 # loaded server accepts late, the shells beyond the backlog fail at once
 # ("** Unable to connect to server").  That is the harness's problem, not
@@ -462,12 +341,12 @@ ping_one() {
 	trap 'kill $cp 2>/dev/null; exit 0' TERM
 	while :; do
 		timeout -k 1 $((pt + 2)) "$CTL" --config "$3/prosody.cfg.lua" \
-		    shell "xmpp:ping('$CLIENT', '$2', $pt)" > "$W/ping.$1" 2>&1 < /dev/null &
+		    shell "xmpp:ping('$CLIENT', '$2', $pt)" > "$WORKDIR/ping.$1" 2>&1 < /dev/null &
 		cp=$!
 		wait $cp
-		grep -q '^\*\* Unable to connect' "$W/ping.$1" || return 0
+		grep -q '^\*\* Unable to connect' "$WORKDIR/ping.$1" || return 0
 		[ $tries -lt 20 ] && [ "$(now_ms)" -lt $((batch_end - pt * 1000)) ] || return 0
-		echo "$tries" > "$W/ping.$1.retried"
+		echo "$tries" > "$WORKDIR/ping.$1.retried"
 		tries=$((tries + 1))
 		sleep 0.2
 	done
@@ -475,13 +354,13 @@ ping_one() {
 
 pinglines() {	# the admin shell's output of every ping, as "@@ping ID TEXT"
 	while read -r id proto policy dom; do
-		[ -f "$W/ping.$id" ] && sed "s/^/@@ping $id /" "$W/ping.$id"
-	done < "$W/batch"
+		[ -f "$WORKDIR/ping.$id" ] && sed "s/^/@@ping $id /" "$WORKDIR/ping.$id"
+	done < "$WORKDIR/batch"
 }
 
-# listening - 0 once something listens on IN_ADDR:IN_PORT (TCP)
+# listening - 0 once something listens on INBOUND_ADDR:INBOUND_PORT (TCP)
 listening() {
-	ss -Hltn "src $IN_ADDR:$IN_PORT" 2>/dev/null | grep -q .
+	ss -Hltn "src $INBOUND_ADDR:$INBOUND_PORT" 2>/dev/null | grep -q .
 }
 
 do_serve() {	# do_serve POLICY - start the receiving instance in-POLICY
@@ -502,53 +381,56 @@ do_serve() {	# do_serve POLICY - start the receiving instance in-POLICY
 		eval "fv=\${$v:-}"
 		[ -n "$fv" ] && [ -r "$fv" ] || { echo "serve: \$$v is unset or unreadable (${fv:-unset}): the harness writes the receiving server's chain and key"; exit 1; }
 	done
-	if [ -s "$W/trusted" ]; then
-		TA=$(cat "$W/trusted")
+	if [ -s "$WORKDIR/trusted" ]; then
+		TA=$(cat "$WORKDIR/trusted")
 	else
 		TA=$(trust_anchor) || { echo "no DS or DNSKEY in ${DANELAB_TRUST_ANCHOR:-the trust anchor file}"; exit 1; }
-		echo "$TA" > "$W/trusted"
+		echo "$TA" > "$WORKDIR/trusted"
 	fi
 	# One receiving server at a time: the port is the same.
 	for p in $POLICIES; do
 		stop_one "in-$p" > /dev/null
 	done
 	if listening; then
-		echo "serve: $IN_ADDR port $IN_PORT is in use by another process:"
-		ss -Hltnp "src $IN_ADDR:$IN_PORT" 2>&1 | head -n 3
+		echo "serve: $INBOUND_ADDR port $INBOUND_PORT is in use by another process:"
+		ss -Hltnp "src $INBOUND_ADDR:$INBOUND_PORT" 2>&1 | head -n 3
 		exit 1
 	fi
 	d=$(inst "in-$spol")
 	k=1
 	while [ -e "$d/prosody.log.$k" ]; do k=$((k + 1)); done
 	[ -e "$d/prosody.log" ] && mv "$d/prosody.log" "$d/prosody.log.$k"
-	start_one "in-$spol" || { echo "serve: cannot write the in-$spol instance under $W"; exit 1; }
+	start_one "in-$spol" || { echo "serve: cannot write the in-$spol instance under $WORKDIR"; exit 1; }
 	listen_end=$(( $(now_ms) + 30000 ))
-	until listening; do
-		if [ "$(now_ms)" -ge "$listen_end" ] || ! kill -0 "$(cat "$d/launcher.pid" 2>/dev/null)" 2>/dev/null; then
-			echo "prosody (in-$spol) did not listen on $IN_ADDR port $IN_PORT:"
-			tail -n 5 "$d/stdout"
-			tail -n 20 "$d/prosody.log"
-			stop_one "in-$spol"
-			exit 1
-		fi
-		sleep 0.1
-	done
-	echo "# prosody (in-$spol) listening on $IN_ADDR port $IN_PORT as $IN_DOMAIN, pid $(pid_of "in-$spol" || cat "$d/launcher.pid"), config $d/prosody.cfg.lua"
+	if ! wait_until "$listen_end" 0.1 listening_or_gone "in-$spol"; then
+		echo "prosody (in-$spol) did not listen on $INBOUND_ADDR port $INBOUND_PORT:"
+		tail -n 5 "$d/stdout"
+		tail -n 20 "$d/prosody.log"
+		stop_one "in-$spol"
+		exit 1
+	fi
+	echo "# prosody (in-$spol) listening on $INBOUND_ADDR port $INBOUND_PORT as $INBOUND_DOMAIN, pid $(pid_of "in-$spol" || cat "$d/launcher.pid"), config $d/prosody.cfg.lua"
 }
 
-prosody_main() {
-	case ${1:-} in
-	probe) do_probe ;;
-	setup) do_setup ;;
-	serve) [ $# -ge 2 ] || { echo "usage: $0 serve POLICY"; exit 2; }; do_serve "$2" ;;
-	run) [ $# -ge 2 ] || { echo "usage: $0 run FILE"; exit 2; }; do_run "$2"; do_run_in "$2" ;;
-	teardown) do_teardown ;;
-	*) echo "usage: $0 probe|setup|serve POLICY|run FILE|teardown"; exit 2 ;;
-	esac
+# listening_or_gone INSTANCE - 0 once something listens on
+# INBOUND_ADDR:INBOUND_PORT, 2 when the instance's launcher has ended,
+# else 1 (for wait_until)
+listening_or_gone() {
+	listening && return 0
+	launcher_runs "$1" || return 2
+	return 1
+}
+
+# do_run FILE - the outbound probes of FILE (one batch: one protocol and
+# one policy), then its inbound ones
+do_run() {
+	run_out "$1"
+	run_in "$1"
 }
 
 # parse_in_log [count] - verdicts of inbound probes from the receiving
-# instance's log (stdin); $W/batch-in lists "ID xmpp-in POLICY DOMAIN".
+# instance's log (stdin; parsers/prosody-in.awk); $WORKDIR/batch-in lists
+# "ID xmpp-in POLICY DOMAIN".
 # A session (s2sinXXXX) belongs to the probe whose DOMAIN is the `from`
 # of its stream header ("Incoming s2s received <stream:stream ...
 # from='DOMAIN'"); words, from its lines and the module lines naming DOMAIN:
@@ -565,127 +447,28 @@ prosody_main() {
 #   no-connect     no session from DOMAIN
 # "count" prints "ended" once every session of the batch has ended, else "open".
 parse_in_log() {
-	awk -v mode="${1:-final}" -v batch="$W/batch-in" '
-	BEGIN {
-		while ((getline l < batch) > 0) {
-			split(l, f, " ")
-			order[++np] = f[1]; dom[f[1]] = f[4]; byd[f[4]] = f[1]
-		}
-	}
-	function keep(id, what, line) {
-		if (!(id in ev) || index(ev[id], what) == 0) ev[id] = ev[id] what
-		if (!((id SUBSEP what) in txt)) txt[id, what] = line
-	}
-	function nomatch(e) {	# secure TLSA records but no DANE match logged
-		return (index(e, "T") && !index(e, "M")) ? " (secure TLSA records, no match logged by mod_s2s_auth_dane_in)" : ""
-	}
-	function note(id, line) {	# a log line for the probe
-		nl[id]++; lines[id, nl[id]] = line
-	}
-	function owner(q,   id, dd, lab) {	# the probe a DNS name belongs to
-		for (id in dom) {
-			dd = dom[id]; lab = dd; sub(/\.[^.]*$/, "", lab)
-			if (q == dd || (length(q) > length(dd) && substr(q, length(q) - length(dd)) == "." dd) || index(q, "." lab "-") > 0)
-				return id
-		}
-		return ""
-	}
-	{
-		src = $4
-		msg = $0; sub(/^[A-Za-z]+ +[0-9]+ [0-9:]+ [^\t]*\t[a-z]+\t/, "", msg)
-		if (src ~ /^s2sin/) {
-			# a new session may reuse the name (an address) of a destroyed one
-			if (msg ~ /^Incoming s2s connection$/) delete sid[src]
-			if (msg ~ /^Incoming s2s received <stream:stream/ && !(src in sid)) {
-				d = msg; if (!sub(/.* from=./, "", d)) next
-				sub(/[^A-Za-z0-9.-].*/, "", d); d = tolower(d); sub(/\.$/, "", d)
-				if (!(d in byd)) next
-				sid[src] = byd[d]
-			}
-			if (!(src in sid)) next
-			id = sid[src]
-			if (msg ~ /^Incoming s2s received/) keep(id, "H", msg)
-			else if (msg ~ /^TLS negotiation started/) keep(id, "S", msg)
-			else if (msg ~ /^Stream encrypted/) keep(id, "E", msg)
-			else if (msg ~ /certificate chain validation result/) { keep(id, "V", msg); note(id, msg) }
-			else if (msg ~ /^certificate error/) { keep(id, "X", msg); note(id, msg) }
-			else if (msg ~ /certificate identity validation result/) { keep(id, "N", msg); note(id, msg) }
-			else if (msg ~ /^No certificate provided/) note(id, msg)
-			else if (msg ~ /DANE/) note(id, msg)
-			else if (msg ~ /^Forbidding insecure connection/) keep(id, "F", msg)
-			else if (msg ~ /is now authenticated for/) keep(id, "A", msg)
-			else if (msg ~ /^Incoming s2s connection .* complete/) keep(id, "C", msg)
-			else if (msg ~ /^Received <\/stream:stream>/) keep(id, "P", msg)
-			else if (msg ~ /^Disconnecting .*<stream:error>/) keep(id, "R", msg)
-			else if (msg ~ /^Incoming s2s stream .* closed/) keep(id, "Z", msg)
-			else if (msg ~ /^Destroying incoming session/) keep(id, "Z", msg)
-			else if (msg ~ /^s2s disconnected/) keep(id, "Z", msg)
-			next
-		}
-		# module and DNS lines: by the domain they name
-		if (msg ~ /^Accepting SASL EXTERNAL identity from /) {
-			d = msg; sub(/.* from /, "", d); d = tolower(d)
-			if (d in byd) { keep(byd[d], "X1", msg); note(byd[d], msg) }
-		} else if (msg ~ /^(Resolve|Results for) /) {
-			q = msg; sub(/^(Resolve|Results for) /, "", q); sub(/ .*/, "", q); q = tolower(q); sub(/\.$/, "", q)
-			if (q !~ /^_/) next
-			id = owner(q)
-			if (id != "") {
-				note(id, "dns: " msg)
-				if (msg ~ /^Results for .* TLSA/) lastq = id
-				if (msg ~ /^Results for .* TLSA: [0-9]+ items \(Secure\)/) keep(id, "T", msg)
-			}
-		} else if (src ~ /s2s_auth_dane_in/ && lastq != "") {
-			note(lastq, msg)
-			if (msg ~ / matches$/) keep(lastq, "M", msg)
-		}
-	}
-	END {
-		done = 0
-		for (k = 1; k <= np; k++) {
-			id = order[k]; e = ev[id]
-			if (index(e, "H") && !index(e, "Z")) open++
-			if (mode == "count") continue
-			w = ""; why = ""
-			if (!index(e, "H")) {
-				w = "no-connect"; why = "no incoming s2s session from " dom[id] " in the log"
-			} else if (index(e, "X1") || index(e, "A") || index(e, "C")) {
-				w = "authenticated"
-				why = (index(e, "X1") ? txt[id, "X1"] : txt[id, "A"]) (index(e, "C") ? " / " txt[id, "C"] : "")
-			} else if (index(e, "F")) {
-				w = "refused"; why = txt[id, "F"] nomatch(e)
-			} else if (index(e, "S") && !index(e, "E")) {
-				w = "refused"; why = "TLS negotiation started, never encrypted" (index(e, "Z") ? " / " txt[id, "Z"] : "")
-			} else if (index(e, "R") && !index(e, "P")) {
-				w = "refused"; why = txt[id, "R"]
-			} else if (index(e, "E")) {
-				w = "encrypted"; why = txt[id, "E"] " / not authenticated" nomatch(e) (index(e, "V") ? " (" txt[id, "V"] ")" : "") (index(e, "Z") ? " / " txt[id, "Z"] : "")
-			} else {
-				w = "cleartext"; why = txt[id, "H"]
-			}
-			for (i = 1; i <= nl[id]; i++) {
-				l = lines[id, i]; gsub(/[\r\n\t]/, " ", l)
-				print "# " id " " l
-			}
-			gsub(/[\r\n\t]/, " ", why)
-			print id, w, why
-		}
-		if (mode == "count") print (open ? "open" : "ended")
-	}'
+	awk -v mode="${1:-final}" -v batch="$WORKDIR/batch-in" -f "$PARSERS/prosody-in.awk"
 }
 
-# do_run_in FILE - verdicts of the xmpp-in probes of FILE from the log of
+# in_ended DIR - 0 once every session of the inbound batch has ended in
+# the log of the instance in DIR, else 1 (for wait_until)
+in_ended() {
+	[ "$(parse_in_log count < "$1/prosody.log")" = ended ] && return 0
+	return 1
+}
+
+# run_in FILE - verdicts of the xmpp-in probes of FILE from the log of
 # the instance `serve` started; then stop it
-do_run_in() {
+run_in() {
 	n=0
-	: > "$W/batch-in"
+	: > "$WORKDIR/batch-in"
 	while read -r id proto policy domain rest; do
 		[ "${proto:-}" = xmpp-in ] || continue
 		case $policy in
 		opportunistic|mandatory) ;;
 		*) echo "$id error unknown policy $policy"; continue ;;
 		esac
-		echo "$id xmpp-in $policy $(echo "${domain%.}" | tr 'A-Z' 'a-z')" >> "$W/batch-in"
+		echo "$id xmpp-in $policy $(echo "${domain%.}" | tr 'A-Z' 'a-z')" >> "$WORKDIR/batch-in"
 		ipol=$policy
 		n=$((n + 1))
 	done < "$1"
@@ -697,7 +480,7 @@ do_run_in() {
 	fi
 	d=$(inst "in-$ipol")
 	if [ ! -f "$d/prosody.log" ]; then
-		awk -v p="$ipol" '{print $1, "error", "no receiving server: serve " p " was not called"}' "$W/batch-in"
+		awk -v p="$ipol" '{print $1, "error", "no receiving server: serve " p " was not called"}' "$WORKDIR/batch-in"
 		return 0
 	fi
 	if ! pid_of "in-$ipol" > /dev/null; then
@@ -707,9 +490,7 @@ do_run_in() {
 	# The lab has closed its connections; give Prosody a moment (at
 	# most 3 s) to log the end of each session.
 	in_end=$(( $(now_ms) + 3000 ))
-	while [ "$(parse_in_log count < "$d/prosody.log")" != ended ] && [ "$(now_ms)" -lt "$in_end" ]; do
-		sleep 0.1
-	done
+	wait_until "$in_end" 0.1 in_ended "$d"
 	parse_in_log final < "$d/prosody.log"
 	stop_one "in-$ipol"
 	echo "# receiving Prosody (in-$ipol) stopped (log $d/prosody.log)"

@@ -1,0 +1,62 @@
+# harness/targets/parsers/posttls-finger.awk - the verdict of one probe of
+# the posttls-finger adapter (harness/targets/posttls-finger.sh) from
+# posttls-finger's output.
+#
+#   awk -f posttls-finger.awk -v id=ID -v level=dane|dane-only
+#
+# stdin: posttls-finger's output (-L routine,certmatch,dane).  Prints one
+# line "ID WORD TEXT": what a Postfix SMTP client at the same level would
+# do, read from the lines about the last MX host it tried (after the last
+# "Failed to establish session"; "posttls-finger: " taken off):
+#   no-connect     no "Connected to" (TEXT: the last failure or warning of
+#                  the whole output)
+#   refused        connected, no TLS session; or TLS but not "Verified"
+#                  under dane-only; or, under dane, "Untrusted"/"Anonymous"
+#                  after usable DNSSEC-signed TLSA records (a failed match)
+#   authenticated  "Verified TLS connection established" (TEXT: "Matched
+#                  DANE ...")
+#   encrypted      TLS otherwise (no usable TLSA, an insecure MX RRset)
+# TEXT is the decisive posttls-finger line.
+# Golden tests: harness/tests/adapters/posttls-finger/ (harness/tests/adapters.sh).
+
+# pick(re) - the first line of the last host matching re, else ""
+function pick(re,   i) {
+	for (i = 0; i < n; i++)
+		if (l[i] ~ re) return l[i]
+	return ""
+}
+# has(re) - whether a line of the last host matches re
+function has(re) {
+	return pick(re) != ""
+}
+{
+	if ($0 ~ /Failed to establish|lookup failed|lookup error|lookup problem|warning|fatal/)
+		lastwhy = $0
+	s = $0
+	sub(/^posttls-finger: /, "", s)
+	if (s ~ /^Failed to establish session/) { n = 0; next }
+	l[n++] = s
+}
+END {
+	est = pick("(Verified|Trusted|Untrusted|Anonymous) TLS connection established")
+	if (!has("^Connected to")) {
+		why = lastwhy; sub(/^posttls-finger: /, "", why)
+		print id " no-connect " why
+	} else if (est == "") {
+		why = pick("verification failed|resorting to|warning|[Tt]imed out|lost connection|fatal|error")
+		if (why == "") why = "connected, no TLS session: " (n > 0 ? l[n - 1] : "")
+		print id " refused " why
+	} else if (est ~ /^Verified/) {
+		why = pick("Matched DANE")
+		print id " authenticated " (why != "" ? why : est)
+	} else if (level == "dane-only") {
+		why = pick("resorting to|MX RRset insecure|all TLSA records unusable|verification failed")
+		print id " refused not DANE-verified under dane-only: " (why != "" ? why : est)
+	} else if (est !~ /^Trusted / && has("^DNSSEC-signed TLSA record") && !has("all TLSA records unusable")) {
+		why = pick("verification failed")
+		print id " refused " (why != "" ? why : est)
+	} else {
+		why = pick("all TLSA records unusable|MX RRset insecure")
+		print id " encrypted " (why != "" ? why "; " : "") est
+	}
+}
