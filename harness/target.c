@@ -352,8 +352,8 @@ target_baseline_load(const char *name, size_t *n, int *errors)
 				p++;
 		}
 		if (k < 3 || *p == 0) {
-			fprintf(stderr, "%s:%d: wants SCENARIO-PATTERN PROTO "
-			    "POLICY REASON\n", path, lineno);
+			msg_input(path, lineno, "wants SCENARIO-PATTERN PROTO "
+			    "POLICY REASON");
 			(*errors)++;
 			continue;
 		}
