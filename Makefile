@@ -73,7 +73,8 @@ TEST_OBJS = \
 	harness/tests/check_initiator.o \
 	harness/tests/check_judge.o \
 	harness/tests/check_target.o \
-	harness/tests/check_scenario.o
+	harness/tests/check_scenario.o \
+	harness/tests/check_json.o
 
 HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
 

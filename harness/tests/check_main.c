@@ -23,6 +23,7 @@ static const struct {
 	{ "judge", judge_suite },
 	{ "target", target_suite },
 	{ "scenario", scenario_suite },
+	{ "json", json_suite },
 };
 
 int

@@ -14,5 +14,6 @@ Suite *initiator_suite(void);
 Suite *judge_suite(void);
 Suite *target_suite(void);
 Suite *scenario_suite(void);
+Suite *json_suite(void);
 
 #endif
