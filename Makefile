@@ -47,6 +47,8 @@ LIB_OBJS = \
 	harness/world.o \
 	harness/judge.o \
 	harness/run.o \
+	harness/driver_ref.o \
+	harness/driver_adapter.o \
 	harness/hostile.o \
 	harness/target.o \
 	harness/refclient.o \

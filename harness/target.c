@@ -20,24 +20,39 @@
 #include "target.h"
 #include "template.h"
 
-static const char *const word_names[TW_COUNT] = {
-	"authenticated", "encrypted", "cleartext", "refused", "no-connect",
-	"skip", "error"
+/* The verdict words outside the outcomes, by enum target_state. */
+static const char *const target_extra_words[] = {
+	[TARGET_SKIP] = "skip", [TARGET_ERROR] = "error",
 };
 
-int
-target_word_parse(const char *s)
+enum target_state
+target_word_parse(const char *s, enum outcome *o)
 {
-	for (int i = 0; i < TW_COUNT; i++)
-		if (strcmp(s, word_names[i]) == 0)
-			return i;
-	return -1;
+	int i = outcome_parse(s);
+
+	if (i >= 0) {
+		*o = (enum outcome)i;
+		return TARGET_OUTCOME;
+	}
+	if (strcmp(s, target_extra_words[TARGET_SKIP]) == 0)
+		return TARGET_SKIP;
+	if (strcmp(s, target_extra_words[TARGET_ERROR]) == 0)
+		return TARGET_ERROR;
+	return TARGET_NONE;
 }
 
 const char *
-target_word_name(enum target_word w)
+target_verdict_word(const struct target_verdict *v)
 {
-	return (unsigned)w < TW_COUNT ? word_names[w] : "?";
+	switch (v->state) {
+	case TARGET_OUTCOME:
+		return outcome_name(v->outcome);
+	case TARGET_SKIP:
+	case TARGET_ERROR:
+		return target_extra_words[v->state];
+	default:
+		return "(none)";
+	}
 }
 
 /* target_cmp - for qsort of names */
@@ -438,6 +453,8 @@ target_parse_run(const char *name, const char *out, struct target_verdict *v,
 	for (line = copy; *line; line = next) {
 		struct target_verdict *p;
 		char id[32], w[32];
+		enum target_state st = TARGET_NONE;
+		enum outcome o = OUTCOME_NO_CONNECT;
 		int off = 0;
 		size_t cell;
 
@@ -462,7 +479,7 @@ target_parse_run(const char *name, const char *out, struct target_verdict *v,
 		}
 		if (sscanf(line, "%31s %31s %n", id, w, &off) < 2
 		    || sscanf(id, "c%zu", &cell) != 1
-		    || target_word_parse(w) < 0) {
+		    || (st = target_word_parse(w, &o)) == TARGET_NONE) {
 			target_parse_error(errors, name, "cannot parse output "
 			    "line", line);
 			continue;
@@ -472,7 +489,8 @@ target_parse_run(const char *name, const char *out, struct target_verdict *v,
 			    "probe:", line);
 			continue;
 		}
-		p->word = target_word_parse(w);
+		p->state = st;
+		p->outcome = o;
 		free(p->text);
 		p->text = xstrdup(off > 0 ? line + off : "");
 	}
@@ -487,4 +505,61 @@ target_verdicts_free(struct target_verdict *v, size_t n)
 		free(v[i].log);
 	}
 	free(v);
+}
+
+int
+target_probe(const struct lab *l, const char *name, const char *workdir,
+    int probe_ms, char **line, int *prober)
+{
+	struct buf out = { 0 };
+	int rc = target_exec(l, name, "probe", NULL, workdir, probe_ms,
+	    TARGET_VERB_MS, &out);
+
+	if (out.data == NULL)
+		buf_append(&out, "", 0);
+	*prober = strstr(out.data, "\nmode: prober") != NULL;
+	out.data[strcspn(out.data, "\n")] = 0;
+	*line = xstrdup(out.data);
+	buf_free(&out);
+	return rc;
+}
+
+void
+target_batch_run(const struct lab *l, const char *name, const char *workdir,
+    int probe_ms, struct target_batch *b)
+{
+	struct buf file = { 0 };
+	char *path = xasprintf("%s/probes-%s-%s.txt", workdir, b->proto,
+	    b->policy);
+
+	for (size_t i = 0; i < b->n; i++)
+		target_probe_line(&file, b->v[i].cell, b->proto, b->policy,
+		    b->v[i].domain);
+	b->t_run0 = clock_s();
+	if (file_write(path, file.data, file.len) != 0) {
+		for (size_t i = 0; i < b->n; i++) {
+			b->v[i].state = TARGET_ERROR;
+			b->v[i].text = xasprintf("cannot write %s", path);
+		}
+		b->rc = -2;
+	} else {
+		b->deadline_ms = probe_ms * (1 + (int)b->n / 16);
+		b->rc = target_exec(l, name, "run", path, workdir, probe_ms,
+		    b->deadline_ms, &b->out);
+	}
+	b->t_run1 = clock_s();
+	target_parse_run(name, b->out.data, b->v, b->n, &b->log, &b->errors);
+	buf_free(&file);
+	free(path);
+}
+
+void
+target_batch_free(struct target_batch *b)
+{
+	target_verdicts_free(b->v, b->n);
+	b->v = NULL;
+	buf_free(&b->out);
+	buf_free(&b->log);
+	free(b->errors);
+	b->errors = NULL;
 }

@@ -34,20 +34,24 @@ START_TEST(test_parse_run)
 	    "c4 refused the last verdict line wins\n"
 	    "\n"
 	    "# no newline at the end";
-	struct target_verdict v[3] = { { 4, -1, NULL, NULL },
-	    { 5, -1, NULL, NULL }, { 6, -1, NULL, NULL } };
+	struct target_verdict v[3] = { { .cell = 4 }, { .cell = 5 },
+	    { .cell = 6 } };
 	struct buf blog = { 0 };
 	char *errors = NULL, *copy = xstrdup(out);
 
 	target_parse_run("fake", copy, v, 3, &blog, &errors);
 	ck_assert_str_eq(copy, out);	/* the output stays whole */
-	ck_assert_int_eq(v[0].word, TW_REFUSED);
+	ck_assert_int_eq(v[0].state, TARGET_OUTCOME);
+	ck_assert_int_eq(v[0].outcome, OUTCOME_REFUSED);
+	ck_assert_str_eq(target_verdict_word(&v[0]), "refused");
 	ck_assert_str_eq(v[0].text, "the last verdict line wins");
 	ck_assert_str_eq(v[0].log, "# c4 a log line of c4\n");
-	ck_assert_int_eq(v[1].word, TW_SKIP);
+	ck_assert_int_eq(v[1].state, TARGET_SKIP);
+	ck_assert_str_eq(target_verdict_word(&v[1]), "skip");
 	ck_assert_str_eq(v[1].text, "no smtps here");
 	ck_assert_ptr_null(v[1].log);
-	ck_assert_int_eq(v[2].word, -1);	/* no valid verdict line */
+	ck_assert_int_eq(v[2].state, TARGET_NONE);	/* no valid verdict line */
+	ck_assert_str_eq(target_verdict_word(&v[2]), "(none)");
 	ck_assert_str_eq(blog.data, "# batch of 3 smtp probes\n"
 	    "# c9 a log line of no probe of the batch\n"
 	    "# no newline at the end\n");
@@ -67,12 +71,32 @@ START_TEST(test_parse_run)
 	}
 	/* Nothing at all: no verdict, no error. */
 	errors = NULL;
-	v[0].word = -1;
+	v[0].state = TARGET_NONE;
 	v[0].text = v[0].log = NULL;
 	target_parse_run("fake", NULL, v, 1, &blog, &errors);
-	ck_assert_int_eq(v[0].word, -1);
+	ck_assert_int_eq(v[0].state, TARGET_NONE);
 	ck_assert_ptr_null(errors);
 	ck_assert_uint_eq(blog.len, 0);
+}
+END_TEST
+
+START_TEST(test_words)
+{
+	enum outcome o = OUTCOME_COUNT;
+
+	/* The verdict words are the outcomes, plus skip and error. */
+	for (int i = 0; i < OUTCOME_COUNT; i++) {
+		ck_assert_int_eq(target_word_parse(outcome_name(i), &o),
+		    TARGET_OUTCOME);
+		ck_assert_int_eq(o, i);
+	}
+	o = OUTCOME_COUNT;
+	ck_assert_int_eq(target_word_parse("skip", &o), TARGET_SKIP);
+	ck_assert_int_eq(target_word_parse("error", &o), TARGET_ERROR);
+	ck_assert_int_eq(target_word_parse("pass", &o), TARGET_NONE);
+	ck_assert_int_eq(target_word_parse("", &o), TARGET_NONE);
+	ck_assert_int_eq(target_word_parse("Refused", &o), TARGET_NONE);
+	ck_assert_int_eq(o, OUTCOME_COUNT);	/* untouched */
 }
 END_TEST
 
@@ -104,6 +128,7 @@ target_suite(void)
 
 	tcase_add_test(tc, test_probe_line);
 	tcase_add_test(tc, test_parse_run);
+	tcase_add_test(tc, test_words);
 	tcase_add_test(tc, test_baseline_match);
 	suite_add_tcase(s, tc);
 	return s;
