@@ -1,22 +1,16 @@
 /* target.c - adapters: find, run inside the lab, verdict words, baselines */
 #include <ctype.h>
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/wait.h>
 
 #include "clock.h"
 #include "lab.h"
 #include "msg.h"
-#include "stop.h"
 #include "target.h"
 #include "template.h"
 
@@ -138,73 +132,41 @@ target_env_bin(const char *name)
 	return env;
 }
 
-/* target_env_add - "key=value" into env (count *n), replacing key */
-static void
-target_env_add(char ***env, size_t *n, const char *key, const char *value)
-{
-	size_t kl = strlen(key);
-
-	for (size_t i = 0; i < *n; i++)
-		if (strncmp((*env)[i], key, kl) == 0 && (*env)[i][kl] == '=') {
-			free((*env)[i]);
-			(*env)[i] = xasprintf("%s=%s", key, value);
-			return;
-		}
-	*env = xrealloc(*env, (*n + 2) * sizeof(**env));
-	(*env)[(*n)++] = xasprintf("%s=%s", key, value);
-	(*env)[*n] = NULL;
-}
-
 /*
  * target_env - the adapter's environment (targets/README.md): ours, plus
  * the DANELAB_* variables.  Built before fork, so that the child, which
  * shares the address space of a process with running threads, only
- * execs.  Free with target_env_free.
+ * execs.  Free with lab_env_free.
  */
 static char **
 target_env(const struct lab *l, const char *name, const char *workdir,
     int probe_ms)
 {
-	char **env = xcalloc(1, sizeof(*env)), num[32];
-	size_t n = 0;
+	char **env = lab_env(), num[32];
 
-	for (char **e = environ; *e; e++) {
-		env = xrealloc(env, (n + 2) * sizeof(*env));
-		env[n++] = xstrdup(*e);
-		env[n] = NULL;
-	}
 	snprintf(num, sizeof(num), "%d", probe_ms);
-	target_env_add(&env, &n, "DANELAB_TARGET", name);
-	target_env_add(&env, &n, "DANELAB_WORKDIR", workdir);
-	target_env_add(&env, &n, "DANELAB_DATADIR", template_datadir());
-	target_env_add(&env, &n, "DANELAB_RESOLVER", LAB_RESOLVER_ADDR);
-	target_env_add(&env, &n, "DANELAB_DEADLINE_MS", num);
-	target_env_add(&env, &n, "DANELAB_CLIENT_NAME", TARGET_CLIENT_NAME);
-	target_env_add(&env, &n, "DANELAB_INBOUND_DOMAIN", TARGET_CLIENT_NAME);
-	target_env_add(&env, &n, "DANELAB_INBOUND_ADDR", TARGET_INBOUND_ADDR);
-	target_env_add(&env, &n, "DANELAB_INBOUND_PORT",
-	    TARGET_INBOUND_PORT_STR);
+	lab_env_set(&env, "DANELAB_TARGET", name);
+	lab_env_set(&env, "DANELAB_WORKDIR", workdir);
+	lab_env_set(&env, "DANELAB_DATADIR", template_datadir());
+	lab_env_set(&env, "DANELAB_RESOLVER", LAB_RESOLVER_ADDR);
+	lab_env_set(&env, "DANELAB_DEADLINE_MS", num);
+	lab_env_set(&env, "DANELAB_CLIENT_NAME", TARGET_CLIENT_NAME);
+	lab_env_set(&env, "DANELAB_INBOUND_DOMAIN", TARGET_CLIENT_NAME);
+	lab_env_set(&env, "DANELAB_INBOUND_ADDR", TARGET_INBOUND_ADDR);
+	lab_env_set(&env, "DANELAB_INBOUND_PORT", TARGET_INBOUND_PORT_STR);
 	if (l != NULL) {
 		char *v = xasprintf("%s/anchors/root.key", lab_dir(l));
 
-		target_env_add(&env, &n, "DANELAB_TRUST_ANCHOR", v);
+		lab_env_set(&env, "DANELAB_TRUST_ANCHOR", v);
 		free(v);
 		v = xasprintf("%s/" TARGET_INBOUND_CERT, lab_dir(l));
-		target_env_add(&env, &n, "DANELAB_INBOUND_CERT", v);
+		lab_env_set(&env, "DANELAB_INBOUND_CERT", v);
 		free(v);
 		v = xasprintf("%s/" TARGET_INBOUND_KEY, lab_dir(l));
-		target_env_add(&env, &n, "DANELAB_INBOUND_KEY", v);
+		lab_env_set(&env, "DANELAB_INBOUND_KEY", v);
 		free(v);
 	}
 	return env;
-}
-
-static void
-target_env_free(char **env)
-{
-	for (size_t i = 0; env && env[i]; i++)
-		free(env[i]);
-	free(env);
 }
 
 int
@@ -213,105 +175,22 @@ target_exec(const struct lab *l, const char *name, const char *verb,
     struct buf *out)
 {
 	char *script = target_file(name, ".sh");
-	long long end = clock_ms() + deadline_ms;
-	int pfd[2], status = 0, timed_out = 0;
-	pid_t pid;
-	char **env, *argv[] = { "sh", script, (char *)verb, (char *)arg, NULL };
-	char *nodir = xasprintf("danelab: cannot enter %s\n", workdir);
-	char *noexec = xasprintf("danelab: cannot run %s\n", script);
+	char *argv[] = { "sh", script, (char *)verb, (char *)arg, NULL };
+	char **env = target_env(l, name, workdir, probe_ms);
+	struct lab_cmd c;
+	int rc;
 
-	if (stop_requested()) {
-		free(script);
-		free(nodir);
-		free(noexec);
-		return -1;
-	}
-	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		msg_warn("pipe: %s", strerror(errno));
-		free(script);
-		free(nodir);
-		free(noexec);
-		return -1;
-	}
-	/* Everything the child needs, before fork: it only execs. */
-	env = target_env(l, name, workdir, probe_ms);
-	fflush(NULL);
-	if ((pid = fork()) < 0) {
-		msg_warn("fork: %s", strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
-		free(script);
-		free(nodir);
-		free(noexec);
-		target_env_free(env);
-		return -1;
-	}
-	if (pid == 0) {
-		pid_t inner;
-		int st;
-
-		setpgid(0, 0);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		if ((st = open("/dev/null", O_RDONLY)) >= 0)
-			dup2(st, 0);
-		signal(SIGPIPE, SIG_DFL);
-		if (l != NULL && lab_enter(l) != 0)
-			_exit(125);
-		if (chdir(workdir) != 0) {
-			(void)!write(2, nodir, strlen(nodir));
-			_exit(125);
-		}
-		/* Into the lab's PID namespace: only children enter it. */
-		if ((inner = fork()) == 0) {
-			execve("/bin/sh", argv, env);
-			(void)!write(2, noexec, strlen(noexec));
-			_exit(126);
-		}
-		if (inner < 0)
-			_exit(125);
-		while (waitpid(inner, &st, 0) < 0)
-			if (errno != EINTR)
-				_exit(125);
-		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-	}
-	target_env_free(env);
-	free(nodir);
-	free(noexec);
-	close(pfd[1]);
-	for (;;) {
-		long long left = end - clock_ms();
-		struct pollfd p[2] = { { .fd = pfd[0], .events = POLLIN },
-		    { .fd = stop_fd(), .events = POLLIN } };
-		char chunk[4096];
-		ssize_t n;
-
-		if (left <= 0 || stop_requested()) {
-			timed_out = 1;
-			kill(-pid, SIGKILL);
-			break;
-		}
-		if (poll(p, 2, (int)(left < 1000 ? left : 1000)) <= 0
-		    || p[0].revents == 0)
-			continue;
-		if ((n = read(pfd[0], chunk, sizeof(chunk))) <= 0)
-			break;
-		if (out->len < 8 * 1024 * 1024)
-			buf_append(out, chunk, (size_t)n);
-	}
-	close(pfd[0]);
-	/* The verb is done (or killed); its stragglers in the group go too. */
-	kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			break;
+	memset(&c, 0, sizeof(c));
+	c.path = "/bin/sh";
+	c.argv = argv;
+	c.envp = env;
+	c.workdir = workdir;
+	c.deadline_ms = deadline_ms;
+	c.out = out;
+	rc = lab_run(l ? lab_keeper(l) : 0, &c);
+	lab_env_free(env);
 	free(script);
-	if (out->data == NULL)
-		buf_append(out, "", 0);
-	if (timed_out)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status)
-	    : 128 + WTERMSIG(status);
+	return rc;
 }
 
 const char *
