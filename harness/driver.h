@@ -23,7 +23,8 @@
 #include "world.h"
 
 #define RUN_QUIESCE_MS	5000	/* for a probe's connections to finish */
-#define RUN_MS(t)	((long long)((t) * 1000))	/* clock_s() seconds, in ms */
+/* RUN_MS - clock_s() seconds, in ms */
+#define RUN_MS(t)	((long long)((t) * 1000))
 
 struct run;
 struct run_target;

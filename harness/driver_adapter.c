@@ -385,6 +385,7 @@ driver_adapter_run(struct run *r, struct run_target *t, int p, int q,
 	target_batch_free(&b);
 }
 
+/* The shell adapters, every step a verb of harness/targets/NAME.sh. */
 const struct driver driver_adapter = {
 	.name = "adapter",
 	.probe = driver_adapter_probe,

@@ -337,7 +337,8 @@ driver_ref_release(struct run_target *t)
 	(void)t;
 }
 
-/* Its receivers listen per probe: no serve. */
+/* The reference client: nothing to set up, and no serve (its receivers
+ * listen per probe). */
 const struct driver driver_ref = {
 	.name = "ref",
 	.probe = driver_ref_probe_target,

@@ -118,7 +118,7 @@ void lab_env_free(char **env);
 
 /* A command for lab_run. */
 struct lab_cmd {
-	const char *path;	/* the program; without a '/', looked up in PATH */
+	const char *path;	/* the program (no '/': looked up in PATH) */
 	char *const *argv;
 	char *const *envp;	/* its whole environment (lab_env) */
 	const char *workdir;	/* where it runs */

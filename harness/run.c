@@ -485,8 +485,8 @@ run_endpoints(struct run *r)
 			continue;
 		if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL
 		    || !pki_chain_use(h->chain, ctx, NULL)) {
-			msg_warn("%s:%d: cannot load chain %s into a TLS context",
-			    h->scenario->file, h->host->line, h->host->chain);
+			msg_input(h->scenario->file, h->host->line, "cannot load "
+			    "chain %s into a TLS context", h->host->chain);
 			SSL_CTX_free(ctx);
 			return -1;
 		}
@@ -646,8 +646,9 @@ run_up(struct run *r, const char *labdir, struct hostile **hostile)
 	if (r->o->hostile && r->w->plan->nhosts > 0) {
 		SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
-		ok = ctx != NULL && pki_chain_use(r->w->plan->hosts[0].chain,
-		    ctx, NULL) && (*hostile = hostile_start(r->eps, ctx)) != NULL;
+		ok = ctx != NULL
+		    && pki_chain_use(r->w->plan->hosts[0].chain, ctx, NULL)
+		    && (*hostile = hostile_start(r->eps, ctx)) != NULL;
 		SSL_CTX_free(ctx);
 		if (!ok)
 			return -1;

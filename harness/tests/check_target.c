@@ -55,7 +55,8 @@ START_TEST(test_parse_run)
 	ck_assert_str_eq(target_verdict_word(&v[1]), "skip");
 	ck_assert_str_eq(v[1].text, "no smtps here");
 	ck_assert_ptr_null(v[1].log);
-	ck_assert_int_eq(v[2].state, TARGET_NONE);	/* no valid verdict line */
+	/* No valid verdict line. */
+	ck_assert_int_eq(v[2].state, TARGET_NONE);
 	ck_assert_str_eq(target_verdict_word(&v[2]), "(none)");
 	ck_assert_str_eq(blog.data, "# batch of 3 smtp probes\n"
 	    "# c9 a log line of no probe of the batch\n"
