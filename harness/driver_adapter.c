@@ -91,11 +91,11 @@ driver_adapter_probe(struct run *r, struct run_target *t, char **why)
 		t->version = line;
 		return CELL_PENDING;
 	}
-	*why = rc == 3 ? xasprintf("%s unavailable: %s", t->name,
-	    *line ? line : "(no reason given)")
+	*why = rc == TARGET_UNAVAILABLE ? xasprintf("%s unavailable: %s",
+	    t->name, *line ? line : "(no reason given)")
 	    : xasprintf("%s probe failed (exit %d): %s", t->name, rc, line);
 	free(line);
-	return rc == 3 ? CELL_SKIPPED : CELL_ERROR;
+	return rc == TARGET_UNAVAILABLE ? CELL_SKIPPED : CELL_ERROR;
 }
 
 /* driver_adapter_setup - "setup" */
@@ -124,7 +124,7 @@ driver_adapter_serve(struct run *r, struct run_target *t, int q, char **why)
 	struct buf out = { 0 };
 	int rc = driver_adapter_verb(r, t, "serve", scn_policy_name(q), &out);
 
-	if (rc == 3) {
+	if (rc == TARGET_UNAVAILABLE) {
 		if (out.data)
 			out.data[strcspn(out.data, "\n")] = 0;
 		*why = xasprintf("%s: %s", t->name, out.data && *out.data
@@ -138,7 +138,9 @@ driver_adapter_serve(struct run *r, struct run_target *t, int q, char **why)
 		free(tail);
 	}
 	buf_free(&out);
-	return rc == 0 ? CELL_PENDING : rc == 3 ? CELL_SKIPPED : CELL_ERROR;
+	if (rc == 0)
+		return CELL_PENDING;
+	return rc == TARGET_UNAVAILABLE ? CELL_SKIPPED : CELL_ERROR;
 }
 
 /* driver_adapter_teardown - "teardown" */

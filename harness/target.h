@@ -15,6 +15,9 @@ struct lab;
 
 #define TARGET_REF	"ref"		/* the built-in reference client */
 #define TARGET_VERB_MS	60000		/* probe, setup, teardown, serve */
+/* The exit status of probe or serve when the target (or its receiving
+ * server) is not there: its cells are skipped, with its reason. */
+#define TARGET_UNAVAILABLE	3
 
 /* The client side's name; for xmpp-in, the target's receiving domain. */
 #define TARGET_CLIENT_NAME	"client.danelab.example"
