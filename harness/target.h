@@ -1,7 +1,10 @@
 /*
- * target.h - the adapter contract (harness/targets/README.md): find the
- * adapters, run a verb inside the lab with a deadline, parse verdict
- * lines, read a target's baseline of known deviations.
+ * target.h - the adapter contract (harness/targets/README.md), all of
+ * it: find the adapters, run a verb inside the lab with a deadline
+ * (lab_run), read what "probe" says, write a batch's probe file and run
+ * it, parse verdict lines (an outcome, or skip or error) and log lines,
+ * read a target's baseline of known deviations.  driver_adapter.c drives
+ * a run through it.
  */
 #ifndef DANELAB_TARGET_H
 #define DANELAB_TARGET_H
