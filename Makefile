@@ -50,6 +50,8 @@ LIB_OBJS = \
 	harness/dname.o \
 	harness/judge.o \
 	harness/run.o \
+	harness/driver_ref.o \
+	harness/driver_adapter.o \
 	harness/hostile.o \
 	harness/target.o \
 	harness/refclient.o \
@@ -88,7 +90,8 @@ TEST_OBJS = \
 	harness/tests/check_target.o \
 	harness/tests/check_scenario.o \
 	harness/tests/check_diff.o \
-	harness/tests/check_plan.o
+	harness/tests/check_plan.o \
+	harness/tests/check_json.o
 
 HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
 

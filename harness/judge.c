@@ -12,6 +12,7 @@
 #include "dname.h"
 #include "judge.h"
 #include "mem.h"
+#include "msg.h"
 #include "plan.h"
 
 /* judge_outcomes_text - "a,b" of a set, plus " at HOST"; caller frees */
@@ -301,4 +302,40 @@ judge_cell(const struct scn_expect *e, const struct target_deviation *dev,
 		    "%s", dev->reason);
 		c->verdict = VERDICT_XPASS;
 	}
+}
+
+char *
+judge_prober(enum outcome said, const struct endpoint_conn *conns, size_t n,
+    enum outcome *seen, const char **host)
+{
+	size_t i, found = n;
+
+	for (i = 0; i < n; i++) {
+		int tls = conns[i].tls_done;
+
+		if (((said == OUTCOME_AUTHENTICATED
+		    || said == OUTCOME_ENCRYPTED) && tls)
+		    || (said == OUTCOME_CLEARTEXT
+		    && conns[i].outcome == OUTCOME_CLEARTEXT)
+		    || said == OUTCOME_REFUSED)
+			found = i;
+	}
+	if (said == OUTCOME_NO_CONNECT ? n > 0 : found == n)
+		return xasprintf("the target says %s, but the lab's endpoints "
+		    "saw %zu connection%s%s", outcome_name(said), n,
+		    n == 1 ? "" : "s", n ? " without what that needs" : "");
+	*seen = said;
+	*host = n ? judge_host_of_tag(conns[found].tag) : NULL;
+	return NULL;
+}
+
+enum cell_state
+judge_unprobed(struct report_cell *c, enum cell_state state, const char *why)
+{
+	if (state != CELL_SKIPPED && state != CELL_ERROR)
+		msg_panic("judge_unprobed: state %d", (int)state);
+	c->verdict = state == CELL_SKIPPED ? VERDICT_SKIP : VERDICT_ERROR;
+	c->observed = xstrdup("");
+	c->reason = xstrdup(why);
+	return state;
 }

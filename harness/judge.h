@@ -85,4 +85,33 @@ struct judge_seen {
 void judge_cell(const struct scn_expect *e, const struct target_deviation *dev,
     struct report_cell *c, const struct judge_seen *seen);
 
+/*
+ * judge_prober - the outcome of a probing tool (posttls-finger), which
+ * delivers nothing, so the wire cannot show its decision: its word said
+ * is the outcome, provided the endpoints saw what that word needs among
+ * the probe's sessions conns[0..n-1] (a TLS handshake for authenticated
+ * and encrypted, a connection for refused, a cleartext session for
+ * cleartext, nothing for no-connect).  Then *seen and *host (borrowed
+ * from conns, or NULL) are set and NULL is returned; else an error
+ * saying how the target and the lab disagree (caller frees).
+ */
+char *judge_prober(enum outcome said, const struct endpoint_conn *conns,
+    size_t n, enum outcome *seen, const char **host);
+
+/* Where a cell is in a run. */
+enum cell_state {
+	CELL_PENDING,		/* not probed yet */
+	CELL_OBSERVED,		/* probed and judged (judge_cell) */
+	CELL_SKIPPED,		/* not probed: the target cannot make it */
+	CELL_ERROR		/* not probed: the target or the harness broke */
+};
+
+/*
+ * judge_unprobed - close cell c without a probe: state CELL_SKIPPED
+ * (verdict skip) or CELL_ERROR (verdict error), nothing observed, reason
+ * why (copied).  Returns state.
+ */
+enum cell_state judge_unprobed(struct report_cell *c, enum cell_state state,
+    const char *why);
+
 #endif

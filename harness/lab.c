@@ -1027,13 +1027,239 @@ lab_setns(pid_t keeper, int all)
 	return 0;
 }
 
+char **
+lab_env(void)
+{
+	char **env = xcalloc(1, sizeof(*env));
+	size_t n = 0;
+
+	for (char **e = environ; *e; e++) {
+		env = xrealloc(env, (n + 2) * sizeof(*env));
+		env[n++] = xstrdup(*e);
+		env[n] = NULL;
+	}
+	return env;
+}
+
+void
+lab_env_set(char ***env, const char *key, const char *value)
+{
+	size_t kl = strlen(key), n;
+
+	for (n = 0; (*env)[n]; n++)
+		if (strncmp((*env)[n], key, kl) == 0 && (*env)[n][kl] == '=') {
+			free((*env)[n]);
+			(*env)[n] = xasprintf("%s=%s", key, value);
+			return;
+		}
+	*env = xrealloc(*env, (n + 2) * sizeof(**env));
+	(*env)[n] = xasprintf("%s=%s", key, value);
+	(*env)[n + 1] = NULL;
+}
+
+void
+lab_env_free(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* What lab_run's child needs, all made before fork. */
+struct lab_child {
+	const struct lab_cmd *c;
+	int ns[3];		/* the lab's namespaces, or -1 */
+	int out;		/* write end of the output pipe, or -1 */
+	int failed;		/* write end of the "could not start" pipe */
+	char *nodir, *noexec;	/* what the child says when it fails */
+	struct sigaction old_int, old_quit;
+};
+
+/* lab_child_fail - in the child: say msg, tell the parent, exit */
+static void
+lab_child_fail(const struct lab_child *k, const char *msg, int code)
+{
+	static const char x = 'x';
+
+	(void)!write(2, msg, strlen(msg));
+	if (code != 127)
+		(void)!write(k->failed, &x, 1);
+	_exit(code);
+}
+
+/* lab_child - the child of lab_run: into the lab and its directory,
+ * then the command in a child of its own (the lab's PID namespace takes
+ * only children); only system calls from here on */
+static void
+lab_child(const struct lab_child *k)
+{
+	const struct lab_cmd *c = k->c;
+	pid_t inner;
+	int st;
+
+	if (c->out) {
+		setpgid(0, 0);
+		dup2(k->out, 1);
+		dup2(k->out, 2);
+		if ((st = open("/dev/null", O_RDONLY)) >= 0)
+			dup2(st, 0);
+	}
+	signal(SIGPIPE, SIG_DFL);
+	for (int i = 0; i < 3; i++)
+		if (k->ns[i] >= 0 && setns(k->ns[i], 0) != 0)
+			lab_child_fail(k, "danelab: cannot join the lab's "
+			    "namespaces\n", 125);
+	if (chdir(c->workdir) != 0 && (!c->interactive || chdir("/") != 0))
+		lab_child_fail(k, k->nodir, 125);
+	if ((inner = fork()) == 0) {
+		if (c->interactive) {
+			sigaction(SIGINT, &k->old_int, NULL);
+			sigaction(SIGQUIT, &k->old_quit, NULL);
+		}
+		execvpe(c->path, c->argv, c->envp);
+		lab_child_fail(k, k->noexec, 127);
+	}
+	if (inner < 0)
+		lab_child_fail(k, "danelab: fork failed\n", 125);
+	while (waitpid(inner, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(125);
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
+/* lab_collect - read the child's output into out until it ends, the
+ * deadline passes or a stop is requested; 1 if it was killed */
+static int
+lab_collect(int fd, pid_t pid, int deadline_ms, struct buf *out)
+{
+	long long end = clock_ms() + deadline_ms;
+
+	for (;;) {
+		long long left = deadline_ms > 0 ? end - clock_ms() : 1000;
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+		    { .fd = stop_fd(), .events = POLLIN } };
+		char chunk[4096];
+		ssize_t n;
+
+		if (left <= 0 || stop_requested()) {
+			kill(-pid, SIGKILL);
+			return 1;
+		}
+		if (poll(p, 2, (int)(left < 1000 ? left : 1000)) <= 0
+		    || p[0].revents == 0)
+			continue;
+		if ((n = read(fd, chunk, sizeof(chunk))) <= 0)
+			return 0;
+		if (out->len < 8 * 1024 * 1024)
+			buf_append(out, chunk, (size_t)n);
+	}
+}
+
+/* lab_child_open - the pipes and namespaces of k (keeper 0: none);
+ * 0, or -1 after saying why */
+static int
+lab_child_open(struct lab_child *k, pid_t keeper, int pfd[2], int sfd[2])
+{
+	static const char *const kinds[] = { "net", "pid", "mnt" };
+
+	for (int i = 0; i < 3 && keeper; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%ld/ns/%s", (long)keeper,
+		    kinds[i]);
+		if ((k->ns[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			msg_warn("cannot open the lab's %s namespace: %s",
+			    kinds[i], strerror(errno));
+			return -1;
+		}
+	}
+	if ((k->c->out && pipe2(pfd, O_CLOEXEC) != 0)
+	    || pipe2(sfd, O_CLOEXEC) != 0) {
+		msg_warn("pipe: %s", strerror(errno));
+		return -1;
+	}
+	k->out = pfd[1];
+	k->failed = sfd[1];
+	return 0;
+}
+
+int
+lab_run(pid_t keeper, const struct lab_cmd *c)
+{
+	struct lab_child k = { .c = c, .ns = { -1, -1, -1 }, .out = -1 };
+	int pfd[2] = { -1, -1 }, sfd[2] = { -1, -1 }, status = 0, rc = -2;
+	int killed = 0, ignoring = 0;
+	struct sigaction ign;
+	pid_t pid = -1;
+	char failed;
+
+	if (c->out && stop_requested())
+		return -1;
+	k.nodir = xasprintf("danelab: cannot enter %s\n", c->workdir);
+	k.noexec = xasprintf("danelab: cannot run %s\n", c->path);
+	if (lab_child_open(&k, keeper, pfd, sfd) != 0)
+		goto out;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	if (c->interactive) {
+		sigaction(SIGINT, &ign, &k.old_int);
+		sigaction(SIGQUIT, &ign, &k.old_quit);
+		ignoring = 1;
+	}
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		msg_warn("fork: %s", strerror(errno));
+	else if (pid == 0)
+		lab_child(&k);
+	/* The write ends are the child's. */
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	if (sfd[1] >= 0)
+		close(sfd[1]);
+	pfd[1] = sfd[1] = -1;
+	if (pid < 0)
+		goto out;
+	if (c->out) {
+		killed = lab_collect(pfd[0], pid, c->deadline_ms, c->out);
+		/* Done (or killed): its stragglers in the group go too. */
+		kill(-pid, SIGKILL);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			break;
+	if (killed)
+		rc = -1;
+	else if (read(sfd[0], &failed, 1) != 1)
+		rc = WIFEXITED(status) ? WEXITSTATUS(status)
+		    : 128 + WTERMSIG(status);
+out:
+	if (ignoring) {
+		sigaction(SIGINT, &k.old_int, NULL);
+		sigaction(SIGQUIT, &k.old_quit, NULL);
+	}
+	for (int i = 0; i < 3; i++)
+		if (k.ns[i] >= 0)
+			close(k.ns[i]);
+	for (int i = 0; i < 2; i++) {
+		if (pfd[i] >= 0)
+			close(pfd[i]);
+		if (sfd[i] >= 0)
+			close(sfd[i]);
+	}
+	if (c->out && c->out->data == NULL)
+		buf_append(c->out, "", 0);
+	free(k.nodir);
+	free(k.noexec);
+	return rc;
+}
+
 int
 lab_exec(const char *dir, char *const argv[])
 {
-	int status, ret = -1, pfd[2] = { -1, -1 };
-	char cwd[PATH_MAX], failed;
-	struct sigaction ign, old_int, old_quit;
-	pid_t keeper, child;
+	struct lab_cmd c;
+	char cwd[PATH_MAX], **env;
+	pid_t keeper;
+	int rc;
 
 	if ((keeper = lab_find(dir)) == 0) {
 		msg_warn("no lab is up in %s (start one with danelab up)", dir);
@@ -1041,67 +1267,18 @@ lab_exec(const char *dir, char *const argv[])
 	}
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		strcpy(cwd, "/");
-	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		msg_warn("pipe: %s", strerror(errno));
-		return -1;
-	}
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	fflush(NULL);
-	/*
-	 * The namespaces are joined in a child, which forks the command into
-	 * the lab's PID namespace: this process stays where it was.
-	 */
-	if ((child = fork()) < 0) {
-		msg_warn("fork: %s", strerror(errno));
-		goto out;
-	}
-	if (child == 0) {
-		pid_t cmd;
-
-		close(pfd[0]);
-		if (lab_setns(keeper, 1) != 0) {
-			if (write(pfd[1], "x", 1) < 0)
-				_exit(126);
-			_exit(126);
-		}
-		if (chdir(cwd) != 0 && chdir("/") != 0)
-			msg_warn("chdir /: %s", strerror(errno));
-		if ((cmd = fork()) == 0) {
-			sigaction(SIGINT, &old_int, NULL);
-			sigaction(SIGQUIT, &old_quit, NULL);
-			setenv("DANELAB_RESOLVER", LAB_RESOLVER_ADDR, 1);
-			setenv("DANELAB_LAB_DIR", dir, 1);
-			execvp(argv[0], argv);
-			msg_warn("cannot execute %s: %s", argv[0],
-			    strerror(errno));
-			_exit(127);
-		}
-		if (cmd < 0)
-			_exit(126);
-		while (waitpid(cmd, &status, 0) < 0)
-			if (errno != EINTR)
-				_exit(126);
-		_exit(WIFEXITED(status) ? WEXITSTATUS(status)
-		    : 128 + WTERMSIG(status));
-	}
-	close(pfd[1]);
-	pfd[1] = -1;
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			goto out;
-	if (read(pfd[0], &failed, 1) == 1)
-		goto out;		/* the child said why */
-	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-out:
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
-	for (int i = 0; i < 2; i++)
-		if (pfd[i] >= 0)
-			close(pfd[i]);
-	return ret;
+	env = lab_env();
+	lab_env_set(&env, "DANELAB_RESOLVER", LAB_RESOLVER_ADDR);
+	lab_env_set(&env, "DANELAB_LAB_DIR", dir);
+	memset(&c, 0, sizeof(c));
+	c.path = argv[0];
+	c.argv = argv;
+	c.envp = env;
+	c.workdir = cwd;
+	c.interactive = 1;
+	rc = lab_run(keeper, &c);
+	lab_env_free(env);
+	return rc == -2 ? -1 : rc;
 }
 
 int

@@ -23,6 +23,7 @@
 
 #include <sys/types.h>
 
+#include "mem.h"
 #include "zone.h"
 
 #define LAB_RESOLVER_ADDR	"127.0.0.1"
@@ -103,6 +104,43 @@ pid_t lab_find(const char *dir);
 
 /* lab_down - stop the lab running in dir; 0 on success or nothing up */
 int lab_down(const char *dir);
+
+/*
+ * lab_env - a copy of this process's environment, to give a command
+ * with lab_run (built before fork: the child only execs).  NULL-
+ * terminated; free with lab_env_free.
+ */
+char **lab_env(void);
+
+/* lab_env_set - set key to value in env (replacing it if there) */
+void lab_env_set(char ***env, const char *key, const char *value);
+void lab_env_free(char **env);
+
+/* A command for lab_run. */
+struct lab_cmd {
+	const char *path;	/* the program (no '/': looked up in PATH) */
+	char *const *argv;
+	char *const *envp;	/* its whole environment (lab_env) */
+	const char *workdir;	/* where it runs */
+	int deadline_ms;	/* > 0 (with out): killed at the deadline */
+	struct buf *out;	/* its stdout and stderr (stdin /dev/null), or
+				 * NULL: it shares ours */
+	int interactive;	/* we ignore SIGINT and SIGQUIT while it runs,
+				 * as system(3) does; it gets them */
+};
+
+/*
+ * lab_run - run c inside the lab whose keeper is keeper (its network,
+ * mount and PID namespaces; 0: on the host) and wait for it.  Between
+ * fork and exec the child allocates nothing (threads may be running).
+ * With out, the command runs in a process group of its own, killed when
+ * it ends (its stragglers), at the deadline or when a stop is requested
+ * (stop.h), and its output (up to 8 MB) is appended to out.  Returns the
+ * exit status, 128+signal if killed by a signal, -1 when the deadline
+ * passed or a stop was requested, or -2 when it could not start (the
+ * reason in out, or said on stderr).
+ */
+int lab_run(pid_t keeper, const struct lab_cmd *c);
 
 /*
  * lab_exec - run argv inside the lab in dir (its network, mount and PID

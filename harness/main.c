@@ -355,10 +355,9 @@ cmd_exec(int argc, char **argv)
 static unsigned
 parse_policy(const char *arg)
 {
-	if (strcmp(arg, "opportunistic") == 0)
-		return 1u << SCN_OPPORTUNISTIC;
-	if (strcmp(arg, "mandatory") == 0)
-		return 1u << SCN_MANDATORY;
+	for (int q = 0; q < SCN_POLICY_COUNT; q++)
+		if (strcmp(arg, scn_policy_name(q)) == 0)
+			return 1u << q;
 	if (strcmp(arg, "any") != 0)
 		usage_error("--policy wants opportunistic, mandatory or any",
 		    arg);

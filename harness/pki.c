@@ -197,14 +197,13 @@ pki_check_vars(const struct pki_profile *p, const char *s, int line)
 		size_t len = pki_var_len(d + 1);
 
 		if (len == 0) {
-			msg_warn("%s:%d: \"$\" without a variable name in \"%s\"",
-			    p->path, line, s);
+			msg_input(p->path, line, "\"$\" without a variable "
+			    "name in \"%s\"", s);
 			return -1;
 		}
 		if (pki_find_namedef(p, d + 1, len) < 0) {
-			msg_warn("%s:%d: undeclared variable \"$%.*s\" "
-			    "(add a \"name\" line)", p->path, line, (int)len,
-			    d + 1);
+			msg_input(p->path, line, "undeclared variable "
+			    "\"$%.*s\" (add a \"name\" line)", (int)len, d + 1);
 			return -1;
 		}
 		uses = 1;
@@ -296,8 +295,8 @@ pki_parse_cert(struct pki_profile *p, char **tok, int ntok, int line,
 		char *end;
 
 		if (eq == NULL || eq == tok[i] || eq[1] == 0) {
-			msg_warn("%s:%d: expected attribute=value, got \"%s\"",
-			    p->path, line, tok[i]);
+			msg_input(p->path, line, "expected attribute=value, "
+			    "got \"%s\"", tok[i]);
 			return -1;
 		}
 		*eq = 0;
@@ -312,8 +311,8 @@ pki_parse_cert(struct pki_profile *p, char **tok, int ntok, int line,
 			errno = 0;
 			t->serial = strtoll(v, &end, 10);
 			if (errno || *end || t->serial < 1) {
-				msg_warn("%s:%d: bad serial \"%s\"", p->path,
-				    line, v);
+				msg_input(p->path, line, "bad serial \"%s\"",
+				    v);
 				return -1;
 			}
 			have_serial = 1;
@@ -322,8 +321,8 @@ pki_parse_cert(struct pki_profile *p, char **tok, int ntok, int line,
 			char **dst = tok[i][0] == 'f' ? &t->from : &t->until;
 
 			if (!pki_check_time(v)) {
-				msg_warn("%s:%d: bad time \"%s\" (want "
-				    "YYYYMMDDHHMMSSZ)", p->path, line, v);
+				msg_input(p->path, line, "bad time \"%s\" "
+				    "(want YYYYMMDDHHMMSSZ)", v);
 				return -1;
 			}
 			free(*dst);
@@ -338,8 +337,7 @@ pki_parse_cert(struct pki_profile *p, char **tok, int ntok, int line,
 			t->san = pki_split_list(v, &t->nsan);
 		} else if (strcmp(tok[i], "ca") == 0) {
 			if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
-				msg_warn("%s:%d: ca= wants yes or no", p->path,
-				    line);
+				msg_input(p->path, line, "ca= wants yes or no");
 				return -1;
 			}
 			t->ca = strcmp(v, "yes") == 0;
@@ -347,15 +345,15 @@ pki_parse_cert(struct pki_profile *p, char **tok, int ntok, int line,
 			long n = strtol(v, &end, 10);
 
 			if (*end || n < 0 || n > 16) {
-				msg_warn("%s:%d: bad pathlen \"%s\"", p->path,
-				    line, v);
+				msg_input(p->path, line, "bad pathlen \"%s\"",
+				    v);
 				return -1;
 			}
 			t->pathlen = (int)n;
 		} else if (strcmp(tok[i], "eku") == 0) {
 			if ((t->eku = pki_parse_eku(v)) < 0) {
-				msg_warn("%s:%d: eku= wants server, client, "
-				    "server,client or none", p->path, line);
+				msg_input(p->path, line, "eku= wants server, "
+				    "client, server,client or none");
 				return -1;
 			}
 		} else if (strcmp(tok[i], "skid") == 0 ||
@@ -363,8 +361,8 @@ pki_parse_cert(struct pki_profile *p, char **tok, int ntok, int line,
 			int k = pki_parse_kid(v);
 
 			if (k < 0) {
-				msg_warn("%s:%d: %s= wants yes, none or "
-				    "mismatch", p->path, line, tok[i]);
+				msg_input(p->path, line, "%s= wants yes, none "
+				    "or mismatch", tok[i]);
 				return -1;
 			}
 			if (tok[i][0] == 's')
@@ -372,24 +370,24 @@ pki_parse_cert(struct pki_profile *p, char **tok, int ntok, int line,
 			else
 				t->akid = (enum pki_kid)k;
 		} else {
-			msg_warn("%s:%d: unknown attribute \"%s\"", p->path,
-			    line, tok[i]);
+			msg_input(p->path, line, "unknown attribute \"%s\"",
+			    tok[i]);
 			return -1;
 		}
 	}
 	if (t->key_name == NULL || t->issuer_name == NULL || !have_serial) {
-		msg_warn("%s:%d: cert \"%s\" needs key=, issuer= and serial=",
-		    p->path, line, t->name);
+		msg_input(p->path, line, "cert \"%s\" needs key=, issuer= and "
+		    "serial=", t->name);
 		return -1;
 	}
 	if (t->from == NULL || t->until == NULL) {
-		msg_warn("%s:%d: cert \"%s\" has no dates (from=, until= or "
-		    "an earlier \"validity\" line)", p->path, line, t->name);
+		msg_input(p->path, line, "cert \"%s\" has no dates (from=, "
+		    "until= or an earlier \"validity\" line)", t->name);
 		return -1;
 	}
 	if (t->cn == NULL && t->nsan == 0) {
-		msg_warn("%s:%d: cert \"%s\" needs cn= or san=", p->path,
-		    line, t->name);
+		msg_input(p->path, line, "cert \"%s\" needs cn= or san=",
+		    t->name);
 		return -1;
 	}
 	if (t->eku < 0)
@@ -419,19 +417,19 @@ pki_profile_parse_line(struct pki_profile *p, char **tok, int n, int line,
     char **from, char **until, const char *dir)
 {
 	if (!pki_valid_name(n > 1 ? tok[1] : "")) {
-		msg_warn("%s:%d: \"%s\" needs a name (letters, digits, "
-		    "\"-_.\")", p->path, line, tok[0]);
+		msg_input(p->path, line, "\"%s\" needs a name (letters, "
+		    "digits, \"-_.\")", tok[0]);
 		return -1;
 	}
 	if (strcmp(tok[0], "name") == 0) {
 		if (n != 3 || pki_var_len(tok[1]) != strlen(tok[1])) {
-			msg_warn("%s:%d: usage: name VARIABLE DEFAULT",
-			    p->path, line);
+			msg_input(p->path, line, "usage: name VARIABLE "
+			    "DEFAULT");
 			return -1;
 		}
 		if (pki_find_namedef(p, tok[1], strlen(tok[1])) >= 0) {
-			msg_warn("%s:%d: name \"%s\" declared twice", p->path,
-			    line, tok[1]);
+			msg_input(p->path, line, "name \"%s\" declared twice",
+			    tok[1]);
 			return -1;
 		}
 		p->names = xrealloc(p->names, (p->nnames + 1) *
@@ -445,27 +443,27 @@ pki_profile_parse_line(struct pki_profile *p, char **tok, int n, int line,
 		EVP_PKEY *k = NULL;
 
 		if (n != 3) {
-			msg_warn("%s:%d: usage: key NAME FILE", p->path, line);
+			msg_input(p->path, line, "usage: key NAME FILE");
 			return -1;
 		}
 		if (pki_find_key(p, tok[1]) >= 0) {
-			msg_warn("%s:%d: key \"%s\" defined twice", p->path,
-			    line, tok[1]);
+			msg_input(p->path, line, "key \"%s\" defined twice",
+			    tok[1]);
 			return -1;
 		}
 		file = tok[2][0] == '/' ? xstrdup(tok[2]) :
 		    xasprintf("%s/%s", dir, tok[2]);
 		if ((fp = fopen(file, "r")) == NULL) {
-			msg_warn("%s:%d: cannot open key %s: %s", p->path,
-			    line, file, strerror(errno));
+			msg_input(p->path, line, "cannot open key %s: %s", file,
+			    strerror(errno));
 			free(file);
 			return -1;
 		}
 		k = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
 		fclose(fp);
 		if (k == NULL) {
-			msg_warn("%s:%d: cannot read key %s: %s", p->path,
-			    line, file, pki_ssl_error());
+			msg_input(p->path, line, "cannot read key %s: %s", file,
+			    pki_ssl_error());
 			free(file);
 			return -1;
 		}
@@ -477,8 +475,8 @@ pki_profile_parse_line(struct pki_profile *p, char **tok, int n, int line,
 	} else if (strcmp(tok[0], "validity") == 0) {
 		if (n != 3 || !pki_check_time(tok[1]) ||
 		    !pki_check_time(tok[2])) {
-			msg_warn("%s:%d: usage: validity FROM UNTIL "
-			    "(YYYYMMDDHHMMSSZ)", p->path, line);
+			msg_input(p->path, line, "usage: validity FROM UNTIL "
+			    "(YYYYMMDDHHMMSSZ)");
 			return -1;
 		}
 		free(*from);
@@ -487,8 +485,8 @@ pki_profile_parse_line(struct pki_profile *p, char **tok, int n, int line,
 		*until = xstrdup(tok[2]);
 	} else if (strcmp(tok[0], "cert") == 0) {
 		if (pki_find_tmpl(p, tok[1]) >= 0) {
-			msg_warn("%s:%d: cert \"%s\" defined twice", p->path,
-			    line, tok[1]);
+			msg_input(p->path, line, "cert \"%s\" defined twice",
+			    tok[1]);
 			return -1;
 		}
 		return pki_parse_cert(p, tok, n, line, *from, *until);
@@ -496,13 +494,13 @@ pki_profile_parse_line(struct pki_profile *p, char **tok, int n, int line,
 		struct pki_chaindef *c;
 
 		if (n < 3) {
-			msg_warn("%s:%d: usage: chain NAME LEAF [ISSUER..]",
-			    p->path, line);
+			msg_input(p->path, line, "usage: chain NAME LEAF "
+			    "[ISSUER..]");
 			return -1;
 		}
 		if (pki_find_chain(p, tok[1]) >= 0) {
-			msg_warn("%s:%d: chain \"%s\" defined twice", p->path,
-			    line, tok[1]);
+			msg_input(p->path, line, "chain \"%s\" defined twice",
+			    tok[1]);
 			return -1;
 		}
 		p->chains = xrealloc(p->chains, (p->nchains + 1) *
@@ -516,8 +514,7 @@ pki_profile_parse_line(struct pki_profile *p, char **tok, int n, int line,
 		for (int i = 2; i < n; i++)
 			c->cert_names[i - 2] = xstrdup(tok[i]);
 	} else {
-		msg_warn("%s:%d: unknown keyword \"%s\"", p->path, line,
-		    tok[0]);
+		msg_input(p->path, line, "unknown keyword \"%s\"", tok[0]);
 		return -1;
 	}
 	return 0;
@@ -532,15 +529,15 @@ pki_profile_resolve(struct pki_profile *p)
 		int r;
 
 		if ((t->key = pki_find_key(p, t->key_name)) < 0) {
-			msg_warn("%s:%d: cert \"%s\": unknown key \"%s\"",
-			    p->path, t->line, t->name, t->key_name);
+			msg_input(p->path, t->line, "cert \"%s\": unknown key "
+			    "\"%s\"", t->name, t->key_name);
 			return -1;
 		}
 		if (strcmp(t->issuer_name, "self") == 0) {
 			t->issuer = -1;
 		} else if ((t->issuer = pki_find_tmpl(p, t->issuer_name)) < 0) {
-			msg_warn("%s:%d: cert \"%s\": unknown issuer \"%s\"",
-			    p->path, t->line, t->name, t->issuer_name);
+			msg_input(p->path, t->line, "cert \"%s\": unknown "
+			    "issuer \"%s\"", t->name, t->issuer_name);
 			return -1;
 		}
 		if ((r = pki_check_vars(p, t->cn ? t->cn : "", t->line)) < 0)
@@ -561,8 +558,8 @@ pki_profile_resolve(struct pki_profile *p)
 		/* Walk up the issuers; more steps than templates is a cycle. */
 		for (int j = t->issuer; j >= 0; j = p->tmpls[j].issuer) {
 			if (++steps > p->ntmpls) {
-				msg_warn("%s:%d: cert \"%s\": issuer cycle",
-				    p->path, t->line, t->name);
+				msg_input(p->path, t->line, "cert \"%s\": "
+				    "issuer cycle", t->name);
 				return -1;
 			}
 			t->uses_vars |= p->tmpls[j].uses_vars;
@@ -571,9 +568,9 @@ pki_profile_resolve(struct pki_profile *p)
 		k = p->keys[signer].pkey;
 		if (EVP_PKEY_get_id(k) != EVP_PKEY_RSA &&
 		    EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
-			msg_warn("%s:%d: cert \"%s\": signing key \"%s\" must "
-			    "be RSA or Ed25519 (deterministic signatures)",
-			    p->path, t->line, t->name, p->keys[signer].name);
+			msg_input(p->path, t->line, "cert \"%s\": signing key "
+			    "\"%s\" must be RSA or Ed25519 (deterministic "
+			    "signatures)", t->name, p->keys[signer].name);
 			return -1;
 		}
 	}
@@ -583,8 +580,8 @@ pki_profile_resolve(struct pki_profile *p)
 		for (int k = 0; k < c->ncerts; k++) {
 			c->certs[k] = pki_find_tmpl(p, c->cert_names[k]);
 			if (c->certs[k] < 0) {
-				msg_warn("%s:%d: chain \"%s\": unknown cert "
-				    "\"%s\"", p->path, c->line, c->name,
+				msg_input(p->path, c->line, "chain \"%s\": "
+				    "unknown cert \"%s\"", c->name,
 				    c->cert_names[k]);
 				return -1;
 			}
@@ -622,12 +619,12 @@ pki_profile_load(const char *path)
 
 		lineno++;
 		if (len > PKI_LINE_MAX) {
-			msg_warn("%s:%d: line longer than %d bytes", path,
-			    lineno, PKI_LINE_MAX);
+			msg_input(path, lineno, "line longer than %d bytes",
+			    PKI_LINE_MAX);
 			goto cleanup;
 		}
 		if ((n = pki_tokenize(line, tok)) < 0) {
-			msg_warn("%s:%d: more than %d words", path, lineno,
+			msg_input(path, lineno, "more than %d words",
 			    PKI_TOKENS_MAX);
 			goto cleanup;
 		}
@@ -642,7 +639,7 @@ pki_profile_load(const char *path)
 		goto cleanup;
 	}
 	if (p->nchains == 0) {
-		msg_warn("%s:%d: profile defines no chain", path, lineno);
+		msg_input(path, lineno, "profile defines no chain");
 		goto cleanup;
 	}
 	if (pki_profile_resolve(p) < 0)
@@ -1004,8 +1001,8 @@ pki_build(struct pki_profile *p, int i, const struct pki_names *names)
 
 cleanup:
 	if (!ok) {
-		msg_warn("%s:%d: cannot build cert \"%s\": %s", p->path,
-		    t->line, t->name, pki_ssl_error());
+		msg_input(p->path, t->line, "cannot build cert \"%s\": %s",
+		    t->name, pki_ssl_error());
 		X509_free(x);
 		x = NULL;
 	}

@@ -1,7 +1,8 @@
 /*
  * run.h - "danelab run": parse -> PKI -> zones -> lab -> endpoints ->
- * one batch of probes per target, in parallel -> outcomes -> verdicts ->
- * reports -> teardown.
+ * each target through its driver (driver.h: probe, setup, one batch per
+ * protocol and policy, teardown) -> outcomes -> verdicts -> reports ->
+ * teardown.
  */
 #ifndef DANELAB_RUN_H
 #define DANELAB_RUN_H

@@ -1,43 +1,52 @@
 /* target.c - adapters: find, run inside the lab, verdict words, baselines */
 #include <ctype.h>
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/wait.h>
 
 #include "clock.h"
 #include "lab.h"
 #include "msg.h"
-#include "stop.h"
 #include "target.h"
 #include "template.h"
 
-static const char *const word_names[TW_COUNT] = {
-	"authenticated", "encrypted", "cleartext", "refused", "no-connect",
-	"skip", "error"
+/* The verdict words outside the outcomes, by enum target_state. */
+static const char *const target_extra_words[] = {
+	[TARGET_SKIP] = "skip", [TARGET_ERROR] = "error",
 };
 
-int
-target_word_parse(const char *s)
+enum target_state
+target_word_parse(const char *s, enum outcome *o)
 {
-	for (int i = 0; i < TW_COUNT; i++)
-		if (strcmp(s, word_names[i]) == 0)
-			return i;
-	return -1;
+	int i = outcome_parse(s);
+
+	if (i >= 0) {
+		*o = (enum outcome)i;
+		return TARGET_OUTCOME;
+	}
+	if (strcmp(s, target_extra_words[TARGET_SKIP]) == 0)
+		return TARGET_SKIP;
+	if (strcmp(s, target_extra_words[TARGET_ERROR]) == 0)
+		return TARGET_ERROR;
+	return TARGET_NONE;
 }
 
 const char *
-target_word_name(enum target_word w)
+target_verdict_word(const struct target_verdict *v)
 {
-	return (unsigned)w < TW_COUNT ? word_names[w] : "?";
+	switch (v->state) {
+	case TARGET_OUTCOME:
+		return outcome_name(v->outcome);
+	case TARGET_SKIP:
+	case TARGET_ERROR:
+		return target_extra_words[v->state];
+	default:
+		return "(none)";
+	}
 }
 
 /* target_cmp - for qsort of names */
@@ -123,73 +132,41 @@ target_env_bin(const char *name)
 	return env;
 }
 
-/* target_env_add - "key=value" into env (count *n), replacing key */
-static void
-target_env_add(char ***env, size_t *n, const char *key, const char *value)
-{
-	size_t kl = strlen(key);
-
-	for (size_t i = 0; i < *n; i++)
-		if (strncmp((*env)[i], key, kl) == 0 && (*env)[i][kl] == '=') {
-			free((*env)[i]);
-			(*env)[i] = xasprintf("%s=%s", key, value);
-			return;
-		}
-	*env = xrealloc(*env, (*n + 2) * sizeof(**env));
-	(*env)[(*n)++] = xasprintf("%s=%s", key, value);
-	(*env)[*n] = NULL;
-}
-
 /*
  * target_env - the adapter's environment (targets/README.md): ours, plus
  * the DANELAB_* variables.  Built before fork, so that the child, which
  * shares the address space of a process with running threads, only
- * execs.  Free with target_env_free.
+ * execs.  Free with lab_env_free.
  */
 static char **
 target_env(const struct lab *l, const char *name, const char *workdir,
     int probe_ms)
 {
-	char **env = xcalloc(1, sizeof(*env)), num[32];
-	size_t n = 0;
+	char **env = lab_env(), num[32];
 
-	for (char **e = environ; *e; e++) {
-		env = xrealloc(env, (n + 2) * sizeof(*env));
-		env[n++] = xstrdup(*e);
-		env[n] = NULL;
-	}
 	snprintf(num, sizeof(num), "%d", probe_ms);
-	target_env_add(&env, &n, "DANELAB_TARGET", name);
-	target_env_add(&env, &n, "DANELAB_WORKDIR", workdir);
-	target_env_add(&env, &n, "DANELAB_DATADIR", template_datadir());
-	target_env_add(&env, &n, "DANELAB_RESOLVER", LAB_RESOLVER_ADDR);
-	target_env_add(&env, &n, "DANELAB_DEADLINE_MS", num);
-	target_env_add(&env, &n, "DANELAB_CLIENT_NAME", TARGET_CLIENT_NAME);
-	target_env_add(&env, &n, "DANELAB_INBOUND_DOMAIN", TARGET_CLIENT_NAME);
-	target_env_add(&env, &n, "DANELAB_INBOUND_ADDR", TARGET_INBOUND_ADDR);
-	target_env_add(&env, &n, "DANELAB_INBOUND_PORT",
-	    TARGET_INBOUND_PORT_STR);
+	lab_env_set(&env, "DANELAB_TARGET", name);
+	lab_env_set(&env, "DANELAB_WORKDIR", workdir);
+	lab_env_set(&env, "DANELAB_DATADIR", template_datadir());
+	lab_env_set(&env, "DANELAB_RESOLVER", LAB_RESOLVER_ADDR);
+	lab_env_set(&env, "DANELAB_DEADLINE_MS", num);
+	lab_env_set(&env, "DANELAB_CLIENT_NAME", TARGET_CLIENT_NAME);
+	lab_env_set(&env, "DANELAB_INBOUND_DOMAIN", TARGET_CLIENT_NAME);
+	lab_env_set(&env, "DANELAB_INBOUND_ADDR", TARGET_INBOUND_ADDR);
+	lab_env_set(&env, "DANELAB_INBOUND_PORT", TARGET_INBOUND_PORT_STR);
 	if (l != NULL) {
 		char *v = xasprintf("%s/anchors/root.key", lab_dir(l));
 
-		target_env_add(&env, &n, "DANELAB_TRUST_ANCHOR", v);
+		lab_env_set(&env, "DANELAB_TRUST_ANCHOR", v);
 		free(v);
 		v = xasprintf("%s/" TARGET_INBOUND_CERT, lab_dir(l));
-		target_env_add(&env, &n, "DANELAB_INBOUND_CERT", v);
+		lab_env_set(&env, "DANELAB_INBOUND_CERT", v);
 		free(v);
 		v = xasprintf("%s/" TARGET_INBOUND_KEY, lab_dir(l));
-		target_env_add(&env, &n, "DANELAB_INBOUND_KEY", v);
+		lab_env_set(&env, "DANELAB_INBOUND_KEY", v);
 		free(v);
 	}
 	return env;
-}
-
-static void
-target_env_free(char **env)
-{
-	for (size_t i = 0; env && env[i]; i++)
-		free(env[i]);
-	free(env);
 }
 
 int
@@ -198,105 +175,22 @@ target_exec(const struct lab *l, const char *name, const char *verb,
     struct buf *out)
 {
 	char *script = target_file(name, ".sh");
-	long long end = clock_ms() + deadline_ms;
-	int pfd[2], status = 0, timed_out = 0;
-	pid_t pid;
-	char **env, *argv[] = { "sh", script, (char *)verb, (char *)arg, NULL };
-	char *nodir = xasprintf("danelab: cannot enter %s\n", workdir);
-	char *noexec = xasprintf("danelab: cannot run %s\n", script);
+	char *argv[] = { "sh", script, (char *)verb, (char *)arg, NULL };
+	char **env = target_env(l, name, workdir, probe_ms);
+	struct lab_cmd c;
+	int rc;
 
-	if (stop_requested()) {
-		free(script);
-		free(nodir);
-		free(noexec);
-		return -1;
-	}
-	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		msg_warn("pipe: %s", strerror(errno));
-		free(script);
-		free(nodir);
-		free(noexec);
-		return -1;
-	}
-	/* Everything the child needs, before fork: it only execs. */
-	env = target_env(l, name, workdir, probe_ms);
-	fflush(NULL);
-	if ((pid = fork()) < 0) {
-		msg_warn("fork: %s", strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
-		free(script);
-		free(nodir);
-		free(noexec);
-		target_env_free(env);
-		return -1;
-	}
-	if (pid == 0) {
-		pid_t inner;
-		int st;
-
-		setpgid(0, 0);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		if ((st = open("/dev/null", O_RDONLY)) >= 0)
-			dup2(st, 0);
-		signal(SIGPIPE, SIG_DFL);
-		if (l != NULL && lab_enter(l) != 0)
-			_exit(125);
-		if (chdir(workdir) != 0) {
-			(void)!write(2, nodir, strlen(nodir));
-			_exit(125);
-		}
-		/* Into the lab's PID namespace: only children enter it. */
-		if ((inner = fork()) == 0) {
-			execve("/bin/sh", argv, env);
-			(void)!write(2, noexec, strlen(noexec));
-			_exit(126);
-		}
-		if (inner < 0)
-			_exit(125);
-		while (waitpid(inner, &st, 0) < 0)
-			if (errno != EINTR)
-				_exit(125);
-		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-	}
-	target_env_free(env);
-	free(nodir);
-	free(noexec);
-	close(pfd[1]);
-	for (;;) {
-		long long left = end - clock_ms();
-		struct pollfd p[2] = { { .fd = pfd[0], .events = POLLIN },
-		    { .fd = stop_fd(), .events = POLLIN } };
-		char chunk[4096];
-		ssize_t n;
-
-		if (left <= 0 || stop_requested()) {
-			timed_out = 1;
-			kill(-pid, SIGKILL);
-			break;
-		}
-		if (poll(p, 2, (int)(left < 1000 ? left : 1000)) <= 0
-		    || p[0].revents == 0)
-			continue;
-		if ((n = read(pfd[0], chunk, sizeof(chunk))) <= 0)
-			break;
-		if (out->len < 8 * 1024 * 1024)
-			buf_append(out, chunk, (size_t)n);
-	}
-	close(pfd[0]);
-	/* The verb is done (or killed); its stragglers in the group go too. */
-	kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			break;
+	memset(&c, 0, sizeof(c));
+	c.path = "/bin/sh";
+	c.argv = argv;
+	c.envp = env;
+	c.workdir = workdir;
+	c.deadline_ms = deadline_ms;
+	c.out = out;
+	rc = lab_run(l ? lab_keeper(l) : 0, &c);
+	lab_env_free(env);
 	free(script);
-	if (out->data == NULL)
-		buf_append(out, "", 0);
-	if (timed_out)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status)
-	    : 128 + WTERMSIG(status);
+	return rc;
 }
 
 const char *
@@ -352,8 +246,8 @@ target_baseline_load(const char *name, size_t *n, int *errors)
 				p++;
 		}
 		if (k < 3 || *p == 0) {
-			fprintf(stderr, "%s:%d: wants SCENARIO-PATTERN PROTO "
-			    "POLICY REASON\n", path, lineno);
+			msg_input(path, lineno, "wants SCENARIO-PATTERN PROTO "
+			    "POLICY REASON");
 			(*errors)++;
 			continue;
 		}
@@ -438,6 +332,8 @@ target_parse_run(const char *name, const char *out, struct target_verdict *v,
 	for (line = copy; *line; line = next) {
 		struct target_verdict *p;
 		char id[32], w[32];
+		enum target_state st = TARGET_NONE;
+		enum outcome o = OUTCOME_NO_CONNECT;
 		int off = 0;
 		size_t cell;
 
@@ -462,7 +358,7 @@ target_parse_run(const char *name, const char *out, struct target_verdict *v,
 		}
 		if (sscanf(line, "%31s %31s %n", id, w, &off) < 2
 		    || sscanf(id, "c%zu", &cell) != 1
-		    || target_word_parse(w) < 0) {
+		    || (st = target_word_parse(w, &o)) == TARGET_NONE) {
 			target_parse_error(errors, name, "cannot parse output "
 			    "line", line);
 			continue;
@@ -472,7 +368,8 @@ target_parse_run(const char *name, const char *out, struct target_verdict *v,
 			    "probe:", line);
 			continue;
 		}
-		p->word = target_word_parse(w);
+		p->state = st;
+		p->outcome = o;
 		free(p->text);
 		p->text = xstrdup(off > 0 ? line + off : "");
 	}
@@ -487,4 +384,61 @@ target_verdicts_free(struct target_verdict *v, size_t n)
 		free(v[i].log);
 	}
 	free(v);
+}
+
+int
+target_probe(const struct lab *l, const char *name, const char *workdir,
+    int probe_ms, char **line, int *prober)
+{
+	struct buf out = { 0 };
+	int rc = target_exec(l, name, "probe", NULL, workdir, probe_ms,
+	    TARGET_VERB_MS, &out);
+
+	if (out.data == NULL)
+		buf_append(&out, "", 0);
+	*prober = strstr(out.data, "\nmode: prober") != NULL;
+	out.data[strcspn(out.data, "\n")] = 0;
+	*line = xstrdup(out.data);
+	buf_free(&out);
+	return rc;
+}
+
+void
+target_batch_run(const struct lab *l, const char *name, const char *workdir,
+    int probe_ms, struct target_batch *b)
+{
+	struct buf file = { 0 };
+	char *path = xasprintf("%s/probes-%s-%s.txt", workdir, b->proto,
+	    b->policy);
+
+	for (size_t i = 0; i < b->n; i++)
+		target_probe_line(&file, b->v[i].cell, b->proto, b->policy,
+		    b->v[i].domain);
+	b->t_run0 = clock_s();
+	if (file_write(path, file.data, file.len) != 0) {
+		for (size_t i = 0; i < b->n; i++) {
+			b->v[i].state = TARGET_ERROR;
+			b->v[i].text = xasprintf("cannot write %s", path);
+		}
+		b->rc = -2;
+	} else {
+		b->deadline_ms = probe_ms * (1 + (int)b->n / 16);
+		b->rc = target_exec(l, name, "run", path, workdir, probe_ms,
+		    b->deadline_ms, &b->out);
+	}
+	b->t_run1 = clock_s();
+	target_parse_run(name, b->out.data, b->v, b->n, &b->log, &b->errors);
+	buf_free(&file);
+	free(path);
+}
+
+void
+target_batch_free(struct target_batch *b)
+{
+	target_verdicts_free(b->v, b->n);
+	b->v = NULL;
+	buf_free(&b->out);
+	buf_free(&b->log);
+	free(b->errors);
+	b->errors = NULL;
 }

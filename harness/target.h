@@ -1,7 +1,10 @@
 /*
- * target.h - the adapter contract (harness/targets/README.md): find the
- * adapters, run a verb inside the lab with a deadline, parse verdict
- * lines, read a target's baseline of known deviations.
+ * target.h - the adapter contract (harness/targets/README.md), all of
+ * it: find the adapters, run a verb inside the lab with a deadline
+ * (lab_run), read what "probe" says, write a batch's probe file and run
+ * it, parse verdict lines (an outcome, or skip or error) and log lines,
+ * read a target's baseline of known deviations.  driver_adapter.c drives
+ * a run through it.
  */
 #ifndef DANELAB_TARGET_H
 #define DANELAB_TARGET_H
@@ -9,11 +12,15 @@
 #include <stddef.h>
 
 #include "mem.h"
+#include "observe.h"
 
 struct lab;
 
 #define TARGET_REF	"ref"		/* the built-in reference client */
 #define TARGET_VERB_MS	60000		/* probe, setup, teardown, serve */
+/* The exit status of probe or serve when the target (or its receiving
+ * server) is not there: its cells are skipped, with its reason. */
+#define TARGET_UNAVAILABLE	3
 
 /* The client side's name; for xmpp-in, the target's receiving domain. */
 #define TARGET_CLIENT_NAME	"client.danelab.example"
@@ -60,15 +67,20 @@ int target_exec(const struct lab *l, const char *name, const char *verb,
  */
 const char *target_status_text(int rc);
 
-/* The word of one verdict line. */
-enum target_word {
-	TW_AUTHENTICATED, TW_ENCRYPTED, TW_CLEARTEXT, TW_REFUSED,
-	TW_NO_CONNECT, TW_SKIP, TW_ERROR, TW_COUNT
+/*
+ * What a verdict line says: one of the five outcomes (observe.h), or
+ * one of the few states outside them.
+ */
+enum target_state {
+	TARGET_NONE,		/* no verdict line for the probe */
+	TARGET_OUTCOME,		/* an outcome: "authenticated", ... */
+	TARGET_SKIP,		/* "skip": the target cannot make this probe */
+	TARGET_ERROR		/* "error": the target broke */
 };
 
-/* target_word_parse - the word named s, or -1 */
-int target_word_parse(const char *s);
-const char *target_word_name(enum target_word w);
+/* target_word_parse - a verdict word: an outcome (then in *o), "skip" or
+ * "error"; TARGET_NONE when s is none of them */
+enum target_state target_word_parse(const char *s, enum outcome *o);
 
 /* One known deviation of a target. */
 struct target_deviation {
@@ -97,10 +109,16 @@ const struct target_deviation *target_baseline_match(
 /* One probe of a batch, and what the adapter said of it. */
 struct target_verdict {
 	size_t cell;		/* the probe's id is "c<cell>" */
-	int word;		/* enum target_word, or -1: no verdict line */
+	const char *domain;	/* the probe's domain (borrowed) */
+	enum target_state state;	/* TARGET_NONE until a verdict line */
+	enum outcome outcome;	/* TARGET_OUTCOME: which */
 	char *text;		/* the verdict line's text, or NULL */
 	char *log;		/* its "# c<cell> ..." log lines, or NULL */
 };
+
+/* target_verdict_word - the word of v's verdict line, "(none)" without
+ * one (static) */
+const char *target_verdict_word(const struct target_verdict *v);
 
 #define TARGET_BATCH_LOG_MAX	16384	/* "#" lines of a batch kept */
 
@@ -111,16 +129,48 @@ void target_probe_line(struct buf *b, size_t cell, const char *proto,
 
 /*
  * target_parse_run - the output of "run FILE" (not modified) for the
- * probes v[0..n-1] (cell set, word -1): a verdict line "c<cell> WORD
- * [text]" sets that probe's word and text; "# c<cell> text" is added to
- * its log; any other "#" line to batch_log (up to TARGET_BATCH_LOG_MAX);
- * a line that cannot be parsed, or is the verdict of no probe of the
- * batch, is added to *errors ("target NAME: cannot parse output line
- * ...", caller frees).
+ * probes v[0..n-1] (cell set, state TARGET_NONE): a verdict line
+ * "c<cell> WORD [text]" sets that probe's state, outcome and text;
+ * "# c<cell> text" is added to its log; any other "#" line to batch_log
+ * (up to TARGET_BATCH_LOG_MAX); a line that cannot be parsed, or is the
+ * verdict of no probe of the batch, is added to *errors ("target NAME:
+ * cannot parse output line ...", caller frees).
  */
 void target_parse_run(const char *name, const char *out,
     struct target_verdict *v, size_t n, struct buf *batch_log,
     char **errors);
 void target_verdicts_free(struct target_verdict *v, size_t n);
+
+/*
+ * target_probe - the "probe" verb: its exit status (target_exec), the
+ * first line of its output in *line (the version, or why the target is
+ * unavailable: exit 3; caller frees), and in *prober whether it says
+ * "mode: prober" (its word is the outcome).
+ */
+int target_probe(const struct lab *l, const char *name, const char *workdir,
+    int probe_ms, char **line, int *prober);
+
+/* One batch: "run FILE" for the probes of one protocol and policy. */
+struct target_batch {
+	const char *proto, *policy;	/* the batch's (borrowed) */
+	struct target_verdict *v;	/* its probes: cell and domain set */
+	size_t n;
+	int rc;			/* target_exec's, or -2: no probe file */
+	int deadline_ms;	/* the verb's */
+	double t_run0, t_run1;	/* clock_s() when it started and ended */
+	struct buf out;		/* its output */
+	struct buf log;		/* its "#" lines of no probe */
+	char *errors;		/* lines that could not be parsed, or NULL */
+};
+
+/*
+ * target_batch_run - write the probe file of b (probes-PROTO-POLICY.txt
+ * in workdir), run "run FILE" with a deadline of probe_ms per 16 probes
+ * and parse its output into b (target_parse_run).  Free b's output with
+ * target_batch_free.
+ */
+void target_batch_run(const struct lab *l, const char *name,
+    const char *workdir, int probe_ms, struct target_batch *b);
+void target_batch_free(struct target_batch *b);
 
 #endif

@@ -277,6 +277,65 @@ START_TEST(test_cell)
 }
 END_TEST
 
+START_TEST(test_prober)
+{
+	struct endpoint_conn cs[2];
+	enum outcome seen = OUTCOME_COUNT;
+	const char *host = NULL;
+	char *e;
+
+	cs[0] = conn("j-fallback/mx1", 10, "", OUTCOME_REFUSED);
+	cs[1] = conn("j-fallback/mx2", 20, "", OUTCOME_ENCRYPTED);
+	cs[1].tls_done = 1;
+	/* Its word is the outcome where the endpoints bear it out. */
+	ck_assert_ptr_null(judge_prober(OUTCOME_AUTHENTICATED, cs, 2, &seen,
+	    &host));
+	ck_assert_int_eq(seen, OUTCOME_AUTHENTICATED);
+	ck_assert_str_eq(host, "mx2");
+	ck_assert_ptr_null(judge_prober(OUTCOME_REFUSED, cs, 2, &seen, &host));
+	ck_assert_int_eq(seen, OUTCOME_REFUSED);
+	ck_assert_ptr_null(judge_prober(OUTCOME_NO_CONNECT, cs, 0, &seen,
+	    &host));
+	ck_assert_int_eq(seen, OUTCOME_NO_CONNECT);
+	ck_assert_ptr_null(host);
+	/* Else an error saying how they disagree. */
+	seen = OUTCOME_COUNT;
+	e = judge_prober(OUTCOME_ENCRYPTED, cs, 1, &seen, &host);
+	ck_assert_str_eq(e, "the target says encrypted, but the lab's "
+	    "endpoints saw 1 connection without what that needs");
+	ck_assert_int_eq(seen, OUTCOME_COUNT);
+	free(e);
+	e = judge_prober(OUTCOME_NO_CONNECT, cs, 2, &seen, &host);
+	ck_assert_str_eq(e, "the target says no-connect, but the lab's "
+	    "endpoints saw 2 connections without what that needs");
+	free(e);
+	e = judge_prober(OUTCOME_CLEARTEXT, cs, 0, &seen, &host);
+	ck_assert_str_eq(e, "the target says cleartext, but the lab's "
+	    "endpoints saw 0 connections");
+	free(e);
+}
+END_TEST
+
+START_TEST(test_unprobed)
+{
+	struct report_cell c;
+
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(judge_unprobed(&c, CELL_SKIPPED, "x unavailable"),
+	    CELL_SKIPPED);
+	ck_assert_int_eq(c.verdict, VERDICT_SKIP);
+	ck_assert_str_eq(c.observed, "");
+	ck_assert_str_eq(c.reason, "x unavailable");
+	cell_free(&c);
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(judge_unprobed(&c, CELL_ERROR, "x setup failed"),
+	    CELL_ERROR);
+	ck_assert_int_eq(c.verdict, VERDICT_ERROR);
+	ck_assert_str_eq(c.reason, "x setup failed");
+	cell_free(&c);
+}
+END_TEST
+
 Suite *
 judge_suite(void)
 {
@@ -288,6 +347,8 @@ judge_suite(void)
 	tcase_add_test(tc, test_observe);
 	tcase_add_test(tc, test_violation);
 	tcase_add_test(tc, test_cell);
+	tcase_add_test(tc, test_prober);
+	tcase_add_test(tc, test_unprobed);
 	suite_add_tcase(s, tc);
 	return s;
 }

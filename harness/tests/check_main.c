@@ -25,6 +25,7 @@ static const struct {
 	{ "scenario", scenario_suite },
 	{ "diff", diff_suite },
 	{ "plan", plan_suite },
+	{ "json", json_suite },
 };
 
 int

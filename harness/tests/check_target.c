@@ -1,11 +1,16 @@
 /*
  * check_target.c - the adapter protocol as target.c speaks it: the probe
  * file's lines, an adapter's output parsed into verdicts, log lines and
- * errors, and baseline lines matched against cells.
+ * errors, baseline lines matched against cells, and an adapter run on
+ * the host by target_exec (lab_run): output, status, deadline, process
+ * group.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../clock.h"
 #include "../mem.h"
 #include "../target.h"
 #include "suites.h"
@@ -34,20 +39,25 @@ START_TEST(test_parse_run)
 	    "c4 refused the last verdict line wins\n"
 	    "\n"
 	    "# no newline at the end";
-	struct target_verdict v[3] = { { 4, -1, NULL, NULL },
-	    { 5, -1, NULL, NULL }, { 6, -1, NULL, NULL } };
+	struct target_verdict v[3] = { { .cell = 4 }, { .cell = 5 },
+	    { .cell = 6 } };
 	struct buf blog = { 0 };
 	char *errors = NULL, *copy = xstrdup(out);
 
 	target_parse_run("fake", copy, v, 3, &blog, &errors);
 	ck_assert_str_eq(copy, out);	/* the output stays whole */
-	ck_assert_int_eq(v[0].word, TW_REFUSED);
+	ck_assert_int_eq(v[0].state, TARGET_OUTCOME);
+	ck_assert_int_eq(v[0].outcome, OUTCOME_REFUSED);
+	ck_assert_str_eq(target_verdict_word(&v[0]), "refused");
 	ck_assert_str_eq(v[0].text, "the last verdict line wins");
 	ck_assert_str_eq(v[0].log, "# c4 a log line of c4\n");
-	ck_assert_int_eq(v[1].word, TW_SKIP);
+	ck_assert_int_eq(v[1].state, TARGET_SKIP);
+	ck_assert_str_eq(target_verdict_word(&v[1]), "skip");
 	ck_assert_str_eq(v[1].text, "no smtps here");
 	ck_assert_ptr_null(v[1].log);
-	ck_assert_int_eq(v[2].word, -1);	/* no valid verdict line */
+	/* No valid verdict line. */
+	ck_assert_int_eq(v[2].state, TARGET_NONE);
+	ck_assert_str_eq(target_verdict_word(&v[2]), "(none)");
 	ck_assert_str_eq(blog.data, "# batch of 3 smtp probes\n"
 	    "# c9 a log line of no probe of the batch\n"
 	    "# no newline at the end\n");
@@ -67,12 +77,104 @@ START_TEST(test_parse_run)
 	}
 	/* Nothing at all: no verdict, no error. */
 	errors = NULL;
-	v[0].word = -1;
+	v[0].state = TARGET_NONE;
 	v[0].text = v[0].log = NULL;
 	target_parse_run("fake", NULL, v, 1, &blog, &errors);
-	ck_assert_int_eq(v[0].word, -1);
+	ck_assert_int_eq(v[0].state, TARGET_NONE);
 	ck_assert_ptr_null(errors);
 	ck_assert_uint_eq(blog.len, 0);
+}
+END_TEST
+
+/* An adapter that does what its verb says, run on the host. */
+static const char fake_sh[] =
+    "case $1 in\n"
+    "say) echo \"out $DANELAB_TARGET $DANELAB_DEADLINE_MS $(pwd)\"; "
+    "echo err >&2; exit 7 ;;\n"
+    "stdin) cat; echo \"stdin done\" ;;\n"
+    "hang) (sleep 30; echo straggler) & sleep 30 ;;\n"
+    "leave) (sleep 1; echo late >> \"$2\") >/dev/null 2>&1 & exit 0 ;;\n"
+    "kill) kill -TERM $$ ;;\n"
+    "esac\n";
+
+START_TEST(test_exec)
+{
+	char dir[] = "/tmp/check_target.XXXXXX", *path, *late;
+	struct buf out = { 0 };
+	long long t0;
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = xasprintf("%s/fake.sh", dir);
+	late = xasprintf("%s/late", dir);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fputs(fake_sh, fp);
+	fclose(fp);
+	setenv("DANELAB_TARGETS_DIR", dir, 1);
+	/* Output of both streams, the exit status, the contract's
+	 * environment and the work directory. */
+	ck_assert_int_eq(target_exec(NULL, "fake", "say", NULL, dir, 1234,
+	    10000, &out), 7);
+	ck_assert_msg(strstr(out.data, "out fake 1234 ") != NULL
+	    && strstr(out.data, dir) != NULL && strstr(out.data, "err\n"),
+	    "%s", out.data);
+	ck_assert_str_eq(target_status_text(7), "exit 7");
+	buf_free(&out);
+	/* stdin is /dev/null: cat ends at once. */
+	ck_assert_int_eq(target_exec(NULL, "fake", "stdin", NULL, dir, 1,
+	    10000, &out), 0);
+	ck_assert_str_eq(out.data, "stdin done\n");
+	buf_free(&out);
+	/* Killed at the deadline, with its whole process group. */
+	t0 = clock_ms();
+	ck_assert_int_eq(target_exec(NULL, "fake", "hang", NULL, dir, 1,
+	    300, &out), -1);
+	ck_assert_int_lt(clock_ms() - t0, 5000);
+	ck_assert_ptr_null(strstr(out.data, "straggler"));
+	ck_assert_str_eq(target_status_text(-1), "killed at its deadline");
+	buf_free(&out);
+	/* What it leaves behind goes when it ends. */
+	ck_assert_int_eq(target_exec(NULL, "fake", "leave", late, dir, 1,
+	    10000, &out), 0);
+	buf_free(&out);
+	ck_assert_int_eq(target_exec(NULL, "fake", "kill", NULL, dir, 1,
+	    10000, &out), 128 + 15);
+	ck_assert_str_eq(target_status_text(128 + 15), "killed by SIGTERM");
+	buf_free(&out);
+	/* A work directory that is not there: not run, and why. */
+	ck_assert_int_eq(target_exec(NULL, "fake", "say", NULL,
+	    "/nonexistent/dir", 1, 10000, &out), -2);
+	ck_assert_msg(strstr(out.data, "cannot enter /nonexistent/dir")
+	    != NULL, "%s", out.data);
+	ck_assert_str_eq(target_status_text(-2), "not run");
+	buf_free(&out);
+	sleep(2);
+	ck_assert_int_ne(access(late, F_OK), 0);
+	unsetenv("DANELAB_TARGETS_DIR");
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	free(late);
+}
+END_TEST
+
+START_TEST(test_words)
+{
+	enum outcome o = OUTCOME_COUNT;
+
+	/* The verdict words are the outcomes, plus skip and error. */
+	for (int i = 0; i < OUTCOME_COUNT; i++) {
+		ck_assert_int_eq(target_word_parse(outcome_name(i), &o),
+		    TARGET_OUTCOME);
+		ck_assert_int_eq(o, i);
+	}
+	o = OUTCOME_COUNT;
+	ck_assert_int_eq(target_word_parse("skip", &o), TARGET_SKIP);
+	ck_assert_int_eq(target_word_parse("error", &o), TARGET_ERROR);
+	ck_assert_int_eq(target_word_parse("pass", &o), TARGET_NONE);
+	ck_assert_int_eq(target_word_parse("", &o), TARGET_NONE);
+	ck_assert_int_eq(target_word_parse("Refused", &o), TARGET_NONE);
+	ck_assert_int_eq(o, OUTCOME_COUNT);	/* untouched */
 }
 END_TEST
 
@@ -104,6 +206,9 @@ target_suite(void)
 
 	tcase_add_test(tc, test_probe_line);
 	tcase_add_test(tc, test_parse_run);
+	tcase_add_test(tc, test_words);
+	tcase_add_test(tc, test_exec);
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_baseline_match);
 	suite_add_tcase(s, tc);
 	return s;

@@ -16,5 +16,6 @@ Suite *target_suite(void);
 Suite *scenario_suite(void);
 Suite *diff_suite(void);
 Suite *plan_suite(void);
+Suite *json_suite(void);
 
 #endif

@@ -1,0 +1,141 @@
+/*
+ * driver.h - how a run drives one target: one interface (probe, setup,
+ * serve, run, teardown) with two implementations, the built-in
+ * reference client (driver_ref.c) and the shell adapters of
+ * harness/targets/ (driver_adapter.c); and the run's state that run.c
+ * shares with them.  run.c walks every target through the same steps:
+ * probe, setup, then one batch per protocol and policy (serve first for
+ * an inbound protocol), then teardown.
+ */
+#ifndef DANELAB_DRIVER_H
+#define DANELAB_DRIVER_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include <openssl/ssl.h>
+
+#include "endpoint.h"
+#include "initiator.h"
+#include "judge.h"
+#include "run.h"
+#include "target.h"
+#include "world.h"
+
+#define RUN_QUIESCE_MS	5000	/* for a probe's connections to finish */
+/* RUN_MS - clock_s() seconds, in ms */
+#define RUN_MS(t)	((long long)((t) * 1000))
+
+struct run;
+struct run_target;
+
+/* One way of driving a target; every function but serve is required. */
+struct driver {
+	const char *name;	/* "ref", "adapter" */
+
+	/*
+	 * probe - is t there?  CELL_PENDING with t->version set, or
+	 * CELL_SKIPPED (not installed) or CELL_ERROR with *why (caller
+	 * frees), which t's cells get.
+	 */
+	enum cell_state (*probe)(struct run *r, struct run_target *t,
+	    char **why);
+
+	/* setup - make t ready for its batches: CELL_PENDING, or
+	 * CELL_ERROR with *why (caller frees) */
+	enum cell_state (*setup)(struct run *r, struct run_target *t,
+	    char **why);
+
+	/*
+	 * serve - start t's receiving server before an inbound batch of
+	 * policy q: CELL_PENDING, or CELL_SKIPPED or CELL_ERROR with *why
+	 * for the batch's cells (caller frees).  NULL: nothing to start.
+	 */
+	enum cell_state (*serve)(struct run *r, struct run_target *t, int q,
+	    char **why);
+
+	/* run - probe and judge t's pending cells cells[0..n-1], all of
+	 * protocol p and policy q */
+	void (*run)(struct run *r, struct run_target *t, int p, int q,
+	    const size_t *cells, size_t n);
+
+	/* teardown - undo setup; says so when that fails */
+	void (*teardown)(struct run *r, struct run_target *t);
+
+	/* release - free t->data (also when probe or setup failed) */
+	void (*release)(struct run_target *t);
+};
+
+extern const struct driver driver_ref;		/* TARGET_REF */
+extern const struct driver driver_adapter;	/* harness/targets/NAME.sh */
+
+/* One target of the run. */
+struct run_target {
+	char *name;
+	const struct driver *driver;
+	void *data;			/* the driver's own */
+	char *version;			/* from probe, or why unavailable */
+	struct target_deviation *baseline;
+	size_t nbaseline;
+	size_t cell0;			/* its first cell */
+};
+
+/* Which scenario, protocol and policy a cell is, and where it stands. */
+struct run_key {
+	size_t scenario;
+	int proto, policy;
+	enum cell_state state;
+};
+
+/* Everything the drivers and their workers share. */
+struct run {
+	const struct run_options *o;
+	struct world *w;
+	struct lab *lab;
+	struct endpoint_set *eps;
+	struct refclient *ref;
+	SSL_CTX *inbound_ctx;		/* xmpp-in: the receivers' chain */
+	struct run_target *targets;
+	size_t ntargets;
+	struct report_cell *cells;	/* target x scenario x proto x policy */
+	struct run_key *keys;		/* one per cell */
+	size_t ncells;
+	size_t per_target;		/* cells per target */
+	char **zone_text;		/* per scenario: its zones, read once */
+	int probe_ms;			/* per-probe deadline now (run_scale) */
+	pthread_mutex_t out_lock;	/* progress lines */
+};
+
+/* What run.c lends the drivers. */
+
+/* run_scenario - the scenario of cell ci (borrowed) */
+const struct scenario *run_scenario(const struct run *r, size_t ci);
+
+/* run_judge - judge cell ci of t from what was seen (judge_cell, with
+ * the scenario's expectation and t's baseline); the cell is observed */
+void run_judge(struct run *r, const struct run_target *t, size_t ci,
+    const struct judge_seen *seen);
+
+/* run_close - close cell ci unprobed (judge_unprobed) and say so */
+void run_close(struct run *r, size_t ci, enum cell_state state,
+    const char *why);
+
+/* run_say - one line about a cell that did not pass */
+void run_say(struct run *r, const struct report_cell *c);
+
+/* run_transcripts - the endpoints' transcripts conns[0..n-1], for a
+ * cell's details; those from own on are stray (judge_attribute) */
+void run_transcripts(struct buf *b, const struct endpoint_conn *conns,
+    size_t n, size_t own);
+
+/* run_initiate - the lab connects to addr:port as cell ci's scenario
+ * domain (xmpp-in), within r->probe_ms */
+void run_initiate(const struct run *r, size_t ci, const char *addr,
+    int port, struct initiator_result *ir);
+
+/* run_threads - run fn(arg) on up to n threads at once and wait for
+ * them; fn takes its work from a counter in arg, so with no thread
+ * started it runs once on the caller's */
+void run_threads(size_t n, void *(*fn)(void *), void *arg);
+
+#endif
