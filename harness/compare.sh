@@ -35,7 +35,10 @@ cells() {
 	sed -n 's/^{"scenario": "\([^"]*\)".*"target": "\([^"]*\)", "proto": "\([^"]*\)", "policy": "\([^"]*\)".*"observed": "\([^"]*\)", "verdict": "\([^"]*\)", "reason": "\(\([^"\\]\|\\.\)*\)".*/\2\/\1\/\3\/\4\t\6\t\5\t\7/p' |
 	awk -F'\t' 'BEGIN { OFS = "\t" } {
 		flag = index($4, "intermittent deviation") ? "intermittent" : "-"
-		r = $4; gsub(/[0-9]+/, "N", r)
+		# Postfix queue ids (hex, before ": to=" or "queued as") are
+		# numbers too.
+		r = $4; gsub(/[0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F]+:/, "QID:", r)
+		gsub(/queued as [0-9A-F]+/, "queued as QID", r); gsub(/[0-9]+(\.[0-9]+)*/, "N", r)
 		print $1, $2, $3, flag, r
 	}' | sort -t '	' -k1,1
 }
