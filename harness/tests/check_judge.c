@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../judge.h"
-#include "../mem.h"
+#include "judge.h"
+#include "mem.h"
 #include "suites.h"
 
 /* One scenario of every shape the judge needs, parsed for real. */

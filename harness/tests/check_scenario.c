@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../mem.h"
-#include "../msg.h"
-#include "../scenario.h"
-#include "../zone.h"
+#include "mem.h"
+#include "msg.h"
+#include "scenario.h"
+#include "zone.h"
 #include "suites.h"
 
 /* parse - text into cat; the error messages into *errs (caller frees).
