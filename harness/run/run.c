@@ -792,7 +792,7 @@ run_main(const struct run_options *o)
 		goto out;
 	}
 	labdir = o->lab_dir ? xstrdup(o->lab_dir) : o->keep
-	    ? xstrdup(LAB_DIR_DEFAULT) : xasprintf("/run/danelab/run-%s", id);
+	    ? xstrdup(lab_dir_default()) : xasprintf("/run/danelab/run-%s", id);
 	existed = stat(labdir, &st) == 0;
 	if (run_up(&r, labdir, &hostile) != 0)
 		goto out;
