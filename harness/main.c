@@ -356,13 +356,13 @@ cmd_exec(int argc, char **argv)
 static unsigned
 parse_policy(const char *arg)
 {
-	for (int q = 0; q < SCN_POLICY_COUNT; q++)
-		if (strcmp(arg, scn_policy_name(q)) == 0)
+	for (int q = 0; q < POLICY_COUNT; q++)
+		if (strcmp(arg, policy_name(q)) == 0)
 			return 1u << q;
 	if (strcmp(arg, "any") != 0)
 		usage_error("--policy wants opportunistic, mandatory or any",
 		    arg);
-	return (1u << SCN_POLICY_COUNT) - 1;
+	return (1u << POLICY_COUNT) - 1;
 }
 
 /* parse_scenario_args - --scenarios PATH (repeatable), --filter RE; and,
@@ -415,7 +415,7 @@ cmd_list(int argc, char **argv)
 	char **paths;
 	regex_t re;
 	int have_re, n, errors;
-	unsigned policies = (1u << SCN_POLICY_COUNT) - 1;
+	unsigned policies = (1u << POLICY_COUNT) - 1;
 
 	n = parse_scenario_args(argc, argv, &paths, &re, &have_re,
 	    &policies);
@@ -429,10 +429,10 @@ cmd_list(int argc, char **argv)
 
 		if (have_re && regexec(&re, s->id, 0, NULL, 0) != 0)
 			continue;
-		for (int p = 0; p < SCN_PROTO_COUNT; p++) {
+		for (int p = 0; p < PROTO_COUNT; p++) {
 			if (!(s->protos & (1u << p)))
 				continue;
-			for (int q = 0; q < SCN_POLICY_COUNT; q++) {
+			for (int q = 0; q < POLICY_COUNT; q++) {
 				const struct scn_expect *e = scn_expect_for(s, p, q);
 				struct buf o = { 0 };
 
@@ -454,7 +454,7 @@ cmd_list(int argc, char **argv)
 						    "," : " prefer ",
 						    outcome_name(k));
 				printf("%-44s %-5s %-13s %s\n", s->id,
-				    scn_proto_name(p), scn_policy_name(q),
+				    proto_name(p), policy_name(q),
 				    o.data);
 				buf_free(&o);
 			}
@@ -512,12 +512,12 @@ check_baselines(const struct scn_catalogue *cat)
 				const struct scenario *s = cat->list[k];
 				size_t before = cells;
 
-				for (int p = 0; p < SCN_PROTO_COUNT; p++)
-					for (int q = 0; q < SCN_POLICY_COUNT; q++)
+				for (int p = 0; p < PROTO_COUNT; p++)
+					for (int q = 0; q < POLICY_COUNT; q++)
 						cells += (s->protos & (1u << p))
 						    && target_baseline_match(&d[i],
-						    1, s->id, scn_proto_name(p),
-						    scn_policy_name(q));
+						    1, s->id, proto_name(p),
+						    policy_name(q));
 				if (cells == before)
 					continue;
 				if (area == NULL)
@@ -724,7 +724,7 @@ cmd_run(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.paths = xcalloc(argc + 1, sizeof(char *));
 	o.targets = NULL;	/* every target */
-	o.policies = (1u << SCN_POLICY_COUNT) - 1;
+	o.policies = (1u << POLICY_COUNT) - 1;
 	o.jobs = 16;
 	o.probe_ms = 20000;
 	o.progress = isatty(2);
