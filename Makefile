@@ -34,44 +34,44 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS)
 
 # Every module but main.o, so the unit tests link the same code.
 LIB_OBJS = \
-	harness/msg.o \
-	harness/clock.o \
-	harness/mem.o \
-	harness/zone.o \
-	harness/template.o \
-	harness/lab.o \
-	harness/demo.o \
-	harness/observe.o \
-	harness/scenario.o \
-	harness/pki.o \
-	harness/tlsa.o \
-	harness/plan.o \
-	harness/world.o \
-	harness/dname.o \
-	harness/judge.o \
-	harness/run.o \
-	harness/driver_ref.o \
-	harness/driver_adapter.o \
-	harness/hostile.o \
-	harness/target.o \
-	harness/refclient.o \
-	harness/ref_dns.o \
-	harness/ref_conn.o \
-	harness/ref_tls.o \
-	harness/ref_host.o \
-	harness/ref_smtp.o \
-	harness/ref_xmpp.o \
-	harness/ref_receive.o \
-	harness/netio.o \
-	harness/xmpp_wire.o \
-	harness/initiator.o \
-	harness/endpoint.o \
-	harness/smtp.o \
-	harness/xmpp.o \
-	harness/json.o \
-	harness/report.o \
-	harness/diff.o \
-	harness/stop.o
+	harness/ground/msg.o \
+	harness/ground/clock.o \
+	harness/ground/mem.o \
+	harness/lab/zone.o \
+	harness/lab/template.o \
+	harness/lab/lab.o \
+	harness/run/demo.o \
+	harness/ground/observe.o \
+	harness/run/scenario.o \
+	harness/pki/pki.o \
+	harness/pki/tlsa.o \
+	harness/run/plan.o \
+	harness/run/world.o \
+	harness/ground/dname.o \
+	harness/run/judge.o \
+	harness/run/run.o \
+	harness/run/driver_ref.o \
+	harness/run/driver_adapter.o \
+	harness/wire/hostile.o \
+	harness/run/target.o \
+	harness/ref/refclient.o \
+	harness/ref/ref_dns.o \
+	harness/ref/ref_conn.o \
+	harness/ref/ref_tls.o \
+	harness/ref/ref_host.o \
+	harness/ref/ref_smtp.o \
+	harness/ref/ref_xmpp.o \
+	harness/ref/ref_receive.o \
+	harness/ground/netio.o \
+	harness/wire/xmpp_wire.o \
+	harness/wire/initiator.o \
+	harness/wire/endpoint.o \
+	harness/wire/smtp.o \
+	harness/wire/xmpp.o \
+	harness/report/json.o \
+	harness/report/report.o \
+	harness/report/diff.o \
+	harness/ground/stop.o
 
 MAIN_OBJ = harness/main.o
 
@@ -93,7 +93,12 @@ TEST_OBJS = \
 	harness/tests/check_plan.o \
 	harness/tests/check_json.o
 
-HEADERS = $(wildcard harness/*.h) harness/tests/suites.h
+# The layers, lowest first; a file includes only from its own layer and
+# the ones before it (harness/README.md, "The module map").
+LAYERS   = ground lab pki wire ref report run
+INCS     = -Iharness $(LAYERS:%=-Iharness/%)
+
+HEADERS = $(foreach l,$(LAYERS),$(wildcard harness/$(l)/*.h)) harness/tests/suites.h
 
 all: danelab
 
@@ -109,7 +114,7 @@ harness/tests/check_danelab: $(TEST_OBJS) $(LIB_OBJS)
 
 .SUFFIXES: .c .o
 .c.o:
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Iharness -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(INCS) -c -o $@ $<
 
 $(MAIN_OBJ) $(LIB_OBJS) $(TEST_OBJS) harness/tests/refprobe.o: $(HEADERS)
 
@@ -152,7 +157,7 @@ install: danelab
 	install -m 644 man/danelab-scenario.5 $(DESTDIR)$(MANDIR)/man5/danelab-scenario.5
 
 clean:
-	rm -f danelab harness/*.o harness/tests/*.o harness/tests/check_danelab \
+	rm -f danelab harness/*.o harness/*/*.o harness/tests/*.o harness/tests/check_danelab \
 	    harness/fuzz/fuzz_scenario \
 	    harness/tests/refprobe
 
@@ -162,11 +167,11 @@ clean:
 # runs for FUZZ_SECONDS (default 600) from the seeds in harness/fuzz/corpus.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 600
-FUZZ_SRCS     = harness/msg.c harness/mem.c harness/template.c harness/zone.c \
-	harness/observe.c harness/scenario.c
+FUZZ_SRCS     = harness/ground/msg.c harness/ground/mem.c harness/lab/template.c harness/lab/zone.c \
+	harness/ground/observe.c harness/run/scenario.c
 harness/fuzz/fuzz_scenario: harness/fuzz/fuzz_scenario.c $(FUZZ_SRCS) $(HEADERS)
 	$(FUZZ_CC) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=undefined $(CPPFLAGS) $(PKG_CFLAGS) -Iharness \
+	    -fno-sanitize-recover=undefined $(CPPFLAGS) $(PKG_CFLAGS) $(INCS) \
 	    -o $@ harness/fuzz/fuzz_scenario.c $(FUZZ_SRCS) $(PKG_LIBS)
 
 fuzz: harness/fuzz/fuzz_scenario

@@ -79,6 +79,20 @@ if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
+	# The source tree keeps the shape of harness/README.md's module map.
+	sh harness/tests/layers.sh >"$TMP/layers.out" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) tap_ok "layers: ${line#ok * - }" ;;
+		"not ok "*) tap_not_ok "layers: ${line#not ok * - }" ;;
+		"# "*) echo "$line" ;;
+		esac
+	done <"$TMP/layers.out"
+	grep -q "^ok \|^not ok " "$TMP/layers.out" ||
+		{ sed "s/^/# /" "$TMP/layers.out"; tap_not_ok "layers: the source-tree checks ran"; }
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 	# The scenario linter on a broken file: every error, one pass, exit 2.
 	./danelab check harness/tests/data/broken.scn >"$TMP/check.out" 2>&1
 	check_status=$?

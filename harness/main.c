@@ -55,8 +55,10 @@ static const char usage_text[] =
 "                               up).  --policy opportunistic,\n"
 "                               mandatory or any (the others' cells are\n"
 "                               left out, as --filter leaves scenarios\n"
-"                               out); --jobs N parallel\n"
-"                               scenarios (16); --deadline MS per probe\n"
+"                               out); --jobs N scenarios the reference\n"
+"                               client probes at once (16; an adapter\n"
+"                               gets its probes in batches); --deadline\n"
+"                               MS per probe\n"
 "                               (20000, times the load average per CPU\n"
 "                               when above 1, at most 4x: out of time is\n"
 "                               an error, never a verdict); --shard I/N:\n"
@@ -67,7 +69,8 @@ static const char usage_text[] =
 "                               (NSD + validating Unbound in private\n"
 "                               namespaces) and leave it running\n"
 "  exec  [--dir DIR] -- CMD..   run CMD inside the running lab, e.g.\n"
-"                               danelab exec -- dig +dnssec . SOA\n"
+"                               danelab exec -- dig +dnssec . SOA; exits\n"
+"                               with CMD's status (3: no lab there)\n"
 "  down  [--dir DIR]            stop the lab; nothing is left behind\n"
 "  bench [LAB OPTIONS]          bring a lab up and down once, printing\n"
 "                               build, sign and readiness times and peak\n"
@@ -84,7 +87,8 @@ static const char usage_text[] =
 "                               several areas.  --help: the scenario\n"
 "                               language's keywords and names\n"
 "  pki   [--help]               write a PKI profile's chains as PEM, print\n"
-"                               TLSA records (danelab pki --help)\n""  report merge [--out DIR] FILE..\n"
+"                               TLSA records (danelab pki --help)\n"
+"  report merge [--out DIR] FILE..\n"
 "                               join the results.json of shards into one\n"
 "                               report (default --out\n"
 "                               reports/runs/merged-<UTC time>); a cell\n"
@@ -120,10 +124,11 @@ static const char usage_text[] =
 "need CAP_SYS_ADMIN (run as root) and check for it first (exit 3).\n"
 "\n"
 "Exit status: 0 every cell passes, is a known xfail or a skip (or the\n"
-"command succeeded); 1 some cell fails; 2 usage or input error; 3 the\n"
-"lab or the environment could not be set up, or the reports could not\n"
-"be written; 130 or 143 run or report merge stopped by SIGINT or SIGTERM\n"
-"(the lab torn down, its run directory removed, no report written).\n";
+"command succeeded); 1 some cell fails, is an xpass or an error; 2 usage\n"
+"or input error; 3 the lab or the environment could not be set up, or\n"
+"the reports could not be written; 130 or 143 run or report merge\n"
+"stopped by SIGINT or SIGTERM (the lab torn down, its run directory\n"
+"removed, no report written).\n";
 
 /* usage_error - a usage message and exit 2 */
 static void __attribute__((noreturn))
@@ -149,14 +154,7 @@ parse_int(const char *opt, const char *s, long lo, long hi)
 	return (int)v;
 }
 
-/* lab_dir_default - $DANELAB_LAB_DIR or the compiled default */
-static const char *
-lab_dir_default(void)
-{
-	const char *d = getenv("DANELAB_LAB_DIR");
-
-	return d && *d ? d : LAB_DIR_DEFAULT;
-}
+static int cmd_help(int argc, char **argv);
 
 struct lab_args {
 	struct lab_options lab;
@@ -320,6 +318,9 @@ cmd_exec(int argc, char **argv)
 	const char *dir = lab_dir_default();
 	int i, ret;
 
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0
+	    || strcmp(argv[1], "-h") == 0))
+		return cmd_help(argc, argv);
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
 			dir = argv[++i];
@@ -355,13 +356,13 @@ cmd_exec(int argc, char **argv)
 static unsigned
 parse_policy(const char *arg)
 {
-	for (int q = 0; q < SCN_POLICY_COUNT; q++)
-		if (strcmp(arg, scn_policy_name(q)) == 0)
+	for (int q = 0; q < POLICY_COUNT; q++)
+		if (strcmp(arg, policy_name(q)) == 0)
 			return 1u << q;
 	if (strcmp(arg, "any") != 0)
 		usage_error("--policy wants opportunistic, mandatory or any",
 		    arg);
-	return (1u << SCN_POLICY_COUNT) - 1;
+	return (1u << POLICY_COUNT) - 1;
 }
 
 /* parse_scenario_args - --scenarios PATH (repeatable), --filter RE; and,
@@ -414,7 +415,7 @@ cmd_list(int argc, char **argv)
 	char **paths;
 	regex_t re;
 	int have_re, n, errors;
-	unsigned policies = (1u << SCN_POLICY_COUNT) - 1;
+	unsigned policies = (1u << POLICY_COUNT) - 1;
 
 	n = parse_scenario_args(argc, argv, &paths, &re, &have_re,
 	    &policies);
@@ -428,10 +429,10 @@ cmd_list(int argc, char **argv)
 
 		if (have_re && regexec(&re, s->id, 0, NULL, 0) != 0)
 			continue;
-		for (int p = 0; p < SCN_PROTO_COUNT; p++) {
+		for (int p = 0; p < PROTO_COUNT; p++) {
 			if (!(s->protos & (1u << p)))
 				continue;
-			for (int q = 0; q < SCN_POLICY_COUNT; q++) {
+			for (int q = 0; q < POLICY_COUNT; q++) {
 				const struct scn_expect *e = scn_expect_for(s, p, q);
 				struct buf o = { 0 };
 
@@ -453,7 +454,7 @@ cmd_list(int argc, char **argv)
 						    "," : " prefer ",
 						    outcome_name(k));
 				printf("%-44s %-5s %-13s %s\n", s->id,
-				    scn_proto_name(p), scn_policy_name(q),
+				    proto_name(p), policy_name(q),
 				    o.data);
 				buf_free(&o);
 			}
@@ -511,12 +512,12 @@ check_baselines(const struct scn_catalogue *cat)
 				const struct scenario *s = cat->list[k];
 				size_t before = cells;
 
-				for (int p = 0; p < SCN_PROTO_COUNT; p++)
-					for (int q = 0; q < SCN_POLICY_COUNT; q++)
+				for (int p = 0; p < PROTO_COUNT; p++)
+					for (int q = 0; q < POLICY_COUNT; q++)
 						cells += (s->protos & (1u << p))
 						    && target_baseline_match(&d[i],
-						    1, s->id, scn_proto_name(p),
-						    scn_policy_name(q));
+						    1, s->id, proto_name(p),
+						    policy_name(q));
 				if (cells == before)
 					continue;
 				if (area == NULL)
@@ -667,6 +668,9 @@ cmd_check(int argc, char **argv)
 	n = parse_scenario_args(argc, argv, &paths, &re, &have_re, NULL);
 	if (n == 0)
 		usage_error("check wants scenario files or directories", NULL);
+	if (have_re)
+		usage_error("check lints whole files (--filter is for list and "
+		    "run)", NULL);
 	if ((fp = open_memstream(&text, &len)) == NULL)
 		msg_fatal(EXIT_ENV, "open_memstream: %s", strerror(errno));
 	old = msg_input_stream(fp);
@@ -720,7 +724,7 @@ cmd_run(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.paths = xcalloc(argc + 1, sizeof(char *));
 	o.targets = NULL;	/* every target */
-	o.policies = (1u << SCN_POLICY_COUNT) - 1;
+	o.policies = (1u << POLICY_COUNT) - 1;
 	o.jobs = 16;
 	o.probe_ms = 20000;
 	o.progress = isatty(2);
@@ -784,7 +788,9 @@ cmd_targets(int argc, char **argv)
 	char **names = target_names();
 	char *tmp;
 
-	(void)argv;
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0
+	    || strcmp(argv[1], "-h") == 0))
+		return cmd_help(argc, argv);
 	if (argc > 1)
 		usage_error("targets takes no arguments", NULL);
 	tmp = xstrdup("/tmp/danelab-targets.XXXXXX");
@@ -1025,6 +1031,7 @@ cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1033,6 +1040,9 @@ cmd_report(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "diff") == 0)
 		return cmd_report_diff(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0
+	    || strcmp(argv[1], "-h") == 0))
+		return cmd_help(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "merge") != 0)
 		usage_error("report wants: merge [--out DIR] FILE.. or "
 		    "diff OLD NEW",

@@ -35,8 +35,8 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	scn_parse_text(&cat, "fuzz.scn", (const char *)data, size, &hooks);
 	scn_catalogue_check(&cat);
 	for (size_t i = 0; i < cat.n; i++)
-		for (int p = 0; p < SCN_PROTO_COUNT; p++)
-			for (int q = 0; q < SCN_POLICY_COUNT; q++)
+		for (int p = 0; p < PROTO_COUNT; p++)
+			for (int q = 0; q < POLICY_COUNT; q++)
 				if (cat.list[i]->protos & (1u << p)
 				    && scn_expect_for(cat.list[i], p, q) == NULL)
 					abort();	/* lint must have refused it */

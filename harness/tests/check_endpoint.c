@@ -112,7 +112,7 @@ teardown(void)
 
 /* listen_one - a listener on 127.0.0.1, a free port; returns the port */
 static int
-listen_one(struct endpoint_set *s, const char *tag, enum endpoint_proto p,
+listen_one(struct endpoint_set *s, const char *tag, enum proto p,
     unsigned flags)
 {
 	struct endpoint_spec spec = {
@@ -385,7 +385,7 @@ START_TEST(test_smtp_starttls)
 {
 	struct endpoint_set *s = endpoint_set_new();
 	struct endpoint_conn *c;
-	int port = listen_one(s, "ok/mx", ENDPOINT_SMTP, 0);
+	int port = listen_one(s, "ok/mx", PROTO_SMTP, 0);
 
 	ck_assert_int_eq(endpoint_start(s), 0);
 	s_client_smtp(port, NULL, NULL, NULL, NULL);
@@ -405,7 +405,7 @@ START_TEST(test_smtps)
 {
 	struct endpoint_set *s = endpoint_set_new();
 	struct endpoint_conn *c;
-	int port = listen_one(s, "tls/mx", ENDPOINT_SMTPS, 0);
+	int port = listen_one(s, "tls/mx", PROTO_SMTPS, 0);
 	char connect[64];
 	char *argv[] = { "openssl", "s_client", "-connect", connect,
 		"-servername", "mx.test.example", "-ign_eof", NULL };
@@ -426,7 +426,7 @@ START_TEST(test_smtp_cleartext)
 {
 	struct endpoint_set *s = endpoint_set_new();
 	struct endpoint_conn *c;
-	int port = listen_one(s, "clear/mx", ENDPOINT_SMTP, 0);
+	int port = listen_one(s, "clear/mx", PROTO_SMTP, 0);
 	char buf[4096];
 	int fd;
 
@@ -463,7 +463,7 @@ START_TEST(test_smtp_verify_fails)
 {
 	struct endpoint_set *s = endpoint_set_new();
 	struct endpoint_conn *c;
-	int port = listen_one(s, "bad/mx", ENDPOINT_SMTP, 0);
+	int port = listen_one(s, "bad/mx", PROTO_SMTP, 0);
 	SSL_CTX *cctx;
 	SSL *ssl;
 	int fd;
@@ -496,7 +496,7 @@ START_TEST(test_smtp_starttls_injection)
 {
 	struct endpoint_set *s = endpoint_set_new();
 	struct endpoint_conn *c;
-	int port = listen_one(s, "inj/mx", ENDPOINT_SMTP, 0);
+	int port = listen_one(s, "inj/mx", PROTO_SMTP, 0);
 	char buf[4096];
 	int fd;
 
@@ -523,7 +523,7 @@ START_TEST(test_smtp_no_starttls)
 {
 	struct endpoint_set *s = endpoint_set_new();
 	struct endpoint_conn *c;
-	int port = listen_one(s, "strip/mx", ENDPOINT_SMTP,
+	int port = listen_one(s, "strip/mx", PROTO_SMTP,
 	    ENDPOINT_NO_STARTTLS);
 	char buf[4096];
 	int fd;
@@ -560,7 +560,7 @@ START_TEST(test_xmpp_starttls)
 {
 	struct endpoint_set *s = endpoint_set_new();
 	struct endpoint_conn *c;
-	int port = listen_one(s, "x/xmpp", ENDPOINT_XMPP, 0);
+	int port = listen_one(s, "x/xmpp", PROTO_XMPP, 0);
 	char connect[64];
 	char *argv[] = { "openssl", "s_client", "-connect", connect,
 		"-starttls", "xmpp-server", "-xmpphost", "d.example",
@@ -592,7 +592,7 @@ START_TEST(test_xmpps_alpn)
 {
 	struct endpoint_set *s = endpoint_set_new();
 	struct endpoint_conn *c;
-	int port = listen_one(s, "x/xmpps", ENDPOINT_XMPPS, 0);
+	int port = listen_one(s, "x/xmpps", PROTO_XMPPS, 0);
 	char connect[64];
 	char *argv[] = { "openssl", "s_client", "-connect", connect,
 		"-alpn", "h2,xmpp-server", "-servername", "d.example",
@@ -627,7 +627,7 @@ START_TEST(test_xmpps_restart_then_stream_error)
 {
 	struct endpoint_set *s = endpoint_set_new();
 	struct endpoint_conn *c;
-	int port = listen_one(s, "xe/xmpps", ENDPOINT_XMPPS, 0);
+	int port = listen_one(s, "xe/xmpps", PROTO_XMPPS, 0);
 	char connect[64];
 	char *argv[] = { "openssl", "s_client", "-connect", connect,
 		"-alpn", "xmpp-server", "-servername", "d.example",
@@ -650,7 +650,7 @@ START_TEST(test_xmpp_cleartext)
 {
 	struct endpoint_set *s = endpoint_set_new();
 	struct endpoint_conn *c;
-	int port = listen_one(s, "xc/xmpp", ENDPOINT_XMPP,
+	int port = listen_one(s, "xc/xmpp", PROTO_XMPP,
 	    ENDPOINT_NO_STARTTLS);
 	char buf[4096];
 	int fd;
@@ -679,7 +679,7 @@ START_TEST(test_client_cert)
 {
 	struct endpoint_set *s = endpoint_set_new();
 	struct endpoint_conn *c;
-	int port = listen_one(s, "cc/mx", ENDPOINT_SMTP, ENDPOINT_CLIENT_CERT);
+	int port = listen_one(s, "cc/mx", PROTO_SMTP, ENDPOINT_CLIENT_CERT);
 
 	ck_assert_int_eq(endpoint_start(s), 0);
 	s_client_smtp(port, "-cert", client_cert_path, "-key", client_key_path);
@@ -695,15 +695,15 @@ START_TEST(test_hostile)
 {
 	struct endpoint_set *s = endpoint_set_new();
 	struct endpoint_conn *c;
-	int p_slow = listen_one(s, "h/slow", ENDPOINT_SMTP, 0);
-	int p_garbage = listen_one(s, "h/garbage", ENDPOINT_SMTP, 0);
-	int p_long = listen_one(s, "h/long", ENDPOINT_SMTP, 0);
-	int p_tlsjunk = listen_one(s, "h/tlsjunk", ENDPOINT_SMTP, 0);
-	int p_abort = listen_one(s, "h/abort", ENDPOINT_SMTP, 0);
-	int p_xjunk = listen_one(s, "h/xjunk", ENDPOINT_XMPP, 0);
-	int p_xbig = listen_one(s, "h/xbig", ENDPOINT_XMPP, 0);
-	int p_sjunk = listen_one(s, "h/sjunk", ENDPOINT_SMTPS, 0);
-	int p_ok = listen_one(s, "h/ok", ENDPOINT_SMTP, 0);
+	int p_slow = listen_one(s, "h/slow", PROTO_SMTP, 0);
+	int p_garbage = listen_one(s, "h/garbage", PROTO_SMTP, 0);
+	int p_long = listen_one(s, "h/long", PROTO_SMTP, 0);
+	int p_tlsjunk = listen_one(s, "h/tlsjunk", PROTO_SMTP, 0);
+	int p_abort = listen_one(s, "h/abort", PROTO_SMTP, 0);
+	int p_xjunk = listen_one(s, "h/xjunk", PROTO_XMPP, 0);
+	int p_xbig = listen_one(s, "h/xbig", PROTO_XMPP, 0);
+	int p_sjunk = listen_one(s, "h/sjunk", PROTO_SMTPS, 0);
+	int p_ok = listen_one(s, "h/ok", PROTO_SMTP, 0);
 	static char big[100 * 1024 + 3];
 	char buf[8192], junk[4096];
 	int slow, fd;
@@ -824,7 +824,7 @@ START_TEST(test_limits)
 {
 	struct endpoint_set *s = endpoint_set_new();
 	struct endpoint_spec spec = {
-		.tag = "dup/mx", .addr = "127.0.0.1", .proto = ENDPOINT_SMTP,
+		.tag = "dup/mx", .addr = "127.0.0.1", .proto = PROTO_SMTP,
 		.ctx = server_ctx,
 	};
 	struct endpoint_conn *c = NULL;
@@ -833,7 +833,7 @@ START_TEST(test_limits)
 	int port, fd[3];
 
 	/* Address in use. */
-	port = listen_one(s, "dup/mx", ENDPOINT_SMTP, 0);
+	port = listen_one(s, "dup/mx", PROTO_SMTP, 0);
 	spec.port = port;
 	ck_assert_int_eq(endpoint_listen(s, &spec), -1);
 	spec.addr = "not-an-address";
@@ -845,7 +845,7 @@ START_TEST(test_limits)
 
 	/* Many listeners, and the connection limit. */
 	for (int i = 0; i < 600; i++)
-		listen_one(s, "many/mx", i % 2 ? ENDPOINT_XMPP : ENDPOINT_SMTP,
+		listen_one(s, "many/mx", i % 2 ? PROTO_XMPP : PROTO_SMTP,
 		    0);
 	endpoint_set_max_conns(s, 2);
 	ck_assert_int_eq(endpoint_start(s), 0);
@@ -885,7 +885,7 @@ START_TEST(test_many_listeners)
 	/* One scenario per listener, as in a large catalogue. */
 	for (int i = 0; i < 5000; i++) {
 		snprintf(tag, sizeof(tag), "scn%d/mx", i);
-		port = listen_one(s, tag, i % 2 ? ENDPOINT_SMTP : ENDPOINT_XMPP,
+		port = listen_one(s, tag, i % 2 ? PROTO_SMTP : PROTO_XMPP,
 		    0);
 	}
 	ck_assert_int_eq(endpoint_start(s), 0);

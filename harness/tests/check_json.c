@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../json.h"
-#include "../mem.h"
+#include "json.h"
+#include "mem.h"
 #include "suites.h"
 
 /* str - json_string of s with flags, as a C string; caller frees */

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../judge.h"
-#include "../mem.h"
+#include "judge.h"
+#include "mem.h"
 #include "suites.h"
 
 /* One scenario of every shape the judge needs, parsed for real. */
@@ -144,8 +144,8 @@ END_TEST
 START_TEST(test_violation)
 {
 	const struct scenario *fb = judge_cat.list[0], *cn = judge_cat.list[1];
-	const struct scn_expect *e = scn_expect_for(fb, SCN_SMTP,
-	    SCN_OPPORTUNISTIC);
+	const struct scn_expect *e = scn_expect_for(fb, PROTO_SMTP,
+	    POLICY_OPPORTUNISTIC);
 	struct endpoint_conn cs[2];
 	char *v;
 
@@ -153,35 +153,35 @@ START_TEST(test_violation)
 	cs[0] = conn("j-fallback/mx3", 1, "", OUTCOME_REFUSED);
 	cs[1] = conn("j-fallback/mx2", 2, "", OUTCOME_ENCRYPTED);
 	snprintf(cs[1].sni, sizeof(cs[1].sni), "mx2.j-fallback.example");
-	v = judge_violation(fb, e, SCN_SMTP, cs, 2, 1, OUTCOME_AUTHENTICATED);
+	v = judge_violation(fb, e, PROTO_SMTP, cs, 2, 1, OUTCOME_AUTHENTICATED);
 	ck_assert_msg(v && strstr(v, "connected to mx3, which it must not"),
 	    "%s", v ? v : "(null)");
 	free(v);
-	v = judge_violation(fb, e, SCN_SMTP, cs + 1, 1, 0,
+	v = judge_violation(fb, e, PROTO_SMTP, cs + 1, 1, 0,
 	    OUTCOME_AUTHENTICATED);
 	ck_assert_ptr_null(v);
 	/* SNI: none, or another name, is a fail only when authenticated. */
 	cs[1].sni[0] = 0;
-	v = judge_violation(fb, e, SCN_SMTP, cs + 1, 1, 0,
+	v = judge_violation(fb, e, PROTO_SMTP, cs + 1, 1, 0,
 	    OUTCOME_AUTHENTICATED);
 	ck_assert_msg(v && strstr(v, "with SNI none, not the TLSA base domain"),
 	    "%s", v ? v : "(null)");
 	free(v);
-	ck_assert_ptr_null(judge_violation(fb, e, SCN_SMTP, cs + 1, 1, 0,
+	ck_assert_ptr_null(judge_violation(fb, e, PROTO_SMTP, cs + 1, 1, 0,
 	    OUTCOME_ENCRYPTED));
-	ck_assert_ptr_null(judge_violation(fb, e, SCN_XMPP, cs + 1, 1, 0,
+	ck_assert_ptr_null(judge_violation(fb, e, PROTO_XMPP, cs + 1, 1, 0,
 	    OUTCOME_AUTHENTICATED));
 	/* The base domain may be the CNAME's owner, case and dot aside. */
-	e = scn_expect_for(cn, SCN_SMTP, SCN_MANDATORY);
+	e = scn_expect_for(cn, PROTO_SMTP, POLICY_MANDATORY);
 	cs[0] = conn("j-cname/real", 1, "", OUTCOME_ENCRYPTED);
 	snprintf(cs[0].sni, sizeof(cs[0].sni), "MX1.j-cname.example.");
-	ck_assert_ptr_null(judge_violation(cn, e, SCN_SMTP, cs, 1, 0,
+	ck_assert_ptr_null(judge_violation(cn, e, PROTO_SMTP, cs, 1, 0,
 	    OUTCOME_AUTHENTICATED));
 	snprintf(cs[0].sni, sizeof(cs[0].sni), "real.j-cname.example");
-	ck_assert_ptr_null(judge_violation(cn, e, SCN_SMTP, cs, 1, 0,
+	ck_assert_ptr_null(judge_violation(cn, e, PROTO_SMTP, cs, 1, 0,
 	    OUTCOME_AUTHENTICATED));
 	snprintf(cs[0].sni, sizeof(cs[0].sni), "j-cname.example");
-	v = judge_violation(cn, e, SCN_SMTP, cs, 1, 0, OUTCOME_AUTHENTICATED);
+	v = judge_violation(cn, e, PROTO_SMTP, cs, 1, 0, OUTCOME_AUTHENTICATED);
 	ck_assert_ptr_nonnull(v);
 	free(v);
 }
@@ -190,12 +190,12 @@ END_TEST
 /* verdict - judge one cell of j-fallback; the cell is freed by the caller
  * through cell_free */
 static void
-verdict(struct report_cell *c, enum scn_policy q, enum outcome o,
+verdict(struct report_cell *c, enum policy q, enum outcome o,
     const char *host, const char *violation, const char *error,
     const struct target_deviation *dev)
 {
 	const struct scn_expect *e = scn_expect_for(judge_cat.list[0],
-	    SCN_SMTP, q);
+	    PROTO_SMTP, q);
 	struct judge_seen w = { o, host, violation, error, "why" };
 
 	memset(c, 0, sizeof(*c));
@@ -218,58 +218,58 @@ START_TEST(test_cell)
 	struct report_cell c;
 
 	/* Each outcome at its own host. */
-	verdict(&c, SCN_OPPORTUNISTIC, OUTCOME_AUTHENTICATED, "mx2", NULL,
+	verdict(&c, POLICY_OPPORTUNISTIC, OUTCOME_AUTHENTICATED, "mx2", NULL,
 	    NULL, NULL);
 	ck_assert_str_eq(c.expected, "authenticated at mx2,refused at mx1");
 	ck_assert_int_eq(c.verdict, VERDICT_PASS);
 	ck_assert_int_eq(c.not_preferred, 0);
 	cell_free(&c);
-	verdict(&c, SCN_OPPORTUNISTIC, OUTCOME_REFUSED, "mx1", NULL, NULL,
+	verdict(&c, POLICY_OPPORTUNISTIC, OUTCOME_REFUSED, "mx1", NULL, NULL,
 	    NULL);
 	ck_assert_int_eq(c.verdict, VERDICT_PASS);
 	cell_free(&c);
-	verdict(&c, SCN_OPPORTUNISTIC, OUTCOME_REFUSED, "mx2", NULL, NULL,
+	verdict(&c, POLICY_OPPORTUNISTIC, OUTCOME_REFUSED, "mx2", NULL, NULL,
 	    NULL);
 	ck_assert_int_eq(c.verdict, VERDICT_FAIL);
 	ck_assert_str_eq(c.observed, "refused at mx2");
 	cell_free(&c);
-	verdict(&c, SCN_OPPORTUNISTIC, OUTCOME_AUTHENTICATED, "mx1", NULL,
+	verdict(&c, POLICY_OPPORTUNISTIC, OUTCOME_AUTHENTICATED, "mx1", NULL,
 	    NULL, NULL);
 	ck_assert_int_eq(c.verdict, VERDICT_FAIL);
 	cell_free(&c);
 	/* A violation fails whatever the outcome; a baseline makes xfail. */
-	verdict(&c, SCN_OPPORTUNISTIC, OUTCOME_AUTHENTICATED, "mx2",
+	verdict(&c, POLICY_OPPORTUNISTIC, OUTCOME_AUTHENTICATED, "mx2",
 	    "it connected to mx3", NULL, NULL);
 	ck_assert_int_eq(c.verdict, VERDICT_FAIL);
 	ck_assert_msg(strstr(c.reason, "but it connected to mx3"), "%s",
 	    c.reason);
 	cell_free(&c);
-	verdict(&c, SCN_OPPORTUNISTIC, OUTCOME_ENCRYPTED, "mx1", NULL, NULL,
+	verdict(&c, POLICY_OPPORTUNISTIC, OUTCOME_ENCRYPTED, "mx1", NULL, NULL,
 	    &dev);
 	ck_assert_int_eq(c.verdict, VERDICT_XFAIL);
 	ck_assert_msg(strncmp(c.reason, "known deviation: known", 22) == 0,
 	    "%s", c.reason);
 	cell_free(&c);
 	/* SHOULD: allowed but not preferred, still a pass. */
-	verdict(&c, SCN_MANDATORY, OUTCOME_ENCRYPTED, "mx1", NULL, NULL, NULL);
+	verdict(&c, POLICY_MANDATORY, OUTCOME_ENCRYPTED, "mx1", NULL, NULL, NULL);
 	ck_assert_int_eq(c.verdict, VERDICT_PASS);
 	ck_assert_int_eq(c.not_preferred, 1);
 	cell_free(&c);
-	verdict(&c, SCN_MANDATORY, OUTCOME_REFUSED, "mx1", NULL, NULL, NULL);
+	verdict(&c, POLICY_MANDATORY, OUTCOME_REFUSED, "mx1", NULL, NULL, NULL);
 	ck_assert_int_eq(c.not_preferred, 0);
 	cell_free(&c);
 	/* A listed pass is an xpass, unless the line is intermittent. */
-	verdict(&c, SCN_MANDATORY, OUTCOME_REFUSED, "mx1", NULL, NULL, &dev);
+	verdict(&c, POLICY_MANDATORY, OUTCOME_REFUSED, "mx1", NULL, NULL, &dev);
 	ck_assert_int_eq(c.verdict, VERDICT_XPASS);
 	cell_free(&c);
-	verdict(&c, SCN_MANDATORY, OUTCOME_REFUSED, "mx1", NULL, NULL,
+	verdict(&c, POLICY_MANDATORY, OUTCOME_REFUSED, "mx1", NULL, NULL,
 	    &flaky);
 	ck_assert_int_eq(c.verdict, VERDICT_PASS);
 	ck_assert_msg(strstr(c.reason, "intermittent deviation: flaky"), "%s",
 	    c.reason);
 	cell_free(&c);
 	/* An error stays an error, whatever was seen or listed. */
-	verdict(&c, SCN_MANDATORY, OUTCOME_REFUSED, "mx1", "it broke a MUST",
+	verdict(&c, POLICY_MANDATORY, OUTCOME_REFUSED, "mx1", "it broke a MUST",
 	    "3 stray sessions", &dev);
 	ck_assert_int_eq(c.verdict, VERDICT_ERROR);
 	ck_assert_str_eq(c.reason, "3 stray sessions");

@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../demo.h"
-#include "../lab.h"
-#include "../mem.h"
-#include "../msg.h"
-#include "../plan.h"
-#include "../scenario.h"
-#include "../template.h"
+#include "demo.h"
+#include "lab.h"
+#include "mem.h"
+#include "msg.h"
+#include "plan.h"
+#include "scenario.h"
+#include "template.h"
 #include "suites.h"
 
 static struct pki_profile *profile;

@@ -99,11 +99,11 @@ START_TEST(test_usable)
 
 	fill(&t, usable_cases[_i].u, usable_cases[_i].s, usable_cases[_i].m,
 	    usable_cases[_i].data);
-	ck_assert_int_eq(refclient_tlsa_usable(REF_SMTP, &t),
+	ck_assert_int_eq(refclient_tlsa_usable(PROTO_SMTP, &t),
 	    usable_cases[_i].smtp);
-	ck_assert_int_eq(refclient_tlsa_usable(REF_SMTPS, &t),
+	ck_assert_int_eq(refclient_tlsa_usable(PROTO_SMTPS, &t),
 	    usable_cases[_i].smtp);
-	ck_assert_int_eq(refclient_tlsa_usable(REF_XMPP, &t),
+	ck_assert_int_eq(refclient_tlsa_usable(PROTO_XMPP, &t),
 	    usable_cases[_i].xmpp);
 }
 END_TEST
@@ -111,38 +111,38 @@ END_TEST
 #define MAXR 5
 /* Records as "u s m data", and the use expected of each. */
 static const struct {
-	enum ref_proto proto;
+	enum proto proto;
 	int n;
 	int rec[MAXR][4];
 	enum ref_tlsa_use want[MAXR];
 	size_t kept;
 } select_cases[] = {
 	/* 3 1 1 alone is not enough when 3 1 2 is present (RFC 7671 9) */
-	{ REF_SMTP, 2, { { 3, 1, 1, D32 }, { 3, 1, 2, D64 } },
+	{ PROTO_SMTP, 2, { { 3, 1, 1, D32 }, { 3, 1, 2, D64 } },
 	    { REF_TLSA_WEAKER, REF_TLSA_USE }, 1 },
 	/* a broken 3 1 2 does not count as present */
-	{ REF_SMTP, 2, { { 3, 1, 1, D32 }, { 3, 1, 2, D32 } },
+	{ PROTO_SMTP, 2, { { 3, 1, 1, D32 }, { 3, 1, 2, D32 } },
 	    { REF_TLSA_USE, REF_TLSA_UNUSABLE }, 1 },
 	/* agility is per usage and selector */
-	{ REF_SMTP, 3, { { 3, 1, 1, D32 }, { 3, 0, 2, D64 }, { 2, 1, 1, D32 } },
+	{ PROTO_SMTP, 3, { { 3, 1, 1, D32 }, { 3, 0, 2, D64 }, { 2, 1, 1, D32 } },
 	    { REF_TLSA_USE, REF_TLSA_USE, REF_TLSA_USE }, 3 },
 	/* Full(0) is always kept */
-	{ REF_SMTP, 3, { { 3, 1, 0, SPKI }, { 3, 1, 1, D32 }, { 3, 1, 2, D64 } },
+	{ PROTO_SMTP, 3, { { 3, 1, 0, SPKI }, { 3, 1, 1, D32 }, { 3, 1, 2, D64 } },
 	    { REF_TLSA_USE, REF_TLSA_WEAKER, REF_TLSA_USE }, 2 },
 	/* PKIX usages: unusable for SMTP, usable for XMPP */
-	{ REF_SMTP, 2, { { 1, 1, 1, D32 }, { 0, 0, 1, D32 } },
+	{ PROTO_SMTP, 2, { { 1, 1, 1, D32 }, { 0, 0, 1, D32 } },
 	    { REF_TLSA_UNUSABLE, REF_TLSA_UNUSABLE }, 0 },
-	{ REF_XMPP, 2, { { 1, 1, 1, D32 }, { 0, 0, 1, D32 } },
+	{ PROTO_XMPP, 2, { { 1, 1, 1, D32 }, { 0, 0, 1, D32 } },
 	    { REF_TLSA_USE, REF_TLSA_USE }, 2 },
 	/* an unusable PKIX-EE 1 1 2 does not hide a DANE-EE 3 1 1 */
-	{ REF_SMTP, 2, { { 1, 1, 2, D64 }, { 3, 1, 1, D32 } },
+	{ PROTO_SMTP, 2, { { 1, 1, 2, D64 }, { 3, 1, 1, D32 } },
 	    { REF_TLSA_UNUSABLE, REF_TLSA_USE }, 1 },
 	/* several of the strongest are all kept */
-	{ REF_SMTP, 4, { { 3, 1, 2, D64 }, { 3, 1, 1, D32 }, { 3, 1, 2, D64 },
+	{ PROTO_SMTP, 4, { { 3, 1, 2, D64 }, { 3, 1, 1, D32 }, { 3, 1, 2, D64 },
 	    { 3, 1, 9, D64 } },
 	    { REF_TLSA_USE, REF_TLSA_WEAKER, REF_TLSA_USE, REF_TLSA_UNUSABLE },
 	    2 },
-	{ REF_SMTP, 0, { { 0 } }, { 0 }, 0 },
+	{ PROTO_SMTP, 0, { { 0 } }, { 0 }, 0 },
 };
 
 START_TEST(test_select)

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../mem.h"
-#include "../msg.h"
-#include "../scenario.h"
-#include "../zone.h"
+#include "mem.h"
+#include "msg.h"
+#include "scenario.h"
+#include "zone.h"
 #include "suites.h"
 
 /* parse - text into cat; the error messages into *errs (caller frees).
@@ -72,12 +72,12 @@ START_TEST(test_expand)
 	ck_assert_str_eq(cat.list[1]->id, "s-b");
 	ck_assert_uint_eq(cat.list[0]->ntlsas, 2);
 	/* k=a: one host for every outcome */
-	e = scn_expect_for(cat.list[0], SCN_SMTP, SCN_OPPORTUNISTIC);
+	e = scn_expect_for(cat.list[0], PROTO_SMTP, POLICY_OPPORTUNISTIC);
 	ck_assert_str_eq(e->host, "mx1");
 	ck_assert_ptr_null(e->avoid);
 	ck_assert_str_eq(scn_expect_host(e, OUTCOME_AUTHENTICATED), "mx1");
 	/* k=b: a host per outcome, a host not to touch */
-	e = scn_expect_for(cat.list[1], SCN_SMTP, SCN_OPPORTUNISTIC);
+	e = scn_expect_for(cat.list[1], PROTO_SMTP, POLICY_OPPORTUNISTIC);
 	ck_assert_ptr_null(e->host);
 	ck_assert_str_eq(e->avoid, "mx3");
 	ck_assert_str_eq(scn_expect_host(e, OUTCOME_AUTHENTICATED), "mx2");
@@ -85,7 +85,7 @@ START_TEST(test_expand)
 	ck_assert_ptr_null(scn_expect_host(e, OUTCOME_ENCRYPTED));
 	ck_assert_str_eq(e->cite, "RFC7672 2.2");
 	/* prefer: a subset, with its own citation */
-	e = scn_expect_for(cat.list[1], SCN_SMTP, SCN_MANDATORY);
+	e = scn_expect_for(cat.list[1], PROTO_SMTP, POLICY_MANDATORY);
 	ck_assert_uint_eq(e->outcomes, OUTCOME_BIT(OUTCOME_REFUSED)
 	    | OUTCOME_BIT(OUTCOME_NO_CONNECT));
 	ck_assert_uint_eq(e->prefer, OUTCOME_BIT(OUTCOME_NO_CONNECT));

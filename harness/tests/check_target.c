@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../clock.h"
-#include "../mem.h"
-#include "../target.h"
+#include "clock.h"
+#include "mem.h"
+#include "target.h"
 #include "suites.h"
 
 START_TEST(test_probe_line)

@@ -22,7 +22,7 @@ struct job {
 	pthread_t tid;
 	struct refclient *c;
 	int proto, timeout;
-	enum ref_policy policy;
+	enum policy policy;
 	const char *domain;
 	struct ref_result r;
 	int ret;
@@ -33,7 +33,7 @@ run_job(void *arg)
 {
 	struct job *j = arg;
 
-	j->ret = refclient_probe(j->c, (enum ref_proto)j->proto, j->domain,
+	j->ret = refclient_probe(j->c, (enum proto)j->proto, j->domain,
 	    j->policy, j->timeout, &j->r);
 	return NULL;
 }
@@ -43,7 +43,7 @@ main(int argc, char **argv)
 {
 	static const char *const protos[] = { "smtp", "smtps", "xmpp", "xmpps" };
 	const char *resolver = "127.0.0.1", *ta = "/usr/share/dns/root.key";
-	enum ref_policy policy = REF_OPPORTUNISTIC;
+	enum policy policy = POLICY_OPPORTUNISTIC;
 	struct ref_result r;
 	struct refclient *c;
 	int opt, timeout = 10000, proto = -1, ret, jobs = 0;
@@ -54,7 +54,7 @@ main(int argc, char **argv)
 			jobs = atoi(optarg);
 			break;
 		case 'm':
-			policy = REF_MANDATORY;
+			policy = POLICY_MANDATORY;
 			break;
 		case 't':
 			timeout = atoi(optarg);
@@ -97,7 +97,7 @@ main(int argc, char **argv)
 		refclient_free(c);
 		return 0;
 	}
-	ret = refclient_probe(c, (enum ref_proto)proto, argv[optind + 1],
+	ret = refclient_probe(c, (enum proto)proto, argv[optind + 1],
 	    policy, timeout, &r);
 	printf("outcome %s\nhost %s\naddr %s\nport %d\ndetail %s\n--- log\n%s",
 	    outcomes[r.outcome], r.host, r.addr, r.port, r.detail, r.log);

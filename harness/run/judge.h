@@ -62,7 +62,7 @@ size_t judge_attribute(const struct report_cell *cells, size_t ncells,
  * domain (RFC 7672 8.1).  NULL, or what was broken (caller frees).
  */
 char *judge_violation(const struct scenario *s, const struct scn_expect *e,
-    enum scn_proto proto, const struct endpoint_conn *conns, size_t n,
+    enum proto proto, const struct endpoint_conn *conns, size_t n,
     size_t final, enum outcome seen);
 
 /* What was seen of one cell. */

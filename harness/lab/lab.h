@@ -31,6 +31,10 @@
 #define LAB_LAME_ADDR		LAB_AUTH_ADDR	/* refuses lame zones: SERVFAIL fast */
 #define LAB_DIR_DEFAULT		"/run/danelab/lab"
 
+/* lab_dir_default - the lab directory when none is given: $DANELAB_LAB_DIR,
+ * else LAB_DIR_DEFAULT (up, exec, down, and run --keep) */
+const char *lab_dir_default(void);
+
 struct lab_options {
 	const char *dir;		/* run directory: state, configs, logs */
 	const char *nsd_bin;		/* NULL: $DANELAB_NSD_BIN, then PATH */

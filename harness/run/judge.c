@@ -222,7 +222,7 @@ judge_sni_ok(const struct scenario *s, const char *host, const char *sni)
  */
 char *
 judge_violation(const struct scenario *s, const struct scn_expect *e,
-    enum scn_proto proto, const struct endpoint_conn *conns, size_t n,
+    enum proto proto, const struct endpoint_conn *conns, size_t n,
     size_t final, enum outcome seen)
 {
 	struct buf b = { 0 };
@@ -238,7 +238,7 @@ judge_violation(const struct scenario *s, const struct scn_expect *e,
 		free(pat);
 	}
 	if (seen == OUTCOME_AUTHENTICATED && n > 0
-	    && (proto == SCN_SMTP || proto == SCN_SMTPS)
+	    && (proto == PROTO_SMTP || proto == PROTO_SMTPS)
 	    && !judge_sni_ok(s, judge_host_of_tag(conns[final].tag),
 	    conns[final].sni))
 		buf_printf(&b, "%sit authenticated %s with SNI %s, not the TLSA "

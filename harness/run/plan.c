@@ -254,14 +254,14 @@ plan_tlsa_rrs(struct zone_tree *t, const struct scenario *s,
 
 	if (tl->identity)	/* at its owner, as written */
 		errors += plan_rr(t, s, tl->line, tl->owner, "TLSA", text);
-	else for (int pr = 0; pr < SCN_PROTO_COUNT; pr++) {
+	else for (int pr = 0; pr < PROTO_COUNT; pr++) {
 		int port = scn_proto_port(pr);
 		char *owner;
 
 		/* xmpp-in is the lab's own connection: no listener of the
 		 * scenario's hosts serves it. */
 		if (tl->port ? pr != 0 : !(s->protos & (1u << pr))
-		    || pr == SCN_XMPP_IN)
+		    || pr == PROTO_XMPP_IN)
 			continue;
 		if (tl->port)
 			port = tl->port;

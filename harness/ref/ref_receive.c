@@ -227,7 +227,7 @@ ref_receive_session(struct ref_probe *p, struct ref_conn *cn, SSL_CTX *ctx,
 	/* The identity's records, before TLS (the peer waits for features). */
 	ts = ref_receive_identity(p, peer, t, keep, &nkeep);
 	if (ts == TLSA_FOUND) {
-		usable = refclient_tlsa_select(REF_XMPP_IN, t->tlsa, t->ntlsa,
+		usable = refclient_tlsa_select(PROTO_XMPP_IN, t->tlsa, t->ntlsa,
 		    t->use);
 		ref_dns_tlsa_log(p, t);
 	}
@@ -251,7 +251,7 @@ ref_receive_session(struct ref_probe *p, struct ref_conn *cn, SSL_CTX *ctx,
 		goto out;
 	}
 	netio_drain(&cn->io);
-	if (!auth && p->policy == REF_MANDATORY) {
+	if (!auth && p->policy == POLICY_MANDATORY) {
 		ref_receive_open(cn, local, peer, "");
 		ref_conn_write(cn, violation);
 		ref_giveup(p, "%s not authenticated: closing the stream "

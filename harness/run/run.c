@@ -39,12 +39,6 @@
 
 #define RUN_LOAD_MAX	4	/* at most this many times --deadline */
 
-/* Protocols of the scenario language as endpoint protocols. */
-static const enum endpoint_proto run_endpoint_proto[SCN_PROTO_COUNT] = {
-	[SCN_SMTP] = ENDPOINT_SMTP, [SCN_SMTPS] = ENDPOINT_SMTPS,
-	[SCN_XMPP] = ENDPOINT_XMPP, [SCN_XMPPS] = ENDPOINT_XMPPS,
-};
-
 /* run_rel_file - a catalogue file relative to the data directory
  * ("scenarios/smtp/mx.scn"), any other as given (borrowed) */
 static const char *
@@ -141,7 +135,7 @@ run_judge(struct run *r, const struct run_target *t, size_t ci,
 
 	judge_cell(scn_expect_for(s, k->proto, k->policy),
 	    target_baseline_match(t->baseline, t->nbaseline, s->id,
-	    scn_proto_name(k->proto), scn_policy_name(k->policy)),
+	    proto_name(k->proto), policy_name(k->policy)),
 	    &r->cells[ci], seen);
 	k->state = CELL_OBSERVED;
 }
@@ -258,7 +252,7 @@ run_threads(size_t n, void *(*fn)(void *), void *arg)
  * first, and when that fails the cells are closed with the reason.
  */
 static void
-run_batch(struct run *r, struct run_target *t, int p, int q)
+run_batch(struct run *r, struct run_target *t, enum proto p, enum policy q)
 {
 	const struct driver *d = t->driver;
 	size_t n = 0, *cells = NULL;
@@ -277,7 +271,7 @@ run_batch(struct run *r, struct run_target *t, int p, int q)
 	}
 	if (n == 0)
 		goto out;
-	if (p == SCN_XMPP_IN && d->serve
+	if (p == PROTO_XMPP_IN && d->serve
 	    && (st = d->serve(r, t, q, &why)) != CELL_PENDING) {
 		for (size_t i = 0; i < n; i++)
 			run_close(r, cells[i], st, why);
@@ -320,8 +314,8 @@ run_drive(struct run *r, struct run_target *t)
 		msg_warn("%s", why);
 		run_mark(r, t, CELL_ERROR, why);
 	} else {
-		for (int p = 0; p < SCN_PROTO_COUNT; p++)
-			for (int q = 0; q < SCN_POLICY_COUNT; q++)
+		for (int p = 0; p < PROTO_COUNT; p++)
+			for (int q = 0; q < POLICY_COUNT; q++)
 				if (r->o->policies & (1u << q)
 				    && !stop_requested())
 					run_batch(r, t, p, q);
@@ -344,10 +338,10 @@ run_cells(struct run *r)
 		for (size_t i = 0; i < w->cat.n; i++) {
 			const struct scenario *s = w->cat.list[i];
 
-			for (int p = 0; p < SCN_PROTO_COUNT; p++) {
+			for (int p = 0; p < PROTO_COUNT; p++) {
 				if (!(s->protos & (1u << p)))
 					continue;
-				for (int q = 0; q < SCN_POLICY_COUNT; q++) {
+				for (int q = 0; q < POLICY_COUNT; q++) {
 					const struct scn_expect *e =
 					    scn_expect_for(s, p, q);
 					struct report_cell *c;
@@ -372,8 +366,8 @@ run_cells(struct run *r)
 					c->summary = xstrdup(s->summary);
 					c->refs = xstrdup(s->refs);
 					c->target = xstrdup(r->targets[t].name);
-					c->proto = xstrdup(scn_proto_name(p));
-					c->policy = xstrdup(scn_policy_name(q));
+					c->proto = xstrdup(proto_name(p));
+					c->policy = xstrdup(policy_name(q));
 					c->expected = judge_expected_text(e);
 					if (e->avoid) {
 						char *x = xasprintf("%s, "
@@ -490,19 +484,19 @@ run_endpoints(struct run *r)
 			SSL_CTX_free(ctx);
 			return -1;
 		}
-		for (int p = 0; p < SCN_PROTO_COUNT; p++) {
+		for (int p = 0; p < PROTO_COUNT; p++) {
 			struct endpoint_spec spec;
 			char *tag;
 
 			if (!(h->scenario->protos & (1u << p))
-			    || p == SCN_XMPP_IN)	/* the lab connects */
+			    || p == PROTO_XMPP_IN)	/* the lab connects */
 				continue;
 			tag = xasprintf("%s/%s", h->scenario->id, h->host->name);
 			memset(&spec, 0, sizeof(spec));
 			spec.tag = tag;
 			spec.addr = h->addr;
 			spec.port = scn_proto_port(p);
-			spec.proto = run_endpoint_proto[p];
+			spec.proto = p;
 			spec.ctx = ctx;
 			spec.flags = (h->host->flags & SCN_HOST_NO_STARTTLS
 			    ? ENDPOINT_NO_STARTTLS : 0)
@@ -536,7 +530,7 @@ run_inbound(struct run *r, const char *labdir)
 	int inbound = 0, ok;
 
 	for (size_t i = 0; i < r->w->cat.n; i++)
-		inbound |= (r->w->cat.list[i]->protos & (1u << SCN_XMPP_IN)) != 0;
+		inbound |= (r->w->cat.list[i]->protos & (1u << PROTO_XMPP_IN)) != 0;
 	if (!inbound)
 		return 0;
 	names = pki_names_new();
@@ -792,7 +786,7 @@ run_main(const struct run_options *o)
 		goto out;
 	}
 	labdir = o->lab_dir ? xstrdup(o->lab_dir) : o->keep
-	    ? xstrdup(LAB_DIR_DEFAULT) : xasprintf("/run/danelab/run-%s", id);
+	    ? xstrdup(lab_dir_default()) : xasprintf("/run/danelab/run-%s", id);
 	existed = stat(labdir, &st) == 0;
 	if (run_up(&r, labdir, &hostile) != 0)
 		goto out;

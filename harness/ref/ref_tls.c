@@ -77,7 +77,7 @@ ref_tls_connect(struct ref_probe *p, struct ref_conn *cn,
 	if ((cn->io.ssl = SSL_new(p->c->ssl_ctx)) == NULL ||
 	    SSL_set_fd(cn->io.ssl, cn->io.fd) != 1)
 		goto err;
-	if (p->proto == REF_XMPPS &&
+	if (p->proto == PROTO_XMPPS &&
 	    SSL_set_alpn_protos(cn->io.ssl, alpn, sizeof(alpn) - 1) != 0)
 		goto err;
 	SSL_set_hostflags(cn->io.ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
@@ -112,7 +112,7 @@ ref_tls_connect(struct ref_probe *p, struct ref_conn *cn,
 	}
 	ref_log(p, "TLS %s %s, SNI %s", SSL_get_version(cn->io.ssl),
 	    SSL_get_cipher_name(cn->io.ssl), sni);
-	if (p->proto == REF_XMPPS) {
+	if (p->proto == PROTO_XMPPS) {
 		const unsigned char *sel;
 		unsigned sellen;
 
@@ -156,8 +156,8 @@ ref_tls_judge(struct ref_probe *p, const struct ref_target *t, int auth,
 		    "on (%s)", p->r->host, p->r->addr, p->r->port,
 		    t->mode == MODE_DANE ? "DANE" : "PKIX (no PKIX trust "
 		    "store in the lab)", t->mode == MODE_PKIX ?
-		    "mandatory policy" : p->proto == REF_SMTP ||
-		    p->proto == REF_SMTPS ? "RFC 7672 3.2" : "RFC 7671 4.1");
+		    "mandatory policy" : p->proto == PROTO_SMTP ||
+		    p->proto == PROTO_SMTPS ? "RFC 7672 3.2" : "RFC 7671 4.1");
 		return 0;
 	}
 	*out = OUTCOME_ENCRYPTED;

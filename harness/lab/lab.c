@@ -1298,3 +1298,11 @@ lab_enter(const struct lab *l)
 {
 	return lab_setns(l->keeper, 1);
 }
+
+const char *
+lab_dir_default(void)
+{
+	const char *d = getenv("DANELAB_LAB_DIR");
+
+	return d && *d ? d : LAB_DIR_DEFAULT;
+}

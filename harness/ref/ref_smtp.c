@@ -85,7 +85,7 @@ ref_smtp_session(struct ref_probe *p, struct ref_conn *cn,
 {
 	int starttls = 0, auth, code;
 
-	if (p->proto == REF_SMTPS) {
+	if (p->proto == PROTO_SMTPS) {
 		if ((auth = ref_tls_connect(p, cn, t, t->base)) < 0)
 			return ATT_GAVEUP;
 		if (!ref_tls_judge(p, t, auth, out))
@@ -149,7 +149,7 @@ ref_smtp_probe(struct ref_probe *p)
 	struct ref_host h[MAX_HOSTS];
 	struct ref_dns_ans mx;
 	char canon[256];
-	int n, secure, port = p->proto == REF_SMTPS ? 465 : 25;
+	int n, secure, port = p->proto == PROTO_SMTPS ? 465 : 25;
 
 	ref_dns_query(p, p->domain, DNS_MX, "MX", &mx);
 	if (mx.state == DNS_BOGUS) {
@@ -186,7 +186,7 @@ ref_smtp_probe(struct ref_probe *p)
 		ref_giveup(p, "no usable MX records");
 		return;
 	}
-	if (!secure && p->policy == REF_MANDATORY) {
+	if (!secure && p->policy == POLICY_MANDATORY) {
 		ref_giveup(p, "MX RRset of %s insecure under mandatory DANE: "
 		    "delay (RFC 7672 2.2.1, 6)", p->domain);
 		return;

@@ -16,13 +16,6 @@
 
 #include "observe.h"
 
-enum endpoint_proto {
-	ENDPOINT_SMTP,		/* port 25: plain, STARTTLS offered */
-	ENDPOINT_SMTPS,		/* port 465: TLS on connect */
-	ENDPOINT_XMPP,		/* port 5269: s2s stream, STARTTLS offered */
-	ENDPOINT_XMPPS		/* port 5270: direct TLS, ALPN xmpp-server */
-};
-
 /* Behaviour flags of one listener. */
 #define ENDPOINT_NO_STARTTLS	(1u << 0)	/* withhold STARTTLS */
 #define ENDPOINT_CLIENT_CERT	(1u << 1)	/* request a client certificate */
@@ -34,7 +27,7 @@ struct endpoint_spec {
 	const char *tag;		/* e.g. "scenario-id/mx1", copied */
 	const char *addr;		/* IPv4 or IPv6 literal, copied */
 	int port;
-	enum endpoint_proto proto;
+	enum proto proto;
 	SSL_CTX *ctx;			/* chain and key to serve; up-ref'd */
 	unsigned flags;
 };
@@ -52,7 +45,7 @@ struct endpoint_conn {
 	char tag[128];			/* the listener's tag */
 	char addr[64];			/* the listener's address */
 	int port;
-	enum endpoint_proto proto;
+	enum proto proto;
 	char sni[256];			/* SNI the client sent, "" if none */
 	char alpn[64];			/* ALPN selected, "" if none */
 	char tls_version[16];		/* "TLSv1.3", "" if no TLS */
@@ -137,8 +130,5 @@ void endpoint_set_max_conns(struct endpoint_set *s, size_t n);
  * came later), encrypted when TLS completed and it went on, else refused.
  */
 enum outcome endpoint_classify(const struct endpoint_conn *c);
-
-/* endpoint_proto_name - "smtp", "smtps", "xmpp", "xmpps"; static */
-const char *endpoint_proto_name(enum endpoint_proto p);
 
 #endif

@@ -124,8 +124,8 @@ hostile_start(struct endpoint_set *eps, SSL_CTX *ctx)
 	for (int i = 0; i < HOSTILE_SLOW_MAX; i++)
 		h->slow[i] = -1;
 	for (size_t i = 0; i < 4; i++) {
-		static const enum endpoint_proto protos[] = { ENDPOINT_SMTP,
-		    ENDPOINT_SMTPS, ENDPOINT_XMPP, ENDPOINT_XMPPS };
+		static const enum proto protos[] = { PROTO_SMTP,
+		    PROTO_SMTPS, PROTO_XMPP, PROTO_XMPPS };
 		struct endpoint_spec spec;
 		char tag[64];
 

@@ -41,14 +41,9 @@ scn_set_errors(FILE *fp)
 }
 
 /* The names of the language, in enum order: the parser looks words up in
- * these tables and the usage text (scn_usage) is made from them. */
-static const char *const proto_names[SCN_PROTO_COUNT] = {
-	"smtp", "smtps", "xmpp", "xmpps", "xmpp-in"
-};
-static const int proto_ports[SCN_PROTO_COUNT] = { 25, 465, 5269, 5270, 5269 };
-static const char *const policy_names[SCN_POLICY_COUNT] = {
-	"opportunistic", "mandatory"
-};
+ * these tables and the usage text (scn_usage) is made from them (the
+ * protocols and policies are observe.h's). */
+static const int proto_ports[PROTO_COUNT] = { 25, 465, 5269, 5270, 5269 };
 static const char *const zone_state_names[SCN_ZONE_STATE_COUNT] = {
 	"secure", "insecure", "ds-mismatch", "unsupported-alg", "lame"
 };
@@ -115,22 +110,10 @@ struct scn_block {
 	struct scn_ids *ids;		/* every id of the file so far */
 };
 
-const char *
-scn_proto_name(enum scn_proto p)
-{
-	return proto_names[p];
-}
-
 int
-scn_proto_port(enum scn_proto p)
+scn_proto_port(enum proto p)
 {
 	return proto_ports[p];
-}
-
-const char *
-scn_policy_name(enum scn_policy p)
-{
-	return policy_names[p];
 }
 
 const char *
@@ -742,11 +725,11 @@ static void
 scn_kw_proto(struct scn_block *b, struct scenario *s,
     const struct scn_line *l, int arg)
 {
-	char *all = scn_names(proto_names, SCN_PROTO_COUNT, ", ");
+	char *all = scn_names(proto_names, PROTO_COUNT, ", ");
 
 	(void)arg;
 	for (int i = 1; i < l->argc; i++) {
-		int p = scn_lookup(proto_names, SCN_PROTO_COUNT, l->argv[i]);
+		int p = scn_lookup(proto_names, PROTO_COUNT, l->argv[i]);
 
 		if (p < 0)
 			scn_error(b, l->line, "unknown protocol \"%s\" (%s)",
@@ -965,16 +948,16 @@ static int
 scn_expect_sets(struct scn_block *b, const struct scenario *s,
     const struct scn_line *l, struct scn_expect *e)
 {
-	if (scn_set_bits(l->argv[1], proto_names, SCN_PROTO_COUNT,
-	    (1u << SCN_PROTO_COUNT) - 1, &e->protos) != 0) {
+	if (scn_set_bits(l->argv[1], proto_names, PROTO_COUNT,
+	    (1u << PROTO_COUNT) - 1, &e->protos) != 0) {
 		scn_error(b, l->line, "unknown protocol in \"%s\"", l->argv[1]);
 		return -1;
 	}
 	if (strcmp(l->argv[1], "all") == 0)
-		e->protos = s->protos ? s->protos : (1u << SCN_PROTO_COUNT) - 1;
-	if (scn_set_bits(l->argv[2], policy_names, SCN_POLICY_COUNT,
-	    (1u << SCN_POLICY_COUNT) - 1, &e->policies) != 0) {
-		char *all = scn_names(policy_names, SCN_POLICY_COUNT, ", ");
+		e->protos = s->protos ? s->protos : (1u << PROTO_COUNT) - 1;
+	if (scn_set_bits(l->argv[2], policy_names, POLICY_COUNT,
+	    (1u << POLICY_COUNT) - 1, &e->policies) != 0) {
+		char *all = scn_names(policy_names, POLICY_COUNT, ", ");
 
 		scn_error(b, l->line, "unknown policy in \"%s\" (%s, any)",
 		    l->argv[2], all);
@@ -1074,7 +1057,7 @@ static const struct scn_keyword scn_keywords[] = {
 	{ "refs", 1, -1, "TEXT", scn_kw_text, offsetof(struct scenario, refs) },
 	{ "latitude", 1, -1, "TEXT", scn_kw_text,
 	    offsetof(struct scenario, latitude) },
-	{ "proto", 1, SCN_PROTO_COUNT, "{protos} ...", scn_kw_proto, 0 },
+	{ "proto", 1, PROTO_COUNT, "{protos} ...", scn_kw_proto, 0 },
 	{ "axis", 2, -1, "NAME VALUE...", NULL, 0 },
 	{ "zone", 2, 2, "@|LABEL {states}", scn_kw_zone, 0 },
 	{ "host", 2, 2 + SCN_HOST_OPTIONS, "NAME CHAIN {options}",
@@ -1104,7 +1087,7 @@ static const struct {
 	int n;
 	const char *pre, *sep, *post;
 } scn_placeholders[] = {
-	{ "{protos}", proto_names, SCN_PROTO_COUNT, "", "|", "" },
+	{ "{protos}", proto_names, PROTO_COUNT, "", "|", "" },
 	{ "{states}", zone_state_names, SCN_ZONE_STATE_COUNT, "", "|", "" },
 	{ "{options}", host_option_names, SCN_HOST_OPTIONS, "[", "] [", "]" },
 	{ "{services}", srv_service_names, SCN_SRV_SERVICES, "", "|", "" },
@@ -1207,9 +1190,9 @@ scn_usage(void)
 	}
 	buf_append(&out, "\n", 1);
 	scn_usage_names(&out, "PROTOS", scn_names(proto_names,
-	    SCN_PROTO_COUNT, " "), " (comma list, or all)");
+	    PROTO_COUNT, " "), " (comma list, or all)");
 	scn_usage_names(&out, "POLICIES", scn_names(policy_names,
-	    SCN_POLICY_COUNT, " "), " (comma list, or any)");
+	    POLICY_COUNT, " "), " (comma list, or any)");
 	scn_usage_names(&out, "OUTCOMES", scn_outcome_names(" "),
 	    " (comma list; OUTCOME@HOST)");
 	scn_usage_names(&out, "zone", scn_names(zone_state_names,
@@ -1326,10 +1309,10 @@ scn_lint_head(struct scn_block *b, const struct scenario *s,
 		scn_error(b, s->line, "scenario %s has no refs", s->id);
 	if (s->protos == 0)
 		scn_error(b, s->line, "scenario %s has no proto line", s->id);
-	if ((s->protos & (1u << SCN_XMPP_IN)) && s->client == NULL)
+	if ((s->protos & (1u << PROTO_XMPP_IN)) && s->client == NULL)
 		scn_error(b, s->line, "scenario %s: proto xmpp-in needs the "
 		    "chain the lab presents (client CHAIN)", s->id);
-	if (s->client && !(s->protos & (1u << SCN_XMPP_IN)))
+	if (s->client && !(s->protos & (1u << PROTO_XMPP_IN)))
 		scn_error(b, s->client_line, "client: only for proto xmpp-in "
 		    "(the lab connects to the target)");
 	if (s->client)
@@ -1443,10 +1426,10 @@ scn_lint_expects(struct scn_block *b, const struct scenario *s)
 static void
 scn_lint_cover(struct scn_block *b, const struct scenario *s)
 {
-	for (int p = 0; p < SCN_PROTO_COUNT; p++) {
+	for (int p = 0; p < PROTO_COUNT; p++) {
 		if (!(s->protos & (1u << p)))
 			continue;
-		for (int q = 0; q < SCN_POLICY_COUNT; q++) {
+		for (int q = 0; q < POLICY_COUNT; q++) {
 			const struct scn_expect *first = NULL;
 
 			for (size_t i = 0; i < s->nexpects; i++) {
@@ -1916,8 +1899,8 @@ scn_expect_host(const struct scn_expect *e, enum outcome o)
 }
 
 const struct scn_expect *
-scn_expect_for(const struct scenario *s, enum scn_proto proto,
-    enum scn_policy policy)
+scn_expect_for(const struct scenario *s, enum proto proto,
+    enum policy policy)
 {
 	for (size_t i = 0; i < s->nexpects; i++)
 		if ((s->expects[i].protos & (1u << proto))

@@ -29,24 +29,11 @@
 
 #define DRIVER_REF_INBOUND_ADDR	"127.0.0.4"	/* ref's receivers (xmpp-in) */
 
-/* Protocols of the scenario language as the reference client's. */
-static const enum ref_proto driver_ref_proto[SCN_PROTO_COUNT] = {
-	[SCN_SMTP] = REF_SMTP, [SCN_SMTPS] = REF_SMTPS,
-	[SCN_XMPP] = REF_XMPP, [SCN_XMPPS] = REF_XMPPS,
-};
-
-/* driver_ref_policy - the reference client's policy for scenario policy q */
-static enum ref_policy
-driver_ref_policy(int q)
-{
-	return q == SCN_MANDATORY ? REF_MANDATORY : REF_OPPORTUNISTIC;
-}
-
 /* One inbound probe of ref: its receiver's side. */
 struct driver_ref_rx {
 	const struct run *r;
 	int lfd;
-	enum ref_policy policy;
+	enum policy policy;
 	struct ref_result res;
 	int rc;
 };
@@ -123,7 +110,7 @@ driver_ref_probe_in(struct run *r, const struct run_target *t, size_t ci)
 	memset(&rx, 0, sizeof(rx));
 	memset(&ir, 0, sizeof(ir));
 	rx.r = r;
-	rx.policy = driver_ref_policy(k->policy);
+	rx.policy = k->policy;
 	if ((rx.lfd = driver_ref_listen(DRIVER_REF_INBOUND_ADDR, &port)) < 0
 	    || pthread_create(&th, NULL, driver_ref_rx_thread, &rx) != 0) {
 		e = xasprintf("cannot listen on %s: %s",
@@ -197,8 +184,8 @@ driver_ref_probe(struct run *r, const struct run_target *t, size_t ci)
 	char *stray, *e = NULL;
 
 	memset(&res, 0, sizeof(res));
-	if (refclient_probe(r->ref, driver_ref_proto[k->proto], domain,
-	    driver_ref_policy(k->policy), r->probe_ms, &res) != 0)
+	if (refclient_probe(r->ref, k->proto, domain,
+	    k->policy, r->probe_ms, &res) != 0)
 		why = "the reference client failed";
 	else if (res.timed_out)
 		why = "the reference client ran out of time (its deadline or a "
@@ -267,7 +254,7 @@ driver_ref_worker(void *arg)
 	    && (i = atomic_fetch_add(&b->next, 1)) < b->n) {
 		size_t ci = b->cells[i];
 
-		if (r->keys[ci].proto == SCN_XMPP_IN)
+		if (r->keys[ci].proto == PROTO_XMPP_IN)
 			driver_ref_probe_in(r, b->t, ci);
 		else
 			driver_ref_probe(r, b->t, ci);
@@ -287,7 +274,7 @@ driver_ref_worker(void *arg)
 
 /* driver_ref_run - the batch's probes, up to --jobs at once */
 static void
-driver_ref_run(struct run *r, struct run_target *t, int p, int q,
+driver_ref_run(struct run *r, struct run_target *t, enum proto p, enum policy q,
     const size_t *cells, size_t n)
 {
 	struct driver_ref_batch b = { .r = r, .t = t, .cells = cells, .n = n };

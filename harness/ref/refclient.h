@@ -19,19 +19,6 @@
 
 #include "observe.h"
 
-enum ref_proto {
-	REF_SMTP,		/* MX, port 25, STARTTLS */
-	REF_SMTPS,		/* MX, port 465, TLS on connect */
-	REF_XMPP,		/* _xmpp-server._tcp SRV, STARTTLS */
-	REF_XMPPS,		/* _xmpps-server._tcp SRV, direct TLS + ALPN */
-	REF_XMPP_IN		/* receiving: a connecting server's identity */
-};
-
-enum ref_policy {
-	REF_OPPORTUNISTIC,	/* RFC 7672 opportunistic DANE TLS */
-	REF_MANDATORY		/* DANE required (dane-only, s2s_secure_auth) */
-};
-
 /* What the reference client did at one probe. */
 struct ref_result {
 	enum outcome outcome;	/* its own account of the delivery */
@@ -62,8 +49,8 @@ struct refclient *refclient_free(struct refclient *c);
  * Fills *r; returns 0, or -1 on an internal error (r->detail says why).
  * Thread-safe: probes may run in parallel on one client.
  */
-int refclient_probe(struct refclient *c, enum ref_proto proto,
-    const char *domain, enum ref_policy policy, int deadline_ms,
+int refclient_probe(struct refclient *c, enum proto proto,
+    const char *domain, enum policy policy, int deadline_ms,
     struct ref_result *r);
 
 /*
@@ -92,7 +79,7 @@ int refclient_server_ctx(SSL_CTX *ctx);
  * internal error (r->detail says why).
  */
 int refclient_receive(struct refclient *c, int fd, SSL_CTX *ctx,
-    const char *local, enum ref_policy policy, int deadline_ms,
+    const char *local, enum policy policy, int deadline_ms,
     struct ref_result *r);
 
 /*
@@ -141,14 +128,14 @@ enum ref_tlsa_use {
  * (XMPP), selector 0/1, matching type 0/1/2 with the right data (length
  * 32/64, or a certificate / SubjectPublicKeyInfo that parses).
  */
-int refclient_tlsa_usable(enum ref_proto proto, const struct ref_tlsa *t);
+int refclient_tlsa_usable(enum proto proto, const struct ref_tlsa *t);
 
 /*
  * refclient_tlsa_select - set use[i] for each of t[0..n-1]: unusable
  * records dropped, then per usage+selector only Full(0) and the strongest
  * digest present kept (RFC 7671 9).  Returns how many are REF_TLSA_USE.
  */
-size_t refclient_tlsa_select(enum ref_proto proto, const struct ref_tlsa *t,
+size_t refclient_tlsa_select(enum proto proto, const struct ref_tlsa *t,
     size_t n, enum ref_tlsa_use *use);
 
 /*

@@ -21,21 +21,6 @@
 
 #include "observe.h"
 
-/* Protocols a scenario applies to; each has its default port. */
-enum scn_proto {
-	SCN_SMTP,		/* MX, 25, STARTTLS */
-	SCN_SMTPS,		/* MX, 465, TLS on connect */
-	SCN_XMPP,		/* _xmpp-server._tcp SRV, 5269, STARTTLS */
-	SCN_XMPPS,		/* _xmpps-server._tcp SRV, 5270, direct TLS */
-	SCN_XMPP_IN,		/* inbound: the lab connects to the target, 5269 */
-	SCN_PROTO_COUNT
-};
-
-enum scn_policy {
-	SCN_OPPORTUNISTIC,
-	SCN_MANDATORY,
-	SCN_POLICY_COUNT
-};
 
 /* DNSSEC state of a zone (see enum zone_delegation). */
 enum scn_zone_state {
@@ -102,8 +87,8 @@ struct scn_fault {
 };
 
 struct scn_expect {
-	unsigned protos;	/* bit per enum scn_proto */
-	unsigned policies;	/* bit per enum scn_policy */
+	unsigned protos;	/* bit per enum proto */
+	unsigned policies;	/* bit per enum policy */
 	outcome_set outcomes;
 	char *host;		/* "at HOST", or NULL: wherever it went */
 	char *avoid;		/* "not mx1,mx2": hosts it MUST NOT connect to, or NULL */
@@ -123,7 +108,7 @@ struct scenario {
 	char *refs;
 	char *latitude;		/* where the RFCs leave latitude, or NULL */
 	char *area;		/* directory under scenarios/, e.g. "smtp" */
-	unsigned protos;	/* bit per enum scn_proto */
+	unsigned protos;	/* bit per enum proto */
 	char *axes;		/* "usage=3 selector=1", or NULL */
 	char *client;		/* xmpp-in: the chain the lab presents, or NULL */
 	int client_line;
@@ -215,7 +200,7 @@ void scn_catalogue_free(struct scn_catalogue *cat);
  * NULL (a lint error, never after a successful load).
  */
 const struct scn_expect *scn_expect_for(const struct scenario *s,
-    enum scn_proto proto, enum scn_policy policy);
+    enum proto proto, enum policy policy);
 
 /* scn_expect_host - where outcome o must be seen under e (its "o@HOST",
  * else "at HOST"), or NULL: anywhere */
@@ -231,12 +216,12 @@ char *scn_zone_origin(const struct scenario *s, const struct scn_zone *z,
 /* scn_zone_of - the zone a relative name lives in */
 const struct scn_zone *scn_zone_of(const struct scenario *s, const char *name);
 
-/* scn_proto_name, scn_policy_name, scn_zone_state_name - static names */
-const char *scn_proto_name(enum scn_proto p);
-const char *scn_policy_name(enum scn_policy p);
+/* proto_name, policy_name, scn_zone_state_name - static names */
+const char *proto_name(enum proto p);
+const char *policy_name(enum policy p);
 const char *scn_zone_state_name(enum scn_zone_state s);
 
 /* scn_proto_port - 25, 465, 5269, 5270 */
-int scn_proto_port(enum scn_proto p);
+int scn_proto_port(enum proto p);
 
 #endif

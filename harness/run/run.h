@@ -13,7 +13,7 @@ struct run_options {
 	char **paths;			/* --scenarios; none: the catalogue */
 	int npaths;
 	const regex_t *filter;		/* --filter, or NULL */
-	unsigned policies;		/* bit per enum scn_policy */
+	unsigned policies;		/* bit per enum policy */
 	const char *targets;		/* "ref,postfix" */
 	int jobs;			/* parallel probes */
 	int shard_i, shard_n;		/* --shard I/N; n = 0 when not sharded */

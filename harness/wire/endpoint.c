@@ -64,7 +64,7 @@ struct endpoint_listener {
 	char *tag;
 	char *addr;
 	int port;			/* the bound port */
-	enum endpoint_proto proto;
+	enum proto proto;
 	SSL_CTX *ctx;			/* up-ref'd, may be NULL without TLS */
 	unsigned flags;
 	int fd;
@@ -102,28 +102,11 @@ struct endpoint_set {
 };
 
 static const struct session_proto *const endpoint_protos[] = {
-	[ENDPOINT_SMTP] = &smtp_proto,
-	[ENDPOINT_SMTPS] = &smtps_proto,
-	[ENDPOINT_XMPP] = &xmpp_proto,
-	[ENDPOINT_XMPPS] = &xmpps_proto,
+	[PROTO_SMTP] = &smtp_proto,
+	[PROTO_SMTPS] = &smtps_proto,
+	[PROTO_XMPP] = &xmpp_proto,
+	[PROTO_XMPPS] = &xmpps_proto,
 };
-
-/* endpoint_proto_name - "smtp", "smtps", "xmpp", "xmpps" */
-const char *
-endpoint_proto_name(enum endpoint_proto p)
-{
-	switch (p) {
-	case ENDPOINT_SMTP:
-		return "smtp";
-	case ENDPOINT_SMTPS:
-		return "smtps";
-	case ENDPOINT_XMPP:
-		return "xmpp";
-	case ENDPOINT_XMPPS:
-		return "xmpps";
-	}
-	return "invalid";
-}
 
 /*
  * endpoint_classify - the endpoint's own view: went on without TLS is
@@ -445,7 +428,7 @@ endpoint_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	unsigned int i = 0;
 
 	(void)arg;
-	if (s == NULL || s->rec.proto != ENDPOINT_XMPPS)
+	if (s == NULL || s->rec.proto != PROTO_XMPPS)
 		return SSL_TLSEXT_ERR_NOACK;
 	while (i < inlen) {
 		unsigned int n = in[i];
@@ -1360,7 +1343,7 @@ endpoint_listen(struct endpoint_set *set, const struct endpoint_spec *spec)
 
 	memset(&ss, 0, sizeof(ss));
 	if (spec->addr == NULL || spec->port < 0 || spec->port > 65535 ||
-	    (unsigned)spec->proto > ENDPOINT_XMPPS) {
+	    (unsigned)spec->proto > PROTO_XMPPS) {
 		msg_warn("endpoint %s: bad address, port or protocol", tag);
 		return -1;
 	}
@@ -1373,7 +1356,7 @@ endpoint_listen(struct endpoint_set *set, const struct endpoint_spec *spec)
 	    !(spec->flags & ENDPOINT_NO_STARTTLS);
 	if (is_tls && spec->ctx == NULL) {
 		msg_warn("endpoint %s: %s on %s:%d needs a TLS context", tag,
-		    endpoint_proto_name(spec->proto), spec->addr, spec->port);
+		    proto_name(spec->proto), spec->addr, spec->port);
 		return -1;
 	}
 	if (inet_pton(AF_INET, spec->addr,

@@ -35,7 +35,7 @@ ref_host_try(struct ref_probe *p, struct ref_target *t,
 		if (ref_conn_open(p, &cn, ad->fam[i], ad->addr[i], t->port) < 0)
 			continue;
 		p->connected = 1;
-		if (p->proto == REF_SMTP || p->proto == REF_SMTPS)
+		if (p->proto == PROTO_SMTP || p->proto == PROTO_SMTPS)
 			a = ref_smtp_session(p, &cn, t, &out);
 		else
 			a = ref_xmpp_session(p, &cn, t, &out);
@@ -63,7 +63,7 @@ static int
 ref_host_plan(struct ref_probe *p, struct ref_target *t, struct ref_addrs *ad,
     int dane, struct ref_dns_ans *tlsa)
 {
-	int smtp = p->proto == REF_SMTP || p->proto == REF_SMTPS;
+	int smtp = p->proto == PROTO_SMTP || p->proto == PROTO_SMTPS;
 	size_t usable;
 
 	memset(tlsa, 0, sizeof(*tlsa));
@@ -100,7 +100,7 @@ ref_host_plan(struct ref_probe *p, struct ref_target *t, struct ref_addrs *ad,
 		dane = 0;
 	}
 	if (!dane) {
-		t->mode = smtp || p->policy == REF_OPPORTUNISTIC ?
+		t->mode = smtp || p->policy == POLICY_OPPORTUNISTIC ?
 		    MODE_OPPORTUNISTIC : MODE_PKIX;
 	} else {
 		switch (ref_dns_tlsa(p, t, ad, tlsa)) {
@@ -120,18 +120,18 @@ ref_host_plan(struct ref_probe *p, struct ref_target *t, struct ref_addrs *ad,
 			else if (smtp)
 				t->mode = MODE_TLS_NOAUTH;
 			else	/* RFC 7673 4: secure TLSA, TLS required */
-				t->mode = p->policy == REF_OPPORTUNISTIC ?
+				t->mode = p->policy == POLICY_OPPORTUNISTIC ?
 				    MODE_TLS_NOAUTH : MODE_PKIX;
 			break;
 		case TLSA_NONE:
 			ref_log(p, "no secure TLSA records for %s: no DANE",
 			    t->host);
-			t->mode = smtp || p->policy == REF_OPPORTUNISTIC ?
+			t->mode = smtp || p->policy == POLICY_OPPORTUNISTIC ?
 			    MODE_OPPORTUNISTIC : MODE_PKIX;
 			break;
 		}
 	}
-	if (smtp && p->policy == REF_MANDATORY && t->mode != MODE_DANE) {
+	if (smtp && p->policy == POLICY_MANDATORY && t->mode != MODE_DANE) {
 		ref_giveup(p, "no usable TLSA records for %s under mandatory "
 		    "DANE: skip host, delay (RFC 7672 6)", t->host);
 		ref_dns_free(tlsa);

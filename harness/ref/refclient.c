@@ -31,7 +31,7 @@
  *   checks accept the domain and the SRV target.
  * - XMPP without a secure SRV RRset or without usable TLSA records falls
  *   back to PKIX: opportunistically that is "encrypted"; under
- *   REF_MANDATORY it must authenticate by PKIX, and the lab has no PKIX
+ *   POLICY_MANDATORY it must authenticate by PKIX, and the lab has no PKIX
  *   trust store, so it gives up after the handshake (refused).  PKIX-TA
  *   and PKIX-EE records (usages 0, 1) are usable for XMPP but, for the same
  *   reason, never authenticate here.  For SMTP they are unusable (RFC 7672
@@ -201,7 +201,7 @@ refclient_sort_hosts(struct ref_host *h, size_t n)
 }
 
 int
-refclient_tlsa_usable(enum ref_proto proto, const struct ref_tlsa *t)
+refclient_tlsa_usable(enum proto proto, const struct ref_tlsa *t)
 {
 	const unsigned char *q = t->data;
 	int ok = 0;
@@ -210,7 +210,7 @@ refclient_tlsa_usable(enum ref_proto proto, const struct ref_tlsa *t)
 		return 0;
 	/* SMTP: RFC 7672 3.1.3.  Inbound: a PKIX usage needs a public CA,
 	 * and the lab has none, so it can never match. */
-	if ((proto == REF_SMTP || proto == REF_SMTPS || proto == REF_XMPP_IN)
+	if ((proto == PROTO_SMTP || proto == PROTO_SMTPS || proto == PROTO_XMPP_IN)
 	    && t->usage < 2)
 		return 0;
 	if (t->mtype == 1)
@@ -234,7 +234,7 @@ refclient_tlsa_usable(enum ref_proto proto, const struct ref_tlsa *t)
 }
 
 size_t
-refclient_tlsa_select(enum ref_proto proto, const struct ref_tlsa *t,
+refclient_tlsa_select(enum proto proto, const struct ref_tlsa *t,
     size_t n, enum ref_tlsa_use *use)
 {
 	size_t kept = 0;
@@ -351,10 +351,10 @@ refclient_free(struct refclient *c)
  */
 static void
 refclient_start(struct ref_probe *p, struct refclient *c,
-    enum ref_proto proto, enum ref_policy policy, int deadline_ms,
+    enum proto proto, enum policy policy, int deadline_ms,
     struct ref_result *r)
 {
-	int share = proto == REF_XMPP_IN ? 2 : 4;
+	int share = proto == PROTO_XMPP_IN ? 2 : 4;
 
 	memset(r, 0, sizeof(*r));
 	memset(p, 0, sizeof(*p));
@@ -363,7 +363,7 @@ refclient_start(struct ref_probe *p, struct refclient *c,
 	p->proto = proto;
 	p->policy = policy;
 	p->r = r;
-	p->receiving = proto == REF_XMPP_IN;
+	p->receiving = proto == PROTO_XMPP_IN;
 	p->deadline = clock_ms() + (deadline_ms > 0 ? deadline_ms : 1);
 	p->step_ms = deadline_ms / share > 1000 ? deadline_ms / share : 1000;
 }
@@ -377,8 +377,8 @@ refclient_end(struct ref_probe *p, int ok)
 }
 
 int
-refclient_probe(struct refclient *c, enum ref_proto proto,
-    const char *domain, enum ref_policy policy, int deadline_ms,
+refclient_probe(struct refclient *c, enum proto proto,
+    const char *domain, enum policy policy, int deadline_ms,
     struct ref_result *r)
 {
 	struct ref_probe p;
@@ -389,15 +389,13 @@ refclient_probe(struct refclient *c, enum ref_proto proto,
 	/* One spelling of the domain: no trailing dot (name checks, RCPT). */
 	dname_copy(dom, sizeof(dom), domain);
 	p.domain = dom;
-	ref_log(&p, "probe %s %s, %s", proto == REF_SMTP ? "smtp" :
-	    proto == REF_SMTPS ? "smtps" : proto == REF_XMPP ? "xmpp" :
-	    "xmpps", domain, policy == REF_MANDATORY ? "mandatory DANE" :
+	ref_log(&p, "probe %s %s, %s", proto_name(proto), domain, policy == POLICY_MANDATORY ? "mandatory DANE" :
 	    "opportunistic DANE");
 	if (ref_dns_get(&p) != 0) {
 		ret = -1;
 		goto done;
 	}
-	if (proto == REF_SMTP || proto == REF_SMTPS)
+	if (proto == PROTO_SMTP || proto == PROTO_SMTPS)
 		ref_smtp_probe(&p);
 	else
 		ref_xmpp_probe(&p);
@@ -427,19 +425,19 @@ refclient_server_ctx(SSL_CTX *ctx)
 
 int
 refclient_receive(struct refclient *c, int fd, SSL_CTX *ctx,
-    const char *local, enum ref_policy policy, int deadline_ms,
+    const char *local, enum policy policy, int deadline_ms,
     struct ref_result *r)
 {
 	struct ref_probe p;
 	struct ref_conn cn;
 	int ret = 0;
 
-	refclient_start(&p, c, REF_XMPP_IN, policy, deadline_ms, r);
+	refclient_start(&p, c, PROTO_XMPP_IN, policy, deadline_ms, r);
 	p.domain = local;
 	cn.p = &p;
 	netio_init(&cn.io, p.deadline, p.step_ms, REF_IN_MAX);
 	cn.io.fd = fd;
-	ref_log(&p, "receive as %s, %s", local, policy == REF_MANDATORY ?
+	ref_log(&p, "receive as %s, %s", local, policy == POLICY_MANDATORY ?
 	    "authentication required" : "unauthenticated peers allowed");
 	if (ref_dns_get(&p) != 0)
 		ret = -1;

@@ -51,12 +51,12 @@ struct driver {
 	 * policy q: CELL_PENDING, or CELL_SKIPPED or CELL_ERROR with *why
 	 * for the batch's cells (caller frees).  NULL: nothing to start.
 	 */
-	enum cell_state (*serve)(struct run *r, struct run_target *t, int q,
+	enum cell_state (*serve)(struct run *r, struct run_target *t, enum policy q,
 	    char **why);
 
 	/* run - probe and judge t's pending cells cells[0..n-1], all of
 	 * protocol p and policy q */
-	void (*run)(struct run *r, struct run_target *t, int p, int q,
+	void (*run)(struct run *r, struct run_target *t, enum proto p, enum policy q,
 	    const size_t *cells, size_t n);
 
 	/* teardown - undo setup; says so when that fails */
@@ -83,7 +83,8 @@ struct run_target {
 /* Which scenario, protocol and policy a cell is, and where it stands. */
 struct run_key {
 	size_t scenario;
-	int proto, policy;
+	enum proto proto;
+	enum policy policy;
 	enum cell_state state;
 };
 

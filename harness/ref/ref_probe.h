@@ -110,8 +110,8 @@ struct ref_probe {
 	struct refclient *c;
 	struct ub_ctx *ub;
 	int ub_dirty;		/* a query was cancelled: do not reuse ub */
-	enum ref_proto proto;
-	enum ref_policy policy;
+	enum proto proto;
+	enum policy policy;
 	const char *domain;
 	long long deadline;	/* CLOCK_MONOTONIC ms */
 	int step_ms;		/* bound on one connect / read / handshake */

@@ -119,10 +119,10 @@ driver_adapter_setup(struct run *r, struct run_target *t, char **why)
 /* driver_adapter_serve - "serve POLICY": start t's receiving server for
  * an xmpp-in batch (exit 3: skip with the target's reason) */
 static enum cell_state
-driver_adapter_serve(struct run *r, struct run_target *t, int q, char **why)
+driver_adapter_serve(struct run *r, struct run_target *t, enum policy q, char **why)
 {
 	struct buf out = { 0 };
-	int rc = driver_adapter_verb(r, t, "serve", scn_policy_name(q), &out);
+	int rc = driver_adapter_verb(r, t, "serve", policy_name(q), &out);
 
 	if (rc == TARGET_UNAVAILABLE) {
 		if (out.data)
@@ -133,7 +133,7 @@ driver_adapter_serve(struct run *r, struct run_target *t, int q, char **why)
 		char *tail = driver_adapter_tail(out.data ? out.data : "");
 
 		*why = xasprintf("%s serve %s failed (%s): %s", t->name,
-		    scn_policy_name(q), rc == -1 ? "killed at its deadline"
+		    policy_name(q), rc == -1 ? "killed at its deadline"
 		    : "non-zero exit", tail);
 		free(tail);
 	}
@@ -354,7 +354,7 @@ driver_adapter_cell(struct run *r, const struct run_target *t,
 /* driver_adapter_run - one batch: the lab connects first if the target
  * serves (xmpp-in), then "run FILE", then each cell is judged */
 static void
-driver_adapter_run(struct run *r, struct run_target *t, int p, int q,
+driver_adapter_run(struct run *r, struct run_target *t, enum proto p, enum policy q,
     const size_t *cells, size_t n)
 {
 	struct target_batch b;
@@ -363,8 +363,8 @@ driver_adapter_run(struct run *r, struct run_target *t, int p, int q,
 	double t0 = clock_s();
 
 	memset(&b, 0, sizeof(b));
-	b.proto = scn_proto_name(p);
-	b.policy = scn_policy_name(q);
+	b.proto = proto_name(p);
+	b.policy = policy_name(q);
 	b.n = n;
 	b.v = xcalloc(n, sizeof(*b.v));
 	for (size_t i = 0; i < n; i++) {
@@ -372,7 +372,7 @@ driver_adapter_run(struct run *r, struct run_target *t, int p, int q,
 		b.v[i].cell = cells[i];
 		b.v[i].domain = domains[i];
 	}
-	if (p == SCN_XMPP_IN)
+	if (p == PROTO_XMPP_IN)
 		ir = driver_adapter_initiate(r, cells, n);
 	target_batch_run(r->lab, t->name, driver_adapter_of(t)->workdir,
 	    r->probe_ms, &b);

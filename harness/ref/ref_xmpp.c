@@ -45,7 +45,7 @@ ref_xmpp_session(struct ref_probe *p, struct ref_conn *cn,
 {
 	int starttls = 0, auth;
 
-	if (p->proto == REF_XMPP) {
+	if (p->proto == PROTO_XMPP) {
 		if (ref_xmpp_open(p, cn, &starttls) < 0) {
 			ref_giveup(p, "no stream features");
 			return ATT_GAVEUP;
@@ -75,7 +75,7 @@ ref_xmpp_session(struct ref_probe *p, struct ref_conn *cn,
 		return ATT_GAVEUP;
 	if (!ref_tls_judge(p, t, auth, out))
 		return ATT_GAVEUP;
-	ref_log(p, "going on: stream %s", p->proto == REF_XMPP ? "restart" :
+	ref_log(p, "going on: stream %s", p->proto == PROTO_XMPP ? "restart" :
 	    "open over TLS");
 	if (ref_xmpp_open(p, cn, NULL) < 0)
 		snprintf(p->note, sizeof(p->note), "no stream features after "
@@ -93,7 +93,7 @@ ref_xmpp_probe(struct ref_probe *p)
 	char qname[300];
 	int n, dane;
 
-	snprintf(qname, sizeof(qname), "_%s._tcp.%s", p->proto == REF_XMPPS ?
+	snprintf(qname, sizeof(qname), "_%s._tcp.%s", p->proto == PROTO_XMPPS ?
 	    "xmpps-server" : "xmpp-server", p->domain);
 	ref_dns_query(p, qname, DNS_SRV, "SRV", &srv);
 	if (srv.state == DNS_BOGUS) {
@@ -104,7 +104,7 @@ ref_xmpp_probe(struct ref_probe *p)
 	}
 	if (srv.nxdomain || srv.nodata) {
 		ref_dns_free(&srv);
-		if (p->proto == REF_XMPPS) {
+		if (p->proto == PROTO_XMPPS) {
 			ref_giveup(p, "no _xmpps-server SRV records: no direct "
 			    "TLS (XEP-0368)");
 			return;
