@@ -120,12 +120,14 @@ else
 	exit 1
 fi
 
-# Two neighbouring scenarios of the catalogue: shard I of 2 takes the
-# scenarios whose index in the catalogue is I-1 modulo 2.
-(cd "$TOP" && ./danelab list 2>/dev/null) | awk '!seen[$1]++ { print $1 }' >"$W/ids"
-FILTER=$(awk '/^grid-ee-s1-m1$/ { a = $1; getline; printf "^%s$|^%s$", a, $1 }' "$W/ids")
-[ -n "$FILTER" ] || FILTER='^grid-ee-s1-m1$|^grid-ee-s1-m2$'
-echo "# DANELAB_FILTER='$FILTER' DANELAB_TARGETS=ref, labs in $LABS"
+# pick_filter - two neighbouring scenarios of the catalogue, so that each
+# shard gets one (shard I of 2 takes the scenarios whose index in the
+# catalogue is I-1 modulo 2), as an --filter expression
+pick_filter() {
+	(cd "$C" && ./danelab list 2>/dev/null) | awk '!seen[$1]++ { print $1 }' |
+	    awk '/^grid-ee-s1-m1$/ { a = $1; getline; printf "^%s$|^%s$", a, $1 }'
+}
+FILTER=
 
 # run_step RECIPE NAME OUT [VAR=VALUE..] - the marked step NAME of
 # RECIPE's file, with sh -e in the clone, the recipe's variables, then
@@ -158,7 +160,6 @@ recipe() {
 	# The recipe's variables, then the test's narrowing.
 	recipe_vars "$f" >"$W/vars"
 	{
-		echo "DANELAB_FILTER=$FILTER"
 		echo "DANELAB_TARGETS=ref"
 		echo "DANELAB_LABS=$LABS/$ci"
 		if [ "$ci" = github ]; then
@@ -180,6 +181,10 @@ recipe() {
 		diag "$W/build.out"
 		return
 	fi
+	[ -n "$FILTER" ] || FILTER=$(pick_filter)
+	[ -n "$FILTER" ] || FILTER='^grid-ee-s1-m1$|^grid-ee-s1-m2$'
+	echo "# DANELAB_FILTER='$FILTER' DANELAB_TARGETS=ref, labs in $LABS/$ci"
+	echo "DANELAB_FILTER=$FILTER" >>"$W/vars"
 
 	for i in 1 2; do
 		if [ "$ci" = github ]; then set -- "SHARD=$i"; else set -- "CI_NODE_INDEX=$i"; fi
