@@ -20,9 +20,11 @@
 # (this run's merged results.json, at the recipe's DANELAB_BASELINE), and
 # fails (exit 1, REGRESSED) when a shard is run again with a Postfix that
 # no longer does DANE (DNSSEC lookups off: DANELAB_POSTFIX_MAIN_CF, the
-# adapter's knob for main.cf) and merged.  A regression needs a cell that
-# fails in the new run (harness/report/diff.c): no edit of the baseline
-# alone can make one out of a run where every cell passes.
+# adapter's knob for main.cf) and merged.  Then, with that run's failures
+# kept as the baseline, the diff passes; with one of them edited to a pass
+# in the baseline, it fails with one regression.  A regression needs a
+# cell that fails in the new run (harness/report/diff.c): no edit of the
+# baseline alone can make one out of a run where every cell passes.
 #
 # Both recipes run in one clone (out/, merged/, diff/ and the baseline
 # removed in between), built once by the first recipe's build step.
@@ -144,6 +146,23 @@ run_step() {
 	) >"$out" 2>&1 </dev/null
 }
 
+# pass_one_fail IN OUT - results.json IN with its first failing cell made
+# a pass, and the totals with it (a reader checks they agree), into OUT;
+# exit 1 when IN has no failing cell
+pass_one_fail() {
+	awk '
+	!done && /"verdict": "fail"/ { sub(/"verdict": "fail"/, "\"verdict\": \"pass\""); done = 1 }
+	done && /^"totals": / {
+		match($0, /"pass": [0-9]+/)
+		$0 = substr($0, 1, RSTART - 1) "\"pass\": " substr($0, RSTART + 8, RLENGTH - 8) + 1 substr($0, RSTART + RLENGTH)
+		match($0, /"fail": [0-9]+/)
+		$0 = substr($0, 1, RSTART - 1) "\"fail\": " substr($0, RSTART + 8, RLENGTH - 8) - 1 substr($0, RSTART + RLENGTH)
+	}
+	{ print }
+	END { exit !done }
+	' "$1" >"$2"
+}
+
 # recipe FILE CI - every test of one recipe; CI is github or gitlab
 recipe() {
 	r=$1 ci=$2 f=$C/ci/examples/$1
@@ -259,6 +278,31 @@ recipe() {
 		not_ok "$r: a regressed shard: shard exit $rc1 (wanted 0), merge $rc2 (0), diff $rc (1)"
 		diag "$W/shard1b.out"
 		diag "$W/diff2.out"
+	fi
+
+	# The failures of that run, kept as the baseline: not regressions.
+	cp "$C/merged/results.json" "$C/$baseline"
+	run_step "$r" diff "$W/diff3.out"
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q '\*\*no differences\*\*' "$W/diff3.out"; then
+		ok "$r: diff against a baseline that has the same failures: exit 0"
+	else
+		not_ok "$r: diff against a baseline that has the same failures (exit $rc, wanted 0)"
+		diag "$W/diff3.out"
+	fi
+	# That baseline edited: one failing cell a pass in it, so one regression.
+	if pass_one_fail "$C/merged/results.json" "$C/$baseline"; then
+		run_step "$r" diff "$W/diff4.out"
+		rc=$?
+	else
+		echo "no failing cell in merged/results.json" >"$W/diff4.out"
+		rc=99
+	fi
+	if [ $rc -eq 1 ] && grep -q '^### Regressions (1)$' "$W/diff4.out"; then
+		ok "$r: diff against that baseline with one failing cell edited to pass: one regression, exit 1"
+	else
+		not_ok "$r: diff against a baseline with one failing cell edited to pass (exit $rc, wanted 1)"
+		diag "$W/diff4.out"
 	fi
 }
 
