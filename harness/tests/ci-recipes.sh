@@ -163,6 +163,21 @@ pass_one_fail() {
 	' "$1" >"$2"
 }
 
+# expect_diff STATUS PATTERN NAME - one test: the diff step of recipe $r
+# exits STATUS and its output has a line matching PATTERN
+expect_diff() {
+	n=$((n + 1))
+	run_step "$r" diff "$W/diff$n.out"
+	rc=$?
+	if [ $rc -eq "$1" ] && grep -q "$2" "$W/diff$n.out"; then
+		ok "$r: $3, exit $1"
+	else
+		not_ok "$r: $3 (exit $rc, wanted $1)"
+		diag "$W/diff$n.out"
+	fi
+}
+n=0
+
 # recipe FILE CI - every test of one recipe; CI is github or gitlab
 recipe() {
 	r=$1 ci=$2 f=$C/ci/examples/$1
@@ -239,26 +254,14 @@ recipe() {
 			grep -q "^\\*\\*$sum cells:\\*\\*" "$W/summary.md"
 	fi
 
-	run_step "$r" diff "$W/diff0.out"
-	rc=$?
-	if [ $rc -eq 0 ] && grep -q "no baseline at $baseline" "$W/diff0.out"; then
-		ok "$r: diff without a baseline: says so, exit 0"
-	else
-		not_ok "$r: diff without a baseline (exit $rc, wanted 0)"
-		diag "$W/diff0.out"
-	fi
+	expect_diff 0 "no baseline at $baseline" "diff without a baseline: says so"
 
 	# The baseline: this run's merged report, where the recipe looks.
 	mkdir -p "$C/$(dirname "$baseline")" && cp "$C/merged/results.json" "$C/$baseline"
-	run_step "$r" diff "$W/diff1.out"
-	rc=$?
-	if [ $rc -eq 0 ] && grep -q '\*\*no differences\*\*\|\*\*no regressions\*\*' "$W/diff1.out" &&
-	    [ -s "$C/diff/diff.md" ] &&
-	    { [ "$ci" != github ] || grep -q '^\*\*no differences\*\*' "$W/summary.md"; }; then
-		ok "$r: diff against the baseline it made: no regressions, exit 0"
-	else
-		not_ok "$r: diff against the baseline it made (exit $rc, wanted 0)"
-		diag "$W/diff1.out"
+	expect_diff 0 '^\*\*no differences\*\*' "diff against the baseline it made: no differences"
+	check "$r: the diff step wrote diff/diff.md" test -s "$C/diff/diff.md"
+	if [ "$ci" = github ]; then
+		check "$r: the step summary has diff.md" grep -q '^\*\*no differences\*\*' "$W/summary.md"
 	fi
 
 	# A regressed build: shard 1 again with a Postfix without DNSSEC
@@ -268,42 +271,21 @@ recipe() {
 	rc1=$?
 	run_step "$r" merge "$W/merge2.out"
 	rc2=$?
-	run_step "$r" diff "$W/diff2.out"
-	rc=$?
-	if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ $rc -eq 1 ] &&
-	    grep -q '^\*\*REGRESSED\*\*' "$W/diff2.out" &&
-	    grep -q '^| postfix | [^ ]* | smtp | ' "$W/diff2.out"; then
-		ok "$r: a shard run again with a Postfix that does no DANE: diff REGRESSED, exit 1 ($(grep -c '^| postfix | [^ ]* | smtp | ' "$W/diff2.out") postfix cells)"
+	if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && grep -q '"verdict": "fail"' "$C/merged/results.json"; then
+		ok "$r: shard 1 again with a Postfix that does no DANE, merged: failing cells, exit 0"
 	else
-		not_ok "$r: a regressed shard: shard exit $rc1 (wanted 0), merge $rc2 (0), diff $rc (1)"
+		not_ok "$r: shard 1 again with a Postfix that does no DANE: shard exit $rc1, merge $rc2 (wanted 0, 0 and failing cells)"
 		diag "$W/shard1b.out"
-		diag "$W/diff2.out"
 	fi
+	expect_diff 1 '^| postfix | [^ ]* | smtp | .*\*\*fail\*\*' "diff against the good baseline: REGRESSED (postfix cells)"
 
 	# The failures of that run, kept as the baseline: not regressions.
 	cp "$C/merged/results.json" "$C/$baseline"
-	run_step "$r" diff "$W/diff3.out"
-	rc=$?
-	if [ $rc -eq 0 ] && grep -q '\*\*no differences\*\*' "$W/diff3.out"; then
-		ok "$r: diff against a baseline that has the same failures: exit 0"
-	else
-		not_ok "$r: diff against a baseline that has the same failures (exit $rc, wanted 0)"
-		diag "$W/diff3.out"
-	fi
+	expect_diff 0 '^\*\*no differences\*\*' "diff against a baseline that has the same failures"
 	# That baseline edited: one failing cell a pass in it, so one regression.
-	if pass_one_fail "$C/merged/results.json" "$C/$baseline"; then
-		run_step "$r" diff "$W/diff4.out"
-		rc=$?
-	else
-		echo "no failing cell in merged/results.json" >"$W/diff4.out"
-		rc=99
-	fi
-	if [ $rc -eq 1 ] && grep -q '^### Regressions (1)$' "$W/diff4.out"; then
-		ok "$r: diff against that baseline with one failing cell edited to pass: one regression, exit 1"
-	else
-		not_ok "$r: diff against a baseline with one failing cell edited to pass (exit $rc, wanted 1)"
-		diag "$W/diff4.out"
-	fi
+	pass_one_fail "$C/merged/results.json" "$C/$baseline" ||
+		echo "# no failing cell in merged/results.json to edit"
+	expect_diff 1 '^### Regressions (1)$' "diff against that baseline with one failing cell edited to a pass: one regression"
 }
 
 recipe github-actions.yml github
