@@ -179,6 +179,18 @@ if [ "$WHAT" = all ] || [ "$WHAT" = lab ]; then
 	done <"$TMP/readme.out"
 	grep -q "^ok \|^not ok " "$TMP/readme.out" ||
 		{ cat "$TMP/readme.out"; tap_not_ok "readme: the README's examples ran"; }
+	# The CI recipes of ci/examples/: their shell steps, two local shards.
+	sh harness/tests/ci-recipes.sh >"$TMP/ci-recipes.out" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP "*) what=${line#ok * - }; tap_skip "ci-recipes: ${what%% \# SKIP *}" "${line#* \# SKIP }" ;;
+		"ok "*) tap_ok "ci-recipes: ${line#ok * - }" ;;
+		"not ok "*) tap_not_ok "ci-recipes: ${line#not ok * - }" ;;
+		"#"*) echo "$line" ;;
+		esac
+	done <"$TMP/ci-recipes.out"
+	grep -q "^ok \|^not ok " "$TMP/ci-recipes.out" ||
+		{ cat "$TMP/ci-recipes.out"; tap_not_ok "ci-recipes: the CI recipes ran"; }
 fi
 
 echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
