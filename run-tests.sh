@@ -25,6 +25,26 @@ tap_skip() { N=$((N + 1)); SKIPPED=$((SKIPPED + 1)); echo "ok $N - $1 # SKIP $2"
 TMP=$(mktemp -d /tmp/danelab-tests.XXXXXX) || exit 3
 trap 'rm -rf "$TMP"' EXIT INT TERM
 
+# tap_script NAME SCRIPT - run a test script that prints TAP; its results
+# join ours as "NAME: ...", its skips as skips, its "# " lines as they
+# are; a script that prints no result at all is a failure showing its
+# output.
+tap_script() {
+	ts_name=$1
+	sh "$2" >"$TMP/$ts_name.out" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP "*) ts_what=${line#ok * - }
+			tap_skip "$ts_name: ${ts_what%% \# SKIP *}" "${line##* \# SKIP }" ;;
+		"ok "*) tap_ok "$ts_name: ${line#ok * - }" ;;
+		"not ok "*) tap_not_ok "$ts_name: ${line#not ok * - }" ;;
+		"#"*) echo "$line" ;;
+		esac
+	done <"$TMP/$ts_name.out"
+	grep -q "^ok \|^not ok " "$TMP/$ts_name.out" ||
+		{ sed "s/^/# /" "$TMP/$ts_name.out"; tap_not_ok "$ts_name: $2 ran"; }
+}
+
 if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 	# Check writes TAP for every test case; renumber into our stream.
 	CK_TAP_LOG_FILE_NAME=$TMP/unit.tap CK_VERBOSITY=silent \
@@ -46,50 +66,14 @@ fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 	# The HTML report, drawn by headless Chromium.
-	sh harness/tests/report-render.sh >"$TMP/render.out" 2>&1
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) tap_ok "report: ${line#ok * - }" ;;
-		"not ok "*) tap_not_ok "report: ${line#not ok * - }" ;;
-		esac
-	done <"$TMP/render.out"
-	grep -q "^ok \|^not ok " "$TMP/render.out" ||
-		{ cat "$TMP/render.out"; tap_not_ok "report: the Chromium check ran"; }
+	tap_script report harness/tests/report-render.sh
 	# The adapters' log parsers on real log excerpts (golden files).
-	sh harness/tests/adapters.sh >"$TMP/adapters.out" 2>&1 || grep -q "^not ok " "$TMP/adapters.out" ||
-		{ cat "$TMP/adapters.out"; tap_not_ok "adapters: the golden tests ran"; }
-	while IFS= read -r line; do case $line in "ok "*) tap_ok "adapters: ${line#ok * - }" ;; "not ok "*) tap_not_ok "adapters: ${line#not ok * - }" ;; "# "*) echo "$line" ;; esac; done <"$TMP/adapters.out"
-fi
-
-if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
+	tap_script adapters harness/tests/adapters.sh
 	# The manual pages: they render, they match the help texts and the
 	# scenario parser, make install puts them in place.
-	sh harness/tests/man.sh >"$TMP/man.out" 2>&1
-	while IFS= read -r line; do
-		case $line in
-		"ok "*" # SKIP "*) desc=${line#ok * - }
-			tap_skip "man: ${desc%% \# SKIP *}" "${line##* \# SKIP }" ;;
-		"ok "*) tap_ok "man: ${line#ok * - }" ;;
-		"not ok "*) tap_not_ok "man: ${line#not ok * - }" ;;
-		"# "*) echo "$line" ;;
-		esac
-	done <"$TMP/man.out"
-	grep -q "^ok \|^not ok " "$TMP/man.out" ||
-		{ sed "s/^/# /" "$TMP/man.out"; tap_not_ok "man: the manual page checks ran"; }
-fi
-
-if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
+	tap_script man harness/tests/man.sh
 	# The source tree keeps the shape of harness/README.md's module map.
-	sh harness/tests/layers.sh >"$TMP/layers.out" 2>&1
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) tap_ok "layers: ${line#ok * - }" ;;
-		"not ok "*) tap_not_ok "layers: ${line#not ok * - }" ;;
-		"# "*) echo "$line" ;;
-		esac
-	done <"$TMP/layers.out"
-	grep -q "^ok \|^not ok " "$TMP/layers.out" ||
-		{ sed "s/^/# /" "$TMP/layers.out"; tap_not_ok "layers: the source-tree checks ran"; }
+	tap_script layers harness/tests/layers.sh
 fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
@@ -168,29 +152,9 @@ if [ "$WHAT" = all ] || [ "$WHAT" = lab ]; then
 	. "$TOP/harness/tests/lab.sh"
 	lab_tests
 	# The README's examples, as written, in a fresh clone of HEAD.
-	sh harness/tests/readme.sh >"$TMP/readme.out" 2>&1
-	while IFS= read -r line; do
-		case $line in
-		"ok "*"# SKIP "*) what=${line#ok * - }; tap_skip "readme: ${what%% \# SKIP *}" "${line#* \# SKIP }" ;;
-		"ok "*) tap_ok "readme: ${line#ok * - }" ;;
-		"not ok "*) tap_not_ok "readme: ${line#not ok * - }" ;;
-		"#"*) echo "$line" ;;
-		esac
-	done <"$TMP/readme.out"
-	grep -q "^ok \|^not ok " "$TMP/readme.out" ||
-		{ cat "$TMP/readme.out"; tap_not_ok "readme: the README's examples ran"; }
+	tap_script readme harness/tests/readme.sh
 	# The CI recipes of ci/examples/: their shell steps, two local shards.
-	sh harness/tests/ci-recipes.sh >"$TMP/ci-recipes.out" 2>&1
-	while IFS= read -r line; do
-		case $line in
-		"ok "*"# SKIP "*) what=${line#ok * - }; tap_skip "ci-recipes: ${what%% \# SKIP *}" "${line#* \# SKIP }" ;;
-		"ok "*) tap_ok "ci-recipes: ${line#ok * - }" ;;
-		"not ok "*) tap_not_ok "ci-recipes: ${line#not ok * - }" ;;
-		"#"*) echo "$line" ;;
-		esac
-	done <"$TMP/ci-recipes.out"
-	grep -q "^ok \|^not ok " "$TMP/ci-recipes.out" ||
-		{ cat "$TMP/ci-recipes.out"; tap_not_ok "ci-recipes: the CI recipes ran"; }
+	tap_script ci-recipes harness/tests/ci-recipes.sh
 fi
 
 echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"

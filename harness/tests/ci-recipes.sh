@@ -29,7 +29,8 @@
 # Both recipes run in one clone (out/, merged/, diff/ and the baseline
 # removed in between), built once by the first recipe's build step.
 # The shards' labs (--dir) are under $DANELAB_CI_LABS when it is set,
-# else in the test's temporary directory.
+# else in a temporary directory under /run (mode 755: the targets' own
+# users, e.g. postfix, must reach their work directories).
 #
 # Prints TAP ("ok N - ...", "not ok N - ...", "# ..." diagnostics, the
 # plan last) and exits 1 if any test failed.
@@ -38,13 +39,8 @@
 
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd) || exit 3
-N=0 FAILED=0
-
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; }
-skip_all() { echo "ok 1 - CI recipes # SKIP $1"; echo "1..1"; exit 0; }
-# diag FILE - a file's last lines as TAP diagnostics
-diag() { tail -n 30 "$1" | sed 's/^/#   /'; }
+TAP_WHAT="CI recipes"
+. "$TOP/harness/tests/tap.sh"
 # check NAME COMMAND... - one test: ok when COMMAND succeeds, else its
 # output as diagnostics
 check() {
@@ -53,15 +49,21 @@ check() {
 	if "$@" >"$W/check.out" 2>&1; then ok "$name"; else not_ok "$name"; diag "$W/check.out"; fi
 }
 
-[ "$(id -u)" -eq 0 ] || skip_all "need root (CAP_SYS_ADMIN for namespaces)"
-command -v git >/dev/null || skip_all "git is not installed"
-git -C "$TOP" rev-parse HEAD >/dev/null 2>&1 || skip_all "$TOP is not a git checkout"
+need_clone_rights "$TOP"
 
 W=$(mktemp -d /tmp/danelab-ci-recipes.XXXXXX) || exit 3
 C=$W/clone
-LABS=${DANELAB_CI_LABS:-$W/labs}
+# The labs' directories must be reachable by the targets' own users
+# (Postfix runs as postfix): not below the mode-700 $W.
+if [ -n "${DANELAB_CI_LABS:-}" ]; then
+	LABS=$DANELAB_CI_LABS MADE=
+else
+	LABS=$(mktemp -d /run/danelab-ci-recipes.XXXXXX) || exit 3
+	chmod 755 "$LABS"
+	MADE=$LABS
+fi
 cleanup() {
-	rm -rf "$W" "$LABS/github" "$LABS/gitlab"
+	rm -rf "$W" "$LABS/github" "$LABS/gitlab" ${MADE:+"$MADE"}
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -112,15 +114,7 @@ recipe_vars() {
 cells() { grep -o '<testcase ' "$1" | wc -l; }
 
 start=$(date +%s)
-if git clone -q --no-checkout "$TOP" "$C" >"$W/clone.out" 2>&1 &&
-    git -C "$C" checkout -q "$(git -C "$TOP" rev-parse HEAD)" >>"$W/clone.out" 2>&1; then
-	ok "a fresh clone of HEAD ($(git -C "$TOP" rev-parse --short HEAD))"
-else
-	not_ok "a fresh clone of HEAD"
-	diag "$W/clone.out"
-	echo "1..$N"
-	exit 1
-fi
+fresh_clone "$TOP" "$C"
 
 # pick_filter - two neighbouring scenarios of the catalogue, so that each
 # shard gets one (shard I of 2 takes the scenarios whose index in the

@@ -28,17 +28,10 @@
 
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd) || exit 3
-N=0 FAILED=0
+TAP_WHAT="README examples"
+. "$TOP/harness/tests/tap.sh"
 
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; }
-skip_all() { echo "ok 1 - README examples # SKIP $1"; echo "1..1"; exit 0; }
-# diag FILE - a file's last lines as TAP diagnostics
-diag() { tail -n 30 "$1" | sed 's/^/#   /'; }
-
-[ "$(id -u)" -eq 0 ] || skip_all "need root (CAP_SYS_ADMIN for namespaces)"
-command -v git >/dev/null || skip_all "git is not installed"
-git -C "$TOP" rev-parse HEAD >/dev/null 2>&1 || skip_all "$TOP is not a git checkout"
+need_clone_rights "$TOP"
 
 W=$(mktemp -d /tmp/danelab-readme.XXXXXX) || exit 3
 C=$W/clone
@@ -71,15 +64,7 @@ examples() {
 }
 
 start=$(date +%s)
-if git clone -q --no-checkout "$TOP" "$C" >"$W/clone.out" 2>&1 &&
-    git -C "$C" checkout -q "$(git -C "$TOP" rev-parse HEAD)" >>"$W/clone.out" 2>&1; then
-	ok "a fresh clone of HEAD ($(git -C "$TOP" rev-parse --short HEAD))"
-else
-	not_ok "a fresh clone of HEAD"
-	diag "$W/clone.out"
-	echo "1..$N"
-	exit 1
-fi
+fresh_clone "$TOP" "$C"
 if (cd "$C" && make -s) >"$W/make.out" 2>&1 && [ -x "$C/danelab" ]; then
 	ok "make builds ./danelab in the clone"
 else
