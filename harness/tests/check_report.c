@@ -22,6 +22,7 @@
 #include "report.h"
 #include "suites.h"
 #include "template.h"
+#include "term.h"
 
 #define BIG_DETAIL	(100 * 1024)
 
@@ -493,6 +494,63 @@ capture_stderr(const char *path)
 	}
 }
 
+/* The terminal: lines cut to the width, escape codes only when fancy. */
+START_TEST(test_term)
+{
+	struct term plain = { 0, 50 }, fancy = { 1, 0 }, whole = { 0, 0 };
+	struct report_cell *cells;
+	struct buf b = { 0 };
+	size_t n;
+
+	term_cut(&b, "caf\xc3\xa9 \x1b[31m red", 0);
+	ck_assert_str_eq(b.data, "caf\xc3\xa9  [31m red");
+	b.len = 0;
+	term_cut(&b, "abcdefghij", 8);
+	ck_assert_str_eq(b.data, "abcde...");
+	b.len = 0;
+	term_cut(&b, "abcdefgh", 8);
+	ck_assert_str_eq(b.data, "abcdefgh");
+	b.len = 0;
+	term_progress(&b, &whole, 3, 12, "postfix smtp mandatory", 1, 30);
+	ck_assert_str_eq(b.data, "[3/12] 25% postfix smtp mandatory, 1 not "
+	    "passing, 0:30, ETA 1:30");
+	b.len = 0;
+
+	cells = hostile_cells(&n);
+	term_summary(&b, &plain, cells, n, 0, 0);
+	ck_assert_ptr_null(strchr(b.data, '\033'));
+	ck_assert_ptr_nonnull(strstr(b.data, "\npostfix                   3      0 "
+	    "       0      1      1      1      0      0\n"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\nall                       7      2 "
+	    "       1      1      1      1      1      1\n"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\nerror exim/error-case smtp "
+	    "mandatory: timeout a...\n"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\nfail  postfix/"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\nxpass postfix/xpass-case"));
+	ck_assert_ptr_null(strstr(b.data, "\nxfail "));
+	ck_assert_ptr_nonnull(strstr(b.data, "1 xfail (known deviations) not "
+	    "listed: -v lists them\n"));
+	for (char *p = b.data; (p = strchr(p, '\n')) != NULL; p++) {
+		char *e = strchr(p + 1, '\n');
+
+		ck_assert_msg(e == NULL || e - p - 1 <= 80, "long line %.*s",
+		    (int)(e ? e - p : 0), p);
+	}
+	b.len = 0;
+	term_summary(&b, &fancy, cells, n, 1, 0);
+	ck_assert_ptr_nonnull(strstr(b.data, "\033[1;31mfail \033[0m postfix/"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\033[33mxfail\033[0m postfix/"
+	    "xfail-case xmpp opportunistic: known: </script>"));
+	ck_assert_ptr_null(strstr(b.data, "not listed"));
+	b.len = 0;
+	term_summary(&b, &plain, cells, n, 0, 1);	/* -q: no table */
+	ck_assert_ptr_null(strstr(b.data, "target "));
+	ck_assert_ptr_nonnull(strstr(b.data, "error exim/error-case"));
+	buf_free(&b);
+	report_cells_free(cells, n);
+}
+END_TEST
+
 /* detail_file - cell i's "detail_file" in dir's results.json; caller frees */
 static char *
 detail_file(const char *dir, size_t i)
@@ -899,6 +957,7 @@ report_suite(void)
 	tcase_add_test(tc, test_no_latest);
 	tcase_add_test(tc, test_html);
 	tcase_add_test(tc, test_detail_files);
+	tcase_add_test(tc, test_term);
 	tcase_add_test(tc, test_merge);
 	tcase_add_test(tc, test_read_bad);
 	tcase_add_test(tc, test_unwritable);
