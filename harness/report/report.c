@@ -1336,10 +1336,28 @@ report_get_number(const char *path, const struct json_value *obj,
 	return 0;
 }
 
+/* report_under_cells - is rel a path below cells/ that stays there (no
+ * empty, "." or ".." component)? */
+static int
+report_under_cells(const char *rel)
+{
+	const char *p, *e;
+
+	if (strncmp(rel, REPORT_CELLS "/", sizeof(REPORT_CELLS)) != 0)
+		return 0;
+	for (p = rel; *p; p = *e ? e + 1 : e) {
+		e = strchrnul(p, '/');
+		if (e == p || (e - p == 1 && p[0] == '.')
+		    || (e - p == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * report_read_detail - the detail of cell where (c) from its file, named
  * by member "detail_file" of v relative to the directory of path, the
- * results.json: "" for none; a file under "cells/" only, without "..".
+ * results.json: "" for none; a file under "cells/" only (report_under_cells).
  * A missing file is a warning, not an error (results.json may travel
  * alone, as the shards' did before version 2): the detail says so.
  */
@@ -1356,8 +1374,7 @@ report_read_detail(const char *path, const struct json_value *v,
 		c->detail = rel;
 		return 0;
 	}
-	if (strncmp(rel, REPORT_CELLS "/", sizeof(REPORT_CELLS)) != 0
-	    || strstr(rel, "..") != NULL) {
+	if (!report_under_cells(rel)) {
 		free(rel);
 		return report_bad(path, json_get(v, "detail_file"),
 		    "%s.detail_file: not a file under %s/", where, REPORT_CELLS);
