@@ -399,6 +399,8 @@ START_TEST(test_html)
 	cells = hostile_cells(&n);
 	ck_assert_int_eq(report_write(top, &hostile_meta, cells, n, 1), 0);
 	text = slurp(top, "index.html", NULL);
+	ck_assert_msg(strncmp(text, "<!DOCTYPE html>\n", 16) == 0,
+	    "index.html opens with %.20s", text);	/* no quirks mode */
 	ck_assert_ptr_null(strstr(text, "</title><script>"));
 	ck_assert_ptr_nonnull(strstr(text, "<title>danelab run 20261128-162200-1234"
 	    "&lt;/title&gt;&lt;script&gt;</title>"));
