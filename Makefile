@@ -71,6 +71,7 @@ LIB_OBJS = \
 	harness/report/json.o \
 	harness/report/report.o \
 	harness/report/diff.o \
+	harness/report/term.o \
 	harness/ground/stop.o
 
 MAIN_OBJ = harness/main.o

@@ -38,7 +38,7 @@ static const char usage_text[] =
 "Commands:\n"
 "  run   [--target T,..] [--scenarios PATH..] [--filter RE]\n"
 "        [--policy P] [--jobs N] [--shard I/N] [--out DIR] [--keep]\n"
-"        [--dir DIR] [--deadline MS] [--hostile]\n"
+"        [--dir DIR] [--deadline MS] [--hostile] [-q | -v]\n"
 "                               the lab's main job: bring the lab up with\n"
 "                               every scenario, probe each with each target\n"
 "                               (default: every target; T=PATH tests that\n"
@@ -64,7 +64,12 @@ static const char usage_text[] =
 "                               an error, never a verdict); --shard I/N:\n"
 "                               every Nth scenario;\n"
 "                               --hostile: meanwhile attack decoy listeners\n"
-"                               on the same event loop (self-test)\n"
+"                               on the same event loop (self-test);\n"
+"                               on a terminal a progress line; at the end\n"
+"                               a table per target and the cells that\n"
+"                               fail, err or xpass (-v: the xfails too,\n"
+"                               -q: no progress, no table); NO_COLOR:\n"
+"                               plain lines\n"
 "  up    [LAB OPTIONS]          build and sign the zones, start the lab\n"
 "                               (NSD + validating Unbound in private\n"
 "                               namespaces) and leave it running\n"
@@ -732,7 +737,7 @@ cmd_run(int argc, char **argv)
 		buf_printf(&cmd, "%s%s", i ? " " : "danelab ", argv[i]);
 	o.command = cmd.data;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:j:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:j:qvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': o.targets = optarg; break;
 		case 's': o.paths[o.npaths++] = optarg; break;
@@ -766,6 +771,7 @@ cmd_run(int argc, char **argv)
 		case 'D': o.probe_ms = parse_int("--deadline", optarg, 100,
 		    600000); break;
 		case 'q': msg_quiet = 1; o.progress = 0; break;
+		case 'v': o.verbose = 1; break;
 		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
 		default: usage_error("bad option", NULL);
 		}

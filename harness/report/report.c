@@ -27,7 +27,8 @@
 #include "template.h"
 
 #define REPORT_SCHEMA		"danelab-results"
-#define REPORT_VERSION		1
+#define REPORT_VERSION		2	/* 2: details in files of their own */
+#define REPORT_CELLS		"cells"	/* the directory of the cells' details */
 #define REPORT_MD_MAX_ROWS	500	/* non-passing cells listed in summary.md */
 
 /* REPORT_PUTS - append a string literal to a buf */
@@ -48,6 +49,8 @@ struct report_ctx {
 	size_t not_preferred;	/* passes, not preferred (report_not_preferred) */
 	const char **targets;	/* distinct, in order of first appearance */
 	size_t ntargets;
+	char **detail_files;	/* per cell: its detail's file under the report
+				 * directory, "cells/T/S-P-Q.txt", or "" for none */
 };
 
 /* One report writer: its file name and the function that writes it. */
@@ -56,6 +59,7 @@ struct report_writer {
 	int (*write)(const struct report_ctx *ctx, const char *path);
 };
 
+static int report_write_cells(const struct report_ctx *, const char *);
 static int report_write_tap(const struct report_ctx *, const char *);
 static int report_write_junit(const struct report_ctx *, const char *);
 static int report_write_json(const struct report_ctx *, const char *);
@@ -63,6 +67,7 @@ static int report_write_md(const struct report_ctx *, const char *);
 static int report_write_html(const struct report_ctx *, const char *);
 
 static const struct report_writer report_writers[] = {
+	{ REPORT_CELLS, report_write_cells },	/* a directory */
 	{ "results.tap", report_write_tap },
 	{ "junit.xml", report_write_junit },
 	{ "results.json", report_write_json },
@@ -248,6 +253,141 @@ report_file(const char *path, struct buf *b)
 	return ret;
 }
 
+/* report_safe_name - may s name a file as it is: a letter or digit,
+ * then letters, digits, ".", "_", "+", "-"; at most 120 bytes */
+static int
+report_safe_name(const char *s)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-";
+	size_t n = s ? strlen(s) : 0;
+
+	return n > 0 && n <= 120 && strchr(ok, s[0]) && s[0] != '.'
+	    && s[0] != '_' && s[0] != '+' && s[0] != '-'
+	    && strspn(s, ok) == n;
+}
+
+/* report_path_cmp - order pointers to detail paths by their text */
+static int
+report_path_cmp(const void *a, const void *b)
+{
+	return strcmp(**(char *const *const *)a, **(char *const *const *)b);
+}
+
+/*
+ * report_detail_files - name each cell's detail file (ctx->detail_files,
+ * "" for a cell without detail): cells/TARGET/SCENARIO-PROTO-POLICY.txt,
+ * or, where a name is not safe as a file name or two cells would share
+ * a file, _target-K for the target's folder and _cell-I.txt for the
+ * file (a safe name never starts with "_", so these never collide).
+ */
+static void
+report_detail_files(struct report_ctx *ctx)
+{
+	char ***order = xcalloc(ctx->n + 1, sizeof(*order));
+	size_t k = 0;
+
+	ctx->detail_files = xcalloc(ctx->n + 1, sizeof(char *));
+	for (size_t i = 0; i < ctx->n; i++) {
+		const struct report_cell *c = &ctx->cells[i];
+		char *dir;
+		size_t t;
+
+		if (c->detail == NULL || *c->detail == 0) {
+			ctx->detail_files[i] = xstrdup("");
+			continue;
+		}
+		for (t = 0; strcmp(ctx->targets[t], c->target) != 0; t++)
+			;
+		dir = report_safe_name(c->target) ? xstrdup(c->target)
+		    : xasprintf("_target-%zu", t + 1);
+		if (report_safe_name(c->scenario) && report_safe_name(c->proto)
+		    && report_safe_name(c->policy))
+			ctx->detail_files[i] = xasprintf(REPORT_CELLS
+			    "/%s/%s-%s-%s.txt", dir, c->scenario, c->proto,
+			    c->policy);
+		else
+			ctx->detail_files[i] = xasprintf(REPORT_CELLS
+			    "/%s/_cell-%zu.txt", dir, i + 1);
+		order[k++] = &ctx->detail_files[i];
+		free(dir);
+	}
+	/* "a-b" + "-c" and "a" + "-b-c": the later one gets a number. */
+	qsort(order, k, sizeof(*order), report_path_cmp);
+	for (size_t j = 1; j < k; j++)
+		if (strcmp(*order[j - 1], *order[j]) == 0) {
+			size_t i = order[j] - ctx->detail_files;
+			char *slash = strrchr(*order[j], '/');
+
+			*slash = 0;
+			slash = xasprintf("%s/_cell-%zu.txt", *order[j], i + 1);
+			free(*order[j]);
+			*order[j] = slash;
+		}
+	free(order);
+}
+
+/* report_utf8 - append s to b with each invalid UTF-8 byte as U+FFFD */
+static void
+report_utf8(struct buf *b, const char *s)
+{
+	size_t len = strlen(s), i = 0, k;
+	uint32_t cp;
+
+	while (i < len) {
+		if ((k = json_utf8_next(s + i, len - i, &cp)) == 0) {
+			REPORT_PUTS(b, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		buf_append(b, s + i, k);
+		i += k;
+	}
+}
+
+/* report_write_cells - the cells' details, a file each, in the
+ * directory path (ctx->detail_files names them) */
+static int
+report_write_cells(const struct report_ctx *ctx, const char *path)
+{
+	char *made = NULL;
+	int ret = 0;
+
+	if (mkdir(path, 0755) != 0) {
+		msg_warn("cannot make directory %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < ctx->n && ret == 0; i++) {
+		const char *rel = ctx->detail_files[i];
+		char *file, *slash;
+		struct buf b = { 0 };
+
+		if (*rel == 0)
+			continue;
+		file = xasprintf("%s/%s", path, rel + sizeof(REPORT_CELLS));
+		slash = strrchr(file, '/');
+		*slash = 0;
+		if (made == NULL || strcmp(made, file) != 0) {
+			if (mkdir(file, 0755) != 0 && errno != EEXIST) {
+				msg_warn("cannot make directory %s: %s", file,
+				    strerror(errno));
+				ret = -1;
+			}
+			free(made);
+			made = xstrdup(file);
+		}
+		*slash = '/';
+		report_utf8(&b, ctx->cells[i].detail);
+		if (ret == 0)
+			ret = report_file(file, &b);
+		else
+			buf_free(&b);
+		free(file);
+	}
+	free(made);
+	return ret;
+}
+
 /* report_write_tap - results.tap: TAP version 13, one line per cell */
 static int
 report_write_tap(const struct report_ctx *ctx, const char *path)
@@ -397,14 +537,11 @@ report_write_junit(const struct report_ctx *ctx, const char *path)
 	return report_file(path, &b);
 }
 
-/* report_json - the whole results object into b (flags for json_string) */
+/* report_json_run - the "run" object of results.json into b */
 static void
-report_json(struct buf *b, const struct report_ctx *ctx, int flags)
+report_json_run(struct buf *b, const struct report_meta *m, int flags)
 {
-	const struct report_meta *m = ctx->meta;
-
-	buf_printf(b, "{\n\"schema\": \"%s\",\n\"version\": %d,\n\"run\": {\"id\": ",
-	    REPORT_SCHEMA, REPORT_VERSION);
+	REPORT_PUTS(b, "{\"id\": ");
 	json_string(b, m->run_id, flags);
 	REPORT_PUTS(b, ", \"started\": ");
 	json_string(b, m->started, flags);
@@ -419,7 +556,28 @@ report_json(struct buf *b, const struct report_ctx *ctx, int flags)
 		json_string(b, m->shard, flags);
 	else
 		REPORT_PUTS(b, "null");
-	REPORT_PUTS(b, "},\n\"cells\": [");
+	REPORT_PUTS(b, "}");
+}
+
+/* report_json_totals - the "totals" object of results.json into b */
+static void
+report_json_totals(struct buf *b, const struct report_ctx *ctx)
+{
+	REPORT_PUTS(b, "{");
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		buf_printf(b, "%s\"%s\": %zu", v ? ", " : "", verdict_names[v],
+		    ctx->counts[v]);
+	buf_printf(b, ", \"not_preferred\": %zu}", ctx->not_preferred);
+}
+
+/* report_json - the whole results object into b */
+static void
+report_json(struct buf *b, const struct report_ctx *ctx)
+{
+	buf_printf(b, "{\n\"schema\": \"%s\",\n\"version\": %d,\n\"run\": ",
+	    REPORT_SCHEMA, REPORT_VERSION);
+	report_json_run(b, ctx->meta, 0);
+	REPORT_PUTS(b, ",\n\"cells\": [");
 	for (size_t i = 0; i < ctx->n; i++) {
 		const struct report_cell *c = &ctx->cells[i];
 		const struct {
@@ -434,13 +592,14 @@ report_json(struct buf *b, const struct report_ctx *ctx, int flags)
 			{ "preferred", c->preferred },
 			{ "observed", c->observed },
 			{ "verdict", verdict_name(c->verdict) },
-			{ "reason", c->reason }, { "detail", c->detail },
+			{ "reason", c->reason },
+			{ "detail_file", ctx->detail_files[i] },
 		};
 
 		buf_append(b, i ? ",\n{" : "\n{", i ? 3 : 2);
 		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
 			buf_printf(b, "%s\"%s\": ", k ? ", " : "", f[k].key);
-			json_string(b, f[k].value, flags);
+			json_string(b, f[k].value, 0);
 		}
 		REPORT_PUTS(b, ", \"seconds\": ");
 		json_number(b, c->seconds);
@@ -448,12 +607,9 @@ report_json(struct buf *b, const struct report_ctx *ctx, int flags)
 		    c->not_preferred ? "true" : "false");
 		REPORT_PUTS(b, "}");
 	}
-	REPORT_PUTS(b, "\n],\n\"totals\": {");
-	for (int v = 0; v < VERDICT_COUNT; v++)
-		buf_printf(b, "%s\"%s\": %zu", v ? ", " : "", verdict_names[v],
-		    ctx->counts[v]);
-	buf_printf(b, ", \"not_preferred\": %zu", ctx->not_preferred);
-	REPORT_PUTS(b, "}\n}\n");
+	REPORT_PUTS(b, "\n],\n\"totals\": ");
+	report_json_totals(b, ctx);
+	REPORT_PUTS(b, "\n}\n");
 }
 
 /* report_write_json - results.json, schema in reports/README.md */
@@ -462,8 +618,112 @@ report_write_json(const struct report_ctx *ctx, const char *path)
 {
 	struct buf b = { 0 };
 
-	report_json(&b, ctx, 0);
+	report_json(&b, ctx);
 	return report_file(path, &b);
+}
+
+/* report_same_scenario - order two cells by what index.html shares
+ * between them: scenario, area, file, summary, refs (0: shared) */
+static int
+report_same_scenario(const struct report_cell *x, const struct report_cell *y)
+{
+	const char *const fx[] = { x->scenario, x->area, x->file, x->summary,
+	    x->refs };
+	const char *const fy[] = { y->scenario, y->area, y->file, y->summary,
+	    y->refs };
+	int d;
+
+	for (size_t k = 0; k < sizeof(fx) / sizeof(fx[0]); k++)
+		if ((d = strcmp(fx[k] ? fx[k] : "", fy[k] ? fy[k] : "")) != 0)
+			return d;
+	return 0;
+}
+
+/* report_scenario_cmp - report_same_scenario for qsort, then by place */
+static int
+report_scenario_cmp(const void *a, const void *b)
+{
+	const struct report_cell *x = *(const struct report_cell *const *)a;
+	const struct report_cell *y = *(const struct report_cell *const *)b;
+	int d = report_same_scenario(x, y);
+
+	return d ? d : x < y ? -1 : x > y;
+}
+
+/*
+ * report_html_scenarios - the scenarios of index.html's data into b, a
+ * JSON array of [scenario, area, file, summary, refs], each once; sidx[i]
+ * gets cell i's index into it
+ */
+static void
+report_html_scenarios(struct buf *b, const struct report_ctx *ctx,
+    size_t *sidx)
+{
+	const struct report_cell **by = xcalloc(ctx->n + 1, sizeof(*by));
+	size_t ns = 0;
+
+	for (size_t i = 0; i < ctx->n; i++)
+		by[i] = &ctx->cells[i];
+	qsort(by, ctx->n, sizeof(*by), report_scenario_cmp);
+	REPORT_PUTS(b, "[");
+	for (size_t j = 0; j < ctx->n; j++) {
+		const struct report_cell *c = by[j];
+		const char *const f[] = { c->scenario, c->area, c->file,
+		    c->summary, c->refs };
+
+		if (j == 0 || report_same_scenario(by[j - 1], c) != 0) {
+			buf_printf(b, "%s[", ns++ ? ",\n" : "\n");
+			for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+				if (k)
+					REPORT_PUTS(b, ",");
+				json_string(b, f[k], JSON_HTML);
+			}
+			REPORT_PUTS(b, "]");
+		}
+		sidx[c - ctx->cells] = ns - 1;
+	}
+	REPORT_PUTS(b, "]");
+	free(by);
+}
+
+/*
+ * report_html_data - the run for index.html, compact (results.json's
+ * cells repeat each scenario's fields for every target and name every
+ * field): {"run", "totals", "scenarios": [[scenario, area, file, summary,
+ * refs]], "cells": [[scenario index, target, proto, policy, expected,
+ * cite, preferred, observed, verdict, reason, seconds, not_preferred (0
+ * or 1), detail_file]]}, safe inside a <script> element
+ */
+static void
+report_html_data(struct buf *b, const struct report_ctx *ctx)
+{
+	size_t *sidx = xcalloc(ctx->n + 1, sizeof(size_t));
+
+	REPORT_PUTS(b, "{\"run\": ");
+	report_json_run(b, ctx->meta, JSON_HTML);
+	REPORT_PUTS(b, ",\n\"totals\": ");
+	report_json_totals(b, ctx);
+	REPORT_PUTS(b, ",\n\"scenarios\": ");
+	report_html_scenarios(b, ctx, sidx);
+	REPORT_PUTS(b, ",\n\"cells\": [");
+	for (size_t i = 0; i < ctx->n; i++) {
+		const struct report_cell *c = &ctx->cells[i];
+		const char *const f[] = { c->target, c->proto, c->policy,
+		    c->expected, c->cite, c->preferred, c->observed,
+		    verdict_name(c->verdict), c->reason };
+
+		buf_printf(b, "%s[%zu", i ? ",\n" : "\n", sidx[i]);
+		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+			REPORT_PUTS(b, ",");
+			json_string(b, f[k], JSON_HTML);
+		}
+		buf_printf(b, ",%.3f,%d,", report_seconds(c->seconds),
+		    c->not_preferred != 0);
+		json_string(b, ctx->detail_files[i], JSON_HTML);
+		REPORT_PUTS(b, "]");
+	}
+	REPORT_PUTS(b, "]}");
+	free(sidx);
 }
 
 /* report_md_row - the rest of a Markdown table row, "| a | b |\n", of
@@ -793,7 +1053,7 @@ report_write_html(const struct report_ctx *ctx, const char *path)
 	struct template_var vars[3];
 	int ret;
 
-	report_json(&data, ctx, JSON_HTML);
+	report_html_data(&data, ctx);
 	REPORT_PUTS(&title, "danelab run ");
 	report_text(&title, ctx->meta->run_id, TEXT_XML);
 	vars[0].name = "TITLE";
@@ -872,7 +1132,8 @@ out:
 	return ret;
 }
 
-/* report_is_file - is name, in dir, one of the reports (a plain file)? */
+/* report_is_file - is name, in dir, one of the reports (a plain file,
+ * or the directory of the details)? */
 static int
 report_is_file(const char *dir, const char *name)
 {
@@ -885,7 +1146,8 @@ report_is_file(const char *dir, const char *name)
 	if (!known)
 		return 0;
 	path = xasprintf("%s/%s", dir, name);
-	known = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+	known = lstat(path, &st) == 0 && (strcmp(name, REPORT_CELLS) == 0
+	    ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
 	free(path);
 	return known;
 }
@@ -942,7 +1204,7 @@ int
 report_write(const char *dir, const struct report_meta *meta,
     const struct report_cell *cells, size_t n, int latest)
 {
-	struct report_ctx ctx = { meta, cells, n, { 0 }, 0, NULL, 0 };
+	struct report_ctx ctx = { meta, cells, n, { 0 }, 0, NULL, 0, NULL };
 	char *parent = NULL, *base = NULL, *stage = NULL;
 	int ret = -1, staged = 0;
 
@@ -965,6 +1227,7 @@ report_write(const char *dir, const struct report_meta *meta,
 		if (t == ctx.ntargets)
 			ctx.targets[ctx.ntargets++] = cells[i].target;
 	}
+	report_detail_files(&ctx);
 	report_split(dir, &parent, &base);
 	if (*base == 0 || strcmp(base, "..") == 0) {
 		msg_warn("cannot write reports into %s: no directory name",
@@ -1002,6 +1265,9 @@ out:
 	/* A set of reports is all new or not there. */
 	if (staged && file_rmtree(stage) != 0)
 		msg_warn("cannot remove %s: %s", stage, strerror(errno));
+	for (size_t i = 0; i < n; i++)
+		free(ctx.detail_files[i]);
+	free(ctx.detail_files);
 	free(ctx.targets);
 	free(parent);
 	free(base);
@@ -1070,10 +1336,69 @@ report_get_number(const char *path, const struct json_value *obj,
 	return 0;
 }
 
-/* report_read_cell - one cell object into c; -1 after saying why */
+/* report_under_cells - is rel a path below cells/ that stays there (no
+ * empty, "." or ".." component)? */
+static int
+report_under_cells(const char *rel)
+{
+	const char *p, *e;
+
+	if (strncmp(rel, REPORT_CELLS "/", sizeof(REPORT_CELLS)) != 0)
+		return 0;
+	for (p = rel; *p; p = *e ? e + 1 : e) {
+		e = strchrnul(p, '/');
+		if (e == p || (e - p == 1 && p[0] == '.')
+		    || (e - p == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * report_read_detail - the detail of cell where (c) from its file, named
+ * by member "detail_file" of v relative to the directory of path, the
+ * results.json: "" for none; a file under "cells/" only (report_under_cells).
+ * A missing file is a warning, not an error (results.json may travel
+ * alone, as the shards' did before version 2): the detail says so.
+ */
+static int
+report_read_detail(const char *path, const struct json_value *v,
+    const char *where, struct report_cell *c)
+{
+	char *rel, *dir, *file, *text;
+	const char *slash;
+
+	if (report_get_string(path, v, where, "detail_file", 0, &rel) < 0)
+		return -1;
+	if (*rel == 0) {
+		c->detail = rel;
+		return 0;
+	}
+	if (!report_under_cells(rel)) {
+		free(rel);
+		return report_bad(path, json_get(v, "detail_file"),
+		    "%s.detail_file: not a file under %s/", where, REPORT_CELLS);
+	}
+	slash = strrchr(path, '/');
+	dir = slash ? xstrndup(path, slash - path + 1) : xstrdup("");
+	file = xasprintf("%s%s", dir, rel);
+	if ((text = file_read(file, NULL)) == NULL) {
+		msg_warn("%s: %s: %s", path, file, strerror(errno));
+		text = xasprintf("(detail file %s missing: %s)", rel,
+		    strerror(errno));
+	}
+	c->detail = text;
+	free(file);
+	free(dir);
+	free(rel);
+	return 0;
+}
+
+/* report_read_cell - one cell object into c (results.json version
+ * version); -1 after saying why */
 static int
 report_read_cell(const char *path, const struct json_value *v, size_t i,
-    struct report_cell *c)
+    int version, struct report_cell *c)
 {
 	char where[48];
 	char *verdict = NULL;
@@ -1084,9 +1409,14 @@ report_read_cell(const char *path, const struct json_value *v, size_t i,
 	if (v->type != JSON_OBJECT)
 		return report_bad(path, v, "%s: an object wanted", where);
 	for (size_t k = 0; k < sizeof(cell_fields) / sizeof(cell_fields[0]); k++)
-		if (report_get_string(path, v, where, cell_fields[k].key, 0,
+		if ((version < 2 || cell_fields[k].offset
+		    != offsetof(struct report_cell, detail))
+		    && report_get_string(path, v, where, cell_fields[k].key, 0,
 		    (char **)((char *)c + cell_fields[k].offset)) < 0)
 			return -1;
+	/* Version 2: the detail in a file of its own. */
+	if (version >= 2 && report_read_detail(path, v, where, c) < 0)
+		return -1;
 	if (report_get_string(path, v, where, "verdict", 0, &verdict) < 0)
 		return -1;
 	vd = verdict_parse(verdict);
@@ -1136,7 +1466,7 @@ report_read_json(const char *path, struct report_meta *meta,
 	struct json_value *root = NULL;
 	size_t len, ngot = 0, counts[VERDICT_COUNT];
 	char err[256], *text;
-	int ret = -1;
+	int ret = -1, version;
 
 	if ((text = file_read(path, &len)) == NULL) {
 		msg_warn("%s: %s", path, strerror(errno));
@@ -1158,11 +1488,13 @@ report_read_json(const char *path, struct report_meta *meta,
 		goto out;
 	}
 	v = json_get(root, "version");
-	if (v == NULL || v->type != JSON_NUMBER || v->number != REPORT_VERSION) {
-		report_bad(path, v ? v : root, "\"version\" %d wanted",
+	if (v == NULL || v->type != JSON_NUMBER || v->number < 1
+	    || v->number > REPORT_VERSION || v->number != (int)v->number) {
+		report_bad(path, v ? v : root, "\"version\" 1 to %d wanted",
 		    REPORT_VERSION);
 		goto out;
 	}
+	version = (int)v->number;
 	if ((v = json_get(root, "run")) == NULL) {
 		report_bad(path, root, "no \"run\"");
 		goto out;
@@ -1177,7 +1509,7 @@ report_read_json(const char *path, struct report_meta *meta,
 	got = xcalloc(list->n + 1, sizeof(*got));
 	for (ngot = 0; ngot < list->n; ngot++)
 		if (report_read_cell(path, &list->items[ngot], ngot,
-		    &got[ngot]) < 0) {
+		    version, &got[ngot]) < 0) {
 			ngot++;	/* free the partly read cell too */
 			goto out;
 		}

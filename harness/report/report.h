@@ -1,9 +1,10 @@
 /*
  * report.h - the reports of one run: results.tap, junit.xml,
  * results.json (versioned schema, documented in reports/README.md),
- * summary.md and index.html (one self-contained file: a scenarios x
- * targets matrix coloured by verdict, with filters and per-cell details),
- * written into reports/runs/<id>/ with a "latest" link beside it.
+ * summary.md, index.html (one page: a scenarios x targets matrix
+ * coloured by verdict, with filters and per-cell details) and cells/, a
+ * text file per cell with its detail (transcripts, logs, zones), written
+ * into reports/runs/<id>/ with a "latest" link beside it.
  * One table of writers (report_writers[]), one function each.
  */
 #ifndef DANELAB_REPORT_H
@@ -86,8 +87,10 @@ int report_dir_check(const char *dir);
  * appends its cells to *cells and *n (caller frees with
  * report_cells_free) and fills meta if not NULL (caller frees with
  * report_meta_free); a file that fails adds nothing.  Strict: schema
- * "danelab-results" version 1, every field present with its type,
- * totals matching the cells; unknown members are ignored.  Returns 0,
+ * "danelab-results" version 1 (the detail inline) or 2 (the detail in
+ * the file "detail_file" names, under cells/ beside path; a missing
+ * file is a warning and a detail saying so), every field present with
+ * its type, totals matching the cells; unknown members are ignored.  Returns 0,
  * or -1 after "file: line L, byte B: message".
  */
 int report_read_json(const char *path, struct report_meta *meta,

@@ -35,6 +35,7 @@
 #include "stop.h"
 #include "target.h"
 #include "template.h"
+#include "term.h"
 #include "world.h"
 
 #define RUN_LOAD_MAX	4	/* at most this many times --deadline */
@@ -194,19 +195,168 @@ run_initiate(const struct run *r, size_t ci, const char *addr, int port,
 	free(from);
 }
 
-/* run_say - known deviations only when not quiet; nothing once a stop
- * is requested */
+/* How far the run is, for the terminal (stderr): one per run. */
+struct run_progress {
+	struct term term;	/* fancy: a line redrawn in place; else a
+				 * plain line per batch */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;	/* the ticker's end */
+	pthread_t ticker;	/* redraws every second (fancy) */
+	int ticking, stop;
+	size_t done, total, bad;
+	char *what;		/* the target and batch at work */
+	double t0, drawn;
+};
+static struct run_progress *run_progress;	/* NULL: say nothing */
+
+/* run_progress_draw - the progress line, redrawn (fancy) or as a line
+ * of its own; with p->lock held */
+static void
+run_progress_draw(struct run_progress *p)
+{
+	struct buf b = { 0 };
+
+	p->drawn = clock_s();
+	term_progress(&b, &p->term, p->done, p->total, p->what, p->bad,
+	    p->drawn - p->t0);
+	fprintf(stderr, "%s%s%s", p->term.fancy ? "\r\033[K" : "", b.data,
+	    p->term.fancy ? "" : "\n");
+	fflush(stderr);
+	buf_free(&b);
+}
+
+/* run_progress_clear - the progress line wiped, before other words */
+static void
+run_progress_clear(void)
+{
+	if (run_progress == NULL || !run_progress->term.fancy)
+		return;
+	pthread_mutex_lock(&run_progress->lock);
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	pthread_mutex_unlock(&run_progress->lock);
+}
+
+/* run_progress_tick - redraw the line every second, so that the clock
+ * moves while a long batch runs */
+static void *
+run_progress_tick(void *arg)
+{
+	struct run_progress *p = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&p->wake, &p->lock, &ts);
+		if (!p->stop && !stop_requested())
+			run_progress_draw(p);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* run_progress_start - say how far the run is from now on (not with
+ * -q): total cells */
+static void
+run_progress_start(size_t total)
+{
+	struct run_progress *p;
+
+	if (msg_quiet)
+		return;
+	p = xcalloc(1, sizeof(*p));
+	term_init(&p->term, 2);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->wake, NULL);
+	p->total = total;
+	p->t0 = clock_s();
+	run_progress = p;
+	if (p->term.fancy)
+		p->ticking = pthread_create(&p->ticker, NULL,
+		    run_progress_tick, p) == 0;
+}
+
+/* run_progress_end - the ticker stopped, the line wiped */
+static void
+run_progress_end(void)
+{
+	struct run_progress *p = run_progress;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = 1;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	if (p->ticking)
+		pthread_join(p->ticker, NULL);
+	run_progress_clear();
+	run_progress = NULL;
+	pthread_cond_destroy(&p->wake);
+	pthread_mutex_destroy(&p->lock);
+	free(p->what);
+	free(p);
+}
+
+/* run_progress_at - what is at work now (what: taken over; NULL: the
+ * batch is over, said on a line of its own when not fancy); done: the
+ * cells done so far, if more than counted */
+static void
+run_progress_at(char *what, size_t done)
+{
+	struct run_progress *p = run_progress;
+
+	if (p == NULL) {
+		free(what);
+		return;
+	}
+	pthread_mutex_lock(&p->lock);
+	if (done > p->done)
+		p->done = done;
+	if (what == NULL) {
+		/* A batch is over: a line for it when not redrawing. */
+		if (!p->term.fancy && p->what) {
+			what = xasprintf("%s done", p->what);
+			free(p->what);
+			p->what = what;
+			run_progress_draw(p);
+		}
+	} else {
+		free(p->what);
+		p->what = what;
+		if (p->term.fancy && !stop_requested())
+			run_progress_draw(p);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* run_warn - a warning about a target, on a line of its own */
+static void
+run_warn(const char *why)
+{
+	run_progress_clear();
+	msg_warn("%s", why);
+}
+
+/* run_say - a cell is done: counted, and the line redrawn (at most ten
+ * times a second); the cells that did not pass are listed at the end */
 void
 run_say(struct run *r, const struct report_cell *c)
 {
-	if (c->verdict == VERDICT_PASS || c->verdict == VERDICT_SKIP
-	    || (c->verdict == VERDICT_XFAIL && msg_quiet) || stop_requested())
+	struct run_progress *p = run_progress;
+
+	(void)r;
+	if (p == NULL)
 		return;
-	pthread_mutex_lock(&r->out_lock);
-	fprintf(stderr, "%s%s %s/%s %s %s: %s\n",
-	    r->o->progress ? "\r\033[K" : "", verdict_name(c->verdict),
-	    c->target, c->scenario, c->proto, c->policy, c->reason);
-	pthread_mutex_unlock(&r->out_lock);
+	pthread_mutex_lock(&p->lock);
+	p->done++;
+	p->bad += c->verdict == VERDICT_FAIL || c->verdict == VERDICT_XPASS
+	    || c->verdict == VERDICT_ERROR;
+	if (p->term.fancy && clock_s() - p->drawn >= 0.1 && !stop_requested())
+		run_progress_draw(p);
+	pthread_mutex_unlock(&p->lock);
 }
 
 void
@@ -271,6 +421,8 @@ run_batch(struct run *r, struct run_target *t, enum proto p, enum policy q)
 	}
 	if (n == 0)
 		goto out;
+	run_progress_at(xasprintf("%s %s %s", t->name, proto_name(p),
+	    policy_name(q)), 0);
 	if (p == PROTO_XMPP_IN && d->serve
 	    && (st = d->serve(r, t, q, &why)) != CELL_PENDING) {
 		for (size_t i = 0; i < n; i++)
@@ -278,6 +430,7 @@ run_batch(struct run *r, struct run_target *t, enum proto p, enum policy q)
 		goto out;
 	}
 	d->run(r, t, p, q, cells, n);
+	run_progress_at(NULL, 0);
 out:
 	free(why);
 	free(cells);
@@ -297,6 +450,7 @@ run_drive(struct run *r, struct run_target *t)
 	enum cell_state st;
 
 	run_scale(r);
+	run_progress_at(xasprintf("%s: probe", t->name), 0);
 	st = d->probe(r, t, &why);
 	if (stop_requested())
 		goto out;
@@ -304,14 +458,15 @@ run_drive(struct run *r, struct run_target *t)
 		t->version = xstrdup(why);
 		run_mark(r, t, st, why);
 		if (!msg_quiet || st != CELL_SKIPPED)
-			msg_warn("%s", why);
+			run_warn(why);
 		goto out;
 	}
+	run_progress_at(xasprintf("%s: setup", t->name), 0);
 	st = d->setup(r, t, &why);
 	if (stop_requested())
 		goto out;
 	if (st != CELL_PENDING) {
-		msg_warn("%s", why);
+		run_warn(why);
 		run_mark(r, t, CELL_ERROR, why);
 	} else {
 		for (int p = 0; p < PROTO_COUNT; p++)
@@ -320,9 +475,13 @@ run_drive(struct run *r, struct run_target *t)
 				    && !stop_requested())
 					run_batch(r, t, p, q);
 	}
-	if (!stop_requested())
+	if (!stop_requested()) {
+		run_progress_at(xasprintf("%s: teardown", t->name), 0);
 		d->teardown(r, t);
+	}
 out:
+	run_progress_at(xasprintf("%s: done", t->name), t->cell0
+	    + r->per_target);
 	d->release(t);
 	free(why);
 }
@@ -700,6 +859,14 @@ run_report(struct run *r, const char *out, char *id, char *started,
 	if (rc != 0 && !stop_requested())
 		msg_warn("no report written into %s", out);
 	else if (rc == 0) {
+		struct term tm;
+		struct buf sum = { 0 };
+
+		term_init(&tm, 1);
+		term_summary(&sum, &tm, r->cells, r->ncells, o->verbose,
+		    msg_quiet);
+		fputs(sum.data, stdout);
+		buf_free(&sum);
 		report_count(r->cells, r->ncells, count);
 		printf("%zu cells: %zu pass, %zu fail, %zu xfail, %zu xpass, "
 		    "%zu skip, %zu error in %.1f s; reports in %s\n",
@@ -767,6 +934,7 @@ int
 run_main(const struct run_options *o)
 {
 	struct run r;
+	struct run_options ro;
 	struct hostile *hostile = NULL;
 	char started[32], *id, *out = NULL, *labdir = NULL;
 	double t0 = clock_s();
@@ -774,7 +942,10 @@ run_main(const struct run_options *o)
 	struct stat st;
 
 	memset(&r, 0, sizeof(r));
-	r.o = o;
+	/* The run draws its own progress line: not the drivers. */
+	ro = *o;
+	ro.progress = 0;
+	r.o = &ro;
 	pthread_mutex_init(&r.out_lock, NULL);
 	id = run_id(started, sizeof(started));
 	if ((status = run_load(&r)) != 0)
@@ -790,8 +961,10 @@ run_main(const struct run_options *o)
 	existed = stat(labdir, &st) == 0;
 	if (run_up(&r, labdir, &hostile) != 0)
 		goto out;
+	run_progress_start(r.ncells);
 	for (size_t t = 0; t < r.ntargets && !stop_requested(); t++)
 		run_drive(&r, &r.targets[t]);
+	run_progress_end();
 	if (hostile)
 		run_hostile_end(&r, hostile);
 	hostile = NULL;
@@ -804,6 +977,7 @@ run_main(const struct run_options *o)
 out:
 	if (hostile)
 		hostile_stop(hostile);
+	run_progress_end();
 	if (stop_requested()) {
 		status = stop_status();
 		msg_warn("stopped by SIG%s: the lab is torn down%s",

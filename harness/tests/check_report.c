@@ -22,6 +22,7 @@
 #include "report.h"
 #include "suites.h"
 #include "template.h"
+#include "term.h"
 
 #define BIG_DETAIL	(100 * 1024)
 
@@ -251,7 +252,7 @@ START_TEST(test_no_latest)
 
 	cells = hostile_cells(&n);
 	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n, 0), 0);
-	ck_assert_int_eq(dir_entries(dir), NFILES);
+	ck_assert_int_eq(dir_entries(dir), NFILES + 1);	/* and cells/ */
 	ck_assert_int_ne(lstat(link, &st), 0);
 	report_cells_free(cells, n);
 	rm_rf(top);
@@ -277,7 +278,7 @@ START_TEST(test_write_read)
 		ck_assert_msg(len > 0, "%s is empty", report_files[i]);
 		free(text);
 	}
-	ck_assert_int_eq(dir_entries(dir), NFILES);
+	ck_assert_int_eq(dir_entries(dir), NFILES + 1);	/* and cells/ */
 	path = xasprintf("%s/runs/latest", top);
 	k = readlink(path, link, sizeof(link) - 1);
 	ck_assert_int_gt(k, 0);
@@ -398,6 +399,8 @@ START_TEST(test_html)
 	cells = hostile_cells(&n);
 	ck_assert_int_eq(report_write(top, &hostile_meta, cells, n, 1), 0);
 	text = slurp(top, "index.html", NULL);
+	ck_assert_msg(strncmp(text, "<!DOCTYPE html>\n", 16) == 0,
+	    "index.html opens with %.20s", text);	/* no quirks mode */
 	ck_assert_ptr_null(strstr(text, "</title><script>"));
 	ck_assert_ptr_nonnull(strstr(text, "<title>danelab run 20261128-162200-1234"
 	    "&lt;/title&gt;&lt;script&gt;</title>"));
@@ -415,8 +418,13 @@ START_TEST(test_html)
 	v = json_parse(p, end - p, err, sizeof(err));
 	ck_assert_msg(v != NULL, "payload: %s", err);
 	ck_assert_uint_eq(json_get(v, "cells")->n, n);
-	ck_assert_str_eq(json_get(&json_get(v, "cells")->items[2], "reason")->string,
+	/* Compact: a cell is an array, its scenario's fields apart. */
+	ck_assert_uint_eq(json_get(v, "cells")->items[2].n, 13);
+	ck_assert_str_eq(json_get(v, "cells")->items[2].items[9].string,
 	    cells[2].reason);
+	ck_assert_str_eq(json_get(v, "cells")->items[2].items[12].string,
+	    "cells/postfix/xfail-case-xmpp-opportunistic.txt");
+	ck_assert_ptr_null(strstr(text, "<!-- </SCRIPT> -->"));	/* no detail */
 	json_free(v);
 	/* No network reference anywhere outside the payload (text included). */
 	outside = xasprintf("%.*s%s", (int)(p - text), text, end);
@@ -488,6 +496,153 @@ capture_stderr(const char *path)
 	}
 }
 
+/* The terminal: lines cut to the width, escape codes only when fancy. */
+START_TEST(test_term)
+{
+	struct term plain = { 0, 50 }, fancy = { 1, 0 }, whole = { 0, 0 };
+	struct report_cell *cells;
+	struct buf b = { 0 };
+	size_t n;
+
+	term_cut(&b, "caf\xc3\xa9 \x1b[31m red", 0);
+	ck_assert_str_eq(b.data, "caf\xc3\xa9  [31m red");
+	b.len = 0;
+	term_cut(&b, "abcdefghij", 8);
+	ck_assert_str_eq(b.data, "abcde...");
+	b.len = 0;
+	term_cut(&b, "abcdefgh", 8);
+	ck_assert_str_eq(b.data, "abcdefgh");
+	b.len = 0;
+	term_progress(&b, &whole, 3, 12, "postfix smtp mandatory", 1, 30);
+	ck_assert_str_eq(b.data, "[3/12] 25% postfix smtp mandatory, 1 not "
+	    "passing, 0:30, ETA 1:30");
+	b.len = 0;
+
+	cells = hostile_cells(&n);
+	term_summary(&b, &plain, cells, n, 0, 0);
+	ck_assert_ptr_null(strchr(b.data, '\033'));
+	ck_assert_ptr_nonnull(strstr(b.data, "\npostfix                   3      0 "
+	    "       0      1      1      1      0      0\n"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\nall                       7      2 "
+	    "       1      1      1      1      1      1\n"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\nerror exim/error-case smtp "
+	    "mandatory: timeout a...\n"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\nfail  postfix/"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\nxpass postfix/xpass-case"));
+	ck_assert_ptr_null(strstr(b.data, "\nxfail "));
+	ck_assert_ptr_nonnull(strstr(b.data, "1 xfail (known deviations) not "
+	    "listed: -v lists them\n"));
+	for (char *p = b.data; (p = strchr(p, '\n')) != NULL; p++) {
+		char *e = strchr(p + 1, '\n');
+
+		ck_assert_msg(e == NULL || e - p - 1 <= 80, "long line %.*s",
+		    (int)(e ? e - p : 0), p);
+	}
+	b.len = 0;
+	term_summary(&b, &fancy, cells, n, 1, 0);
+	ck_assert_ptr_nonnull(strstr(b.data, "\033[1;31mfail \033[0m postfix/"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\033[33mxfail\033[0m postfix/"
+	    "xfail-case xmpp opportunistic: known: </script>"));
+	ck_assert_ptr_null(strstr(b.data, "not listed"));
+	b.len = 0;
+	term_summary(&b, &plain, cells, n, 0, 1);	/* -q: no table */
+	ck_assert_ptr_null(strstr(b.data, "target "));
+	ck_assert_ptr_nonnull(strstr(b.data, "error exim/error-case"));
+	buf_free(&b);
+	report_cells_free(cells, n);
+}
+END_TEST
+
+/* detail_file - cell i's "detail_file" in dir's results.json; caller frees */
+static char *
+detail_file(const char *dir, size_t i)
+{
+	char *text = slurp(dir, "results.json", NULL), err[128], *s;
+	struct json_value *v = json_parse(text, strlen(text), err, sizeof(err));
+
+	ck_assert_msg(v != NULL, "results.json: %s", err);
+	s = xstrdup(json_get(&json_get(v, "cells")->items[i],
+	    "detail_file")->string);
+	json_free(v);
+	free(text);
+	return s;
+}
+
+/* Version 2: each cell's detail in a file of its own under cells/. */
+START_TEST(test_detail_files)
+{
+	char *top = tmp_dir(), *dir = xasprintf("%s/r", top), *f, *text, *path;
+	char *v1 = xasprintf("%s/harness/tests/data/report-shard1.json",
+	    template_datadir()), *log = xasprintf("%s/stderr", top);
+	struct report_cell *cells, *back = NULL;
+	size_t n, nback = 0;
+
+	cells = hostile_cells(&n);
+	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n, 0), 0);
+	text = slurp(dir, "results.json", NULL);
+	ck_assert_ptr_nonnull(strstr(text, "\"version\": 2,"));
+	ck_assert_ptr_null(strstr(text, "\"detail\":"));
+	free(text);
+	/* Named by the cell where the names are safe, numbered elsewhere. */
+	for (size_t i = 0; i < 2; i++) {
+		f = detail_file(dir, i);
+		ck_assert_str_eq(f, i == 0 ? "cells/ref/"
+		    "ee-spki-sha256-smtp-opportunistic.txt"
+		    : "cells/postfix/_cell-2.txt");
+		text = slurp(dir, f, NULL);
+		ck_assert_str_eq(text, cells[i].detail);
+		free(text);
+		free(f);
+	}
+	f = detail_file(dir, 4);	/* no detail, no file */
+	ck_assert_str_eq(f, "");
+	free(f);
+
+	/* A missing file: a warning, and the detail says so. */
+	path = xasprintf("%s/cells/ref/ee-spki-sha256-smtp-opportunistic.txt",
+	    dir);
+	ck_assert_int_eq(unlink(path), 0);
+	free(path);
+	path = xasprintf("%s/results.json", dir);
+	capture_stderr(log);
+	ck_assert_int_eq(report_read_json(path, NULL, &back, &nback), 0);
+	capture_stderr(NULL);
+	ck_assert_uint_eq(nback, n);
+	ck_assert_ptr_nonnull(strstr(back[0].detail, "missing"));
+	ck_assert_str_eq(back[1].detail, cells[1].detail);
+	report_cells_free(back, nback);
+	back = NULL;
+	nback = 0;
+
+	/* A detail_file outside cells/ is refused. */
+	text = slurp(dir, "results.json", NULL);
+	f = strstr(text, "cells/postfix/_cell-2.txt");
+	ck_assert_ptr_nonnull(f);
+	memcpy(f, "cells/../../../etc/passw", 24);
+	ck_assert_int_eq(file_write(path, text, strlen(text)), 0);
+	free(text);
+	capture_stderr(log);
+	ck_assert_int_eq(report_read_json(path, NULL, &back, &nback), -1);
+	capture_stderr(NULL);
+	text = file_read(log, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "cells[1].detail_file"));
+	free(text);
+	free(path);
+
+	/* Version 1, details inline, still reads. */
+	ck_assert_int_eq(report_read_json(v1, NULL, &back, &nback), 0);
+	ck_assert_uint_gt(nback, 0);
+	ck_assert_uint_gt(strlen(back[0].detail), 0);
+	report_cells_free(back, nback);
+	report_cells_free(cells, n);
+	rm_rf(top);
+	free(log);
+	free(v1);
+	free(dir);
+	free(top);
+}
+END_TEST
+
 START_TEST(test_merge)
 {
 	char *top = tmp_dir(), *files[3], *out, *path, *log, *text;
@@ -524,7 +679,7 @@ START_TEST(test_merge)
 	free(out);
 
 	/* The same shard twice: refused, naming both files, nothing written. */
-	files[2] = xasprintf("%s/shard1-copy.json", top);
+	files[2] = xasprintf("%s/shard1/copy.json", top);
 	text = slurp(top, "shard1/results.json", &len);
 	ck_assert_int_eq(file_write(files[2], text, len), 0);
 	free(text);
@@ -565,7 +720,7 @@ START_TEST(test_read_bad)
 		const char *why;	/* part of the message */
 	} bad[] = {
 		{ "{\"schema\":\"other\",\"version\":1}", "schema" },
-		{ "{\"schema\":\"danelab-results\",\"version\":2}", "version" },
+		{ "{\"schema\":\"danelab-results\",\"version\":3}", "version" },
 		{ "{\"schema\":\"danelab-results\",\"version\":1,\"run\":{\"id\":\"x\","
 		    "\"started\":\"\",\"seconds\":1,\"command\":\"\",\"targets\":\"\","
 		    "\"shard\":null},\"cells\":[{}],\"totals\":{}}", "cells[0]" },
@@ -665,7 +820,7 @@ START_TEST(test_replace)
 	ck_assert_int_eq(report_dir_check(dir), -1);
 	ck_assert_int_eq(unlink(foreign), 0);
 	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n - 1, 1), 0);
-	ck_assert_int_eq(dir_entries(dir), NFILES);
+	ck_assert_int_eq(dir_entries(dir), NFILES + 1);	/* and cells/ */
 	ck_assert_int_eq(dir_entries(top), 2);	/* r1 and latest, no stage */
 	text = slurp(dir, "results.tap", NULL);
 	ck_assert_ptr_nonnull(strstr(text, "1..6\n"));
@@ -674,7 +829,7 @@ START_TEST(test_replace)
 	/* A directory holding something else is left alone. */
 	ck_assert_int_eq(file_write(foreign, "mine", 4), 0);
 	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n, 1), -1);
-	ck_assert_int_eq(dir_entries(dir), NFILES + 1);
+	ck_assert_int_eq(dir_entries(dir), NFILES + 2);
 	ck_assert_int_eq(dir_entries(top), 2);
 	text = slurp(dir, "results.tap", NULL);
 	ck_assert_ptr_nonnull(strstr(text, "1..6\n"));
@@ -803,6 +958,8 @@ report_suite(void)
 	tcase_add_test(tc, test_write_read);
 	tcase_add_test(tc, test_no_latest);
 	tcase_add_test(tc, test_html);
+	tcase_add_test(tc, test_detail_files);
+	tcase_add_test(tc, test_term);
 	tcase_add_test(tc, test_merge);
 	tcase_add_test(tc, test_read_bad);
 	tcase_add_test(tc, test_unwritable);

@@ -9,6 +9,11 @@
 #     "</script>" scenario shown as text, the title untouched;
 #   - the same with "#q=dnssec-case-0" in the URL: the text filter leaves
 #     the 9 matching scenarios, hides 22;
+#   - with "#cell=16": the detail panel, its link and frame to the
+#     cell's file under cells/, whose text chromium opens; no detail
+#     inline in index.html or results.json;
+#   - a main-job-sized report (8000 cells, 2 KB details) made with awk:
+#     index.html <= 5 MB, drawn whole, the last cell's detail linked;
 #   - --screenshot of the matrix with a cell's detail panel open.
 # Prints "ok N - name" / "not ok N - name" and exits non-zero on any
 # failure; without chromium it says so and skips (apt-get install chromium).
@@ -104,6 +109,42 @@ check "22 scenario rows hidden by the filter (got $hidden)" [ "$hidden" -eq 22 ]
 chrome --dump-dom "$URL#cell=16" >"$OUT/dom-panel.html"
 check "a cell's details open in the side panel" \
     grep -q 'id="p-observed">encrypted</dd>' "$OUT/dom-panel.html"
+href=$(sed -n 's/.*<a id="p-detail-link" href="\([^"]*\)".*/\1/p' "$OUT/dom-panel.html")
+check "the panel links the cell's detail file (got $href)" \
+    [ "$href" = cells/exim/dnssec-case-03-smtp-mandatory.txt ]
+check "the panel frames the detail file" \
+    grep -q "<iframe id=\"p-detail\"[^>]* src=\"file://$RUN/$href\"" "$OUT/dom-panel.html"
+chrome --dump-dom "file://$RUN/$href" >"$OUT/dom-detail.html"
+check "the detail link opens the cell's transcript" \
+    grep -q '&lt;&lt;&lt; 220 mx1.dnssec-case-03.example ESMTP' "$OUT/dom-detail.html"
+check "no detail inline in index.html or results.json" \
+    [ "$(cat "$RUN/index.html" "$RUN/results.json" | count 'dnssec-case-03.example ESMTP' -)" -eq 0 ]
+
+# A report the size of the main job's (8 targets x 1000 scenarios, a
+# 2 KB detail each: 20 MB with the details inline) stays small.
+BIG=$SCRATCH/big.json
+awk 'BEGIN {
+	d = "<<< 220 mx1 ESMTP\\n"; while (length(d) < 2000) d = d d;
+	printf "{\"schema\": \"danelab-results\", \"version\": 1, \"run\": {\"id\": \"big\", \"started\": \"2026-11-29T00:00:00Z\", \"seconds\": 1, \"command\": \"danelab run\", \"targets\": \"\", \"shard\": null},\n\"cells\": [";
+	n = 0;
+	for (t = 0; t < 8; t++) for (s = 0; s < 1000; s++) {
+		printf "%s\n{\"scenario\": \"big-scenario-%04d-with-a-long-name\", \"area\": \"area%d\", \"file\": \"scenarios/area%d/big.scn:%d\", \"summary\": \"a summary of about a hundred characters, as the catalogue has them, saying what is tested\", \"refs\": \"RFC7672 2.2.1, RFC7672 2.2\", \"target\": \"target%d\", \"proto\": \"smtp\", \"policy\": \"%s\", \"expected\": \"authenticated at mx1\", \"cite\": \"RFC7672 2.2\", \"preferred\": \"\", \"observed\": \"authenticated at mx1\", \"verdict\": \"pass\", \"reason\": \"target says authenticated: a line of about a hundred characters from the target about it\", \"detail\": \"%s\", \"seconds\": 0.123456789, \"not_preferred\": false}", n++ ? "," : "", s / 2, s % 10, s % 10, s, t, s % 2 ? "mandatory" : "opportunistic", d;
+	}
+	printf "\n],\n\"totals\": {\"pass\": %d, \"fail\": 0, \"xfail\": 0, \"xpass\": 0, \"skip\": 0, \"error\": 0}\n}\n", n;
+}' >"$BIG"
+t0=$(date +%s)
+"$TOP/danelab" report merge --out "$OUT/big" "$BIG" 2>>"$SCRATCH/merge.log"
+t1=$(date +%s)
+size=$(wc -c <"$OUT/big/index.html" | tr -d ' ')
+check "a main-job-sized report: index.html <= 5 MB (got $size bytes)" \
+    [ "$size" -le 5000000 ]
+chrome --dump-dom "file://$OUT/big/index.html#cell=7999" >"$OUT/dom-big.html"
+t2=$(date +%s)
+check "... drawn whole by chromium (8000 cells)" \
+    [ "$(count '<td class="v v-pass' "$OUT/dom-big.html")" -eq 8000 ]
+check "... its last cell's detail linked" \
+    grep -q 'href="cells/target7/big-scenario-0499-with-a-long-name-smtp-mandatory.txt"' "$OUT/dom-big.html"
+echo "# big report: merge $((t1 - t0)) s, dump-dom $((t2 - t1)) s"
 
 t2=$(date +%s)
 chrome --window-size=1600,1000 --hide-scrollbars \
