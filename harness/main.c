@@ -732,7 +732,6 @@ cmd_run(int argc, char **argv)
 	o.policies = (1u << POLICY_COUNT) - 1;
 	o.jobs = 16;
 	o.probe_ms = 20000;
-	o.progress = isatty(2);
 	for (int i = 0; i < argc; i++)
 		buf_printf(&cmd, "%s%s", i ? " " : "danelab ", argv[i]);
 	o.command = cmd.data;
@@ -770,7 +769,7 @@ cmd_run(int argc, char **argv)
 		case 'H': o.hostile = 1; break;
 		case 'D': o.probe_ms = parse_int("--deadline", optarg, 100,
 		    600000); break;
-		case 'q': msg_quiet = 1; o.progress = 0; break;
+		case 'q': msg_quiet = 1; break;
 		case 'v': o.verbose = 1; break;
 		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
 		default: usage_error("bad option", NULL);

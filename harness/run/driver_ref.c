@@ -238,7 +238,6 @@ struct driver_ref_batch {
 	const size_t *cells;
 	size_t n;
 	atomic_size_t next;
-	atomic_size_t done;
 };
 
 /* driver_ref_worker - probe the batch's cells until none is left or a
@@ -259,15 +258,6 @@ driver_ref_worker(void *arg)
 		else
 			driver_ref_probe(r, b->t, ci);
 		run_say(r, &r->cells[ci]);
-		atomic_fetch_add(&b->done, 1);
-		if (r->o->progress) {
-			pthread_mutex_lock(&r->out_lock);
-			fprintf(stderr, "\r\033[K%s %s %s [%zu/%zu] %s",
-			    b->t->name, r->cells[ci].proto,
-			    r->cells[ci].policy, atomic_load(&b->done), b->n,
-			    r->cells[ci].scenario);
-			pthread_mutex_unlock(&r->out_lock);
-		}
 	}
 	return NULL;
 }
@@ -282,11 +272,8 @@ driver_ref_run(struct run *r, struct run_target *t, enum proto p, enum policy q,
 	(void)p;
 	(void)q;
 	atomic_init(&b.next, 0);
-	atomic_init(&b.done, 0);
 	run_threads((size_t)r->o->jobs < n ? (size_t)r->o->jobs : n,
 	    driver_ref_worker, &b);
-	if (r->o->progress)
-		fprintf(stderr, "\r\033[K");
 }
 
 /* driver_ref_probe_target - ref is built in: always there */

@@ -934,7 +934,6 @@ int
 run_main(const struct run_options *o)
 {
 	struct run r;
-	struct run_options ro;
 	struct hostile *hostile = NULL;
 	char started[32], *id, *out = NULL, *labdir = NULL;
 	double t0 = clock_s();
@@ -942,10 +941,7 @@ run_main(const struct run_options *o)
 	struct stat st;
 
 	memset(&r, 0, sizeof(r));
-	/* The run draws its own progress line: not the drivers. */
-	ro = *o;
-	ro.progress = 0;
-	r.o = &ro;
+	r.o = o;
 	pthread_mutex_init(&r.out_lock, NULL);
 	id = run_id(started, sizeof(started));
 	if ((status = run_load(&r)) != 0)

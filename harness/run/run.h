@@ -22,7 +22,6 @@ struct run_options {
 	int keep;			/* leave the lab up */
 	int probe_ms;			/* per-probe deadline */
 	const char *command;		/* the command line, for the reports */
-	int progress;			/* 1: the drivers may draw a progress line */
 	int verbose;			/* -v: list the xfails at the end too */
 	int hostile;			/* also attack decoy listeners (self-test) */
 };
