@@ -30,9 +30,9 @@
 # the queue, message logs and retry hints are removed (ex_isolate):
 # nothing of a batch reaches an endpoint during the next one.
 #
-# DANELAB_EXIM_NO_TRUST_AD=1 runs Exim with RES_OPTIONS=-trust-ad
-# (scenarios/bugs/exim-no-trust-ad.scn): glibc then drops the AD bit, as
-# on a host whose resolv.conf lacks `options trust-ad`.
+# DANELAB_EXIM_NO_TRUST_AD=1 runs Exim with a resolv.conf without `options
+# trust-ad` (scenarios/bugs/exim-no-trust-ad.scn): glibc then drops the AD
+# bit, as on a host whose resolv.conf lacks it (Exim sets no RES_TRUSTAD).
 . "$(dirname "$0")/lib/adapter.sh"
 CONF=$WORKDIR/exim.conf
 LOG=$WORKDIR/log/mainlog
@@ -54,17 +54,22 @@ ex_ids() {
 	EX_PRIVATE=1
 }
 
-# ex_as CMD [ARGS..] - run CMD as Debian-exim (see the head of this file)
+# ex_as CMD [ARGS..] - run CMD as Debian-exim in a mount namespace of its
+# own (unshare -m), where the private passwd and group (when the host has
+# no Debian-exim) and, with DANELAB_EXIM_NO_TRUST_AD=1, a copy of
+# resolv.conf without `options trust-ad` are bind-mounted over /etc's
 ex_as() {
-	if [ "$EX_PRIVATE" = 1 ]; then
-		[ -f "$WORKDIR/etc/passwd" ] || ex_passwd || return 1
-		unshare -m sh -c 'mount --bind "$1/passwd" /etc/passwd &&
-			mount --bind "$1/group" /etc/group || exit 1
-			shift; exec setpriv --reuid="$EX_UID" --regid="$EX_GID" --clear-groups "$@"' \
-			sh "$WORKDIR/etc" "$@"
-	else
-		setpriv --reuid="$EX_UID" --regid="$EX_GID" --clear-groups "$@"
+	mkdir -p "$WORKDIR/etc" || return 1
+	if [ "$EX_PRIVATE" = 1 ] && [ ! -f "$WORKDIR/etc/passwd" ]; then ex_passwd || return 1; fi
+	ea_noad=${DANELAB_EXIM_NO_TRUST_AD:-0}
+	if [ "$ea_noad" = 1 ] && [ ! -f "$WORKDIR/etc/resolv.conf" ]; then
+		sed 's/\(^options.*\)trust-ad/\1/; /^options *$/d' /etc/resolv.conf > "$WORKDIR/etc/resolv.conf" || return 1
 	fi
+	unshare -m sh -c 'if [ "$2" = 1 ]; then mount --bind "$1/passwd" /etc/passwd &&
+			mount --bind "$1/group" /etc/group || exit 1; fi
+		if [ "$3" = 1 ]; then mount --bind "$1/resolv.conf" /etc/resolv.conf || exit 1; fi
+		shift 3; exec setpriv --reuid="$EX_UID" --regid="$EX_GID" --clear-groups "$@"' \
+		sh "$WORKDIR/etc" "$EX_PRIVATE" "$ea_noad" "$@"
 }
 
 # ex_passwd - the private passwd and group with a Debian-exim entry
@@ -136,13 +141,9 @@ do_teardown() {
 do_run() {
 	file=$1
 	[ -f "$CONF" ] || { awk 'NF == 4 {print $1 " error the private Exim instance was not set up"}' "$file"; return 0; }
-	B=$(mktemp -d "$WORKDIR/run.XXXXXX") || exit 1
-	chmod 755 "$B"
 	probes=
 	total=0
 	off=$(wc -c < "$LOG" 2>/dev/null || echo 0)
-	env=
-	[ "${DANELAB_EXIM_NO_TRUST_AD:-0}" = 1 ] && env="RES_OPTIONS=-trust-ad"
 	while read -r id proto policy domain rest; do
 		[ -n "${id:-}" ] || continue
 		case $id in \#*) continue ;; esac
@@ -159,7 +160,7 @@ do_run() {
 		from=danelab-probe-$id@$CLIENT
 		printf 'From: <%s>\nTo: <postmaster@%s>\nSubject: danelab-probe-%s\nX-Danelab-Proto: %s\nX-Danelab-Policy: %s\n\ndanelab probe %s for %s\n' \
 			"$from" "$d" "$id" "$proto" "$policy" "$id" "$d" |
-			ex_as env $env "$EXIM_BIN" -C "$CONF" -odq -oi -f "$from" "postmaster@$d" 2>&1 |
+			ex_as "$EXIM_BIN" -C "$CONF" -odq -oi -f "$from" "postmaster@$d" 2>&1 |
 			grep -v "purging the environment\|use keep_environment\|lost privilege for using -C" |
 			sed "s/^/# submit $id: /"
 		probes="$probes$id
@@ -167,6 +168,8 @@ do_run() {
 		total=$((total + 1))
 	done < "$file"
 	[ "$total" -gt 0 ] || return 0
+	B=$(mktemp -d "$WORKDIR/run.XXXXXX") || exit 1
+	chmod 755 "$B"
 
 	dl=$DEADLINE_MS
 	budget=$((dl * (1 + total / 16)))
@@ -197,7 +200,5 @@ do_run() {
 
 # do_one MSGID - batch delivery: one attempt at one queued message
 do_one() {
-	env=
-	[ "${DANELAB_EXIM_NO_TRUST_AD:-0}" = 1 ] && env="RES_OPTIONS=-trust-ad"
-	ex_as env $env "$EXIM_BIN" -C "$CONF" -d+tls+dns -M "$1"
+	ex_as "$EXIM_BIN" -C "$CONF" -d+tls+dns -M "$1"
 }
