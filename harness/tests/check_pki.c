@@ -49,7 +49,7 @@ START_TEST(test_chain_names)
 	    "int-akid-mismatch", "int-skid-mismatch", "ed25519-issuer",
 	    "client-smtp", "client-xmpp", "client-wrong-name",
 	    "client-selfsigned", "client-expired", "partial-wildcard",
-	    "cn-not-san", "cn-only", "int-pathlen" };
+	    "cn-not-san", "cn-only", "int-pathlen", "ta-splice" };
 
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		ck_assert_msg(pki_profile_has_chain(profile, want[i]),

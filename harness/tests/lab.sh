@@ -449,13 +449,13 @@ test_run_targets() {
 	out=$TMP/run-targets
 	"$DL" targets
 	"$DL" run -q --out "$out" \
-		--target openssl,posttls-finger,postfix,prosody,prosody13,gnutls,ldns-dane \
+		--target openssl,posttls-finger,postfix,prosody,prosody13,gnutls,ldns-dane,exim,exim498 \
 		>"$TMP/targets.out" 2>&1
 	rc=$?
 	cat "$TMP/targets.out"
 	[ $rc -eq 0 ] || { grep -h '^not ok' "$out/results.tap" | head -20; return 1; }
 	# Each target really ran: none may be skipped wholesale.
-	for t in openssl posttls-finger postfix prosody prosody13 gnutls ldns-dane; do
+	for t in openssl posttls-finger postfix prosody prosody13 gnutls ldns-dane exim exim498; do
 		grep "^ok [0-9]* - $t/[^ ]* [a-z]* " "$out/results.tap" |
 		    grep -qv "# SKIP\|# TODO" ||
 			{ echo "no passing cell for $t"; return 1; }
@@ -471,6 +471,13 @@ test_run_targets() {
 	grep -q 'xmpp-in' "$out/index.html" || { echo "index.html lacks xmpp-in"; return 1; }
 	grep -q 'DANE-EE SPKI SHA2-256 [0-9a-f]* matches' "$out/results.json" ||
 		{ echo "no DANE match in Prosody 13's log"; return 1; }
+	# Exim authenticates by DANE (CV=dane in its mainlog), smtp and
+	# smtps, both Exims.
+	for c in "exim/ee-chain-no-root smtp mandatory" "exim/ee-chain-no-root smtps opportunistic" \
+	    "exim498/ee-chain-no-root smtp mandatory"; do
+		grep -q "^ok [0-9]* - $c\$" "$out/results.tap" ||
+			{ echo "no passing cell $c"; return 1; }
+	done
 }
 
 # test_target_override - --target NAME=BIN tests that binary: a wrapper

@@ -42,20 +42,8 @@ for c in apt-get dpkg dpkg-deb sed; do
 	command -v "$c" > /dev/null 2>&1 || die "$c not found: this needs Debian 12 (bookworm)"
 done
 
-T=$(mktemp -d /tmp/prosody13-fetch.XXXXXX) || die "cannot make a temporary directory"
-trap 'rm -rf "$T"' EXIT INT TERM
-mkdir -p "$T/etc" "$T/lists/partial" "$T/cache/archives/partial" "$T/deb" ||
-    die "cannot write $T"
-echo "deb $MIRROR $SUITE main" > "$T/etc/sources.list"
-# sandbox user _apt cannot write into a root-owned mktemp directory
-chmod 755 "$T" "$T/deb"
-APT="-o Dir::Etc::sourcelist=$T/etc/sources.list -o Dir::Etc::sourceparts=/nonexistent
- -o Dir::State::lists=$T/lists -o Dir::Cache=$T/cache -o APT::Sandbox::User=root"
-
-echo "prosody13-fetch: apt-get update ($SUITE, private lists under $T)"
-# shellcheck disable=SC2086
-apt-get $APT -qq update > "$T/update.log" 2>&1 ||
-    { cat "$T/update.log" >&2; die "apt-get update of $MIRROR $SUITE failed"; }
+. "$(dirname "$0")/apt-private.sh"
+apt_private prosody13-fetch "deb $MIRROR $SUITE main"
 # shellcheck disable=SC2086
 (cd "$T/deb" && apt-get $APT -qq download "prosody/$SUITE") > "$T/download.log" 2>&1 ||
     { cat "$T/download.log" >&2; die "apt-get download prosody/$SUITE failed"; }

@@ -1,0 +1,27 @@
+# harness/targets/lib/apt-private.sh - sourced by the fetch scripts
+# (prosody13-fetch.sh, exim-fetch.sh): a private apt configuration that
+# reads and writes nothing of the system's apt state.
+#
+#   apt_private NAME "deb URL SUITE main" ["deb ..."..]
+#
+# makes a temporary directory (T, removed at exit) with its own
+# sources.list (the given lines), lists and cache, sets APT to the apt-get
+# options that use them, and runs apt-get update; on failure it prints why
+# and exits 1.  Then: apt-get $APT -qq download PKG (in $T/deb).
+apt_private() {
+	ap_name=$1
+	shift
+	T=$(mktemp -d "/tmp/$ap_name.XXXXXX") || { echo "$ap_name: cannot make a temporary directory" >&2; exit 1; }
+	trap 'rm -rf "$T"' EXIT INT TERM
+	mkdir -p "$T/etc" "$T/lists/partial" "$T/cache/archives/partial" "$T/deb" ||
+	    { echo "$ap_name: cannot write $T" >&2; exit 1; }
+	for ap_l in "$@"; do echo "$ap_l"; done > "$T/etc/sources.list"
+	# sandbox user _apt cannot write into a root-owned mktemp directory
+	chmod 755 "$T" "$T/deb"
+	APT="-o Dir::Etc::sourcelist=$T/etc/sources.list -o Dir::Etc::sourceparts=/nonexistent
+ -o Dir::State::lists=$T/lists -o Dir::Cache=$T/cache -o APT::Sandbox::User=root"
+	echo "$ap_name: apt-get update (private lists under $T)"
+	# shellcheck disable=SC2086
+	apt-get $APT -qq update > "$T/update.log" 2>&1 ||
+	    { cat "$T/update.log" >&2; echo "$ap_name: apt-get update failed: $*" >&2; exit 1; }
+}
