@@ -50,6 +50,8 @@ LIB_OBJS = \
 	harness/ground/dname.o \
 	harness/run/judge.o \
 	harness/run/run.o \
+	harness/run/serve.o \
+	harness/run/observer.o \
 	harness/run/driver_ref.o \
 	harness/run/driver_adapter.o \
 	harness/wire/hostile.o \
