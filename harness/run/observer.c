@@ -454,6 +454,10 @@ observer_load(struct observer *ob)
 		    o->dir);
 		return EXIT_ENV;
 	}
+	/* What is still open is finished and recorded first (a warning
+	 * says when it is not). */
+	if (serve_find(o->dir) != 0)
+		serve_sync(o->dir);
 	if (serve_find(o->dir) == 0
 	    || serve_paths_read(o->dir, &paths, &npaths, &no_default) != 0
 	    || serve_read(o->dir, &conns, &n) != 0) {

@@ -31,6 +31,18 @@
 #define SERVE_FLUSH_MS	100	/* finished sessions written this often */
 #define SERVE_START_MS	20000	/* for the endpoints to listen */
 #define SERVE_STOP_MS	3000	/* TERM, then KILL after this */
+#define SERVE_QUIESCE_MS 5000	/* for open sessions to finish (sync) */
+#define SERVE_SYNC	"endpoints.sync"	/* a count of syncs done */
+
+static volatile sig_atomic_t serve_sync_asked;	/* SIGUSR1 seen */
+
+/* serve_onsync - note a request to record every session now */
+static void
+serve_onsync(int sig)
+{
+	(void)sig;
+	serve_sync_asked = 1;
+}
 
 int
 serve_listen(struct endpoint_set *eps, const struct plan *pl)
@@ -144,12 +156,15 @@ serve_main(const struct plan *pl, const char *dir, int fd)
 	struct endpoint_set *eps = endpoint_set_new();
 	char *log = serve_path(dir, SERVE_LOG);
 	char *out = serve_path(dir, "endpoints.log");
+	char *sync = serve_path(dir, SERVE_SYNC), *line;
+	long syncs = 0;
 	int lfd, null;
 
 	setsid();
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	stop_catch(NULL);
+	signal(SIGUSR1, serve_onsync);
 	endpoint_set_max_conns(eps, 4096);
 	if (serve_listen(eps, pl) != 0 || endpoint_start(eps) != 0
 	    || (lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
@@ -170,6 +185,15 @@ serve_main(const struct plan *pl, const char *dir, int fd)
 		struct pollfd p = { .fd = stop_fd(), .events = POLLIN };
 
 		poll(&p, 1, SERVE_FLUSH_MS);
+		if (serve_sync_asked) {
+			/* observe waits for what is still open, then reads */
+			serve_sync_asked = 0;
+			endpoint_quiesce(eps, "", SERVE_QUIESCE_MS);
+			serve_flush(eps, lfd);
+			line = xasprintf("%ld\n", ++syncs);
+			file_write(sync, line, strlen(line));
+			free(line);
+		}
 		serve_flush(eps, lfd);
 	}
 	/* Sessions still open are finished and recorded, briefly. */
@@ -300,6 +324,36 @@ serve_find(const char *dir)
 		pid = 0;
 	free(text);
 	return (pid_t)pid;
+}
+
+/* serve_syncs - the count of syncs done in dir, 0 when none */
+static long
+serve_syncs(const char *dir)
+{
+	char *path = serve_path(dir, SERVE_SYNC), *text = file_read(path, NULL);
+	long n = text ? strtol(text, NULL, 10) : 0;
+
+	free(text);
+	free(path);
+	return n;
+}
+
+int
+serve_sync(const char *dir)
+{
+	pid_t pid = serve_find(dir);
+	long before = serve_syncs(dir);
+	long long end = clock_ms() + SERVE_QUIESCE_MS + 2000;
+
+	if (pid == 0 || kill(pid, SIGUSR1) != 0)
+		return -1;
+	while (serve_syncs(dir) == before && clock_ms() < end)
+		poll(NULL, 0, 20);
+	if (serve_syncs(dir) != before)
+		return 0;
+	msg_warn("the lab's endpoints did not record their sessions within "
+	    "%d ms: what is still open is left out", SERVE_QUIESCE_MS + 2000);
+	return -1;
 }
 
 int

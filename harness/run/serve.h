@@ -43,6 +43,14 @@ int serve_start(const struct lab *l, const struct plan *pl, const char *dir);
 /* serve_find - the PID of the endpoint process of the lab in dir, or 0 */
 pid_t serve_find(const char *dir);
 
+/*
+ * serve_sync - ask the endpoint process of the lab in dir to wait until
+ * every session a client opened has finished (at most 5 s) and to record
+ * them all, and wait for it: what observe reads is then complete.  0,
+ * or -1 after saying why.
+ */
+int serve_sync(const char *dir);
+
 /* serve_stop - end the endpoint process of the lab in dir (TERM, then
  * KILL) and remove its PID file; 0, or -1 if it survived */
 int serve_stop(const char *dir);
