@@ -290,8 +290,12 @@ serve_start(const struct lab *l, const struct plan *pl, const char *dir)
 	int fd, ret = -1;
 	pid_t pid = 0;
 
+	/* A new lab: a new record, and syncs counted from 0. */
 	log = serve_path(dir, SERVE_LOG);
-	unlink(log);	/* a new lab: a new record */
+	unlink(log);
+	free(log);
+	log = serve_path(dir, SERVE_SYNC);
+	unlink(log);
 	free(log);
 	if ((fd = serve_spawn(l, pl, dir)) < 0)
 		goto out;
