@@ -462,7 +462,7 @@ observer_load(struct observer *ob)
 	    || serve_paths_read(o->dir, &paths, &npaths, &no_default) != 0
 	    || serve_read(o->dir, &conns, &n) != 0) {
 		msg_warn("the lab in %s serves no endpoints (it was started "
-		    "with --no-endpoints, or by a run): nothing to observe",
+		    "with --no-endpoints, or they stopped): nothing to observe",
 		    o->dir);
 		goto out;
 	}

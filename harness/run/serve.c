@@ -2,10 +2,11 @@
  * serve.c - the lab's endpoints beside a lab that "up" leaves running,
  * and the record of what they saw (serve.h).
  *
- * "up" forks a child that joins the lab's namespaces and forks the
- * endpoint process, which is thus in the lab's PID namespace (the keeper
- * adopts it, and the kernel ends it with the keeper); the child reports
- * its host PID, the endpoint process "ready" or "error", on a pipe.
+ * "up" forks a child that joins the lab's namespaces and forks twice
+ * more: the endpoint process is in the lab's PID namespace, adopted by
+ * the keeper when its parent exits, and the kernel ends it with the
+ * keeper.  It says "ready" or "error" on a socket that passes
+ * credentials, from which "up" learns its host PID.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <openssl/ssl.h>
@@ -203,45 +205,78 @@ serve_main(const struct plan *pl, const char *dir, int fd)
 	_exit(0);
 }
 
-/* serve_spawn - fork into the lab, then the endpoint process; returns
- * the read end of its status pipe, or -1 after saying why */
+/*
+ * serve_spawn - fork into the lab's namespaces, then twice more: the
+ * middle child is in the lab's PID namespace, so when it exits the
+ * keeper adopts (and reaps) the endpoint process.  Returns our end of
+ * its status socket, which passes credentials, or -1 after saying why.
+ */
 static int
 serve_spawn(const struct lab *l, const struct plan *pl, const char *dir)
 {
-	int pfd[2], status;
+	int sv[2], on = 1, status;
 	pid_t a, b;
 
-	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		msg_warn("pipe: %s", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0
+	    || setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &on,
+	    sizeof(on)) != 0) {
+		msg_warn("socketpair: %s", strerror(errno));
 		return -1;
 	}
 	fflush(NULL);
 	if ((a = fork()) < 0) {
 		msg_warn("fork: %s", strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
+		close(sv[0]);
+		close(sv[1]);
 		return -1;
 	}
 	if (a == 0) {
-		close(pfd[0]);
-		if (lab_enter(l) != 0)
+		close(sv[0]);
+		if (lab_enter(l) != 0 || (b = fork()) < 0)
 			_exit(EXIT_ENV);
-		/* Its child is in the lab's PID namespace. */
-		if ((b = fork()) == 0)
-			serve_main(pl, dir, pfd[1]);
-		if (b < 0)
-			_exit(EXIT_ENV);
-		dprintf(pfd[1], "pid %ld\n", (long)b);
+		if (b == 0) {
+			if ((b = fork()) == 0)
+				serve_main(pl, dir, sv[1]);
+			_exit(b < 0 ? EXIT_ENV : 0);
+		}
+		while (waitpid(b, &status, 0) < 0 && errno == EINTR)
+			;
 		_exit(0);
 	}
-	close(pfd[1]);
+	close(sv[1]);
 	while (waitpid(a, &status, 0) < 0 && errno == EINTR)
 		;
-	return pfd[0];
+	return sv[0];
+}
+
+/* serve_recv - read from fd into buf (len bytes), *pid set to the
+ * sender's PID in our PID namespace when the kernel says it */
+static ssize_t
+serve_recv(int fd, char *buf, size_t len, pid_t *pid)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(struct ucred))];
+	} cm;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = cm.space, .msg_controllen = sizeof(cm.space) };
+	struct cmsghdr *c;
+	struct ucred u;
+	ssize_t n = recvmsg(fd, &mh, 0);
+
+	for (c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET
+		    && c->cmsg_type == SCM_CREDENTIALS) {
+			memcpy(&u, CMSG_DATA(c), sizeof(u));
+			*pid = u.pid;
+		}
+	return n;
 }
 
 /* serve_await - read the status lines of fd until "ready", an error or
- * the end; *pid from the "pid" line.  0 when ready. */
+ * the end; *pid is the endpoint process's (host PID namespace).  0 when
+ * ready. */
 static int
 serve_await(int fd, pid_t *pid)
 {
@@ -257,8 +292,8 @@ serve_await(int fd, pid_t *pid)
 
 		if (poll(&pf, 1, 200) <= 0)
 			continue;
-		if ((n = read(fd, text + got, sizeof(text) - 1 - got)) < 0
-		    && errno == EINTR)
+		if ((n = serve_recv(fd, text + got, sizeof(text) - 1 - got,
+		    pid)) < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
@@ -268,8 +303,6 @@ serve_await(int fd, pid_t *pid)
 			break;
 	}
 	text[got] = 0;
-	if ((p = strstr(text, "pid ")) != NULL)
-		*pid = (pid_t)strtol(p + 4, NULL, 10);
 	if ((p = strstr(text, "error ")) != NULL) {
 		p[strcspn(p, "\n")] = 0;
 		msg_warn("%s", p + 6);
