@@ -93,7 +93,8 @@ TEST_OBJS = \
 	harness/tests/check_scenario.o \
 	harness/tests/check_diff.o \
 	harness/tests/check_plan.o \
-	harness/tests/check_json.o
+	harness/tests/check_json.o \
+	harness/tests/check_serve.o
 
 # The layers, lowest first; a file includes only from its own layer and
 # the ones before it (harness/README.md, "The module map").
