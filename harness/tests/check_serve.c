@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "mem.h"
-#include "msg.h"
 #include "serve.h"
 #include "suites.h"
 #include "template.h"
