@@ -50,6 +50,8 @@ LIB_OBJS = \
 	harness/ground/dname.o \
 	harness/run/judge.o \
 	harness/run/run.o \
+	harness/run/serve.o \
+	harness/run/observer.o \
 	harness/run/driver_ref.o \
 	harness/run/driver_adapter.o \
 	harness/wire/hostile.o \
@@ -92,7 +94,8 @@ TEST_OBJS = \
 	harness/tests/check_scenario.o \
 	harness/tests/check_diff.o \
 	harness/tests/check_plan.o \
-	harness/tests/check_json.o
+	harness/tests/check_json.o \
+	harness/tests/check_serve.o
 
 # The layers, lowest first; a file includes only from its own layer and
 # the ones before it (harness/README.md, "The module map").

@@ -24,6 +24,8 @@
 #include "plan.h"
 #include "report.h"
 #include "scenario.h"
+#include "serve.h"
+#include "observer.h"
 #include "stop.h"
 #include "template.h"
 #include "run.h"
@@ -52,7 +54,8 @@ static const char usage_text[] =
 "                               the default run directory (a --dir keeps\n"
 "                               the lab's logs, unless a signal stopped a\n"
 "                               run that made it; --keep: leave the lab\n"
-"                               up).  --policy opportunistic,\n"
+"                               and its endpoints up, for exec and\n"
+"                               observe).  --policy opportunistic,\n"
 "                               mandatory or any (the others' cells are\n"
 "                               left out, as --filter leaves scenarios\n"
 "                               out); --jobs N scenarios the reference\n"
@@ -72,11 +75,34 @@ static const char usage_text[] =
 "                               plain lines\n"
 "  up    [LAB OPTIONS]          build and sign the zones, start the lab\n"
 "                               (NSD + validating Unbound in private\n"
-"                               namespaces) and leave it running\n"
+"                               namespaces) and the endpoints of every\n"
+"                               scenario (as run serves them; not with\n"
+"                               --no-endpoints) and leave them running\n"
 "  exec  [--dir DIR] -- CMD..   run CMD inside the running lab, e.g.\n"
 "                               danelab exec -- dig +dnssec . SOA; exits\n"
 "                               with CMD's status (3: no lab there)\n"
-"  down  [--dir DIR]            stop the lab; nothing is left behind\n"
+"  down  [--dir DIR]            stop the lab and its endpoints; nothing is\n"
+"                               left behind\n"
+"  observe [--dir DIR] [--scenario ID] [--policy P] [--since MARK]\n"
+"        [--said OUTCOME [--prober]] [--json] [-v]\n"
+"                               what the endpoints of a lab left up saw\n"
+"                               (sessions: host, port, SNI, TLS version,\n"
+"                               outcome; -v: transcripts), the outcome per\n"
+"                               host and the verdict against the scenario's\n"
+"                               expectation for policy P (default\n"
+"                               opportunistic), judged as run judges it;\n"
+"                               without --scenario every scenario with\n"
+"                               sessions.  --since MARK (or last): only\n"
+"                               sessions opened after danelab mark;\n"
+"                               --said: the client's own word (authenticated\n"
+"                               upgrades encrypted; with --prober it is the\n"
+"                               outcome, as for posttls-finger).  Sessions\n"
+"                               of other scenarios are listed apart, never\n"
+"                               counted.  Exit 1 if a verdict is not pass,\n"
+"                               2 unknown scenario or mark, 3 no lab or no\n"
+"                               endpoints\n"
+"  mark  [--dir DIR]            print a mark for observe --since and\n"
+"                               record it as the last one\n"
 "  bench [LAB OPTIONS]          bring a lab up and down once, printing\n"
 "                               build, sign and readiness times and peak\n"
 "                               memory\n"
@@ -123,6 +149,7 @@ static const char usage_text[] =
 "                     directories (repeatable; default: the catalogue)\n"
 "  --no-scenarios     serve only the built-in zones (secure., insecure.,\n"
 "                     bogus.example. and --zones)\n"
+"  --no-endpoints     up: no SMTP/XMPP endpoints, DNS only\n"
 "  -q, --quiet        say less\n"
 "\n"
 "run, up, exec, down and bench make or join the lab's namespaces: they\n"
@@ -167,6 +194,7 @@ struct lab_args {
 	char **paths;		/* --scenarios, repeatable */
 	int npaths;
 	int no_scenarios;
+	int no_endpoints;	/* up: DNS only */
 };
 
 /* parse_lab_args - the lab options shared by up and bench */
@@ -182,6 +210,7 @@ parse_lab_args(int argc, char **argv, struct lab_args *a)
 		{ "override-date", required_argument, NULL, 'o' },
 		{ "scenarios", required_argument, NULL, 's' },
 		{ "no-scenarios", no_argument, NULL, 'N' },
+		{ "no-endpoints", no_argument, NULL, 'E' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -210,6 +239,7 @@ parse_lab_args(int argc, char **argv, struct lab_args *a)
 			break;
 		case 's': a->paths[a->npaths++] = optarg; break;
 		case 'N': a->no_scenarios = 1; break;
+		case 'E': a->no_endpoints = 1; break;
 		case 'q': msg_quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
 		default: usage_error("bad option", NULL);
@@ -239,7 +269,8 @@ lab_world(const struct lab_args *a)
 	return w;
 }
 
-/* cmd_up - start a lab and leave it running */
+/* cmd_up - start a lab, and its endpoints unless --no-endpoints, and
+ * leave them running */
 static int
 cmd_up(int argc, char **argv)
 {
@@ -254,17 +285,30 @@ cmd_up(int argc, char **argv)
 		world_free(w);
 		return EXIT_ENV;
 	}
+	if (!a.no_endpoints && (serve_paths_write(a.lab.dir, a.paths,
+	    a.npaths, a.no_scenarios) != 0
+	    || serve_start(l, w->plan, a.lab.dir) != 0)) {
+		msg_warn("no endpoints: tearing the lab down");
+		lab_stop(l);
+		world_free(w);
+		return EXIT_ENV;
+	}
 	{
 		/* The exact commands: with --dir unless it is the default. */
 		int other = strcmp(a.lab.dir, lab_dir_default()) != 0;
 		char *opt = other ? xasprintf(" --dir %s", a.lab.dir)
 		    : xstrdup("");
+		char *eps = a.no_endpoints ? xstrdup("no endpoints")
+		    : xasprintf("endpoints pid %ld, what they see: danelab "
+		    "observe%s", (long)serve_find(a.lab.dir), opt);
 
 		msg_info("lab up in %s with %zu zones, %zu scenarios (keeper "
-		    "pid %ld); danelab exec%s -- CMD runs inside it, danelab "
-		    "down%s stops it", a.lab.dir, zone_tree_count(w->tree),
-		    w->cat.n, (long)lab_keeper(l), opt, opt);
+		    "pid %ld; %s); danelab exec%s -- CMD runs inside it, "
+		    "danelab down%s stops it", a.lab.dir,
+		    zone_tree_count(w->tree), w->cat.n, (long)lab_keeper(l),
+		    eps, opt, opt);
 		free(opt);
+		free(eps);
 	}
 	lab_detach(l);
 	world_free(w);
@@ -311,7 +355,9 @@ cmd_down(int argc, char **argv)
 	int ret;
 
 	parse_lab_args(argc, argv, &a);
-	ret = lab_down(a.lab.dir) == 0 ? EXIT_PASS : EXIT_ENV;
+	/* The endpoints by their PID first; the keeper ends the rest. */
+	ret = serve_stop(a.lab.dir) == 0 && lab_down(a.lab.dir) == 0
+	    ? EXIT_PASS : EXIT_ENV;
 	free(a.paths);
 	return ret;
 }
@@ -354,6 +400,79 @@ cmd_exec(int argc, char **argv)
 	}
 	ret = lab_exec(dir, argv + i + 1);
 	return ret < 0 ? EXIT_ENV : ret;
+}
+
+/* cmd_observe - what the endpoints of a lab left up saw, judged */
+static int
+cmd_observe(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "scenario", required_argument, NULL, 's' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "said", required_argument, NULL, 'w' },
+		{ "prober", no_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct observer_options o;
+	int c;
+
+	memset(&o, 0, sizeof(o));
+	o.dir = lab_dir_default();
+	o.policy = POLICY_OPPORTUNISTIC;
+	o.said = -1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o.dir = optarg; break;
+		case 's': o.scenario = optarg; break;
+		case 'p':
+			if ((c = policy_parse(optarg)) < 0)
+				usage_error("--policy wants opportunistic or "
+				    "mandatory", optarg);
+			o.policy = c;
+			break;
+		case 'S': o.since = optarg; break;
+		case 'w':
+			if ((o.said = outcome_parse(optarg)) < 0)
+				usage_error("--said wants an outcome", optarg);
+			break;
+		case 'P': o.prober = 1; break;
+		case 'j': o.json = 1; break;
+		case 'v': o.verbose = 1; break;
+		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
+		default: usage_error("bad option", NULL);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument", argv[optind]);
+	if (o.prober && o.said < 0)
+		usage_error("--prober wants --said OUTCOME, the prober's word",
+		    NULL);
+	return observer_main(&o);
+}
+
+/* cmd_mark - print and record a mark for observe --since */
+static int
+cmd_mark(int argc, char **argv)
+{
+	const char *dir = lab_dir_default();
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return cmd_help(argc, argv);
+		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else if (strncmp(argv[i], "--dir=", 6) == 0)
+			dir = argv[i] + 6;
+		else
+			usage_error("mark wants [--dir DIR]", argv[i]);
+	}
+	return observer_mark(dir);
 }
 
 /* parse_policy - --policy opportunistic, mandatory or any: the bits of
@@ -1079,6 +1198,8 @@ static const struct command {
 	{ "up", cmd_up, 1 },
 	{ "exec", cmd_exec, 1 },
 	{ "down", cmd_down, 1 },
+	{ "observe", cmd_observe, 0 },
+	{ "mark", cmd_mark, 0 },
 	{ "bench", cmd_bench, 1 },
 	{ "list", cmd_list, 0 },
 	{ "check", cmd_check, 0 },

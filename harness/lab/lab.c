@@ -98,7 +98,7 @@ lab_which(const char *given, const char *env, const char *name)
 }
 
 /* lab_starttime - field 22 of /proc/pid/stat, 0 when gone or a zombie */
-static unsigned long long
+unsigned long long
 lab_starttime(pid_t pid)
 {
 	char path[64], buf[1024], *p;

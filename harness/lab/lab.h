@@ -106,6 +106,11 @@ pid_t lab_keeper(const struct lab *l);
  */
 pid_t lab_find(const char *dir);
 
+/* lab_starttime - when pid started (/proc/PID/stat field 22), 0 when it
+ * is gone or a zombie: a PID file holds both, so a reused PID is not
+ * taken for the process it names */
+unsigned long long lab_starttime(pid_t pid);
+
 /* lab_down - stop the lab running in dir; 0 on success or nothing up */
 int lab_down(const char *dir);
 

@@ -32,6 +32,7 @@
 #include "refclient.h"
 #include "report.h"
 #include "run.h"
+#include "serve.h"
 #include "stop.h"
 #include "target.h"
 #include "template.h"
@@ -621,55 +622,15 @@ run_targets(struct run *r, const char *spec)
 	return errors;
 }
 
-/* run_endpoints - listeners for every host of every scenario */
+/* run_endpoints - listeners for every host of every scenario (the
+ * same as up's: serve_listen) */
 static int
 run_endpoints(struct run *r)
 {
-	struct plan *pl = r->w->plan;
-
 	r->eps = endpoint_set_new();
 	endpoint_set_max_conns(r->eps, 4096);
-	for (size_t i = 0; i < pl->nhosts; i++) {
-		const struct plan_host *h = &pl->hosts[i];
-		SSL_CTX *ctx;
-		int ok = 0;
-
-		if (h->host->flags & SCN_HOST_DOWN)
-			continue;
-		if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL
-		    || !pki_chain_use(h->chain, ctx, NULL)) {
-			msg_input(h->scenario->file, h->host->line, "cannot load "
-			    "chain %s into a TLS context", h->host->chain);
-			SSL_CTX_free(ctx);
-			return -1;
-		}
-		for (int p = 0; p < PROTO_COUNT; p++) {
-			struct endpoint_spec spec;
-			char *tag;
-
-			if (!(h->scenario->protos & (1u << p))
-			    || p == PROTO_XMPP_IN)	/* the lab connects */
-				continue;
-			tag = xasprintf("%s/%s", h->scenario->id, h->host->name);
-			memset(&spec, 0, sizeof(spec));
-			spec.tag = tag;
-			spec.addr = h->addr;
-			spec.port = scn_proto_port(p);
-			spec.proto = p;
-			spec.ctx = ctx;
-			spec.flags = (h->host->flags & SCN_HOST_NO_STARTTLS
-			    ? ENDPOINT_NO_STARTTLS : 0)
-			    | (h->host->flags & SCN_HOST_CLIENT_CERT
-			    ? ENDPOINT_CLIENT_CERT : 0);
-			ok = endpoint_listen(r->eps, &spec) == 0;
-			free(tag);
-			if (!ok)
-				break;
-		}
-		SSL_CTX_free(ctx);
-		if (!ok && h->scenario->protos)
-			return -1;
-	}
+	if (serve_listen(r->eps, r->w->plan) != 0)
+		return -1;
 	return endpoint_start(r->eps);
 }
 
@@ -892,6 +853,10 @@ run_down(struct run *r, const char *labdir, int existed)
 	int own = !existed || (o->lab_dir == NULL && r->lab != NULL);
 
 	if (r->lab && o->keep && !stop_requested()) {
+		/* Its endpoints stay too, recording for observe. */
+		if (serve_paths_write(labdir, o->paths, o->npaths, 0) != 0
+		    || serve_start(r->lab, r->w->plan, labdir) != 0)
+			msg_warn("the lab stays up without its endpoints");
 		printf("the lab is still up: danelab exec --dir %s -- CMD;"
 		    " danelab down --dir %s\n", labdir, labdir);
 		r->lab = lab_detach(r->lab);

@@ -26,6 +26,7 @@ static const struct {
 	{ "diff", diff_suite },
 	{ "plan", plan_suite },
 	{ "json", json_suite },
+	{ "serve", serve_suite },
 };
 
 int

@@ -222,6 +222,8 @@ lab_tests() {
 		test_run_targets
 	t "--target openssl=WRAPPER runs that binary" \
 		test_target_override
+	t "up serves the endpoints; observe --json judges a real client as run would (no-connect pass, a mismatch fail with its reason)" \
+		test_observe
 	. "$TOP/harness/tests/lab-faults.sh" && lab_faults_tests
 	t "no lab, mount or daemon left at the end" \
 		nothing_left "$NS" "$TMP/mounts.before"
@@ -494,4 +496,48 @@ test_target_override() {
 	[ $rc -eq 0 ] || { echo "exit $rc"; return 1; }
 	[ "${calls:-0}" -ge 1 ] || { echo "the wrapper was never called"; return 1; }
 	grep -q '^ok .* - openssl/grid-ee-s1-m1 smtp opportunistic$' "$TMP/run-wrap/results.tap"
+}
+
+# test_observe - up serves the scenarios' endpoints and observe --json
+# judges what a real client did there as run would: posttls-finger (DANE)
+# on a bogus TLSA RRset never connects, no-connect judged pass; openssl
+# s_client without DANE goes on over TLS to a host whose TLSA matches no
+# key, the session judged fail with its reason; each attempt apart from
+# the one before (mark); an unknown scenario is exit 2; down ends the
+# endpoint process by its PID; a lab without endpoints is exit 3
+test_observe() {
+	d=$TMP/observe
+	command -v posttls-finger >/dev/null || { echo "posttls-finger not installed (apt-get install postfix)"; return 1; }
+	"$DL" up -q --dir "$d" --scenarios "$TOP/scenarios/dnssec/faults.scn" \
+		--scenarios "$TOP/scenarios/smtp/grid.scn" || return 1
+	ep=$(cut -d' ' -f1 "$d/endpoints.pid")
+	mkdir -p "$TMP/ptf" && printf 'compatibility_level = 3.6\nsmtp_dns_support_level = dnssec\n' >"$TMP/ptf/main.cf"
+	bad=0
+	m=$("$DL" mark --dir "$d")
+	"$DL" exec --dir "$d" -- env MAIL_CONFIG="$TMP/ptf" posttls-finger -t30 -T180 -c -l dane \
+		-P /etc/ssl/certs "[mx1.bogus-tlsa-corrupt-rrsig.example]:25"
+	"$DL" observe --dir "$d" --since "$m" --scenario bogus-tlsa-corrupt-rrsig --json >"$TMP/obs1.json"
+	rc=$?
+	cat "$TMP/obs1.json"
+	[ $rc -eq 0 ] && grep -q '"proto": "smtp", "policy": "opportunistic", "verdict": "pass", "not_preferred": false, "expected": "no-connect", "observed": "no-connect"' "$TMP/obs1.json" ||
+		{ echo "bogus TLSA: exit $rc, no no-connect judged pass"; bad=1; }
+	m=$("$DL" mark --dir "$d")
+	printf 'EHLO client.example\r\nQUIT\r\n' | "$DL" exec --dir "$d" -- \
+		openssl s_client -quiet -starttls smtp -connect mx1.wrong-ee-other-key-m1.example:25
+	"$DL" observe --dir "$d" --since last --scenario wrong-ee-other-key-m1 --json >"$TMP/obs2.json"
+	rc=$?
+	cat "$TMP/obs2.json"
+	[ $rc -eq 1 ] && grep -q '"verdict": "fail", "not_preferred": false, "expected": "refused at mx1", "observed": "encrypted at mx1", "reason": "expected refused at mx1, observed encrypted at mx1: the lab.s endpoints saw 1 smtp session", "cite": "RFC7672 3.2 RFC7671 4.1"' "$TMP/obs2.json" &&
+		grep -q '"sessions": \[{"scenario": "wrong-ee-other-key-m1", "host": "mx1", "addr": "127\.[0-9.]*", "port": 25, "proto": "smtp", "sni": "mx1.wrong-ee-other-key-m1.example", "tls_version": "TLSv1\.[23]", "alert": "", "probe": "", "outcome": "encrypted"' "$TMP/obs2.json" ||
+		{ echo "name/key mismatch: exit $rc, no session judged fail with its reason"; bad=1; }
+	grep -q "\"since\": $m, \"earlier\": 0," "$TMP/obs2.json" || { echo "--since last is not the last mark $m"; bad=1; }
+	"$DL" observe --dir "$d" --scenario no-such-scenario; rc=$?
+	[ $rc -eq 2 ] || { echo "unknown scenario: exit $rc, wanted 2"; bad=1; }
+	"$DL" down -q --dir "$d" || bad=1
+	[ ! -e "/proc/$ep" ] || { echo "the endpoint process $ep outlived down"; bad=1; }
+	"$DL" up -q --dir "$d" --no-scenarios --no-endpoints || return 1
+	"$DL" observe --dir "$d"; rc=$?
+	[ $rc -eq 3 ] || { echo "a lab without endpoints: exit $rc, wanted 3"; bad=1; }
+	"$DL" down -q --dir "$d"
+	return $bad
 }

@@ -14,9 +14,11 @@
 # status (0: the README promises it for every example) and what the README
 # says it leaves: reports/runs/latest/ after a run without --out, the
 # --out directory and no "latest" beside it after a shard, the merged
-# report, an answer with ad and a SERVFAIL from inside the lab, nothing
-# left after down.  The README's two set-up commands (make demo,
-# ./run-tests.sh) are not in marked blocks and are never run here.
+# report, an answer with ad and a SERVFAIL from inside the lab, the
+# verdict observe gives on the walk-through's client, nothing left
+# after down (the lab and its endpoint process).  The README's two
+# set-up commands (make demo, ./run-tests.sh) are not in marked blocks
+# and are never run here.
 # The lab of `up` gets its run directory through $DANELAB_LAB_DIR, which
 # the README names as the default's override, so a lab of somebody else
 # at /run/danelab/lab is not touched.
@@ -157,8 +159,15 @@ promised() {
 				{ echo "no NOERROR answer with ad"; return 1; } ;;
 		*) grep -q "status: NOERROR" "$out" || { echo "no NOERROR answer"; return 1; } ;;
 		esac ;;
+	*"danelab observe"*)
+		# what its comment in the README says the verdict is
+		case $cmd in
+		*"#"*"verdict pass"*)
+			grep -q "^  verdict: pass" "$out" || { echo "no verdict pass"; return 1; } ;;
+		esac ;;
 	*"danelab down"*)
 		[ ! -e "$LAB/lab.state" ] || { echo "the lab's state is left"; return 1; }
+		[ ! -e "$LAB/endpoints.pid" ] || { echo "the endpoints' PID file is left"; return 1; }
 		[ -z "$(pgrep -f "$LAB/")" ] || { echo "processes of the lab left"; return 1; } ;;
 	esac
 }

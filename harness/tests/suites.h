@@ -17,5 +17,6 @@ Suite *scenario_suite(void);
 Suite *diff_suite(void);
 Suite *plan_suite(void);
 Suite *json_suite(void);
+Suite *serve_suite(void);
 
 #endif
