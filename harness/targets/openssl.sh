@@ -72,307 +72,21 @@ fi
 # xmpp-in: the lab connects to a receiving XMPP server
 NO_INBOUND="openssl s_server has no XMPP server STARTTLS and no DANE check of client certificates: no inbound XMPP"
 
-log() { echo "# $*"; }
+# The batch (do_run): rounds of one awk process (lib/openssl-walk.awk),
+# which replays every probe's walk on what the batch knows so far and
+# writes what is lacking, then one `dig -f` for all the lacking queries
+# and the lacking s_client runs (BATCH_JOBS at a time), side by side;
+# until nothing is lacking, when the walk prints the log lines and
+# verdicts.  A batch of N probes costs a handful of awk and dig
+# processes, plus one timeout and one s_client a handshake.
+ROUNDS_MAX=30
 
-# left - seconds left before the probe's deadline (at least 0)
-left() {
-	l=$(( (END_MS - $(now_ms)) / 1000 ))
-	[ "$l" -gt 0 ] || l=0
-	echo "$l"
-}
-
-# dq NAME TYPE - query; sets ST (secure/insecure/bogus) and RC (status);
-# writes "owner rdata..." of TYPE records to $T/ans
-dq() {
-	t=$(left)
-	[ "$t" -gt 5 ] && t=5
-	[ "$t" -lt 1 ] && t=1
-	dig @"$RESOLVER" +dnssec +noall +comments +answer +time="$t" +tries=1 \
-	    "$1" "$2" >"$T/dig" 2>&1
-	RC=$(sed -n 's/.*status: \([A-Z]*\),.*/\1/p' "$T/dig" | head -n 1)
-	fl=$(sed -n 's/^;; flags: \([^;]*\);.*/\1/p' "$T/dig" | head -n 1)
-	awk -v t="$2" '!/^;/ && NF >= 5 && $4 == t {
-		o = $1; $1 = $2 = $3 = $4 = ""; sub(/^ +/, ""); print o, $0 }' \
-	    "$T/dig" >"$T/ans"
-	case $RC in
-	NOERROR|NXDOMAIN)
-		case " $fl " in
-		*" ad "*) ST=secure ;;
-		*) ST=insecure ;;
-		esac ;;
-	*) ST=bogus ;;
-	esac
-	n=$(wc -l <"$T/ans")
-	log "dig $1 $2: ${RC:-no answer}, $ST, $n record(s)"
-}
-
-# go_on_input - what the client says after TLS
-go_on_input() {
-	case $PROTO in
-	smtp|smtps)
-		printf 'EHLO %s\r\nMAIL FROM:<>\r\nRCPT TO:<postmaster@%s>\r\nDATA\r\n' \
-		    "$CLIENT" "$DOM"
-		printf 'Subject: danelab openssl s_client probe\r\n\r\nA probe.\r\n.\r\nQUIT\r\n' ;;
-	*)
-		printf "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' to='%s' from='%s' version='1.0'>" \
-		    "$DOM" "$CLIENT"
-		printf '</stream:stream>' ;;
-	esac
-}
-
-# sclient ADDR PORT MODE REFNAME AT - one s_client run; output in $T/sc,
-# what it came to in SC (parsers/openssl.awk: "WORD [TEXT]", AT is the
-# host and address it names).  Returns 0 when it completed the handshake,
-# 1 when it connected and gave up, 2 when it did not connect, 3 when
-# OpenSSL took none of the records.
-sclient() {
-	t=$(left)
-	if [ "$t" -lt 1 ]; then
-		log "deadline reached before connecting to $1:$2"
-		SC=no-connect
-		return 2
-	fi
-	set -- "$1" "$2" "$3" "$4" "$5"
-	a=$1 p=$2 mode=$3 ref=$4 at=$5
-	set -- -brief -connect "$a:$p" -servername "$SNI"
-	case $PROTO in
-	smtp) set -- "$@" -starttls smtp -name "$CLIENT" ;;
-	xmpp) set -- "$@" -starttls xmpp-server -xmpphost "$DOM" ;;
-	xmpps) set -- "$@" -alpn xmpp-server ;;
-	esac
-	if [ "$mode" = dane ]; then
-		set -- "$@" -dane_tlsa_domain "$ref" $EEFLAG -verify_return_error
-		while read -r rr; do
-			set -- "$@" -dane_tlsa_rrdata "$rr"
-		done <"$T/tlsa"
-	fi
-	log "$OPENSSL s_client $*"
-	go_on_input | timeout "$t" "$OPENSSL" s_client "$@" >"$T/sc" 2>&1
-	rc=$?
-	# (awk: the last line of a server's output may lack its newline)
-	awk 'NR <= 40 {print "# | " $0}' "$T/sc"
-	[ "$rc" = 124 ] && log "s_client timed out"
-	SC=$(awk -v mode="$mode" -v at="$at" -f "$PARSERS/openssl.awk" "$T/sc")
-	case $SC in
-	unusable) return 3 ;;
-	authenticated*|error*|encrypted*) return 0 ;;
-	no-connect) return 2 ;;
-	esac
-	return 1
-}
-
-# attempt HOST ADDR PORT MODE REF1 REF2 - try one address; sets VERDICT
-# and returns 0 when the client went on there
-attempt() {
-	h=$1 a=$2 port=$3 mode=$4 r1=$5 r2=$6
-	sclient "$a" "$port" "$mode" "$r1" "$h[$a]:$port"
-	r=$?
-	if [ "$r" = 1 ] && [ "$mode" = dane ] && [ -n "$r2" ] &&
-	    [ "$r2" != "$r1" ] && [ "$SC" = "refused hostname mismatch" ]; then
-		log "no name match for $r1; once more with reference name $r2"
-		CONNECTED=1
-		sclient "$a" "$port" "$mode" "$r2" "$h[$a]:$port"
-		r=$?
-	fi
-	case $r in
-	3)
-		if [ "$POLICY" = opportunistic ]; then
-			fb=opportunistic
-			[ "$SMTPISH" = 1 ] && fb=noauth
-			log "OpenSSL found no usable TLSA record: TLS without authentication ($fb)"
-			attempt "$h" "$a" "$port" "$fb" "$r1" ""
-			return $?
-		fi
-		log "OpenSSL found no usable TLSA record: skip host"
-		return 1 ;;
-	2)
-		log "$h[$a]:$port: no connection"
-		return 1 ;;
-	1)
-		CONNECTED=1
-		case $SC in
-		skip*)
-			# Going on in cleartext is what the scenario asks;
-			# s_client cannot: an adapter limit, not a verdict.
-			VERDICT=$SC
-			return 0 ;;
-		esac
-		log "$h[$a]:$port: handshake or verification failed: not going on"
-		return 1 ;;
-	esac
-	CONNECTED=1
-	case $SC in
-	error*) log "handshake completed without a DANE match" ;;
-	esac
-	VERDICT=$SC
-	return 0
-}
-
-# try_host HOST PORT DANEOK REF2 - plan and try one host; 0 when it went on
-try_host() {
-	hn=${1%.} port=$2 daneok=$3 ref2=$4
-	dq "$1" A
-	if [ "$ST" = bogus ]; then
-		log "address of $hn bogus or indeterminate: skip host"
-		return 1
-	fi
-	addrs=$(awk '{print $2}' "$T/ans")
-	if [ -z "$addrs" ]; then
-		log "$hn has no address: skip host"
-		return 1
-	fi
-	canon=$(awk 'NR == 1 {print $1}' "$T/ans")
-	canon=${canon%.}
-	mode=opportunistic
-	base=$hn
-	: >"$T/tlsa"
-	cands=
-	if [ "$daneok" = 1 ] && [ "$ST" = secure ]; then
-		cands=$hn
-		[ -n "$canon" ] && [ "$canon" != "$hn" ] && cands="$canon $hn"
-	elif [ "$daneok" = 1 ] && [ "$SMTPISH" = 1 ] && [ -n "$canon" ] &&
-	    [ "$canon" != "$hn" ]; then
-		# RFC 7672 2.2.2 "Insecure CNAME": an insecure answer at the
-		# end of a chain whose first CNAME is secure means TLSA at the
-		# original name alone; an insecure first CNAME means no DANE.
-		dq "$1" CNAME
-		if [ "$ST" = bogus ]; then
-			log "CNAME lookup of $hn bogus or indeterminate: skip host"
-			return 1
-		elif [ "$ST" = secure ] && [ -s "$T/ans" ]; then
-			log "address of $hn insecure behind its secure CNAME (to $canon): TLSA at the original name only"
-			cands=$hn
-		else
-			log "initial CNAME of $hn insecure: no TLSA lookup"
-		fi
-	elif [ "$daneok" = 1 ]; then
-		log "address of $hn insecure: no TLSA lookup"
-	fi
-	if [ -n "$cands" ]; then
-		found=0
-		for c in $cands; do
-			dq "_$port._tcp.$c." TLSA
-			if [ "$ST" = bogus ]; then
-				log "TLSA lookup for $c bogus or indeterminate: skip host"
-				return 1
-			fi
-			if [ "$ST" = secure ] && [ -s "$T/ans" ]; then
-				found=1
-				base=$c
-				break
-			fi
-		done
-		if [ "$found" = 1 ]; then
-			while read -r o u s m rest; do
-				hex=$(echo "$rest" | tr -d ' ')
-				if [ "$SMTPISH" = 1 ] && { [ "$u" = 0 ] || [ "$u" = 1 ]; }; then
-					log "TLSA $u $s $m: PKIX usage, unusable for SMTP (RFC 7672 3.1.3)"
-					continue
-				fi
-				echo "$u $s $m $hex" >>"$T/tlsa"
-			done <"$T/ans"
-			if [ -s "$T/tlsa" ]; then
-				mode=dane
-			elif [ "$SMTPISH" = 1 ]; then
-				mode=noauth
-			fi
-			log "TLSA base domain $base, $(wc -l <"$T/tlsa") record(s) for s_client: $mode"
-		else
-			log "no secure TLSA records for $hn: no DANE"
-		fi
-	fi
-	if [ "$POLICY" = mandatory ] && [ "$mode" != dane ]; then
-		log "no usable TLSA records for $hn under mandatory DANE: skip host"
-		return 1
-	fi
-	if [ "$SMTPISH" = 1 ]; then
-		SNI=$base r1=$base
-	else
-		SNI=$DOM r1=$DOM ref2=$hn
-	fi
-	for a in $addrs; do
-		attempt "$hn" "$a" "$port" "$mode" "$r1" "$ref2" && return 0
-	done
-	return 1
-}
-
-# finish - the verdict when nothing went on
-finish() {
-	if [ "${VERDICT:-}" ]; then
-		echo "$ID $VERDICT"
-	elif [ "$CONNECTED" = 1 ]; then
-		echo "$ID refused $*"
-	else
-		echo "$ID no-connect $*"
-	fi
-	exit 0
-}
-
-smtp_probe() {
-	port=25
-	[ "$PROTO" = smtps ] && port=465
-	dq "$DOMAIN" MX
-	[ "$ST" = bogus ] && finish "MX lookup bogus or indeterminate: delay"
-	[ "$RC" = NXDOMAIN ] && finish "$DOM does not exist"
-	mxsec=0
-	[ "$ST" = secure ] && mxsec=1
-	if [ -s "$T/ans" ]; then
-		sort -k2,2n -k3,3 "$T/ans" | awk '{print $3}' >"$T/hosts"
-	else
-		log "no MX: implicit MX $DOM"
-		echo "$DOMAIN" >"$T/hosts"
-	fi
-	grep -qx '\.' "$T/hosts" && finish "null MX: $DOM accepts no mail"
-	if [ "$mxsec" = 0 ] && [ "$POLICY" = mandatory ]; then
-		finish "MX RRset insecure under mandatory DANE: delay"
-	fi
-	nexthop=
-	[ "$mxsec" = 1 ] && nexthop=$DOM
-	for hh in $(cat "$T/hosts"); do
-		try_host "$hh" "$port" 1 "$nexthop" && finish
-	done
-	finish "no host went on"
-}
-
-xmpp_probe() {
-	svc=xmpp-server
-	[ "$PROTO" = xmpps ] && svc=xmpps-server
-	dq "_$svc._tcp.$DOMAIN" SRV
-	[ "$ST" = bogus ] && finish "SRV lookup bogus or indeterminate: abort"
-	daneok=0
-	[ "$ST" = secure ] && daneok=1
-	if [ -s "$T/ans" ]; then
-		sort -k2,2n -k3,3nr -k5,5 "$T/ans" | awk '{print $5, $4}' >"$T/hosts"
-		[ "$daneok" = 0 ] && log "SRV RRset insecure: DANE does not apply"
-	else
-		[ "$PROTO" = xmpps ] && finish "no _xmpps-server SRV records: no direct TLS"
-		log "no SRV: fall back to $DOM:5269"
-		echo "$DOMAIN 5269" >"$T/hosts"
-		daneok=1
-	fi
-	grep -q '^\. ' "$T/hosts" && finish "SRV target \".\": service not offered"
-	for line in $(awk '{print $1 "/" $2}' "$T/hosts"); do
-		try_host "${line%/*}" "${line#*/}" "$daneok" "" && finish
-	done
-	finish "no target went on"
-}
-
-# one ID PROTO POLICY DOMAIN - one probe, verdict on stdout
-do_one() {
-	ID=$1 PROTO=$2 POLICY=$3 DOMAIN=$4
-	DOM=${DOMAIN%.}
-	END_MS=$(( $(now_ms) + DEADLINE_MS - 500 ))
-	T=$WORKDIR/p.$ID
-	rm -rf "$T"
-	mkdir -p "$T"
-	CONNECTED=0
-	VERDICT=
-	SMTPISH=0
-	case $PROTO in
-	smtp|smtps) SMTPISH=1; smtp_probe ;;
-	xmpp|xmpps) xmpp_probe ;;
-	*) echo "$ID error unknown protocol $PROTO" ;;
-	esac
+# walk FINAL - one round of the walk (lib/openssl-walk.awk)
+walk() {
+	awk -v lib=1 -f "$PARSERS/openssl.awk" -f "$TARGETS_DIR/lib/openssl-walk.awk" \
+	    -v probes="$WORKDIR/probes" -v w="$WORKDIR" -v final="$1" \
+	    -v now="$(now_ms)" -v end="$END_MS" -v openssl="$OPENSSL" \
+	    -v eeflag="$EEFLAG" -v client="$CLIENT" -v jobs="$BATCH_JOBS"
 }
 
 do_probe() {
@@ -393,11 +107,33 @@ do_probe() {
 	echo "$v s_client${EEFLAG:+ }$EEFLAG"
 }
 
-# do_run FILE - each probe in its own process (do_one), up to BATCH_JOBS
-# at once, each bounded by the deadline; the verdicts in the order of FILE
+# do_run FILE - the batch in rounds (walk): every probe at once, the
+# s_client runs up to BATCH_JOBS at a time, every probe bounded by the
+# per-probe deadline from the batch's start; the verdicts in the order
+# of FILE
 do_run() {
 	batch_workdir || exit 1
-	batch_run "$1"
+	awk 'NF == 4' "$1" >"$WORKDIR/probes"
+	: >"$WORKDIR/asked"
+	: >"$WORKDIR/dns"
+	END_MS=$(( $(now_ms) + DEADLINE_MS - 500 ))
+	dr_round=0
+	while [ "$dr_round" -lt "$ROUNDS_MAX" ]; do
+		dr_round=$((dr_round + 1))
+		rm -f "$WORKDIR/q" "$WORKDIR/run"
+		walk 0 || { echo "# the walk failed in round $dr_round"; break; }
+		[ -f "$WORKDIR/q" ] || [ -f "$WORKDIR/run" ] || return 0
+		if [ -f "$WORKDIR/q" ]; then
+			dr_t=$(( (END_MS - $(now_ms)) / 1000 ))
+			[ "$dr_t" -gt 5 ] && dr_t=5
+			[ "$dr_t" -lt 1 ] && dr_t=1
+			dig @"$RESOLVER" +dnssec +noall +comments +question +answer \
+			    +time="$dr_t" +tries=1 -f "$WORKDIR/q" >>"$WORKDIR/dns" 2>&1 &
+		fi
+		[ -f "$WORKDIR/run" ] && sh "$WORKDIR/run" &
+		wait
+	done
+	walk 1
 }
 
 adapter_main "$@"
