@@ -72,22 +72,28 @@ fi
 # xmpp-in: the lab connects to a receiving XMPP server
 NO_INBOUND="openssl s_server has no XMPP server STARTTLS and no DANE check of client certificates: no inbound XMPP"
 
-# The batch (do_run): rounds of one awk process (lib/openssl-walk.awk),
-# which replays every probe's walk on what the batch knows so far and
-# writes what is lacking, then one `dig -f` for all the lacking queries
-# and the lacking s_client runs (BATCH_JOBS at a time), side by side;
-# until nothing is lacking, when the walk prints the log lines and
-# verdicts.  A batch of N probes costs a handful of awk and dig
-# processes, plus one timeout and one s_client a handshake.
+# The batch (do_run) is a few processes plus, per probe, its s_client
+# runs (lib/openssl-walk.awk, which replays the walks on what is known):
+# 1. rounds of one walk over every probe and one `dig -f` with all the
+#    queries lacking, until every probe is decided or lacks an s_client
+#    run;
+# 2. for each probe of the second kind, its chain, BATCH_JOBS at once:
+#    the next s_client run (or a dig for its next host), then the walk
+#    of that probe alone, until it is decided;
+# 3. one walk prints every probe's log lines and verdict.
 ROUNDS_MAX=30
 
-# walk FINAL - one round of the walk (lib/openssl-walk.awk)
+# walk [ONLY] [FINAL] - one walk (lib/openssl-walk.awk; settings OW_*)
 walk() {
-	awk -v lib=1 -f "$PARSERS/openssl.awk" -f "$TARGETS_DIR/lib/openssl-walk.awk" \
-	    -v probes="$WORKDIR/probes" -v w="$WORKDIR" -v final="$1" \
-	    -v now="$(now_ms)" -v end="$END_MS" -v openssl="$OPENSSL" \
-	    -v eeflag="$EEFLAG" -v client="$CLIENT" -v jobs="$BATCH_JOBS"
+	awk -v lib=1 -f "$OW_PARSER" -f "$OW_LIB" -v only="${1:-}" -v final="${2:-0}"
 }
+
+# CHAIN - one probe's chain (sh -c CHAIN sh ID), with OW_* set
+CHAIN='while awk -v lib=1 -f "$OW_PARSER" -f "$OW_LIB" -v only="$1"; do
+	[ -s "$OW_DIR/q.$1" ] && dig @"$OW_RESOLVER" +dnssec +noall +comments +question +answer +tries=1 -f "$OW_DIR/q.$1" >>"$OW_DIR/dns.$1" 2>&1
+	[ -s "$OW_DIR/run.$1" ] && . "$OW_DIR/run.$1" && continue
+	[ -s "$OW_DIR/q.$1" ] || break
+done'
 
 do_probe() {
 	if ! command -v "$OPENSSL" >/dev/null 2>&1; then
@@ -107,33 +113,29 @@ do_probe() {
 	echo "$v s_client${EEFLAG:+ }$EEFLAG"
 }
 
-# do_run FILE - the batch in rounds (walk): every probe at once, the
-# s_client runs up to BATCH_JOBS at a time, every probe bounded by the
-# per-probe deadline from the batch's start; the verdicts in the order
-# of FILE
+# do_run FILE - the batch (above): the verdicts in the order of FILE,
+# every probe bounded by the per-probe deadline from the batch's start
 do_run() {
 	batch_workdir || exit 1
-	awk 'NF == 4' "$1" >"$WORKDIR/probes"
+	OW_PROBES=$1 OW_DIR=$WORKDIR OW_OPENSSL=$OPENSSL OW_EEFLAG=$EEFLAG
+	OW_CLIENT=$CLIENT OW_RESOLVER=$RESOLVER
+	OW_END=$(( $(date +%s) + (DEADLINE_MS - 500) / 1000 ))
+	OW_PARSER=$PARSERS/openssl.awk OW_LIB=$TARGETS_DIR/lib/openssl-walk.awk
+	export OW_PROBES OW_DIR OW_OPENSSL OW_EEFLAG OW_CLIENT OW_RESOLVER \
+	    OW_END OW_PARSER OW_LIB
 	: >"$WORKDIR/asked"
 	: >"$WORKDIR/dns"
-	END_MS=$(( $(now_ms) + DEADLINE_MS - 500 ))
 	dr_round=0
 	while [ "$dr_round" -lt "$ROUNDS_MAX" ]; do
 		dr_round=$((dr_round + 1))
-		rm -f "$WORKDIR/q" "$WORKDIR/run"
-		walk 0 || { echo "# the walk failed in round $dr_round"; break; }
-		[ -f "$WORKDIR/q" ] || [ -f "$WORKDIR/run" ] || return 0
-		if [ -f "$WORKDIR/q" ]; then
-			dr_t=$(( (END_MS - $(now_ms)) / 1000 ))
-			[ "$dr_t" -gt 5 ] && dr_t=5
-			[ "$dr_t" -lt 1 ] && dr_t=1
-			dig @"$RESOLVER" +dnssec +noall +comments +question +answer \
-			    +time="$dr_t" +tries=1 -f "$WORKDIR/q" >>"$WORKDIR/dns" 2>&1 &
-		fi
-		[ -f "$WORKDIR/run" ] && sh "$WORKDIR/run" &
-		wait
+		walk || { echo "# the walk failed in round $dr_round"; break; }
+		[ -s "$WORKDIR/q" ] || break
+		dig @"$RESOLVER" +dnssec +noall +comments +question +answer \
+		    +tries=1 -f "$WORKDIR/q" >>"$WORKDIR/dns" 2>&1
 	done
-	walk 1
+	[ -s "$WORKDIR/chains" ] &&
+	    xargs -n 1 -P "$BATCH_JOBS" sh -c "$CHAIN" sh <"$WORKDIR/chains"
+	walk "" 1
 }
 
 adapter_main "$@"

@@ -1,62 +1,87 @@
-# harness/targets/lib/openssl-walk.awk - the whole batch of the openssl
-# adapter (harness/targets/openssl.sh, whose head says what the walk
-# does and why), in one awk process per round.
+# harness/targets/lib/openssl-walk.awk - the walk of the openssl adapter
+# (harness/targets/openssl.sh, whose head says what it does and why): the
+# DNS lookups, the s_client runs and the verdicts of a whole batch.
 #
 #   awk -v lib=1 -f parsers/openssl.awk -f lib/openssl-walk.awk \
-#       -v probes=FILE -v w=DIR -v final=0|1 -v now=MS -v end=MS \
-#       -v openssl=BIN -v eeflag=FLAG|"" -v client=NAME -v jobs=N
+#       [-v only=ID] [-v final=1]
 #
-# Every round replays every probe's walk from the start on what is known
-# so far: the answers of the batch's dig runs (W/dns: dig's output for
-# the queries of W/asked, one "NAME TYPE" a line) and the s_client runs
-# (W/sc.KEY, their exit status in W/rc.KEY).  A probe's walk stops at the
-# first query or s_client run it still lacks; the round writes them:
-# W/q (new "NAME TYPE" lines for one `dig -f`) and W/run (a shell script
-# of s_client runs, JOBS at a time, each with its input W/in.KEY).  When
-# nothing is lacking (or with final=1) it prints every probe's log lines
-# ("# ID text") and its verdict ("ID WORD TEXT"), in the order of PROBES.
-# A query dig left unanswered counts as no answer at all (bogus), so each
-# round decides something and the rounds end.
+# Its settings come from the environment: OW_PROBES (the batch's probe
+# file), OW_DIR (the batch's directory, W below), OW_END (the batch's
+# deadline, seconds since the epoch), OW_OPENSSL, OW_EEFLAG, OW_CLIENT.
+#
+# Each run replays probes' walks from the start on what is known so far:
+# the answers of dig runs (W/dns and W/dns.ID: dig's output for the
+# queries of W/asked and W/asked.ID, one "NAME TYPE" a line) and the
+# s_client runs (W/sc.KEY, exit status in W/rc.KEY).  A walk stops at the
+# first query or s_client run it still lacks.
+# - Without only or final (the batch's DNS rounds): every probe; writes
+#   the lacking queries to W/q (for one `dig -f`) and appended to
+#   W/asked, and the ids of the probes that lack an s_client run to
+#   W/chains.
+# - only=ID (one probe's chain): writes its lacking queries to W/q.ID
+#   (and W/asked.ID) or its next s_client run to W/run.ID, a shell
+#   command line, with its input in W/in.KEY; both empty: it is decided.
+# - final=1: prints every probe's log lines ("# ID text") and verdict
+#   ("ID WORD TEXT") in the order of the probe file; what is still
+#   lacking then is a timeout (an s_client run) or an error.
+# A query dig left unanswered counts as no answer at all (bogus), so
+# every round decides something and the rounds end.
 BEGIN {
 	PEND = -1
-	END_MS = end + 0
-	load_dns()
+	srand(); NOW = srand()
+	w = ENVIRON["OW_DIR"]
+	probes = ENVIRON["OW_PROBES"]
+	END_S = ENVIRON["OW_END"] + 0
+	openssl = ENVIRON["OW_OPENSSL"]
+	eeflag = ENVIRON["OW_EEFLAG"]
+	client = ENVIRON["OW_CLIENT"]
+	SUF = only != "" ? "." only : ""
+	load_dns("")
+	if (only != "") load_dns(only)
+	if (!final) {
+		printf "" > (w "/q" SUF)
+		printf "" > (w "/run" SUF)
+		if (only == "") printf "" > (w "/chains")
+	}
 	while ((getline line < probes) > 0) {
 		if (split(line, f, " ") != 4) continue
 		np++
 		pid[np] = f[1]; pproto[np] = f[2]; ppol[np] = f[3]; pdom[np] = f[4]
 	}
 	close(probes)
-	# Every probe, so that one round asks for all that is lacking.
 	for (i = 1; i <= np; i++) {
+		if (only != "" && pid[i] != only) continue
+		if (final) load_dns(pid[i])
 		LOG = ""
-		if (probe(pid[i], pproto[i], ppol[i], pdom[i]) == PEND)
+		SCPEND = 0
+		if (probe(pid[i], pproto[i], ppol[i], pdom[i]) == PEND) {
 			VERDICTLINE = pid[i] " error the batch ran out of time or rounds"
+			if (SCPEND && only == "" && !final) print pid[i] > (w "/chains")
+		}
 		out[i] = LOG VERDICTLINE "\n"
 	}
-	if (pending_any && !final) {
-		if (nrun % jobs) print "wait" > (w "/run")
-		close(w "/run")
+	if (!final) {
 		for (k in newq) {
-			print k > (w "/q")
-			print k >> (w "/asked")
+			print k " +time=" (left() > 5 ? 5 : left() < 1 ? 1 : left()) > (w "/q" SUF)
+			print k >> (w "/asked" SUF)
 		}
-		close(w "/q")
-		close(w "/asked")
 		exit 0
 	}
 	for (i = 1; i <= np; i++) printf "%s", out[i]
 	exit 0
 }
 
-# load_dns - the answers so far: ANSRC[key], ANSFL[key], ANSN[key],
-# ANS[key, i] ("owner rdata"); ASKED[key] for every query sent
-function load_dns(   line, key, qt, a, n, o, s) {
-	while ((getline line < (w "/asked")) > 0)
+# load_dns ID - the answers so far (W/dns, or W/dns.ID): ANSRC[key],
+# ANSFL[key], ANSN[key], ANS[key, i] ("owner rdata"); ASKED[key] for
+# every query sent (W/asked, W/asked.ID)
+function load_dns(id,   line, key, qt, a, n, o, s, fa, fd) {
+	fa = w "/asked" (id != "" ? "." id : "")
+	fd = w "/dns" (id != "" ? "." id : "")
+	while ((getline line < fa) > 0)
 		ASKED[qkey(line)] = 1
-	close(w "/asked")
+	close(fa)
 	key = ""
-	while ((getline line < (w "/dns")) > 0) {
+	while ((getline line < fd) > 0) {
 		if (line ~ /->>HEADER<<-/) {
 			key = ""
 			hrc = line
@@ -72,7 +97,7 @@ function load_dns(   line, key, qt, a, n, o, s) {
 			continue
 		}
 		if (line ~ /^;; QUESTION SECTION:/) {
-			getline line < (w "/dns")
+			getline line < fd
 			s = line
 			sub(/^;/, "", s)
 			n = split(s, a, /[ \t]+/)
@@ -92,7 +117,7 @@ function load_dns(   line, key, qt, a, n, o, s) {
 			ANS[key, ++ANSN[key]] = o " " s
 		}
 	}
-	close(w "/dns")
+	close(fd)
 }
 
 # qkey "NAME TYPE" - the key of a query: the absolute name in lower case
@@ -105,7 +130,7 @@ function qkey(s,   a) {
 function note(s) { LOG = LOG "# " ID " " s "\n" }
 
 function left(   l) {
-	l = int((END_MS - now) / 1000)
+	l = END_S - NOW
 	return l > 0 ? l : 0
 }
 
@@ -113,7 +138,7 @@ function left(   l) {
 function dq(name, type,   key, i, fl) {
 	key = qkey(name " " type)
 	if (!(key in ASKED)) {
-		if (!final) { newq[name " " type] = 1; pending_any = 1 }
+		if (!final) newq[name " " type] = 1
 		return PEND
 	}
 	RC = (key in ANSRC) ? ANSRC[key] : ""
@@ -166,6 +191,11 @@ function sclient(a, p, mode, ref, at,   key, args, cmd, i, line, n, rc, t) {
 		rc = line
 	} else {
 		close(w "/rc." key)
+		if (only == "" && !final) {
+			# the batch's DNS rounds: the probe's chain runs it
+			SCPEND = 1
+			return PEND
+		}
 		t = left()
 		if (t < 1 || final) {
 			note("deadline reached before connecting to " a ":" p)
@@ -173,9 +203,7 @@ function sclient(a, p, mode, ref, at,   key, args, cmd, i, line, n, rc, t) {
 			return 2
 		}
 		go_on_input(w "/in." key)
-		print "{ timeout -k 2 " t " " cmd " <" shq(w "/in." key) " >" shq(w "/sc." key) " 2>&1; echo $? >" shq(w "/rc." key) "; } &" > (w "/run")
-		if (++nrun % jobs == 0) print "wait" > (w "/run")
-		pending_any = 1
+		print "timeout -k 2 " t " " cmd " <" shq(w "/in." key) " >" shq(w "/sc." key) " 2>&1; echo $? >" shq(w "/rc." key) > (w "/run" SUF)
 		return PEND
 	}
 	note(openssl " s_client " args)
