@@ -78,8 +78,9 @@ NO_INBOUND="openssl s_server has no XMPP server STARTTLS and no DANE check of cl
 #    queries lacking, until every probe is decided or lacks an s_client
 #    run;
 # 2. for each probe of the second kind, its chain, BATCH_JOBS at once:
-#    the next s_client run (or a dig for its next host), then the walk
-#    of that probe alone, until it is decided;
+#    its s_client run, then the walk of that probe alone, which writes
+#    its next s_client run or the queries for its next host (one dig),
+#    until it is decided;
 # 3. one walk prints every probe's log lines and verdict.
 ROUNDS_MAX=30
 
@@ -89,10 +90,11 @@ walk() {
 }
 
 # CHAIN - one probe's chain (sh -c CHAIN sh ID), with OW_* set
-CHAIN='while awk -v lib=1 -f "$OW_PARSER" -f "$OW_LIB" -v only="$1"; do
+CHAIN='while :; do
+	[ -s "$OW_DIR/run.$1" ] && . "$OW_DIR/run.$1"
+	awk -v lib=1 -f "$OW_PARSER" -f "$OW_LIB" -v only="$1" || break
 	[ -s "$OW_DIR/q.$1" ] && dig @"$OW_RESOLVER" +dnssec +noall +comments +question +answer +tries=1 -f "$OW_DIR/q.$1" >>"$OW_DIR/dns.$1" 2>&1
-	[ -s "$OW_DIR/run.$1" ] && . "$OW_DIR/run.$1" && continue
-	[ -s "$OW_DIR/q.$1" ] || break
+	[ -s "$OW_DIR/run.$1" ] || [ -s "$OW_DIR/q.$1" ] || break
 done'
 
 do_probe() {

@@ -17,7 +17,7 @@
 # - Without only or final (the batch's DNS rounds): every probe; writes
 #   the lacking queries to W/q (for one `dig -f`) and appended to
 #   W/asked, and the ids of the probes that lack an s_client run to
-#   W/chains.
+#   W/chains, with that run in W/run.ID (below).
 # - only=ID (one probe's chain): writes its lacking queries to W/q.ID
 #   (and W/asked.ID) or its next s_client run to W/run.ID, a shell
 #   command line, with its input in W/in.KEY; both empty: it is decided.
@@ -191,19 +191,19 @@ function sclient(a, p, mode, ref, at,   key, args, cmd, i, line, n, rc, t) {
 		rc = line
 	} else {
 		close(w "/rc." key)
+		t = left()
 		if (only == "" && !final) {
 			# the batch's DNS rounds: the probe's chain runs it
 			SCPEND = 1
+			if (t >= 1) schedule(key, t, cmd, w "/run." ID)
 			return PEND
 		}
-		t = left()
 		if (t < 1 || final) {
 			note("deadline reached before connecting to " a ":" p)
 			SC = "no-connect"
 			return 2
 		}
-		go_on_input(w "/in." key)
-		print "timeout -k 2 " t " " cmd " <" shq(w "/in." key) " >" shq(w "/sc." key) " 2>&1; echo $? >" shq(w "/rc." key) > (w "/run" SUF)
+		schedule(key, t, cmd, w "/run" SUF)
 		return PEND
 	}
 	note(openssl " s_client " args)
@@ -220,6 +220,14 @@ function sclient(a, p, mode, ref, at,   key, args, cmd, i, line, n, rc, t) {
 	if (SC ~ /^(authenticated|error|encrypted)/) return 0
 	if (SC == "no-connect") return 2
 	return 1
+}
+
+# schedule KEY T CMD FILE - write s_client run KEY (CMD, at most T s) to
+# FILE, its input to W/in.KEY
+function schedule(key, t, cmd, file) {
+	go_on_input(w "/in." key)
+	print "timeout -k 2 " t " " cmd " <" shq(w "/in." key) " >" shq(w "/sc." key) " 2>&1; echo $? >" shq(w "/rc." key) > file
+	close(file)
 }
 
 # shq_words S - S's blank-separated words, each quoted for the shell
