@@ -61,6 +61,11 @@
 # - s_client allows partial wildcards ("f*.example") in name checks: it has
 #   no option to set X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS.
 # - One connection attempt per address; no retries.
+# - One deadline for the batch: each probe's runs end by the per-probe
+#   deadline counted from the start of the batch (its s_client runs are
+#   bounded by what is left of it).
+# - Equal MX preferences (and SRV priorities and weights) are tried in
+#   the byte order of the names, not at random.
 . "$(dirname "$0")/lib/adapter.sh"
 OPENSSL=${DANELAB_OPENSSL_BIN:-openssl}
 if [ "${DANELAB_OSSL_NAMECHECKS:-0}" = 1 ]; then
