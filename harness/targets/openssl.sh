@@ -81,8 +81,8 @@ NO_INBOUND="openssl s_server has no XMPP server STARTTLS and no DANE check of cl
 # runs (lib/openssl-walk.awk, which replays the walks on what is known):
 # 1. rounds of one walk over every probe and one `dig -f` with all the
 #    queries lacking, until every probe is decided or lacks an s_client
-#    run;
-# 2. for each probe of the second kind, its chain, BATCH_JOBS at once:
+#    run (or ROUNDS_MAX rounds have run);
+# 2. for each undecided probe, its chain, BATCH_JOBS at once:
 #    its s_client run, then the walk of that probe alone, which writes
 #    its next s_client run or the queries for its next host (one dig),
 #    until it is decided;

@@ -16,8 +16,8 @@
 # first query or s_client run it still lacks.
 # - Without only or final (the batch's DNS rounds): every probe; writes
 #   the lacking queries to W/q (for one `dig -f`) and appended to
-#   W/asked, and the ids of the probes that lack an s_client run to
-#   W/chains, with that run in W/run.ID (below).
+#   W/asked, and the ids of the probes still undecided to W/chains,
+#   with the s_client run one lacks in W/run.ID (below).
 # - only=ID (one probe's chain): writes its lacking queries to W/q.ID
 #   (and W/asked.ID) or its next s_client run to W/run.ID, a shell
 #   command line, with its input in W/in.KEY; both empty: it is decided.
@@ -53,10 +53,10 @@ BEGIN {
 		if (only != "" && pid[i] != only) continue
 		if (final) load_dns(pid[i])
 		LOG = ""
-		SCPEND = 0
 		if (probe(pid[i], pproto[i], ppol[i], pdom[i]) == PEND) {
 			VERDICTLINE = pid[i] " error the batch ran out of time or rounds"
-			if (SCPEND && only == "" && !final) print pid[i] > (w "/chains")
+			# (still lacking a query only after the last round)
+			if (only == "" && !final) print pid[i] > (w "/chains")
 		}
 		out[i] = LOG VERDICTLINE "\n"
 	}
@@ -194,7 +194,6 @@ function sclient(a, p, mode, ref, at,   key, args, cmd, i, line, n, rc, t) {
 		t = left()
 		if (only == "" && !final) {
 			# the batch's DNS rounds: the probe's chain runs it
-			SCPEND = 1
 			if (t >= 1) schedule(key, t, cmd, w "/run." ID)
 			return PEND
 		}
