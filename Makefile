@@ -4,7 +4,9 @@
 #   make SAN=1      build with AddressSanitizer + UBSan (use `make clean` first)
 #   make deps       install (as root) or name the Debian packages needed
 #   make demo       deps, build, run the catalogue against the default targets
-#   make bench      benchmarks, printing figures
+#   make bench      benchmarks, printing figures (BENCH="lab ref targets": which;
+#                   targets: each real target's CPU and processes per cell
+#                   beside the floor, a bare s_client handshake)
 #   make stress     verdicts under load: flips against a quiet run
 #   make install    PREFIX=/usr/local DESTDIR= (the program, its data, and
 #                   the manual pages danelab(1), danelab-scenario(5) in MANDIR)
@@ -133,9 +135,10 @@ demo:
 	$(MAKE) all
 	./danelab run
 
+BENCH ?= lab ref targets
 bench: danelab
 	sh .ci/deps test
-	sh harness/bench.sh
+	sh harness/bench.sh $(BENCH)
 
 # Postfix: one batch versus one restart per probe (about ten minutes).
 bench-postfix: danelab

@@ -54,30 +54,37 @@ smtp_tls_loglevel = 1
 EOF2
 }
 
-# do_one ID PROTO POLICY DOMAIN - one probe, verdict on stdout
-# (parsers/posttls-finger.awk)
-do_one() {
-	id=$1 proto=$2 policy=$3 domain=$4
-	dom=${domain%.}
-	case $proto in
-	smtp) dest=$dom; w= ;;
-	smtps) dest=$dom:465; w=-w ;;
-	*) echo "$id skip posttls-finger speaks SMTP only"; return ;;
-	esac
-	level=dane
-	[ "$policy" = mandatory ] && level=dane-only
-	t=$(( DEADLINE_MS / 1000 - 2 ))
-	[ "$t" -lt 2 ] && t=2
-	out=$WORKDIR/o.$id
-	echo "# $id $PTF -l $level -L routine,certmatch,dane -P /etc/ssl/certs $w -t $t -T $t $dest"
-	MAIL_CONFIG=$WORKDIR/conf timeout "$((t + 1))" "$PTF" -l "$level" \
-	    -L routine,certmatch,dane -P /etc/ssl/certs $w -t "$t" -T "$t" \
-	    "$dest" >"$out" 2>&1
-	rc=$?
-	awk -v id="$id" 'NR <= 80 {print "# " id " | " $0}' "$out"
-	[ "$rc" = 124 ] && echo "# $id posttls-finger timed out"
-	awk -v id="$id" -v level="$level" -f "$PARSERS/posttls-finger.awk" "$out"
-}
+# The batch (do_run): one posttls-finger run a probe, BATCH_JOBS at once
+# (xargs: per probe one sh, one timeout and posttls-finger itself), then
+# one awk for every verdict (BATCH below, with parsers/posttls-finger.awk
+# as a library).
+
+# BATCH - awk: every probe of the batch file, in order: its log lines and
+# its verdict, from PF_DIR/o.ID (its output) and PF_DIR/rc.ID (its exit
+# status)
+BATCH='NF == 4 {
+	id = $1
+	if ($2 != "smtp" && $2 != "smtps") {
+		print id " skip posttls-finger speaks SMTP only"
+		next
+	}
+	level = $3 == "mandatory" ? "dane-only" : "dane"
+	w = ENVIRON["PF_DIR"]
+	print "# " id " " ENVIRON["PF_BIN"] " -l " level " -L routine,certmatch,dane -P /etc/ssl/certs " ($2 == "smtps" ? "-w" : "") " -t " t " -T " t " " substr($4, 1, length($4) - 1) ($2 == "smtps" ? ":465" : "")
+	ptf_reset()
+	k = 0
+	while ((getline line < (w "/o." id)) > 0) {
+		if (++k <= 80) print "# " id " | " line
+		ptf_line(line)
+	}
+	close(w "/o." id)
+	rc = ""
+	if ((getline rc < (w "/rc." id)) <= 0) rc = ""
+	close(w "/rc." id)
+	if (rc == 124) print "# " id " posttls-finger timed out"
+	if (rc == "" && k == 0) print id " error timed out or no verdict"
+	else print ptf_verdict(id, level)
+}'
 
 do_probe() {
 	if [ ! -x "$PTF" ]; then
@@ -94,12 +101,32 @@ do_setup() {
 	config "$WORKDIR/conf" || exit 1
 }
 
-# do_run FILE - each probe in its own process (do_one), up to BATCH_JOBS
-# at once
+# do_run FILE - every probe of FILE at once, up to BATCH_JOBS running,
+# then the verdicts in the order of FILE
 do_run() {
 	batch_workdir || exit 1
 	config "$WORKDIR/conf"
-	batch_run "$1"
+	PF_DIR=$WORKDIR PF_BIN=$PTF
+	export PF_DIR PF_BIN
+	dr_t=$(( DEADLINE_MS / 1000 - 2 ))
+	[ "$dr_t" -lt 2 ] && dr_t=2
+	: >"$WORKDIR/cmds"
+	while read -r dr_id dr_proto dr_policy dr_dom dr_rest; do
+		[ -n "$dr_dom" ] && [ -z "$dr_rest" ] || continue
+		case $dr_proto in
+		smtp) dr_dest=${dr_dom%.} dr_w= ;;
+		smtps) dr_dest=${dr_dom%.}:465 dr_w=-w ;;
+		*) continue ;;
+		esac
+		dr_level=dane
+		[ "$dr_policy" = mandatory ] && dr_level=dane-only
+		echo "MAIL_CONFIG=\"\$PF_DIR/conf\" timeout $((dr_t + 1)) \"\$PF_BIN\" -l $dr_level -L routine,certmatch,dane -P /etc/ssl/certs $dr_w -t $dr_t -T $dr_t $dr_dest >\"\$PF_DIR/o.$dr_id\" 2>&1; echo \$? >\"\$PF_DIR/rc.$dr_id\"" >>"$WORKDIR/cmds"
+	done <"$1"
+	[ -s "$WORKDIR/cmds" ] &&
+	    xargs -d '\n' -n 1 -P "$BATCH_JOBS" sh -c <"$WORKDIR/cmds"
+	printf "%s\n" "$BATCH" >"$WORKDIR/batch.awk"
+	awk -v lib=1 -v t="$dr_t" -f "$PARSERS/posttls-finger.awk" \
+	    -f "$WORKDIR/batch.awk" "$1"
 }
 
 adapter_main "$@"

@@ -20,32 +20,43 @@
 #   error          dane, handshake completed without a DANE match
 #   encrypted      not dane, handshake completed (TEXT: "at AT (MODE,
 #                  Verification...)")
+# As a library (awk -v lib=1 -f openssl.awk -f ...), the rules below stay
+# silent and the caller feeds lines itself: sc_reset(), sc_line(LINE) for
+# each line of one run, then sc_word(MODE, AT).
 # Golden tests: harness/tests/adapters/openssl/ (harness/tests/adapters.sh).
-/Failed to import any TLSA records/ { unusable = 1 }
-/^CONNECTION ESTABLISHED/ { established = 1 }
-/connect:errno=|Connection refused|gethostbyname failure/ { noconn = 1 }
-/Didn't find STARTTLS/ { nostarttls = 1 }
-/hostname mismatch/ { mismatch = 1 }
-/^Verification: OK/ { verified = 1 }
-/^DANE TLSA .* (matched|signed the certificate)/ { matched = 1 }
-/^DANE TLSA/ && dane == "" { dane = $0 }
-/^Verification/ && verification == "" { verification = $0 }
-END {
-	if (unusable)
-		print "unusable"
-	else if (established) {
-		if (mode != "dane")
-			print "encrypted at " at " (" mode ", " verification ")"
-		else if (verified && matched)
-			print "authenticated at " at ": " dane
-		else
-			print "error handshake completed at " at " without a DANE match"
-	} else if (noconn)
-		print "no-connect"
-	else if (mode != "dane" && nostarttls)
-		print "skip s_client cannot go on in cleartext (the server offers no STARTTLS): an adapter limit"
-	else if (mismatch)
-		print "refused hostname mismatch"
-	else
-		print "refused handshake or verification failed"
+function sc_reset() {
+	sc_unusable = sc_established = sc_noconn = sc_nostarttls = 0
+	sc_mismatch = sc_verified = sc_matched = 0
+	sc_dane = sc_verification = ""
 }
+function sc_line(s) {
+	if (s ~ /Failed to import any TLSA records/) sc_unusable = 1
+	if (s ~ /^CONNECTION ESTABLISHED/) sc_established = 1
+	if (s ~ /connect:errno=|Connection refused|gethostbyname failure/) sc_noconn = 1
+	if (s ~ /Didn't find STARTTLS/) sc_nostarttls = 1
+	if (s ~ /hostname mismatch/) sc_mismatch = 1
+	if (s ~ /^Verification: OK/) sc_verified = 1
+	if (s ~ /^DANE TLSA .* (matched|signed the certificate)/) sc_matched = 1
+	if (s ~ /^DANE TLSA/ && sc_dane == "") sc_dane = s
+	if (s ~ /^Verification/ && sc_verification == "") sc_verification = s
+}
+function sc_word(mode, at) {
+	if (sc_unusable)
+		return "unusable"
+	if (sc_established) {
+		if (mode != "dane")
+			return "encrypted at " at " (" mode ", " sc_verification ")"
+		if (sc_verified && sc_matched)
+			return "authenticated at " at ": " sc_dane
+		return "error handshake completed at " at " without a DANE match"
+	}
+	if (sc_noconn)
+		return "no-connect"
+	if (mode != "dane" && sc_nostarttls)
+		return "skip s_client cannot go on in cleartext (the server offers no STARTTLS): an adapter limit"
+	if (sc_mismatch)
+		return "refused hostname mismatch"
+	return "refused handshake or verification failed"
+}
+!lib { sc_line($0) }
+END { if (!lib) print sc_word(mode, at) }

@@ -17,8 +17,23 @@
 #                  DANE ...")
 #   encrypted      TLS otherwise (no usable TLSA, an insecure MX RRset)
 # TEXT is the decisive posttls-finger line.
+# As a library (awk -v lib=1 -f posttls-finger.awk -f ...) the rules below
+# stay silent and the caller feeds the lines of one run: ptf_reset(),
+# ptf_line(LINE) each, then ptf_verdict(ID, LEVEL).
 # Golden tests: harness/tests/adapters/posttls-finger/ (harness/tests/adapters.sh).
 
+function ptf_reset() {
+	n = 0
+	lastwhy = ""
+}
+function ptf_line(line,   s) {
+	if (line ~ /Failed to establish|lookup failed|lookup error|lookup problem|warning|fatal/)
+		lastwhy = line
+	s = line
+	sub(/^posttls-finger: /, "", s)
+	if (s ~ /^Failed to establish session/) { n = 0; return }
+	l[n++] = s
+}
 # pick(re) - the first line of the last host matching re, else ""
 function pick(re,   i) {
 	for (i = 0; i < n; i++)
@@ -29,34 +44,28 @@ function pick(re,   i) {
 function has(re) {
 	return pick(re) != ""
 }
-{
-	if ($0 ~ /Failed to establish|lookup failed|lookup error|lookup problem|warning|fatal/)
-		lastwhy = $0
-	s = $0
-	sub(/^posttls-finger: /, "", s)
-	if (s ~ /^Failed to establish session/) { n = 0; next }
-	l[n++] = s
-}
-END {
+# ptf_verdict(ID, LEVEL) - the verdict line of the lines fed so far
+function ptf_verdict(id, level,   est, why) {
 	est = pick("(Verified|Trusted|Untrusted|Anonymous) TLS connection established")
 	if (!has("^Connected to")) {
 		why = lastwhy; sub(/^posttls-finger: /, "", why)
-		print id " no-connect " why
+		return id " no-connect " why
 	} else if (est == "") {
 		why = pick("verification failed|resorting to|warning|[Tt]imed out|lost connection|fatal|error")
 		if (why == "") why = "connected, no TLS session: " (n > 0 ? l[n - 1] : "")
-		print id " refused " why
+		return id " refused " why
 	} else if (est ~ /^Verified/) {
 		why = pick("Matched DANE")
-		print id " authenticated " (why != "" ? why : est)
+		return id " authenticated " (why != "" ? why : est)
 	} else if (level == "dane-only") {
 		why = pick("resorting to|MX RRset insecure|all TLSA records unusable|verification failed")
-		print id " refused not DANE-verified under dane-only: " (why != "" ? why : est)
+		return id " refused not DANE-verified under dane-only: " (why != "" ? why : est)
 	} else if (est !~ /^Trusted / && has("^DNSSEC-signed TLSA record") && !has("all TLSA records unusable")) {
 		why = pick("verification failed")
-		print id " refused " (why != "" ? why : est)
-	} else {
-		why = pick("all TLSA records unusable|MX RRset insecure")
-		print id " encrypted " (why != "" ? why "; " : "") est
+		return id " refused " (why != "" ? why : est)
 	}
+	why = pick("all TLSA records unusable|MX RRset insecure")
+	return id " encrypted " (why != "" ? why "; " : "") est
 }
+!lib { ptf_line($0) }
+END { if (!lib) print ptf_verdict(id, level) }
