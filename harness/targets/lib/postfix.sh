@@ -1,5 +1,6 @@
-#!/bin/sh
-# harness/targets/postfix.sh: danelab adapter for the Postfix SMTP client
+# harness/targets/lib/postfix.sh - the Postfix adapter, shared by the
+# targets postfix (Debian 12's 3.7, harness/targets/postfix.sh) and
+# postfix310 (3.10 from bookworm-backports, harness/targets/postfix310.sh)
 # (contract: harness/targets/README.md).
 #
 # One private, throwaway Postfix instance per target run, all of it under
@@ -9,6 +10,21 @@
 # No smtpd listens (master_service_disable = inet, no smtpd in master.cf);
 # nothing is chrooted, so the smtp client reads the lab's resolv.conf.
 #
+# The wrapper sets, then sources this file and calls adapter_main "$@"
+# (harness/targets/lib/adapter.sh, the skeleton):
+#   PF_BIN        the postfix command to test
+#   PF_POSTCONF, PF_POSTMAP, PF_POSTQUEUE, PF_POSTSUPER, PF_SENDMAIL
+#                 its tools (default: next to PF_BIN, else on PATH)
+#   PF_MAIN_DIRS  "name=value;..." main.cf settings naming where an
+#                 unpacked tree keeps its programs (daemon_directory,
+#                 shlib_directory, meta_directory, command_directory,
+#                 import_environment; empty for the system's Postfix)
+#   PF_MAIN_CF    "name=value;..." more main.cf settings, from the user
+#                 (DANELAB_POSTFIX_MAIN_CF, DANELAB_POSTFIX310_MAIN_CF)
+#   PF_MAIN_CF_VAR the name of the variable PF_MAIN_CF comes from
+#   PF_MISSING    what probe says when PF_BIN is missing
+#   PF_NAME       the product in verdicts and probe lines (Postfix)
+#
 # Policies: both come from a per-domain smtp_tls_policy_maps that `run`
 # writes and postmaps: `DOMAIN dane` for an opportunistic probe (RFC 7672),
 # `DOMAIN dane-only` for a mandatory one (RFC 7672 6); the global level is
@@ -17,7 +33,8 @@
 # default smtp_tls_dane_insecure_mx_policy (evaluated from the global
 # level: `may`) ignores the TLSA of MX hosts found via an insecure MX
 # RRset (scenarios/bugs/postfix-insecure-mx-policy.scn; fixed in 3.7.13).
-# DANELAB_POSTFIX_MAIN_CF="name=value;name=value" appends main.cf
+# DANELAB_POSTFIX_MAIN_CF="name=value;name=value" (postfix310:
+# DANELAB_POSTFIX310_MAIN_CF, through PF_MAIN_CF) appends main.cf
 # settings (e.g. smtp_tls_dane_insecure_mx_policy=dane, the fix).
 # smtp processes serve one delivery each (max_use=1 in
 # master.cf), so each delivery reads the current map.
@@ -37,8 +54,13 @@
 # instance around every probe (for harness/postfix-bench.sh).
 
 . "$(dirname "$0")/lib/adapter.sh"
-BIN=${DANELAB_POSTFIX_BIN:-/usr/sbin/postfix}
+BIN=$PF_BIN
 SBIN=$(dirname "$BIN")
+PF_NAME=${PF_NAME:-Postfix}
+PF_MISSING=${PF_MISSING:-postfix not installed (apt-get install postfix)}
+PF_MAIN_DIRS=${PF_MAIN_DIRS:-}
+PF_MAIN_CF=${PF_MAIN_CF:-}
+PF_MAIN_CF_VAR=${PF_MAIN_CF_VAR:-DANELAB_POSTFIX_MAIN_CF}
 CONF=$WORKDIR/etc
 QDIR=$WORKDIR/spool
 DDIR=$WORKDIR/data
@@ -49,11 +71,11 @@ NO_INBOUND="Postfix is a mail server: no inbound XMPP"
 pf_tool() {	# the tool next to the postfix binary, else the one on PATH
 	if [ -x "$SBIN/$1" ]; then echo "$SBIN/$1"; else command -v "$1" || echo "/usr/sbin/$1"; fi
 }
-POSTCONF=$(pf_tool postconf)
-POSTMAP=$(pf_tool postmap)
-POSTQUEUE=$(pf_tool postqueue)
-POSTSUPER=$(pf_tool postsuper)
-SENDMAIL=$(pf_tool sendmail)
+POSTCONF=${PF_POSTCONF:-$(pf_tool postconf)}
+POSTMAP=${PF_POSTMAP:-$(pf_tool postmap)}
+POSTQUEUE=${PF_POSTQUEUE:-$(pf_tool postqueue)}
+POSTSUPER=${PF_POSTSUPER:-$(pf_tool postsuper)}
+SENDMAIL=${PF_SENDMAIL:-$(pf_tool sendmail)}
 
 master_pid() {	# the instance's master's pid, when it runs
 	[ -s "$QDIR/pid/master.pid" ] || return 1
@@ -70,19 +92,32 @@ show_log() {	# the instance's maillog, for start and stop failures
 
 do_probe() {
 	if [ ! -x "$BIN" ] || [ ! -x "$POSTCONF" ]; then
-		echo "postfix not installed (apt-get install postfix)"
+		echo "$PF_MISSING"
 		exit 3
 	fi
-	v=$("$POSTCONF" -d -h mail_version 2>/dev/null)
+	pr_out=$("$POSTCONF" -d -h mail_version 2>&1)
+	v=$(echo "$pr_out" | grep -x "[0-9][0-9.]*" | head -n 1)
 	if [ -z "$v" ]; then
-		echo "postfix at $BIN does not run (postconf -d mail_version failed)"
+		# An unpacked build whose libraries do not resolve here:
+		# say which (ldd), else postconf's own complaint.
+		pr_why=$(ldd "$POSTCONF" 2>&1 | grep 'not found' | tr -s ' \t' ' ' | head -n 3 | tr '\n' ';')
+		[ -n "$pr_why" ] || pr_why=$(echo "$pr_out" | head -n 1)
+		echo "postfix at $BIN does not run (postconf -d mail_version failed: $pr_why)"
 		exit 3
 	fi
-	echo "Postfix $v"
+	echo "$PF_NAME $v"
+}
+
+# pf_main_extra NAME VALUES - append "name=value;..." settings to the new
+# main.cf under a comment naming where they come from
+pf_main_extra() {
+	[ -n "$2" ] || return 0
+	echo "# $1" >> "$CONF/main.cf.new"
+	echo "$2" | tr ";" "\n" | sed "s/^ *//; /^$/d; s/=/ = /" >> "$CONF/main.cf.new"
 }
 
 do_setup() {
-	[ -x "$BIN" ] || { echo "postfix not installed (apt-get install postfix)"; exit 1; }
+	[ -x "$BIN" ] || { echo "$PF_MISSING"; exit 1; }
 	mkdir -p "$CONF" "$QDIR" "$DDIR" || exit 1
 	chown postfix "$DDIR" || exit 1
 	for f in main.cf master.cf; do
@@ -90,10 +125,8 @@ do_setup() {
 		    -e "s|@DATADIR@|$DDIR|g" -e "s|@MAILLOG@|$LOG|g" \
 		    -e "s|@CLIENT@|$CLIENT|g" -e "s|@WORKDIR@|$WORKDIR|g" "$TPL/$f.in" > "$CONF/$f.new" || exit 1
 	done
-	if [ -n "${DANELAB_POSTFIX_MAIN_CF:-}" ]; then
-		echo "# extra main.cf settings (DANELAB_POSTFIX_MAIN_CF)" >> "$CONF/main.cf.new"
-		echo "$DANELAB_POSTFIX_MAIN_CF" | tr ";" "\n" | sed "s/^ *//; /^$/d; s/=/ = /" >> "$CONF/main.cf.new"
-	fi
+	pf_main_extra "where this build keeps its programs (the target's wrapper)" "$PF_MAIN_DIRS"
+	pf_main_extra "extra main.cf settings ($PF_MAIN_CF_VAR)" "$PF_MAIN_CF"
 	# Replace a config file only when it changed: `postfix start` after a
 	# change of main.cf runs its slow checks (2.5 s instead of 0.25 s).
 	for f in main.cf master.cf; do
@@ -285,5 +318,3 @@ run_restart_each() {
 		)
 	done < "$1"
 }
-
-adapter_main "$@"
