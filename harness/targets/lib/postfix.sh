@@ -98,11 +98,7 @@ do_probe() {
 	pr_out=$("$POSTCONF" -d -h mail_version 2>&1)
 	v=$(echo "$pr_out" | grep -x "[0-9][0-9.]*" | head -n 1)
 	if [ -z "$v" ]; then
-		# An unpacked build whose libraries do not resolve here:
-		# say which (ldd), else postconf's own complaint.
-		pr_why=$(ldd "$POSTCONF" 2>&1 | grep 'not found' | tr -s ' \t' ' ' | head -n 3 | tr '\n' ';')
-		[ -n "$pr_why" ] || pr_why=$(echo "$pr_out" | head -n 1)
-		echo "postfix at $BIN does not run (postconf -d mail_version failed: $pr_why)"
+		echo "postfix at $BIN does not run (postconf -d mail_version failed: $(why_not_run "$POSTCONF" "$pr_out"))"
 		exit 3
 	fi
 	echo "$PF_NAME $v"
