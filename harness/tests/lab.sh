@@ -448,13 +448,13 @@ test_policy_subset() {
 test_run_targets() {
 	out=$TMP/run-targets
 	"$DL" targets
-	"$DL" run -q --target openssl,posttls-finger,postfix,postfix310,prosody,prosody13 --out "$out" \
+	"$DL" run -q --target openssl,posttls-finger,postfix,postfix310,sendmail,prosody,prosody13 --out "$out" \
 		>"$TMP/targets.out" 2>&1
 	rc=$?
 	cat "$TMP/targets.out"
 	[ $rc -eq 0 ] || { grep -h '^not ok' "$out/results.tap" | head -20; return 1; }
 	# Each target really ran: none may be skipped wholesale.
-	for t in openssl posttls-finger postfix postfix310 prosody prosody13; do
+	for t in openssl posttls-finger postfix postfix310 sendmail prosody prosody13; do
 		grep "^ok [0-9]* - $t/[^ ]* [a-z]* " "$out/results.tap" |
 		    grep -qv "# SKIP\|# TODO" ||
 			{ echo "no passing cell for $t"; return 1; }
