@@ -16,7 +16,9 @@
 # /dev is a private directory (null, zero, random, urandom and a log
 # entry pointing at the probe's socket): sendmail logs only through
 # syslog(3) to /dev/log, and DEST/danelab/logsink writes what arrives on
-# that socket to the probe's log.  The verdict comes from that log:
+# that socket to the probe's log.  The namespaces are set up as root;
+# sendmail itself runs as $DANELAB_SENDMAIL_USER (default nobody, setpriv),
+# which owns the queue directory.  The verdict comes from that log:
 # harness/targets/parsers/sendmail.awk (golden tests:
 # harness/tests/adapters/sendmail/).
 #
@@ -29,6 +31,9 @@ SM_BIN=${DANELAB_SENDMAIL_BIN:-/opt/danelab/sendmail-8.18/usr/libexec/sendmail/s
 SM_ROOT=$(cd "$(dirname "$SM_BIN")/../../.." 2>/dev/null && pwd) || SM_ROOT=/opt/danelab/sendmail-8.18
 SM_CF=$SM_ROOT/usr/share/sendmail/cf
 SM_LOGSINK=$SM_ROOT/danelab/logsink
+# sendmail itself runs unprivileged (setpriv), after the namespaces are set up
+SM_USER=${DANELAB_SENDMAIL_USER:-nobody}
+SM_GROUP=$(id -gn "$SM_USER" 2>/dev/null || echo nogroup)
 SM_MISSING="sendmail 8.18 not unpacked: run sh harness/targets/lib/sendmail-fetch.sh (or sh .ci/deps)"
 NO_INBOUND="sendmail is a mail server: no inbound XMPP"
 TPL=$(template_dir sendmail sendmail.mc.in)
@@ -54,7 +59,7 @@ do_probe() {
 do_setup() {
 	[ -x "$SM_BIN" ] || { echo "$SM_MISSING"; exit 1; }
 	mkdir -p "$WORKDIR/mqueue" || exit 1
-	chmod 700 "$WORKDIR/mqueue"
+	chown "$SM_USER" "$WORKDIR/mqueue" && chmod 700 "$WORKDIR/mqueue" || exit 1
 	: > "$WORKDIR/aliases"
 	: > "$WORKDIR/statistics"
 	: > "$WORKDIR/helpfile"
@@ -88,11 +93,14 @@ do_one() {
 	"$SM_LOGSINK" "$o_p/log.sock" "$o_p/log" &
 	o_sink=$!
 	wait_for 5000 0.05 test -S "$o_p/log.sock"
+	# sendmail runs as $SM_USER: it must reach the socket (the batch
+	# directory is mktemp's, 700)
+	chmod 711 "$WORKDIR" "$o_p" && chmod 666 "$o_p/log.sock"
 	o_from=danelab-probe-$1@$CLIENT
 	printf 'From: <%s>\nTo: <postmaster@%s>\nSubject: danelab-probe-%s\n\ndanelab probe %s for %s\n' \
 		"$o_from" "$o_d" "$1" "$1" "$o_d" |
 		unshare -m -u sh -c 'hostname "$1" && mount --bind "$2" /dev && shift 2 && exec "$@"' sh "$CLIENT" "$o_p/dev" \
-		"$SM_BIN" -C "$SM_CONFFILE" -odi -f "$o_from" "postmaster@$o_d" > "$o_p/out" 2>&1
+		setpriv --reuid="$SM_USER" --regid="$SM_GROUP" --clear-groups "$SM_BIN" -C "$SM_CONFFILE" -odi -f "$o_from" "postmaster@$o_d" > "$o_p/out" 2>&1
 	echo "# $1 sendmail exit status $?"
 	sleep 0.2	# the last datagrams
 	kill "$o_sink" 2>/dev/null
