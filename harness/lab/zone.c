@@ -980,6 +980,38 @@ cleanup:
 	return ret;
 }
 
+/* zone_print_rr - print rr in presentation form, or in RFC 3597 generic
+ * form ("\# LEN HEX") when its rdata has fewer fields than its type needs
+ * or an empty field (a 3-byte TLSA record): ldns prints those as text
+ * that NSD rejects */
+static void
+zone_print_rr(FILE *fp, const ldns_rr *rr)
+{
+	const ldns_rr_descriptor *d = ldns_rr_descript(ldns_rr_get_type(rr));
+	int generic = d != NULL && ldns_rr_rd_count(rr) < ldns_rr_descriptor_minimum(d);
+	ldns_buffer *b;
+	char *owner, *type;
+
+	for (size_t i = 0; !generic && i < ldns_rr_rd_count(rr); i++)
+		generic = ldns_rdf_size(ldns_rr_rdf(rr, i)) == 0;
+	if (!generic || (b = ldns_buffer_new(LDNS_MAX_PACKETLEN)) == NULL) {
+		ldns_rr_print(fp, rr);
+		return;
+	}
+	(void)ldns_rr_rdata2buffer_wire(b, rr);
+	owner = ldns_rdf2str(ldns_rr_owner(rr));
+	type = ldns_rr_type2str(ldns_rr_get_type(rr));
+	fprintf(fp, "%s\t%u\tIN\t%s\t\\# %zu ", owner ? owner : ".",
+	    (unsigned)ldns_rr_ttl(rr), type ? type : "TYPE0",
+	    ldns_buffer_position(b));
+	for (size_t i = 0; i < ldns_buffer_position(b); i++)
+		fprintf(fp, "%02x", ldns_buffer_at(b, i)[0]);
+	fputc('\n', fp);
+	free(owner);
+	free(type);
+	ldns_buffer_free(b);
+}
+
 /* zone_write_file - write text or records to path; 0 or -1 */
 static int
 zone_write_file(const char *path, const ldns_rr_list *rrs, const char *text)
@@ -993,7 +1025,7 @@ zone_write_file(const char *path, const ldns_rr_list *rrs, const char *text)
 	if (text != NULL)
 		fputs(text, fp);
 	for (size_t i = 0; rrs && i < ldns_rr_list_rr_count(rrs); i++)
-		ldns_rr_print(fp, ldns_rr_list_rr(rrs, i));
+		zone_print_rr(fp, ldns_rr_list_rr(rrs, i));
 	if (ferror(fp) | fclose(fp)) {
 		msg_warn("write %s: %s", path, strerror(errno));
 		return -1;

@@ -218,7 +218,7 @@ lab_tests() {
 		test_shard_recipe
 	t "--policy leaves the other policy's cells out; list takes --policy" \
 		test_policy_subset
-	t "danelab run: every real target (openssl, posttls-finger, postfix, prosody, prosody13, gnutls, ldns-dane, exim, exim498): every cell pass, xfail or skip" \
+	t "danelab run: every real target (openssl, posttls-finger, postfix, postfix310, sendmail, prosody, prosody13, gnutls, ldns-dane, exim, exim498): every cell pass, xfail or skip" \
 		test_run_targets
 	t "--target openssl=WRAPPER runs that binary" \
 		test_target_override
@@ -451,13 +451,13 @@ test_run_targets() {
 	out=$TMP/run-targets
 	"$DL" targets
 	"$DL" run -q --out "$out" \
-		--target openssl,posttls-finger,postfix,prosody,prosody13,gnutls,ldns-dane,exim,exim498 \
+		--target openssl,posttls-finger,postfix,postfix310,sendmail,prosody,prosody13,gnutls,ldns-dane,exim,exim498 \
 		>"$TMP/targets.out" 2>&1
 	rc=$?
 	cat "$TMP/targets.out"
 	[ $rc -eq 0 ] || { grep -h '^not ok' "$out/results.tap" | head -20; return 1; }
 	# Each target really ran: none may be skipped wholesale.
-	for t in openssl posttls-finger postfix prosody prosody13 gnutls ldns-dane exim exim498; do
+	for t in openssl posttls-finger postfix postfix310 sendmail prosody prosody13 gnutls ldns-dane exim exim498; do
 		grep "^ok [0-9]* - $t/[^ ]* [a-z]* " "$out/results.tap" |
 		    grep -qv "# SKIP\|# TODO" ||
 			{ echo "no passing cell for $t"; return 1; }

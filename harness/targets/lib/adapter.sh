@@ -26,7 +26,7 @@
 #   PARSERS      the log parsers' directory (harness/targets/parsers)
 #   BATCH_JOBS   probes batch_run runs at once (8)
 #
-# Functions: adapter_main, now_ms, wait_for, wait_until, pids_gone,
+# Functions: adapter_main, now_ms, wait_for, wait_until, pids_gone, why_not_run,
 # template_dir, batch_workdir, batch_run.  Every helper's own variables
 # start with its prefix (am_, wf_, pg_, td_, br_): a helper never
 # overwrites a variable of its caller.  Adapters' helpers should do the
@@ -127,6 +127,15 @@ batch_run() {
 			echo "$br_id error timed out or no verdict"
 		fi
 	done
+}
+
+# why_not_run BIN OUTPUT - why a binary that should print its version did
+# not, for probe (exit 3): its libraries that do not resolve here (ldd:
+# an unpacked build from another release), else the first line of OUTPUT
+why_not_run() {
+	wn_why=$(ldd "$1" 2>&1 | grep 'not found' | tr -s ' \t' ' ' | head -n 3 | tr '\n' ';')
+	[ -n "$wn_why" ] || wn_why=$(echo "$2" | head -n 1)
+	echo "$wn_why"
 }
 
 # The defaults of the optional verbs.

@@ -1,5 +1,6 @@
 # harness/targets/lib/apt-private.sh - sourced by the fetch scripts
-# (prosody13-fetch.sh, exim-fetch.sh): a private apt configuration that
+# (exim-fetch.sh, and through backports.sh the bookworm-backports
+# fetchers): a private apt configuration that
 # reads and writes nothing of the system's apt state.
 #
 #   apt_private NAME "deb URL SUITE main" ["deb ..."..]

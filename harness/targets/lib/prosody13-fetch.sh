@@ -15,10 +15,10 @@
 set -u
 
 DEST=${1:-/opt/danelab/prosody-13}
-SUITE=bookworm-backports
-MIRROR=${DANELAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+NAME=prosody13-fetch
+. "$(dirname "$0")/backports.sh"
 
-die() { echo "prosody13-fetch: $*" >&2; exit 1; }
+die() { echo "$NAME: $*" >&2; exit 1; }
 
 case $DEST in
 /*) ;;
@@ -42,11 +42,7 @@ for c in apt-get dpkg dpkg-deb sed; do
 	command -v "$c" > /dev/null 2>&1 || die "$c not found: this needs Debian 12 (bookworm)"
 done
 
-. "$(dirname "$0")/apt-private.sh"
-apt_private prosody13-fetch "deb $MIRROR $SUITE main"
-# shellcheck disable=SC2086
-(cd "$T/deb" && apt-get $APT -qq download "prosody/$SUITE") > "$T/download.log" 2>&1 ||
-    { cat "$T/download.log" >&2; die "apt-get download prosody/$SUITE failed"; }
+bpo_download prosody
 deb=$(ls "$T"/deb/prosody_13.*.deb 2>/dev/null | head -n 1)
 [ -n "$deb" ] || die "$SUITE did not give a Prosody 13 package: $(ls "$T/deb")"
 echo "prosody13-fetch: $(basename "$deb")"
@@ -54,17 +50,7 @@ echo "prosody13-fetch: $(basename "$deb")"
 # Its Lua dependencies, from bookworm main.  lua5.4-X are virtual names
 # that Debian 12's lua-X packages provide; ssl-cert, adduser and the C
 # libraries come with Debian's own prosody.
-need=""
-for p in lua5.4 lua-sec lua-socket lua-expat lua-filesystem lua-bitop lua-unbound lua-event libicu72 libssl3 ssl-cert adduser; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
-	    need="$need $p"
-done
-if [ -n "$need" ]; then
-	echo "prosody13-fetch: installing$need (bookworm)"
-	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need > "$T/install.log" 2>&1 ||
-	    { tail -n 20 "$T/install.log" >&2; die "apt-get install$need failed"; }
-fi
+bpo_install lua5.4 lua-sec lua-socket lua-expat lua-filesystem lua-bitop lua-unbound lua-event libicu72 libssl3 ssl-cert adduser
 
 rm -rf "$DEST.new"
 mkdir -p "$DEST.new" || die "cannot create $DEST.new"

@@ -8,8 +8,9 @@
 # line "ID WORD TEXT": what a Postfix SMTP client at the same level would
 # do, read from the lines about the last MX host it tried (after the last
 # "Failed to establish session"; "posttls-finger: " taken off):
-#   no-connect     no "Connected to" (TEXT: the last failure or warning of
-#                  the whole output)
+#   no-connect     no "Connected to" (TEXT: the last failure, warning or
+#                  panic of the whole output: posttls-finger dies on a
+#                  TLSA record of 3 bytes, scenarios/bugs/postfix-tlsa-3-byte-panic.scn)
 #   refused        connected, no TLS session; or TLS but not "Verified"
 #                  under dane-only; or, under dane, "Untrusted"/"Anonymous"
 #                  after usable DNSSEC-signed TLSA records (a failed match)
@@ -27,7 +28,7 @@ function ptf_reset() {
 	lastwhy = ""
 }
 function ptf_line(line,   s) {
-	if (line ~ /Failed to establish|lookup failed|lookup error|lookup problem|warning|fatal/)
+	if (line ~ /Failed to establish|lookup failed|lookup error|lookup problem|warning|fatal|panic/)
 		lastwhy = line
 	s = line
 	sub(/^posttls-finger: /, "", s)
