@@ -39,3 +39,18 @@ bpo_install() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $bi_need > "$T/install.log" 2>&1 ||
 	    { tail -n 20 "$T/install.log" >&2; die "apt-get install$bi_need failed"; }
 }
+
+# die MESSAGE - "NAME: MESSAGE" on stderr, exit 1
+die() { echo "$NAME: $*" >&2; exit 1; }
+
+# bpo_dest DEFAULT HELP [ARG] - DEST from the fetcher's argument ARG, an
+# absolute path, else DEFAULT; -h or --help prints the script's head
+# (lines 2 to HELP) and exits 0; anything else is a usage error (exit 2)
+bpo_dest() {
+	DEST=${3:-$1}
+	case $DEST in
+	/*) ;;
+	-h|--help) sed -n "2,$2p" "$0"; exit 0 ;;
+	*) echo "$NAME: DEST must be an absolute path, not $DEST" >&2; exit 2 ;;
+	esac
+}

@@ -20,17 +20,9 @@
 # Exit status: 0 done, 1 failure (the reason on stderr), 2 usage.
 set -u
 
-DEST=${1:-/opt/danelab/postfix-3.10}
 NAME=postfix310-fetch
 . "$(dirname "$0")/backports.sh"
-
-die() { echo "$NAME: $*" >&2; exit 1; }
-
-case $DEST in
-/*) ;;
--h|--help) sed -n '2,21p' "$0"; exit 0 ;;
-*) echo "postfix310-fetch: DEST must be an absolute path, not $DEST" >&2; exit 2 ;;
-esac
+bpo_dest /opt/danelab/postfix-3.10 21 "${1:-}"
 
 version() {	# the unpacked tree's mail_version, when its postconf runs
 	LD_LIBRARY_PATH=$DEST/usr/lib/postfix "$DEST/usr/sbin/postconf" -d -h mail_version 2>/dev/null

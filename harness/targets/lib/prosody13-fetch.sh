@@ -14,17 +14,9 @@
 # Exit status: 0 done, 1 failure (the reason on stderr), 2 usage.
 set -u
 
-DEST=${1:-/opt/danelab/prosody-13}
 NAME=prosody13-fetch
 . "$(dirname "$0")/backports.sh"
-
-die() { echo "$NAME: $*" >&2; exit 1; }
-
-case $DEST in
-/*) ;;
--h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-*) echo "prosody13-fetch: DEST must be an absolute path, not $DEST" >&2; exit 2 ;;
-esac
+bpo_dest /opt/danelab/prosody-13 13 "${1:-}"
 
 installed() {	# DEST holds an unpacked, rewritten Prosody 13
 	[ -x "$DEST/usr/bin/prosody" ] && [ -x "$DEST/usr/bin/prosodyctl" ] &&

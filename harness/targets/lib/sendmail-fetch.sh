@@ -19,18 +19,10 @@
 # Exit status: 0 done, 1 failure (the reason on stderr), 2 usage.
 set -u
 
-DEST=${1:-/opt/danelab/sendmail-8.18}
 NAME=sendmail-fetch
 . "$(dirname "$0")/backports.sh"
+bpo_dest /opt/danelab/sendmail-8.18 20 "${1:-}"
 SRC=$(cd "$(dirname "$0")/.." && pwd)/sendmail/logsink.c
-
-die() { echo "$NAME: $*" >&2; exit 1; }
-
-case $DEST in
-/*) ;;
--h|--help) sed -n '2,20p' "$0"; exit 0 ;;
-*) echo "sendmail-fetch: DEST must be an absolute path, not $DEST" >&2; exit 2 ;;
-esac
 
 version() {	# the unpacked sendmail's version, when it runs
 	"$DEST/usr/libexec/sendmail/sendmail" -d0.1 -bt -C /dev/null < /dev/null 2>/dev/null |
