@@ -944,7 +944,7 @@ cmd_targets(int argc, char **argv)
 		free(env);
 		buf_free(&out);
 	}
-	rmdir(tmp);
+	(void)file_rmtree(tmp);	/* what the probes wrote (a config, a passwd) */
 	free(tmp);
 	target_names_free(names);
 	return EXIT_PASS;
