@@ -188,6 +188,13 @@ parse_int(const char *opt, const char *s, long lo, long hi)
 
 static int cmd_help(int argc, char **argv);
 
+/* is_help - is s "--help" or "-h"? */
+static int
+is_help(const char *s)
+{
+	return strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0;
+}
+
 struct lab_args {
 	struct lab_options lab;
 	int zones;
@@ -369,8 +376,7 @@ cmd_exec(int argc, char **argv)
 	const char *dir = lab_dir_default();
 	int i, ret;
 
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0
-	    || strcmp(argv[1], "-h") == 0))
+	if (argc > 1 && is_help(argv[1]))
 		return cmd_help(argc, argv);
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
@@ -463,7 +469,7 @@ cmd_mark(int argc, char **argv)
 	const char *dir = lab_dir_default();
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+		if (is_help(argv[i]))
 			return cmd_help(argc, argv);
 		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
 			dir = argv[++i];
@@ -782,7 +788,7 @@ cmd_check(int argc, char **argv)
 	FILE *fp, *old;
 
 	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+		if (is_help(argv[i])) {
 			char *usage = scn_usage();
 
 			printf("usage: danelab check PATH..\n\n%s", usage);
@@ -912,8 +918,7 @@ cmd_targets(int argc, char **argv)
 	char **names = target_names();
 	char *tmp;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0
-	    || strcmp(argv[1], "-h") == 0))
+	if (argc == 2 && is_help(argv[1]))
 		return cmd_help(argc, argv);
 	if (argc > 1)
 		usage_error("targets takes no arguments", NULL);
@@ -1164,8 +1169,7 @@ cmd_report(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "diff") == 0)
 		return cmd_report_diff(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0
-	    || strcmp(argv[1], "-h") == 0))
+	if (argc >= 2 && is_help(argv[1]))
 		return cmd_help(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "merge") != 0)
 		usage_error("report wants: merge [--out DIR] FILE.. or "
@@ -1213,7 +1217,7 @@ static int
 asks_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+		if (is_help(argv[i]))
 			return 1;
 	return 0;
 }
@@ -1225,7 +1229,7 @@ main(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+	if (is_help(argv[1]))
 		return cmd_help(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0) {

@@ -3,8 +3,7 @@
 
 #include "observe.h"
 
-/* names_find - index of s in names[0..n-1], or -1 */
-static int
+int
 names_find(const char *const *names, int n, const char *s)
 {
 	if (s == NULL)

@@ -25,6 +25,10 @@ const char *outcome_name(enum outcome o);
 /* outcome_parse - the outcome named s, or -1 */
 int outcome_parse(const char *s);
 
+/* names_find - index of s in names[0..n-1], or -1 (s NULL: -1): the
+ * lookup behind every parser of a fixed vocabulary */
+int names_find(const char *const *names, int n, const char *s);
+
 /*
  * The protocols of a probe and the policies of a client, one vocabulary
  * for the scenario language, the endpoints, the reference client and the

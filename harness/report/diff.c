@@ -68,24 +68,11 @@ diff_classify(const struct report_cell *old, const struct report_cell *new)
 	return DIFF_CHANGED;
 }
 
-/* diff_key_cmp - order cells by target, scenario, proto, policy */
-static int
-diff_key_cmp(const struct report_cell *x, const struct report_cell *y)
-{
-	int d;
-
-	if ((d = strcmp(x->target, y->target)) != 0
-	    || (d = strcmp(x->scenario, y->scenario)) != 0
-	    || (d = strcmp(x->proto, y->proto)) != 0)
-		return d;
-	return strcmp(x->policy, y->policy);
-}
-
-/* diff_ptr_cmp - diff_key_cmp for qsort/bsearch on cell pointers */
+/* diff_ptr_cmp - report_cell_key_cmp for qsort/bsearch on cell pointers */
 static int
 diff_ptr_cmp(const void *a, const void *b)
 {
-	return diff_key_cmp(*(const struct report_cell *const *)a,
+	return report_cell_key_cmp(*(const struct report_cell *const *)a,
 	    *(const struct report_cell *const *)b);
 }
 
@@ -107,7 +94,7 @@ diff_index(const struct diff_run *r)
 		ix[i] = &r->cells[i];
 	qsort(ix, r->n, sizeof(*ix), diff_ptr_cmp);
 	for (size_t i = 1; i < r->n; i++)
-		if (diff_key_cmp(ix[i - 1], ix[i]) == 0) {
+		if (report_cell_key_cmp(ix[i - 1], ix[i]) == 0) {
 			msg_warn("%s: cells[%zu] and cells[%zu] are the same "
 			    "cell, %s/%s %s %s", r->path,
 			    (size_t)(ix[i - 1] - r->cells),

@@ -1582,12 +1582,9 @@ struct report_origin {
 	size_t file;
 };
 
-/* report_origin_cmp - order by target, scenario, proto, policy */
-static int
-report_origin_cmp(const void *a, const void *b)
+int
+report_cell_key_cmp(const struct report_cell *x, const struct report_cell *y)
 {
-	const struct report_cell *x = ((const struct report_origin *)a)->cell;
-	const struct report_cell *y = ((const struct report_origin *)b)->cell;
 	int d;
 
 	if ((d = strcmp(x->target, y->target)) != 0
@@ -1595,6 +1592,14 @@ report_origin_cmp(const void *a, const void *b)
 	    || (d = strcmp(x->proto, y->proto)) != 0)
 		return d;
 	return strcmp(x->policy, y->policy);
+}
+
+/* report_origin_cmp - report_cell_key_cmp of two origins' cells */
+static int
+report_origin_cmp(const void *a, const void *b)
+{
+	return report_cell_key_cmp(((const struct report_origin *)a)->cell,
+	    ((const struct report_origin *)b)->cell);
 }
 
 int

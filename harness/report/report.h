@@ -137,6 +137,11 @@ size_t report_disagree(const struct report_cell *cells, size_t n,
 struct report_disagreement *report_disagree_free(struct report_disagreement *d,
     size_t n);
 
+/* report_cell_key_cmp - order cells by their key: target, scenario,
+ * proto, policy (0: the same cell) */
+int report_cell_key_cmp(const struct report_cell *x,
+    const struct report_cell *y);
+
 /* report_md_text - append s (NULL is "") to b as the text of a Markdown
  * table cell: one line, escaped for Markdown and HTML */
 struct buf;

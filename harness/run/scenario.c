@@ -122,16 +122,6 @@ scn_zone_state_name(enum scn_zone_state s)
 	return zone_state_names[s];
 }
 
-/* scn_lookup - index of s in names[n], or -1 */
-static int
-scn_lookup(const char *const *names, int n, const char *s)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(names[i], s) == 0)
-			return i;
-	return -1;
-}
-
 /* scn_names - the n names joined by sep ("smtp, smtps, ..."); caller
  * frees */
 static char *
@@ -431,7 +421,7 @@ scn_when(struct scn_block *b, const struct scn_line *l, int i,
 		vals = xstrdup(eq + 1);
 		for (v = strtok_r(vals, ",", &save); v;
 		    v = strtok_r(NULL, ",", &save)) {
-			if (scn_lookup((const char *const *)b->axes[a].values,
+			if (names_find((const char *const *)b->axes[a].values,
 			    b->axes[a].nvalues, v) < 0) {
 				scn_error(b, l->line, "\"when\": %s is not a "
 				    "value of axis %s", v, b->axes[a].name);
@@ -479,7 +469,7 @@ scn_set_bits(const char *s, const char *const *names, int n, unsigned all,
 	}
 	copy = xstrdup(s);
 	for (v = strtok_r(copy, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
-		int i = scn_lookup(names, n, v);
+		int i = names_find(names, n, v);
 
 		if (i < 0) {
 			ret = -1;
@@ -729,7 +719,7 @@ scn_kw_proto(struct scn_block *b, struct scenario *s,
 
 	(void)arg;
 	for (int i = 1; i < l->argc; i++) {
-		int p = scn_lookup(proto_names, PROTO_COUNT, l->argv[i]);
+		int p = names_find(proto_names, PROTO_COUNT, l->argv[i]);
 
 		if (p < 0)
 			scn_error(b, l->line, "unknown protocol \"%s\" (%s)",
@@ -749,7 +739,7 @@ scn_kw_zone(struct scn_block *b, struct scenario *s,
 	int st;
 
 	(void)arg;
-	if ((st = scn_lookup(zone_state_names, SCN_ZONE_STATE_COUNT,
+	if ((st = names_find(zone_state_names, SCN_ZONE_STATE_COUNT,
 	    l->argv[2])) < 0) {
 		char *all = scn_names(zone_state_names, SCN_ZONE_STATE_COUNT,
 		    ", ");
@@ -805,7 +795,7 @@ scn_kw_host(struct scn_block *b, struct scenario *s,
 	h->flags = 0;
 	h->line = l->line;
 	for (int i = 3; i < l->argc; i++) {
-		int o = scn_lookup(host_option_names, SCN_HOST_OPTIONS,
+		int o = names_find(host_option_names, SCN_HOST_OPTIONS,
 		    l->argv[i]);
 		char *all;
 
@@ -834,7 +824,7 @@ scn_kw_rr(struct scn_block *b, struct scenario *s, const struct scn_line *l,
 		for (int i = 2; i <= 4; i++)
 			if (scn_number(b, l, i) != 0)
 				return;
-		if (scn_lookup(srv_service_names, SCN_SRV_SERVICES,
+		if (names_find(srv_service_names, SCN_SRV_SERVICES,
 		    l->argv[1]) < 0) {
 			char *all = scn_names(srv_service_names,
 			    SCN_SRV_SERVICES, " or ");
@@ -1827,15 +1817,6 @@ scn_load_path(struct scn_catalogue *cat, const char *path, const char *area,
 	free(own);
 	free(text);
 	return errors;
-}
-
-int
-scn_catalogue_load(struct scn_catalogue *cat, const char *path,
-    const struct scn_hooks *hooks)
-{
-	struct scn_checks c = scn_checks_of(hooks);
-
-	return scn_load_path(cat, path, "", &c, 0);
 }
 
 int

@@ -146,7 +146,7 @@ struct scn_checks {
 	void *arg;
 };
 
-/* The chain check alone (scn_catalogue_load, scn_parse_text). */
+/* The chain check alone (scn_parse_text: tests and the fuzzer). */
 struct scn_hooks {
 	const char *(*chain_ok)(void *arg, const char *chain);
 	void *arg;
@@ -163,13 +163,9 @@ struct scn_hooks {
 int scn_catalogue_lint(struct scn_catalogue *cat, const char *path,
     const struct scn_checks *checks);
 
-/* scn_catalogue_load - scn_catalogue_lint with the chain check alone */
-int scn_catalogue_load(struct scn_catalogue *cat, const char *path,
-    const struct scn_hooks *hooks);
-
 /*
  * scn_parse_text - parse one file's text (for tests and the fuzzer);
- * name is used in messages.  Same contract as scn_catalogue_load.
+ * name is used in messages.  Same contract as scn_catalogue_lint.
  */
 int scn_parse_text(struct scn_catalogue *cat, const char *name,
     const char *text, size_t len, const struct scn_hooks *hooks);
