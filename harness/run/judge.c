@@ -64,6 +64,16 @@ judge_observe(const struct endpoint_conn *conns, size_t n, size_t *final,
 	return conns[*final].outcome;
 }
 
+/* judge_opened_after - a was accepted after b (the same millisecond: the
+ * endpoints' accept order decides) */
+static int
+judge_opened_after(const struct endpoint_conn *a, const struct endpoint_conn *b)
+{
+	if (a->opened_ms != b->opened_ms)
+		return a->opened_ms > b->opened_ms;
+	return a->seq > b->seq;
+}
+
 /*
  * judge_attribute - which of a cell's sessions its probe made.  A session
  * that carries a probe id on the wire (ENDPOINT_PROBE_TAG: Postfix's
@@ -88,7 +98,7 @@ judge_attribute(const struct report_cell *cells, size_t ncells, size_t ci,
 	 * every run. */
 	for (size_t i = 1; i < n; i++)
 		for (size_t j = i; j > 0
-		    && conns[j - 1].opened_ms > conns[j].opened_ms; j--) {
+		    && judge_opened_after(&conns[j - 1], &conns[j]); j--) {
 			struct endpoint_conn t = conns[j];
 
 			conns[j] = conns[j - 1];

@@ -124,8 +124,8 @@ serve_line(struct buf *b, const struct endpoint_conn *c)
 	buf_printf(b, ", \"probe\": ");
 	json_string(b, c->probe, 0);
 	buf_printf(b, ", \"opened_ms\": %lld, \"closed_ms\": %lld, "
-	    "\"outcome\": \"%s\", \"transcript\": ", c->opened_ms,
-	    c->closed_ms, outcome_name(c->outcome));
+	    "\"seq\": %llu, \"outcome\": \"%s\", \"transcript\": ",
+	    c->opened_ms, c->closed_ms, c->seq, outcome_name(c->outcome));
 	json_string(b, c->transcript, 0);
 	buf_printf(b, "}\n");
 }
@@ -465,6 +465,7 @@ serve_conn(const struct json_value *v, struct endpoint_conn *c)
 	c->message_done = (int)serve_num(v, "message_done");
 	c->opened_ms = serve_num(v, "opened_ms");
 	c->closed_ms = serve_num(v, "closed_ms");
+	c->seq = (unsigned long long)serve_num(v, "seq");
 	serve_str(v, "proto", word, sizeof(word));
 	if ((k = proto_parse(word)) < 0 || c->tag[0] == 0)
 		return -1;

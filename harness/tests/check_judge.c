@@ -76,7 +76,8 @@ START_TEST(test_attribute)
 	struct report_cell cells[3];
 	struct endpoint_conn cs[5];
 	char *why;
-	size_t own;
+	size_t own, final;
+	int went_on;
 
 	memset(cells, 0, sizeof(cells));
 	cells[0].target = "postfix";
@@ -116,6 +117,20 @@ START_TEST(test_attribute)
 	ck_assert_msg(why && strstr(why, "probe id c77, not one of this run"),
 	    "%s", why ? why : "(null)");
 	free(why);
+
+	/* Opened in one millisecond, finished in the other order (sendmail
+	 * keeps the first MX's connection for its QUIT at the end): the
+	 * accept order decides, and the last session that went on is mx2. */
+	cs[0] = conn("j/mx2", 150, "c1", OUTCOME_ENCRYPTED);
+	cs[0].seq = 8;
+	cs[1] = conn("j/mx1", 150, "c1", OUTCOME_CLEARTEXT);
+	cs[1].seq = 7;
+	own = judge_attribute(cells, 3, 1, cs, 2, 100, 200, &why);
+	ck_assert_uint_eq(own, 2);
+	ck_assert_str_eq(cs[0].tag, "j/mx1");
+	ck_assert_int_eq(judge_observe(cs, own, &final, &went_on),
+	    OUTCOME_ENCRYPTED);
+	ck_assert_uint_eq(final, 1);
 }
 END_TEST
 

@@ -44,6 +44,7 @@ START_TEST(test_serve_roundtrip)
 	c.commands_after_tls = 3;
 	c.opened_ms = 123456789012LL;
 	c.closed_ms = 123456789345LL;
+	c.seq = 42;
 	c.outcome = OUTCOME_ENCRYPTED;
 	c.transcript = xstrdup("< 220 \"hi\"\r\n> EHLO x\t\\y\n");
 	serve_line(&b, &c);
@@ -67,6 +68,7 @@ START_TEST(test_serve_roundtrip)
 		ck_assert_int_eq(got[i].commands_after_tls, 3);
 		ck_assert(got[i].opened_ms == c.opened_ms);
 		ck_assert(got[i].closed_ms == c.closed_ms);
+		ck_assert(got[i].seq == 42);
 		ck_assert_int_eq(got[i].outcome, OUTCOME_ENCRYPTED);
 		ck_assert_str_eq(got[i].transcript, c.transcript);
 	}

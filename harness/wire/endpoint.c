@@ -93,6 +93,7 @@ struct endpoint_set {
 	int lepfd;			/* every listener */
 	int listening;			/* lepfd is watched: accepts not paused */
 	int last_port;
+	unsigned long long accepted;	/* sessions accepted: loop thread only */
 	atomic_llong idle_ms, total_ms;	/* endpoint_set_deadlines: any thread */
 	long long accept_pause_until;
 	int warned_full, warned_done;
@@ -725,7 +726,8 @@ session_service(struct session *s, short revents)
 
 /* session_new - a connection accepted on listener l */
 static struct session *
-session_new(const struct endpoint_listener *l, int fd)
+session_new(struct endpoint_set *set, const struct endpoint_listener *l,
+    int fd)
 {
 	struct session *s = xcalloc(1, sizeof(*s));
 
@@ -742,6 +744,7 @@ session_new(const struct endpoint_listener *l, int fd)
 	s->out = xmalloc(SESSION_OUT_MAX);
 	s->born_ms = s->active_ms = clock_ms();
 	s->rec.opened_ms = s->born_ms;
+	s->rec.seq = ++set->accepted;
 	return s;
 }
 
@@ -810,7 +813,7 @@ static void
 endpoint_refuse(struct endpoint_set *set, const struct endpoint_listener *l,
     int fd)
 {
-	struct session *s = session_new(l, fd);
+	struct session *s = session_new(set, l, fd);
 
 	if (!set->warned_full)
 		msg_warn("endpoint %s: %zu connections open; refusing more",
@@ -913,7 +916,7 @@ endpoint_accept(struct endpoint_set *set, struct endpoint_listener *l,
 			continue;
 		}
 		set->warned_full = 0;
-		s = session_new(l, fd);
+		s = session_new(set, l, fd);
 		pthread_mutex_lock(&set->lock);
 		l->active++;
 		l->group->active++;

@@ -59,6 +59,9 @@ struct endpoint_conn {
 	char probe[32];			/* the probe id the client carried on the wire
 					 * ("danelab-probe-ID" in its input), "" */
 	long long opened_ms, closed_ms;	/* accepted, finished: CLOCK_MONOTONIC ms */
+	unsigned long long seq;		/* accept order in the set: two sessions
+					 * opened in one millisecond still have
+					 * an order (0: not known) */
 	enum outcome outcome;		/* classification (not yet knowing DANE) */
 	char *transcript;		/* every line in and out, NUL-terminated */
 };
