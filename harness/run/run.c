@@ -723,6 +723,38 @@ run_load(struct run *r)
 }
 
 /*
+ * run_dir_reachable - warn when a directory above dir keeps other users
+ * out: the adapters' private instances (Postfix, Exim, sendmail, Prosody)
+ * drop to their own users and must reach their files under dir
+ */
+static void
+run_dir_reachable(const struct run *r, const char *dir)
+{
+	char *p = xstrdup(dir), *slash;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < r->ntargets; i++)
+		if (r->targets[i].driver == &driver_adapter)
+			break;
+	for (; i < r->ntargets && p[0] != 0; *slash = 0) {
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)
+		    && (st.st_mode & S_IXOTH) == 0) {
+			msg_warn("%s is mode %04o: other users cannot reach "
+			    "%s, and the targets' private instances that run "
+			    "as their own users (Postfix, Exim, sendmail, "
+			    "Prosody) will fail; give --dir a directory they "
+			    "can traverse", p, (unsigned)(st.st_mode & 07777),
+			    dir);
+			break;
+		}
+		if ((slash = strrchr(p, '/')) == NULL)
+			break;
+	}
+	free(p);
+}
+
+/*
  * run_up - the lab in labdir and what the probes need around it: the
  * zones' text for details, the reference client, the receivers' chain,
  * the endpoints, the hostile decoys if asked for (*hostile) and the
@@ -769,6 +801,7 @@ run_up(struct run *r, const char *labdir, struct hostile **hostile)
 	}
 	targets_dir = xasprintf("%s/targets", labdir);
 	mkdir(targets_dir, 0755);
+	run_dir_reachable(r, targets_dir);
 	free(targets_dir);
 	return 0;
 }
