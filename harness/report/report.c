@@ -551,6 +551,11 @@ report_json_run(struct buf *b, const struct report_meta *m, int flags)
 	json_string(b, m->command, flags);
 	REPORT_PUTS(b, ", \"targets\": ");
 	json_string(b, m->targets, flags);
+	REPORT_PUTS(b, ", \"tls\": ");
+	if (m->tls)
+		json_string(b, m->tls, flags);
+	else
+		REPORT_PUTS(b, "null");
 	REPORT_PUTS(b, ", \"shard\": ");
 	if (m->shard)
 		json_string(b, m->shard, flags);
@@ -866,13 +871,71 @@ report_md_outcome(struct buf *b, const struct report_cell *c)
 	}
 }
 
+/* report_target_tls - target's TLS library family from the run's "tls"
+ * lines ("NAME: FAMILY"), or "" when the run names none; borrowed from a
+ * per-call buffer of REPORT_TLS_MAX bytes */
+#define REPORT_TLS_MAX	64
+static const char *
+report_target_tls(const struct report_meta *m, const char *target)
+{
+	static _Thread_local char fam[REPORT_TLS_MAX];
+	size_t len = strlen(target);
+	const char *p = m->tls;
+
+	while (p && *p) {
+		size_t line = strcspn(p, "\n");
+
+		if (line > len + 2 && strncmp(p, target, len) == 0
+		    && p[len] == ':' && p[len + 1] == ' ') {
+			snprintf(fam, sizeof(fam), "%.*s",
+			    (int)(line - len - 2), p + len + 2);
+			return fam;
+		}
+		p += line + (p[line] != 0);
+	}
+	return "";
+}
+
+/*
+ * report_tls_order - the indices of ctx->targets grouped by TLS library
+ * family (report_target_tls): the families in order of first
+ * appearance, each family's targets in their own order, the targets of
+ * no known family last; caller frees
+ */
+static size_t *
+report_tls_order(const struct report_ctx *ctx)
+{
+	size_t *order = xcalloc(ctx->ntargets + 1, sizeof(*order));
+	char *done = xcalloc(ctx->ntargets + 1, 1);
+	size_t k = 0;
+
+	for (size_t t = 0; t < ctx->ntargets; t++) {
+		char fam[REPORT_TLS_MAX];
+
+		if (done[t])
+			continue;
+		snprintf(fam, sizeof(fam), "%s",
+		    report_target_tls(ctx->meta, ctx->targets[t]));
+		for (size_t u = t; u < ctx->ntargets; u++)
+			if (!done[u] && (*fam != 0 || u == t) && strcmp(fam,
+			    report_target_tls(ctx->meta, ctx->targets[u])) == 0) {
+				done[u] = 1;
+				order[k++] = u;
+			}
+	}
+	free(done);
+	return order;
+}
+
 /* report_md_disagree - summary.md's "Where the targets disagree": per
- * scenario, protocol and policy, each target's outcome */
+ * scenario, protocol and policy, each target's outcome, the targets
+ * grouped by TLS library family (report_tls_order) */
 static void
 report_md_disagree(struct buf *b, const struct report_ctx *ctx)
 {
 	struct report_disagreement *d;
 	size_t nd = report_disagree(ctx->cells, ctx->n, &d);
+	size_t *order = report_tls_order(ctx);
 
 	if (ctx->ntargets < 2)
 		goto out;
@@ -887,9 +950,17 @@ report_md_disagree(struct buf *b, const struct report_ctx *ctx)
 	    "the expectation says (skip and error cells do not count; the "
 	    "verdict is shown unless pass).\n\n| scenario | proto | policy |",
 	    nd);
-	for (size_t t = 0; t < ctx->ntargets; t++) {
+	for (size_t j = 0; j < ctx->ntargets; j++) {
+		const char *fam = report_target_tls(ctx->meta,
+		    ctx->targets[order[j]]);
+
 		REPORT_PUTS(b, " ");
-		report_text(b, ctx->targets[t], TEXT_MD);
+		report_text(b, ctx->targets[order[j]], TEXT_MD);
+		if (*fam) {
+			REPORT_PUTS(b, " (");
+			report_text(b, fam, TEXT_MD);
+			REPORT_PUTS(b, ")");
+		}
 		REPORT_PUTS(b, " |");
 	}
 	REPORT_PUTS(b, "\n|---|---|---|");
@@ -906,8 +977,9 @@ report_md_disagree(struct buf *b, const struct report_ctx *ctx)
 			report_text(b, key[k], TEXT_MD);
 			REPORT_PUTS(b, " |");
 		}
-		for (size_t t = 0; t < ctx->ntargets; t++) {
+		for (size_t j = 0; j < ctx->ntargets; j++) {
 			const struct report_cell *tc = NULL;
+			size_t t = order[j];
 
 			for (size_t k = 0; k < d[g].n; k++)
 				if (strcmp(ctx->cells[d[g].cells[k]].target,
@@ -923,7 +995,49 @@ report_md_disagree(struct buf *b, const struct report_ctx *ctx)
 		buf_printf(b, "\n... and %zu more (see index.html)\n",
 		    nd - REPORT_MD_MAX_ROWS);
 out:
+	free(order);
 	report_disagree_free(d, nd);
+}
+
+/* report_md_targets - summary.md's table: a row per target, grouped by
+ * TLS library family (report_tls_order), the family in the first column */
+static void
+report_md_targets(struct buf *b, const struct report_ctx *ctx)
+{
+	size_t *order = report_tls_order(ctx);
+
+	REPORT_PUTS(b, "\n\n| TLS | target | cells |");
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		buf_printf(b, " %s |%s", verdict_names[v], v == VERDICT_PASS
+		    ? " pass, not preferred |" : "");
+	REPORT_PUTS(b, "\n|---|---|---:|---:|");
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		REPORT_PUTS(b, "---:|");
+	REPORT_PUTS(b, "\n");
+	for (size_t j = 0; j < ctx->ntargets; j++) {
+		size_t counts[VERDICT_COUNT] = { 0 }, tests = 0, np = 0;
+		size_t t = order[j];
+
+		for (size_t i = 0; i < ctx->n; i++)
+			if (strcmp(ctx->cells[i].target, ctx->targets[t]) == 0) {
+				counts[ctx->cells[i].verdict]++;
+				np += report_not_preferred(&ctx->cells[i], 1);
+				tests++;
+			}
+		REPORT_PUTS(b, "| ");
+		report_text(b, report_target_tls(ctx->meta, ctx->targets[t]),
+		    TEXT_MD);
+		REPORT_PUTS(b, " | ");
+		report_text(b, ctx->targets[t], TEXT_MD);
+		buf_printf(b, " | %zu |", tests);
+		for (int v = 0; v < VERDICT_COUNT; v++) {
+			buf_printf(b, " %zu |", counts[v]);
+			if (v == VERDICT_PASS)
+				buf_printf(b, " %zu |", np);
+		}
+		REPORT_PUTS(b, "\n");
+	}
+	free(order);
 }
 
 /* report_write_md - summary.md: totals, a row per target, what did not pass */
@@ -953,33 +1067,7 @@ report_write_md(const struct report_ctx *ctx, const char *path)
 		REPORT_PUTS(&b, ", shard ");
 		report_text(&b, ctx->meta->shard, TEXT_MD);
 	}
-	REPORT_PUTS(&b, "\n\n| target | cells |");
-	for (int v = 0; v < VERDICT_COUNT; v++)
-		buf_printf(&b, " %s |%s", verdict_names[v], v == VERDICT_PASS
-		    ? " pass, not preferred |" : "");
-	REPORT_PUTS(&b, "\n|---|---:|---:|");
-	for (int v = 0; v < VERDICT_COUNT; v++)
-		REPORT_PUTS(&b, "---:|");
-	REPORT_PUTS(&b, "\n");
-	for (size_t t = 0; t < ctx->ntargets; t++) {
-		size_t counts[VERDICT_COUNT] = { 0 }, tests = 0, np = 0;
-
-		for (size_t i = 0; i < ctx->n; i++)
-			if (strcmp(ctx->cells[i].target, ctx->targets[t]) == 0) {
-				counts[ctx->cells[i].verdict]++;
-				np += report_not_preferred(&ctx->cells[i], 1);
-				tests++;
-			}
-		REPORT_PUTS(&b, "| ");
-		report_text(&b, ctx->targets[t], TEXT_MD);
-		buf_printf(&b, " | %zu |", tests);
-		for (int v = 0; v < VERDICT_COUNT; v++) {
-			buf_printf(&b, " %zu |", counts[v]);
-			if (v == VERDICT_PASS)
-				buf_printf(&b, " %zu |", np);
-		}
-		REPORT_PUTS(&b, "\n");
-	}
+	report_md_targets(&b, ctx);
 	report_md_disagree(&b, ctx);
 	if (ctx->not_preferred)
 		REPORT_PUTS(&b, "\n### Pass, not preferred\n\nThe RFC allows "
@@ -1453,6 +1541,10 @@ report_read_meta(const char *path, const struct json_value *run,
 	    || report_get_string(path, run, "run", "targets", 0, &m->targets) < 0
 	    || report_get_string(path, run, "run", "shard", 1, &m->shard) < 0)
 		return -1;
+	/* "tls" came later: absent in older files */
+	if (json_get(run, "tls") != NULL
+	    && report_get_string(path, run, "run", "tls", 1, &m->tls) < 0)
+		return -1;
 	return 0;
 }
 
@@ -1572,6 +1664,7 @@ report_meta_free(struct report_meta *meta)
 	free(meta->started);
 	free(meta->command);
 	free(meta->targets);
+	free(meta->tls);
 	free(meta->shard);
 	memset(meta, 0, sizeof(*meta));
 }

@@ -52,6 +52,8 @@ struct report_meta {
 	char *command;		/* the command line */
 	char *targets;		/* "ref 0.1 (built-in), postfix 3.7.11" one per line */
 	char *shard;		/* "1/4", or NULL */
+	char *tls;		/* "ref: OpenSSL", "exim: GnuTLS", one per line: each
+				 * target's TLS library family (probe), or NULL */
 };
 
 /* verdict_name - "pass", "fail", "xfail", "xpass", "skip", "error" */

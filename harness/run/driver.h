@@ -75,6 +75,8 @@ struct run_target {
 	const struct driver *driver;
 	void *data;			/* the driver's own */
 	char *version;			/* from probe, or why unavailable */
+	char *tls;			/* its TLS library family ("OpenSSL",
+					 * "GnuTLS") from probe, or NULL */
 	struct target_deviation *baseline;
 	size_t nbaseline;
 	size_t cell0;			/* its first cell */

@@ -86,7 +86,7 @@ driver_adapter_probe(struct run *r, struct run_target *t, char **why)
 	t->data = a;
 	mkdir(a->workdir, 0755);
 	rc = target_probe(r->lab, t->name, a->workdir, r->probe_ms, &line,
-	    &a->prober);
+	    &a->prober, &t->tls);
 	if (rc == 0) {
 		t->version = line;
 		return CELL_PENDING;

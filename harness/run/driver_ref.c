@@ -283,6 +283,7 @@ driver_ref_probe_target(struct run *r, struct run_target *t, char **why)
 	(void)r;
 	(void)why;
 	t->version = xstrdup("ref (built-in reference client)");
+	t->tls = xstrdup("OpenSSL");	/* its DANE is OpenSSL's (refclient) */
 	return CELL_PENDING;
 }
 

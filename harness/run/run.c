@@ -833,7 +833,7 @@ run_report(struct run *r, const char *out, char *id, char *started,
 {
 	const struct run_options *o = r->o;
 	struct report_meta meta;
-	struct buf versions = { 0 };
+	struct buf versions = { 0 }, tls = { 0 };
 	size_t count[VERDICT_COUNT];
 	int rc;
 
@@ -841,12 +841,17 @@ run_report(struct run *r, const char *out, char *id, char *started,
 		buf_printf(&versions, "%s%s: %s", t ? "\n" : "",
 		    r->targets[t].name, r->targets[t].version
 		    ? r->targets[t].version : "?");
+	for (size_t t = 0; t < r->ntargets; t++)
+		if (r->targets[t].tls)
+			buf_printf(&tls, "%s%s: %s", tls.len ? "\n" : "",
+			    r->targets[t].name, r->targets[t].tls);
 	memset(&meta, 0, sizeof(meta));
 	meta.run_id = id;
 	meta.started = started;
 	meta.seconds = clock_s() - t0;
 	meta.command = (char *)o->command;
 	meta.targets = versions.data;
+	meta.tls = tls.data;
 	if (o->shard_n > 1)
 		meta.shard = xasprintf("%d/%d", o->shard_i, o->shard_n);
 	rc = report_write(out, &meta, r->cells, r->ncells, o->out == NULL);
@@ -871,6 +876,7 @@ run_report(struct run *r, const char *out, char *id, char *started,
 	}
 	free(meta.shard);
 	buf_free(&versions);
+	buf_free(&tls);
 	return rc;
 }
 
@@ -916,6 +922,7 @@ run_free(struct run *r)
 	for (size_t t = 0; t < r->ntargets; t++) {
 		free(r->targets[t].name);
 		free(r->targets[t].version);
+		free(r->targets[t].tls);
 		target_baseline_free(r->targets[t].baseline,
 		    r->targets[t].nbaseline);
 	}

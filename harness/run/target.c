@@ -388,15 +388,21 @@ target_verdicts_free(struct target_verdict *v, size_t n)
 
 int
 target_probe(const struct lab *l, const char *name, const char *workdir,
-    int probe_ms, char **line, int *prober)
+    int probe_ms, char **line, int *prober, char **tls)
 {
 	struct buf out = { 0 };
+	const char *f;
+	size_t len;
 	int rc = target_exec(l, name, "probe", NULL, workdir, probe_ms,
 	    TARGET_VERB_MS, &out);
 
 	if (out.data == NULL)
 		buf_append(&out, "", 0);
 	*prober = strstr(out.data, "\nmode: prober") != NULL;
+	*tls = NULL;
+	if ((f = strstr(out.data, "\ntls: ")) != NULL
+	    && (len = strcspn(f + 6, " \t\n")) > 0)
+		*tls = xstrndup(f + 6, len);
 	out.data[strcspn(out.data, "\n")] = 0;
 	*line = xstrdup(out.data);
 	buf_free(&out);

@@ -145,10 +145,12 @@ void target_verdicts_free(struct target_verdict *v, size_t n);
  * target_probe - the "probe" verb: its exit status (target_exec), the
  * first line of its output in *line (the version, or why the target is
  * unavailable: exit 3; caller frees), and in *prober whether it says
- * "mode: prober" (its word is the outcome).
+ * "mode: prober" (its word is the outcome), and in *tls the TLS library
+ * family of a line "tls: FAMILY" (e.g. "OpenSSL", "GnuTLS"; NULL when
+ * there is none; caller frees).
  */
 int target_probe(const struct lab *l, const char *name, const char *workdir,
-    int probe_ms, char **line, int *prober);
+    int probe_ms, char **line, int *prober, char **tls);
 
 /* One batch: "run FILE" for the probes of one protocol and policy. */
 struct target_batch {

@@ -118,6 +118,7 @@ do_probe() {
 		exit 3 ;;
 	esac
 	echo "$v s_client${EEFLAG:+ }$EEFLAG"
+	probe_tls "$(command -v "$OPENSSL")"
 }
 
 # do_run FILE - the batch (above): the verdicts in the order of FILE,

@@ -95,6 +95,7 @@ do_probe() {
 	v=$(MAIL_CONFIG=$WORKDIR/conf /usr/sbin/postconf -h mail_version 2>/dev/null)
 	echo "posttls-finger (Postfix ${v:-version unknown})"
 	echo "mode: prober"
+	probe_tls "$PTF"
 }
 
 do_setup() {

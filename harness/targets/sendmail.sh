@@ -54,6 +54,7 @@ do_probe() {
 	fi
 	echo "$pr_v" | grep -q ' DANE ' || { echo "sendmail $pr_ver at $SM_BIN is built without DANE"; exit 3; }
 	echo "sendmail $pr_ver (DANE, OpenSSL)"
+	probe_tls "$SM_BIN"
 }
 
 do_setup() {

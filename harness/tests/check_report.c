@@ -113,7 +113,7 @@ hostile_cells(size_t *n)
 static struct report_meta hostile_meta = {
 	"20261128-162200-1234</title><script>", "2026-11-28T16:22:00Z", 12.5,
 	"danelab run --target 'ref,postfix' \"x\"", "ref 0.1\npostfix 3.7.11",
-	NULL
+	NULL, NULL
 };
 
 /* slurp - a file's text or a failed test */
@@ -946,6 +946,86 @@ START_TEST(test_disagree)
 }
 END_TEST
 
+/*
+ * The TLS library families side by side: summary.md's target table has a
+ * TLS column and groups its rows by family (families in order of first
+ * appearance, a target of no known family last); results.json and
+ * index.html carry the run's "tls" lines, and results.json reads back
+ * with them; index.html's matrix draws a family row above the targets.
+ */
+START_TEST(test_tls_family)
+{
+	struct report_meta meta = hostile_meta, back = { 0 };
+	struct report_cell *c = xcalloc(8, sizeof(*c)), *rc = NULL;
+	const char *order[] = { "| OpenSSL | ref |", "| OpenSSL | postfix |",
+	    "| GnuTLS | exim |", "| GnuTLS | gnutls |", "|  | ldns |" };
+	char *top = tmp_dir(), *text, *path, *p, *q;
+	size_t n = 0, nrc = 0;
+
+	meta.tls = "ref: OpenSSL\nexim: GnuTLS\npostfix: OpenSSL\n"
+	    "gnutls: GnuTLS";
+	seen_set(&c[n++], "ref", "s1", "smtp", "mandatory", VERDICT_PASS,
+	    "authenticated at mx1");
+	seen_set(&c[n++], "exim", "s1", "smtp", "mandatory", VERDICT_PASS,
+	    "authenticated at mx1");
+	seen_set(&c[n++], "ldns", "s1", "smtp", "mandatory", VERDICT_PASS,
+	    "authenticated at mx1");
+	seen_set(&c[n++], "postfix", "s1", "smtp", "mandatory", VERDICT_PASS,
+	    "authenticated at mx1");
+	seen_set(&c[n++], "gnutls", "s1", "smtp", "mandatory", VERDICT_PASS,
+	    "authenticated at mx1");
+	seen_set(&c[n++], "exim", "s2", "smtp", "mandatory", VERDICT_PASS,
+	    "encrypted at mx1");
+	seen_set(&c[n++], "ref", "s2", "smtp", "mandatory", VERDICT_PASS,
+	    "refused at mx1");
+	ck_assert_int_eq(report_write(top, &meta, c, n, 0), 0);
+	text = slurp(top, "summary.md", NULL);
+	p = strstr(text, "| TLS | target | cells |");
+	ck_assert_msg(p != NULL, "%s", text);
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		q = strstr(p, order[i]);
+		ck_assert_msg(q != NULL, "no \"%s\" after the last in %s",
+		    order[i], text);
+		p = q;
+	}
+	/* The interop table: the same order, each target's family named. */
+	ck_assert_msg(strstr(text, "| scenario | proto | policy | ref (OpenSSL) "
+	    "| postfix (OpenSSL) | exim (GnuTLS) | gnutls (GnuTLS) | ldns |\n")
+	    != NULL, "%s", text);
+	free(text);
+	text = slurp(top, "index.html", NULL);
+	ck_assert_ptr_nonnull(strstr(text, "\"tls\": \"ref: OpenSSL\\nexim: "
+	    "GnuTLS\\npostfix: OpenSSL\\ngnutls: GnuTLS\""));
+	ck_assert_ptr_nonnull(strstr(text, "span(2, hf, famOf("));
+	free(text);
+	path = xasprintf("%s/results.json", top);
+	ck_assert_int_eq(report_read_json(path, &back, &rc, &nrc), 0);
+	ck_assert_str_eq(back.tls, meta.tls);
+	ck_assert_uint_eq(nrc, n);
+	report_meta_free(&back);
+	report_cells_free(rc, nrc);
+	rc = NULL;
+	nrc = 0;
+	/* No "tls": no families, the targets in their own order. */
+	meta.tls = NULL;
+	ck_assert_int_eq(report_write(top, &meta, c, n, 0), 0);
+	text = slurp(top, "summary.md", NULL);
+	p = strstr(text, "|  | ref |");
+	ck_assert_msg(p != NULL && strstr(p, "|  | exim |") != NULL
+	    && strstr(strstr(p, "|  | exim |"), "|  | ldns |") != NULL,
+	    "%s", text);
+	free(text);
+	ck_assert_int_eq(report_read_json(path, &back, &rc, &nrc), 0);
+	ck_assert_ptr_null(back.tls);
+	report_meta_free(&back);
+	report_cells_free(rc, nrc);
+	free(path);
+	report_cells_free(c, n);
+	rm_rf(top);
+	free(top);
+}
+END_TEST
+
 Suite *
 report_suite(void)
 {
@@ -965,6 +1045,7 @@ report_suite(void)
 	tcase_add_test(tc, test_unwritable);
 	tcase_add_test(tc, test_replace);
 	tcase_add_test(tc, test_disagree);
+	tcase_add_test(tc, test_tls_family);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -222,6 +222,13 @@ lab_tests() {
 		test_run_targets
 	t "--target openssl=WRAPPER runs that binary" \
 		test_target_override
+	if "$DL" targets 2>/dev/null | grep -q '^exim  *available' &&
+	    "$DL" targets 2>/dev/null | grep -q '^exim498  *available'; then
+		t "DANELAB_EXIM_CALLOUT=1: a TLSA SERVFAIL in a recipient-verify callout is Exim 4.96's paniclog entry (bug 3030, an error), not 4.98.2's; the callout is DANE (authenticated, refused)" \
+			test_exim_callout
+	else
+		tap_skip "DANELAB_EXIM_CALLOUT=1 (Exim bug 3030)" "exim or exim498 not unpacked (sh harness/targets/lib/exim-fetch.sh)"
+	fi
 	t "up serves the endpoints; observe --json judges a real client as run would (no-connect pass, a mismatch fail with its reason)" \
 		test_observe
 	. "$TOP/harness/tests/lab-faults.sh" && lab_faults_tests
@@ -480,6 +487,37 @@ test_run_targets() {
 		grep -q "^ok [0-9]* - $c\$" "$out/results.tap" ||
 			{ echo "no passing cell $c"; return 1; }
 	done
+}
+
+# test_exim_callout - the exim adapter's callout mode
+# (scenarios/bugs/exim-3030-callout-tlsa-servfail.scn): Exim 4.96 writes
+# "null conn-context pointer" to its paniclog when a callout meets a TLSA
+# SERVFAIL (bug 3030, fixed in 4.98): an error cell quoting it, exit 1;
+# 4.98.2 passes; a DANE match and a mismatch in a callout are
+# authenticated and refused; smtps is a skip in this mode
+test_exim_callout() {
+	out=$TMP/callout
+	DANELAB_EXIM_CALLOUT=1 "$DL" run -q --dir "$TMP/callout-lab" --out "$out" \
+		--target exim,exim498 --policy opportunistic \
+		--filter '^(bogus-tlsa-corrupt-rrsig|ee-chain-expired|wrong-ee-other-key-m1)$' \
+		>"$TMP/callout.out" 2>&1
+	rc=$?
+	cat "$TMP/callout.out"
+	[ $rc -eq 1 ] || { echo "exit $rc, want 1 (Exim 4.96's paniclog entry is an error)"; return 1; }
+	grep -A3 '^not ok [0-9]* - exim/bogus-tlsa-corrupt-rrsig smtp opportunistic$' "$out/results.tap" |
+	    grep -q 'verdict: error' || { echo "no error cell for exim 4.96"; return 1; }
+	grep -q 'paniclog: .*null conn-context pointer' "$out/cells/exim/bogus-tlsa-corrupt-rrsig-smtp-opportunistic.txt" ||
+		{ echo "4.96's paniclog line not quoted"; return 1; }
+	for c in exim498/bogus-tlsa-corrupt-rrsig exim/ee-chain-expired exim498/ee-chain-expired \
+	    exim/wrong-ee-other-key-m1 exim498/wrong-ee-other-key-m1; do
+		grep -q "^ok [0-9]* - $c smtp opportunistic\$" "$out/results.tap" ||
+			{ echo "no passing cell $c"; return 1; }
+	done
+	grep -q '"observed": "authenticated at mx1"' "$out/results.json" ||
+		{ echo "no callout authenticated"; return 1; }
+	grep -q "^ok [0-9]* - exim/ee-chain-expired smtps opportunistic # SKIP" "$out/results.tap" ||
+		{ echo "smtps not a skip in callout mode"; return 1; }
+	[ "$(grep -c '^not ok' "$out/results.tap")" -eq 1 ] || { echo "more than one cell not ok"; return 1; }
 }
 
 # test_target_override - --target NAME=BIN tests that binary: a wrapper

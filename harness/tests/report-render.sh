@@ -14,6 +14,10 @@
 #     inline in index.html or results.json;
 #   - a main-job-sized report (8000 cells, 2 KB details) made with awk:
 #     index.html <= 5 MB, drawn whole, the last cell's detail linked;
+#   - the TLS library families: without the run's "tls" lines one family
+#     row "TLS library unknown"; with them (the shards given "tls"), the
+#     row OpenSSL then GnuTLS above the targets, grouped ref, postfix,
+#     exim, each filter box naming its family;
 #   - --screenshot of the matrix with a cell's detail panel open.
 # Prints "ok N - name" / "not ok N - name" and exits non-zero on any
 # failure; without chromium it says so and skips (apt-get install chromium).
@@ -145,6 +149,25 @@ check "... drawn whole by chromium (8000 cells)" \
 check "... its last cell's detail linked" \
     grep -q 'href="cells/target7/big-scenario-0499-with-a-long-name-smtp-mandatory.txt"' "$OUT/dom-big.html"
 echo "# big report: merge $((t1 - t0)) s, dump-dom $((t2 - t1)) s"
+
+# The TLS library families side by side: without "tls" (older runs) one
+# family "TLS library unknown"; with it, a family row above the targets,
+# the targets grouped by family (ref and postfix OpenSSL, then exim GnuTLS)
+check "no \"tls\" in the run: one family, \"TLS library unknown\"" \
+    grep -q '<tr class="hf"><th rowspan="4">scenario</th><th colspan="[0-9]*">TLS library unknown</th></tr>' "$OUT/dom.html"
+for k in 1 2; do
+	sed 's/"shard": "'$k'\/2"}/"shard": "'$k'\/2", "tls": "ref: OpenSSL\\nexim: GnuTLS\\npostfix: OpenSSL"}/' \
+	    "$DATA/report-shard$k.json" >"$SCRATCH/tls-shard$k.json"
+done
+"$TOP/danelab" report merge --out "$OUT/tls" "$SCRATCH/tls-shard1.json" \
+    "$SCRATCH/tls-shard2.json" 2>>"$SCRATCH/merge.log"
+chrome --dump-dom "file://$OUT/tls/index.html" >"$OUT/dom-tls.html"
+check "with \"tls\": a family row, OpenSSL then GnuTLS" \
+    grep -q '<tr class="hf"><th rowspan="4">scenario</th><th colspan="[0-9]*">OpenSSL</th><th colspan="[0-9]*">GnuTLS</th></tr>' "$OUT/dom-tls.html"
+check "... the targets grouped by family: ref, postfix, exim" \
+    grep -q '<tr class="h0"><th colspan="[0-9]*">ref</th><th colspan="[0-9]*">postfix</th><th colspan="[0-9]*">exim</th></tr>' "$OUT/dom-tls.html"
+check "... each target's family in its filter box" \
+    grep -q 'exim (GnuTLS)' "$OUT/dom-tls.html"
 
 t2=$(date +%s)
 chrome --window-size=1600,1000 --hide-scrollbars \

@@ -138,6 +138,25 @@ why_not_run() {
 	echo "$wn_why"
 }
 
+# probe_tls FILE.. - for probe: the line "tls: FAMILY (LIBRARY, ldd FILE)"
+# naming the TLS library the first existing FILE links, which the reports
+# use to group targets by family (harness/targets/README.md, "probe"):
+# libgnutls is GnuTLS, libssl is OpenSSL, whichever ldd lists first (the
+# loader's breadth-first order, so a direct dependency wins over one
+# pulled in through another library: sendmail links libssl itself and
+# GnuTLS only through libldap); nothing when ldd names neither
+probe_tls() {
+	for pt_f in "$@"; do
+		[ -e "$pt_f" ] || continue
+		pt_lib=$(ldd "$pt_f" 2>/dev/null | grep -o 'lib\(gnutls\|ssl\)\.so[.0-9]*' | head -n 1)
+		case $pt_lib in
+		libgnutls*) echo "tls: GnuTLS ($pt_lib, ldd $pt_f)" ;;
+		libssl*) echo "tls: OpenSSL ($pt_lib, ldd $pt_f)" ;;
+		esac
+		return 0
+	done
+}
+
 # The defaults of the optional verbs.
 do_setup() { :; }
 do_teardown() { :; }

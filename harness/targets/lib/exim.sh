@@ -33,6 +33,22 @@
 # DANELAB_EXIM_NO_TRUST_AD=1 runs Exim with a resolv.conf without `options
 # trust-ad` (scenarios/bugs/exim-no-trust-ad.scn): glibc then drops the AD
 # bit, as on a host whose resolv.conf lacks it (Exim sets no RES_TRUSTAD).
+#
+# DANELAB_EXIM_CALLOUT=1 (scenarios/bugs/exim-3030-callout-tlsa-servfail.scn)
+# sends no message: each smtp opportunistic probe is one SMTP session
+# that Exim receives on standard input (-bs) from envelope sender
+# danelab-probe-ID@CLIENT for postmaster@DOMAIN, whose RCPT ACL verifies
+# the recipient by callout (`verify = recipient/callout=...,use_sender`):
+# Exim routes the address as for a delivery (hosts_try_dane), connects to
+# the MX host, says EHLO, STARTTLS, MAIL FROM and RCPT, and QUITs.  The
+# endpoints judge that session as any other; the word (from -d+tls+dns)
+# is `authenticated` for a recipient verified over a session whose
+# certificate Exim checked by DANE ("TLS: server certificate DANE
+# required": a failed check ends the handshake), `encrypted` for one
+# verified otherwise, else `no-connect` or `refused`, and a new entry in Exim's paniclog (but the "lost privilege
+# for using -C" line every -C run writes) makes the probe an error
+# quoting it: a crash is its own observation.  Other protocols and
+# policies are skips in this mode.
 . "$(dirname "$0")/lib/adapter.sh"
 CONF=$WORKDIR/exim.conf
 LOG=$WORKDIR/log/mainlog
@@ -95,6 +111,7 @@ do_probe() {
 	case $v in *DANE*) ;; *) echo "Exim $ver at $EXIM_BIN is built without DANE"; exit 3 ;; esac
 	pkg=$(cat "$(dirname "$EXIM_BIN")/../../VERSION" 2>/dev/null | sed 's/_/ /g')
 	echo "Exim $ver (${pkg:-$EXIM_BIN}; GnuTLS, DANE via libgnutls-dane)"
+	probe_tls "$EXIM_BIN"
 }
 
 do_setup() {
@@ -103,6 +120,13 @@ do_setup() {
 	mkdir -p "$WORKDIR/spool" "$WORKDIR/log" || exit 1
 	sed -e "s|@EXIM@|$EXIM_BIN|g" -e "s|@WORKDIR@|$WORKDIR|g" \
 	    -e "s|@CLIENT@|$CLIENT|g" "$tpl/exim.conf.in" > "$CONF" || exit 1
+	if [ "${DANELAB_EXIM_CALLOUT:-0}" = 1 ]; then
+		# the RCPT ACL of the callout mode, before the routers
+		awk -v t="$(( (DEADLINE_MS + 999) / 1000 ))" '/^begin routers/ {
+			print "begin acl\n\nacl_rcpt:\n  require verify = recipient/callout=" t "s,use_sender\n  accept\n" }
+			{ print } /^keep_environment/ { print "acl_smtp_rcpt = acl_rcpt" }' "$CONF" > "$CONF.new" &&
+		    mv "$CONF.new" "$CONF" || exit 1
+	fi
 	chmod 644 "$CONF"
 	[ "$EX_PRIVATE" = 1 ] && { ex_passwd || exit 1; }
 	chown -R "$EX_UID:$EX_GID" "$WORKDIR/spool" "$WORKDIR/log" || exit 1
@@ -138,9 +162,54 @@ do_teardown() {
 	return 0
 }
 
+# ex_callout_run FILE - run FILE's probes in the callout mode
+# (DANELAB_EXIM_CALLOUT=1, above), one -bs session after another
+ex_callout_run() {
+	one=$(( (DEADLINE_MS + 999) / 1000 ))
+	while read -r id proto policy domain rest; do
+		[ -n "${id:-}" ] || continue
+		case $id in \#*) continue ;; esac
+		if [ "$proto" != smtp ] || [ "$policy" != opportunistic ]; then
+			echo "$id skip DANELAB_EXIM_CALLOUT=1 drives smtp opportunistic only (a recipient-verify callout)"
+			continue
+		fi
+		d=$(echo "${domain%.}" | tr 'A-Z' 'a-z')
+		from=danelab-probe-$id@$CLIENT
+		pl=$(wc -c < "$WORKDIR/log/paniclog" 2>/dev/null || echo 0)
+		out=$(printf 'EHLO %s\r\nMAIL FROM:<%s>\r\nRCPT TO:<postmaster@%s>\r\nQUIT\r\n' "$CLIENT" "$from" "$d" |
+			ex_as timeout -k 2 "$one" "$EXIM_BIN" -C "$CONF" -bs -d+tls+dns 2> "$WORKDIR/callout.debug" | tr -d '\r')
+		echo "$out" | grep -v "^250-" | sed "s/^/# $id session: /"
+		grep -i "dane\|tlsa\|dnssec\|verif\|SMTP<<\|SMTP>>\|TLS error" "$WORKDIR/callout.debug" | head -n 40 | sed "s/^/# $id debug: /"
+		# banner, EHLO, MAIL, then the answer to RCPT
+		rcpt=$(echo "$out" | grep -E '^[0-9]{3} ' | sed -n 4p)
+		panic=$(tail -c +$((pl + 1)) "$WORKDIR/log/paniclog" 2>/dev/null | grep -v "lost privilege for using -C")
+		if [ -n "$panic" ]; then
+			echo "$panic" | sed "s/^/# $id paniclog: /"
+			echo "$id error Exim wrote to its paniclog during the callout: \"$(echo "$panic" | head -n 1 | cut -d' ' -f3-)\" (RCPT: ${rcpt:-no answer})"
+		else
+			case $rcpt in
+			2*) if grep -q "TLS: server certificate DANE required" "$WORKDIR/callout.debug"; then
+				# under "DANE required" a certificate that fails
+				# DANE ends the handshake (tls-gnu.c): it went on
+				echo "$id authenticated recipient verified by callout over DANE (\"TLS: server certificate DANE required\"): $rcpt"
+			else
+				echo "$id encrypted recipient verified by callout: $rcpt"
+			fi ;;
+			*"DANE error: tlsa lookup"*|*"Could not complete"*) echo "$id no-connect $rcpt" ;;
+			*) echo "$id refused ${rcpt:-no answer to RCPT}" ;;
+			esac
+		fi
+		ex_isolate
+	done < "$1"
+}
+
 do_run() {
 	file=$1
 	[ -f "$CONF" ] || { awk 'NF == 4 {print $1 " error the private Exim instance was not set up"}' "$file"; return 0; }
+	if [ "${DANELAB_EXIM_CALLOUT:-0}" = 1 ]; then
+		ex_callout_run "$file"
+		return 0
+	fi
 	probes=
 	total=0
 	off=$(wc -c < "$LOG" 2>/dev/null || echo 0)

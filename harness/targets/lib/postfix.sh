@@ -102,6 +102,8 @@ do_probe() {
 		exit 3
 	fi
 	echo "$PF_NAME $v"
+	# the smtp client, whose TLS is libpostfix-tls's
+	probe_tls "$(dirname "$BIN")/../lib/postfix/sbin/smtp"
 }
 
 # pf_main_extra NAME VALUES - append "name=value;..." settings to the new

@@ -132,6 +132,8 @@ do_probe() {
 	else
 		echo "Prosody $v (s2s out and in, use_dane, no mod_s2s_auth_dane_in, lua-unbound)"
 	fi
+	# its TLS is LuaSec's (ssl.so)
+	probe_tls /usr/lib/*/lua/5.[1-4]/ssl.so
 }
 
 # dane_in_module - where this Prosody's mod_s2s_auth_dane_in would be
