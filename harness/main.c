@@ -1240,6 +1240,7 @@ main(int argc, char **argv)
 	}
 	if (is_help(argv[1]))
 		return cmd_help(argc - 1, argv + 1);
+	unsetenv("DANELAB_ROOTLESS");	/* lab_rootless's word alone */
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0) {
 			/* Before any other input: whatever else is wrong. */
