@@ -135,7 +135,7 @@ EOF
 }
 
 bench_targets() {
-	echo "== targets over $BENCH_SCENARIOS (CPU: the adapter and all it started; floor: one bare s_client handshake)"
+	echo "== targets over $BENCH_SCENARIOS, prosody* over $BENCH_XMPP_SCENARIOS (cells: not skipped; CPU: the adapter and all it started; floor: one bare s_client handshake)"
 	floor_sh
 	wrappers "$tmp/targets"
 	printf '%-20s %6s %8s %10s %10s %10s %10s %10s %10s %7s\n' target cells "wall s" \
