@@ -8,16 +8,19 @@
 #  ref      `danelab run --target ref` over the whole catalogue, and over a
 #           generated catalogue ten times larger (every scenario copied ten
 #           times under new ids): wall time and peak memory;
-#  targets  each real target over $BENCH_SCENARIOS (scenarios/smtp/grid.scn)
-#           in one run, side by side: its cells, the run's wall time, the
+#  targets  each real target over $BENCH_SCENARIOS (scenarios/smtp/grid.scn;
+#           XMPP-only targets: $BENCH_XMPP_SCENARIOS, scenarios/xmpp/srv.scn)
+#           in one run, side by side: its cells (skips left out), the run's
+#           wall time, the
 #           adapter's CPU (user+sys of every process it started, every verb)
 #           and wall time per cell, the processes it started per cell
 #           (procs: forks; execs: programs run), and
 #           the floor: one bare `openssl s_client -brief` handshake (CPU and
 #           wall), measured in the same run inside the lab, against an
 #           `openssl s_server` serving the scenarios' chain "full" - then the
-#           ratio CPU per cell / floor.  Targets: $BENCH_TARGETS (openssl
-#           openssl-namechecks posttls-finger).  The process counts come
+#           ratio CPU per cell / floor.  Targets: $BENCH_TARGETS (those of
+#           the main job: openssl openssl-namechecks posttls-finger postfix
+#           prosody).  The process counts come
 #           from a second run under strace (its CPU is not counted).
 #
 # Every lab goes to $BENCH_DIR (default: the temporary directory, under
@@ -132,7 +135,7 @@ EOF
 }
 
 bench_targets() {
-	echo "== targets over $BENCH_SCENARIOS (CPU: the adapter and all it started; floor: one bare s_client handshake)"
+	echo "== targets over $BENCH_SCENARIOS, prosody* over $BENCH_XMPP_SCENARIOS (cells: not skipped; CPU: the adapter and all it started; floor: one bare s_client handshake)"
 	floor_sh
 	wrappers "$tmp/targets"
 	printf '%-20s %6s %8s %10s %10s %10s %10s %10s %10s %7s\n' target cells "wall s" \
@@ -140,23 +143,29 @@ bench_targets() {
 	for t in $BENCH_TARGETS; do
 		o=$tmp/out.$t
 		mkdir -p "$o"
+		case $t in
+		prosody*) scn=$BENCH_XMPP_SCENARIOS ;;
+		*) scn=$BENCH_SCENARIOS ;;
+		esac
 		BENCH_OUT=$o DANELAB_TARGETS_DIR=$tmp/targets /usr/bin/time -f "%e" -o "$o/wall" \
-			./danelab run -q --target "$t" --scenarios $BENCH_SCENARIOS \
+			./danelab run -q --target "$t" --scenarios $scn \
 			--dir "$labs/lab.$t" --out "$o/r" >"$o/log" 2>&1 || true
 		if command -v strace >/dev/null 2>&1; then
 			mkdir -p "$o/s"
 			BENCH_OUT=$o/s BENCH_STRACE=1 DANELAB_TARGETS_DIR=$tmp/targets \
-				./danelab run -q --target "$t" --scenarios $BENCH_SCENARIOS \
+				./danelab run -q --target "$t" --scenarios $scn \
 				--dir "$labs/lab.s.$t" --out "$o/s/r" >"$o/s/log" 2>&1 || true
 		fi
 		report_target "$t" "$o"
 	done
 }
 
-# report_target T DIR - one line of figures
+# report_target T DIR - one line of figures; cells: those not skipped
 report_target() {
-	cells=$(sed -n 's/^\([0-9]*\) cells:.*/\1/p' "$2/log" | tail -n 1)
-	[ -n "$cells" ] || { echo "$1: no cells (see below)"; tail -n 5 "$2/log"; return; }
+	cells=$(sed -n 's/^\([0-9]*\) cells:.* \([0-9]*\) skip.*/\1 \2/p' "$2/log" |
+		tail -n 1 | awk '{ print $1 - $2 }')
+	[ -n "$cells" ] && [ "$cells" -gt 0 ] ||
+		{ echo "$1: no cells but skips (see below)"; tail -n 5 "$2/log"; return; }
 	procs=- execs=-
 	if ls "$2/s/" 2>/dev/null | grep -q "^st\.$1\."; then
 		procs=$(cat "$2/s/st.$1."* | grep -E '(^|[ >])(clone3?|v?fork)\(' |
@@ -187,8 +196,9 @@ report_target() {
 	}'
 }
 
-BENCH_TARGETS=${BENCH_TARGETS:-openssl openssl-namechecks posttls-finger}
+BENCH_TARGETS=${BENCH_TARGETS:-openssl openssl-namechecks posttls-finger postfix prosody}
 BENCH_SCENARIOS=${BENCH_SCENARIOS:-scenarios/smtp/grid.scn}
+BENCH_XMPP_SCENARIOS=${BENCH_XMPP_SCENARIOS:-scenarios/xmpp/srv.scn}
 for s in $sections; do
 	case $s in
 	lab) bench_lab ;;

@@ -153,7 +153,10 @@ static const char usage_text[] =
 "  -q, --quiet        say less\n"
 "\n"
 "run, up, exec, down and bench make or join the lab's namespaces: they\n"
-"need CAP_SYS_ADMIN (run as root) and check for it first (exit 3).\n"
+"need CAP_SYS_ADMIN (run as root) and check for it first (exit 3).  run\n"
+"without it takes it in a user namespace of its own where the kernel\n"
+"allows (targets needing real root are then skipped; no --keep), else\n"
+"exit 3 saying why (danelab(1), ROOTLESS).\n"
 "\n"
 "Exit status: 0 every cell passes, is a known xfail or a skip (or the\n"
 "command succeeded); 1 some cell fails, is an xpass or an error; 2 usage\n"
@@ -902,6 +905,10 @@ cmd_run(int argc, char **argv)
 	}
 	for (; optind < argc; optind++)
 		o.paths[o.npaths++] = argv[optind];
+	if (o.keep && lab_is_rootless())
+		msg_fatal(EXIT_ENV, "run --keep needs root: a lab in a user "
+		    "namespace of its own could not be joined by exec or "
+		    "stopped by down, which need CAP_SYS_ADMIN");
 	stop_catch(NULL);	/* SIGINT, SIGTERM: run_main tears down */
 	status = run_main(&o);
 	if (have_re)
@@ -1192,12 +1199,14 @@ cmd_report(int argc, char **argv)
 	return report_merge(out, argv + optind, (size_t)(argc - optind));
 }
 
+#define LAB_ROOTLESS	2	/* a command.lab that a user namespace serves */
+
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	int lab;		/* makes or joins the lab: needs privilege */
 } commands[] = {
-	{ "run", cmd_run, 1 },
+	{ "run", cmd_run, LAB_ROOTLESS },
 	{ "targets", cmd_targets, 0 },
 	{ "up", cmd_up, 1 },
 	{ "exec", cmd_exec, 1 },
@@ -1231,11 +1240,14 @@ main(int argc, char **argv)
 	}
 	if (is_help(argv[1]))
 		return cmd_help(argc - 1, argv + 1);
+	unsetenv("DANELAB_ROOTLESS");	/* lab_rootless's word alone */
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0) {
 			/* Before any other input: whatever else is wrong. */
 			if (commands[i].lab && !asks_help(argc - 1, argv + 1)
-			    && lab_privileged(argv[1]) != 0)
+			    && (commands[i].lab == LAB_ROOTLESS
+			    && !lab_has_admin() ? lab_rootless(argv[1])
+			    : lab_privileged(argv[1])) != 0)
 				return EXIT_ENV;
 			return commands[i].run(argc - 1, argv + 1);
 		}

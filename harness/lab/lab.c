@@ -62,6 +62,7 @@ struct lab {
 };
 
 static volatile sig_atomic_t lab_signalled;	/* the keeper's: signal seen */
+static int lab_rootless_on;	/* in a user namespace of our own */
 
 /* lab_which - the daemon binary: explicit, $env, PATH, /usr/sbin */
 static char *
@@ -125,18 +126,145 @@ lab_starttime(pid_t pid)
 }
 
 int
-lab_privileged(const char *command)
+lab_has_admin(void)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
 
-	if (syscall(SYS_capget, &h, d) == 0
+	return syscall(SYS_capget, &h, d) == 0
 	    && (d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective
-	    & CAP_TO_MASK(CAP_SYS_ADMIN)))
+	    & CAP_TO_MASK(CAP_SYS_ADMIN));
+}
+
+int
+lab_privileged(const char *command)
+{
+	if (lab_has_admin())
 		return 0;
 	msg_warn("%s needs CAP_SYS_ADMIN to make or join the lab's namespaces: "
 	    "run danelab as root", command);
 	return -1;
+}
+
+/* lab_sysctl - the first line of a /proc/sys file, or "?"; caller frees */
+static char *
+lab_sysctl(const char *path)
+{
+	char *text = file_read(path, NULL);
+
+	if (text == NULL)
+		return xstrdup("?");
+	text[strcspn(text, "\n")] = 0;
+	return text;
+}
+
+/* lab_userns_why - what keeps unshare(CLONE_NEWUSER) from working, from
+ * its errno and the sysctls that say so; caller frees */
+static char *
+lab_userns_why(int err)
+{
+	char *max = lab_sysctl("/proc/sys/user/max_user_namespaces");
+	char *clone = lab_sysctl("/proc/sys/kernel/unprivileged_userns_clone");
+	char *aa = lab_sysctl(
+	    "/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+	char *why;
+
+	if (err == ENOSPC || err == EUSERS)
+		why = xasprintf("%s (/proc/sys/user/max_user_namespaces is %s: "
+		    "0 forbids user namespaces)", strerror(err), max);
+	else if (err == EPERM && strcmp(clone, "0") == 0)
+		why = xasprintf("%s (kernel.unprivileged_userns_clone is 0)",
+		    strerror(err));
+	else if (err == 0)
+		why = xasprintf("the user namespace holds no CAP_SYS_ADMIN over "
+		    "its own mounts (a security module restricts unprivileged "
+		    "user namespaces%s)", strcmp(aa, "1") == 0
+		    ? ": kernel.apparmor_restrict_unprivileged_userns is 1"
+		    : "");
+	else
+		why = xasprintf("%s (a container's seccomp policy, a security "
+		    "module or kernel.unprivileged_userns_clone=0 may forbid "
+		    "it)", strerror(err));
+	free(max);
+	free(clone);
+	free(aa);
+	return why;
+}
+
+/* lab_map - write text to /proc/self/<file>; 0, or the errno */
+static int
+lab_map(const char *file, const char *text)
+{
+	char path[64];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", file);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return errno;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		err = errno ? errno : EIO;
+	close(fd);
+	return err;
+}
+
+/* lab_userns_usable - can this user namespace make a mount namespace
+ * and change its mounts (what the keeper does first)?  A forked child
+ * tries; 0 when it could */
+static int
+lab_userns_usable(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWNS | CLONE_NEWNET) != 0
+		    || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+int
+lab_rootless(const char *command)
+{
+	char uid_map[64], gid_map[64], *why;
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int err;
+
+	if (unshare(CLONE_NEWUSER) != 0)
+		err = errno;
+	else {
+		snprintf(uid_map, sizeof(uid_map), "0 %lu 1\n",
+		    (unsigned long)uid);
+		snprintf(gid_map, sizeof(gid_map), "0 %lu 1\n",
+		    (unsigned long)gid);
+		if ((err = lab_map("uid_map", uid_map)) == 0
+		    && ((err = lab_map("setgroups", "deny")) == 0
+		    || err == ENOENT))
+			err = lab_map("gid_map", gid_map);
+		if (err == 0 && lab_userns_usable() != 0)
+			err = -1;
+	}
+	if (err == 0) {
+		lab_rootless_on = 1;
+		setenv("DANELAB_ROOTLESS", "1", 1);
+		return 0;
+	}
+	why = lab_userns_why(err < 0 ? 0 : err);
+	msg_warn("%s needs CAP_SYS_ADMIN to make the lab's namespaces; without "
+	    "root it takes it in a user namespace of its own (uid %lu as root "
+	    "there), which this system refuses: %s: run danelab as root, or "
+	    "allow unprivileged user namespaces (danelab(1), ROOTLESS)",
+	    command, (unsigned long)uid, why);
+	free(why);
+	return -1;
+}
+
+int
+lab_is_rootless(void)
+{
+	return lab_rootless_on;
 }
 
 /* lab_state_path - "<dir>/lab.state"; caller frees */

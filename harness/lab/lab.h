@@ -64,6 +64,23 @@ struct lab;
  */
 int lab_privileged(const char *command);
 
+/* lab_has_admin - 1 when this process holds CAP_SYS_ADMIN, else 0; says
+ * nothing */
+int lab_has_admin(void);
+
+/*
+ * lab_rootless - for a command that can run without root (run): move
+ * this process, single-threaded, into a user namespace of its own, its
+ * user mapped to root there, so that it can make the lab's namespaces;
+ * sets DANELAB_ROOTLESS=1 for the adapters.  0, or -1 after saying
+ * what the system refuses (the errno, the sysctl behind it) and that
+ * command needs CAP_SYS_ADMIN.
+ */
+int lab_rootless(const char *command);
+
+/* lab_is_rootless - 1 after lab_rootless succeeded, else 0 */
+int lab_is_rootless(void);
+
 /*
  * lab_start - write the signed zones of t and the daemon configurations
  * into o->dir, make the namespaces, start NSD and Unbound and wait until

@@ -60,6 +60,11 @@
 #   (an adapter limit), never a verdict.
 # - s_client allows partial wildcards ("f*.example") in name checks: it has
 #   no option to set X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS.
+# - With -starttls xmpp-server s_client waits for a <starttls> feature
+#   as long as the server keeps the stream open: the adapter watches what
+#   it reads (-debug, lib/openssl-xmpp-watch.awk) and ends it once the
+#   stream features have ended without one (refused: it connected and
+#   did not go on), as a client giving up closes.
 # - One connection attempt per address; no retries.
 # - One deadline for the batch: each probe's runs end by the per-probe
 #   deadline counted from the start of the batch (its s_client runs are
@@ -129,8 +134,14 @@ do_run() {
 	OW_CLIENT=$CLIENT OW_RESOLVER=$RESOLVER
 	OW_END=$(( $(date +%s) + (DEADLINE_MS - 500) / 1000 ))
 	OW_PARSER=$PARSERS/openssl.awk OW_LIB=$TARGETS_DIR/lib/openssl-walk.awk
+	OW_WATCH=$TARGETS_DIR/lib/openssl-xmpp-watch.awk OW_WATCH_AWK=awk
+	# mawk reads a pipe a block at a time unless -W interactive: the
+	# watch must see each line of s_client's as it comes
+	case $(awk -W version 2>&1 </dev/null) in
+	mawk*) OW_WATCH_AWK="awk -W interactive" ;;
+	esac
 	export OW_PROBES OW_DIR OW_OPENSSL OW_EEFLAG OW_CLIENT OW_RESOLVER \
-	    OW_END OW_PARSER OW_LIB
+	    OW_END OW_PARSER OW_LIB OW_WATCH OW_WATCH_AWK
 	: >"$WORKDIR/asked"
 	: >"$WORKDIR/dns"
 	dr_round=0

@@ -91,6 +91,7 @@ do_probe() {
 		echo "posttls-finger not installed (apt-get install postfix)"
 		exit 3
 	fi
+	needs_root "posttls-finger run as root changes to Postfix's mail_owner"
 	config "$WORKDIR/conf"
 	v=$(MAIL_CONFIG=$WORKDIR/conf /usr/sbin/postconf -h mail_version 2>/dev/null)
 	echo "posttls-finger (Postfix ${v:-version unknown})"

@@ -40,6 +40,7 @@ TPL=$(template_dir sendmail sendmail.mc.in)
 
 do_probe() {
 	[ -x "$SM_BIN" ] || { echo "$SM_MISSING"; exit 3; }
+	needs_root "sendmail runs as ${DANELAB_SENDMAIL_USER:-nobody}"
 	[ -x "$SM_LOGSINK" ] || { echo "$SM_MISSING (no $SM_LOGSINK)"; exit 3; }
 	command -v m4 > /dev/null 2>&1 || { echo "m4 not installed (apt-get install m4): needed to build sendmail.cf"; exit 3; }
 	command -v unshare > /dev/null 2>&1 || { echo "unshare not found (util-linux)"; exit 3; }

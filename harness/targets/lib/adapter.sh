@@ -27,9 +27,9 @@
 #   BATCH_JOBS   probes batch_run runs at once (8)
 #
 # Functions: adapter_main, now_ms, wait_for, wait_until, pids_gone, why_not_run,
-# template_dir, batch_workdir, batch_run.  Every helper's own variables
-# start with its prefix (am_, wf_, pg_, td_, br_): a helper never
-# overwrites a variable of its caller.  Adapters' helpers should do the
+# needs_root, template_dir, batch_workdir, batch_run.  Every helper's own
+# variables start with its prefix (am_, wf_, pg_, td_, br_): a helper
+# never overwrites a variable of its caller.  Adapters' helpers should do the
 # same: a global that a helper assigns and its caller also uses (a
 # batch's deadline, say) is a bug that shows only under load.
 set -u
@@ -46,6 +46,16 @@ SELF=$TARGETS_DIR/$(basename "$0")
 PARSERS=$TARGETS_DIR/parsers
 BATCH_JOBS=8
 NO_INBOUND="unsupported: ${DANELAB_TARGET:-this target} has no receiving XMPP server: no inbound XMPP"
+
+# needs_root WHY - in a run without root (DANELAB_ROOTLESS=1: a user
+# namespace where only the user is mapped, as root) a target that must
+# change to other users cannot run: say so (WHY: what it needs) and
+# exit 3, as do_probe does for a target that is not there; else nothing
+needs_root() {
+	[ "${DANELAB_ROOTLESS:-0}" = 1 ] || return 0
+	echo "needs real root: $1; danelab runs without root here (a user namespace mapping only your user): run it as root"
+	exit 3
+}
 
 # now_ms - the time, in milliseconds
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }

@@ -101,6 +101,7 @@ export EX_UID EX_GID
 
 do_probe() {
 	[ -x "$EXIM_BIN" ] || { echo "$EXIM_MISSING"; exit 3; }
+	needs_root "Exim runs as Debian-exim"
 	mkdir -p "$WORKDIR" 2>/dev/null
 	v=$(ex_as "$EXIM_BIN" -C /dev/null -bV 2>&1)
 	ver=$(echo "$v" | sed -n 's/^Exim version \([^ ]*\).*/\1/p' | head -n 1)

@@ -7,7 +7,9 @@
 #
 # Its settings come from the environment: OW_PROBES (the batch's probe
 # file), OW_DIR (the batch's directory, W below), OW_END (the batch's
-# deadline, seconds since the epoch), OW_OPENSSL, OW_EEFLAG, OW_CLIENT.
+# deadline, seconds since the epoch), OW_OPENSSL, OW_EEFLAG, OW_CLIENT,
+# OW_WATCH (lib/openssl-xmpp-watch.awk) and OW_WATCH_AWK (the awk that
+# runs it, reading lines as they come).
 #
 # Each run replays probes' walks from the start on what is known so far:
 # the answers of dig runs (W/dns and W/dns.ID: dig's output for the
@@ -35,6 +37,8 @@ BEGIN {
 	openssl = ENVIRON["OW_OPENSSL"]
 	eeflag = ENVIRON["OW_EEFLAG"]
 	client = ENVIRON["OW_CLIENT"]
+	watch = ENVIRON["OW_WATCH"]
+	watch_awk = ENVIRON["OW_WATCH_AWK"]
 	SUF = only != "" ? "." only : ""
 	load_dns("")
 	if (only != "") load_dns(only)
@@ -177,7 +181,7 @@ function sclient(a, p, mode, ref, at,   key, args, cmd, i, line, n, rc, t) {
 	key = ID "." (++NSC)
 	args = "-brief -connect " a ":" p " -servername " SNI
 	if (PROTO == "smtp") args = args " -starttls smtp -name " client
-	else if (PROTO == "xmpp") args = args " -starttls xmpp-server -xmpphost " DOM
+	else if (PROTO == "xmpp") args = args " -starttls xmpp-server -xmpphost " DOM " -debug"
 	else if (PROTO == "xmpps") args = args " -alpn xmpp-server"
 	if (mode == "dane")
 		args = args " -dane_tlsa_domain " ref (eeflag != "" ? " " eeflag : "") " -verify_return_error"
@@ -222,10 +226,19 @@ function sclient(a, p, mode, ref, at,   key, args, cmd, i, line, n, rc, t) {
 }
 
 # schedule KEY T CMD FILE - write s_client run KEY (CMD, at most T s) to
-# FILE, its input to W/in.KEY
-function schedule(key, t, cmd, file) {
+# FILE, its input to W/in.KEY; XMPP STARTTLS runs (with -debug) through
+# lib/openssl-xmpp-watch.awk, which ends one whose server withholds
+# STARTTLS (its PID in W/pid.KEY) instead of waiting for that server
+# to close
+function schedule(key, t, cmd, file,   in_, out, rc) {
 	go_on_input(w "/in." key)
-	print "timeout -k 2 " t " " cmd " <" shq(w "/in." key) " >" shq(w "/sc." key) " 2>&1; echo $? >" shq(w "/rc." key) > file
+	in_ = " <" shq(w "/in." key)
+	out = " >" shq(w "/sc." key)
+	rc = "echo $? >" shq(w "/rc." key)
+	if (PROTO == "xmpp")
+		print "{ timeout -k 2 " t " sh -c 'echo $$ >\"$0\"; exec stdbuf -oL \"$@\"' " shq(w "/pid." key) " " cmd in_ " 2>&1; " rc "; } | " watch_awk " -v pidfile=" shq(w "/pid." key) " -f " shq(watch) out > file
+	else
+		print "timeout -k 2 " t " " cmd in_ out " 2>&1; " rc > file
 	close(file)
 }
 

@@ -95,6 +95,7 @@ do_probe() {
 		echo "$PF_MISSING"
 		exit 3
 	fi
+	needs_root "Postfix's daemons run as the postfix user"
 	pr_out=$("$POSTCONF" -d -h mail_version 2>&1)
 	v=$(echo "$pr_out" | grep -x "[0-9][0-9.]*" | head -n 1)
 	if [ -z "$v" ]; then

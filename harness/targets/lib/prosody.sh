@@ -117,6 +117,7 @@ do_probe() {
 		echo "$MISSING"
 		exit 3
 	fi
+	needs_root "Prosody runs as the prosody user"
 	if ! lua_unbound_ok; then
 		echo "lua-unbound not installed: no DNSSEC, no DANE (apt-get install prosody lua-unbound)"
 		exit 3

@@ -12,7 +12,9 @@
 #   no-connect     no connection
 #   refused        connected, no handshake or a failed verification
 #                  (TEXT "hostname mismatch": the adapter may try the
-#                  second reference name)
+#                  second reference name), or an XMPP server whose
+#                  stream features offered no STARTTLS (the line of
+#                  lib/openssl-xmpp-watch.awk)
 #   skip           not dane, the server offers no STARTTLS: s_client
 #                  cannot go on in cleartext (an adapter limit)
 #   authenticated  dane, "Verification: OK" and a DANE TLSA match (TEXT:
@@ -26,7 +28,7 @@
 # Golden tests: harness/tests/adapters/openssl/ (harness/tests/adapters.sh).
 function sc_reset() {
 	sc_unusable = sc_established = sc_noconn = sc_nostarttls = 0
-	sc_mismatch = sc_verified = sc_matched = 0
+	sc_mismatch = sc_verified = sc_matched = sc_nofeature = 0
 	sc_dane = sc_verification = ""
 }
 function sc_line(s) {
@@ -34,6 +36,7 @@ function sc_line(s) {
 	if (s ~ /^CONNECTION ESTABLISHED/) sc_established = 1
 	if (s ~ /connect:errno=|Connection refused|gethostbyname failure/) sc_noconn = 1
 	if (s ~ /Didn't find STARTTLS/) sc_nostarttls = 1
+	if (s ~ /^danelab: the server's stream features offer no STARTTLS/) sc_nofeature = 1
 	if (s ~ /hostname mismatch/) sc_mismatch = 1
 	if (s ~ /^Verification: OK/) sc_verified = 1
 	if (s ~ /^DANE TLSA .* (matched|signed the certificate)/) sc_matched = 1
@@ -54,6 +57,8 @@ function sc_word(mode, at) {
 		return "no-connect"
 	if (mode != "dane" && sc_nostarttls)
 		return "skip s_client cannot go on in cleartext (the server offers no STARTTLS): an adapter limit"
+	if (sc_nofeature)
+		return "refused the server's stream features offer no STARTTLS"
 	if (sc_mismatch)
 		return "refused hostname mismatch"
 	return "refused handshake or verification failed"
