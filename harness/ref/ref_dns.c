@@ -317,3 +317,12 @@ ref_dns_put(struct ref_probe *p, int ok)
 		ub_ctx_delete(p->ub);
 	p->ub = NULL;
 }
+
+void
+refclient_forget(struct refclient *c)
+{
+	pthread_mutex_lock(&c->lock);
+	while (c->npool > 0)
+		ub_ctx_delete(c->pool[--c->npool]);
+	pthread_mutex_unlock(&c->lock);
+}

@@ -570,6 +570,34 @@ report_json_totals(struct buf *b, const struct report_ctx *ctx)
 	buf_printf(b, ", \"not_preferred\": %zu}", ctx->not_preferred);
 }
 
+/* report_json_queries - a cell's "queries" and "queries_note" members
+ * into b (null when its queries were not read) */
+static void
+report_json_queries(struct buf *b, const struct report_cell *c)
+{
+	if (!c->queries_seen) {
+		REPORT_PUTS(b, ", \"queries\": null, \"queries_note\": null");
+		return;
+	}
+	REPORT_PUTS(b, ", \"queries\": [");
+	for (size_t q = 0; q < c->nqueries; q++) {
+		const struct report_query *x = &c->queries[q];
+
+		buf_printf(b, "%s{\"name\": ", q ? ", " : "");
+		json_string(b, x->name, 0);
+		REPORT_PUTS(b, ", \"type\": ");
+		json_string(b, x->type, 0);
+		buf_printf(b, ", \"do\": %s, \"rcode\": ", x->dnssec_ok < 0
+		    ? "null" : x->dnssec_ok ? "true" : "false");
+		json_string(b, x->rcode, 0);
+		REPORT_PUTS(b, ", \"state\": ");
+		json_string(b, x->state, 0);
+		REPORT_PUTS(b, "}");
+	}
+	REPORT_PUTS(b, "], \"queries_note\": ");
+	json_string(b, c->queries_note ? c->queries_note : "", 0);
+}
+
 /* report_json - the whole results object into b */
 static void
 report_json(struct buf *b, const struct report_ctx *ctx)
@@ -605,6 +633,7 @@ report_json(struct buf *b, const struct report_ctx *ctx)
 		json_number(b, c->seconds);
 		buf_printf(b, ", \"not_preferred\": %s",
 		    c->not_preferred ? "true" : "false");
+		report_json_queries(b, c);
 		REPORT_PUTS(b, "}");
 	}
 	REPORT_PUTS(b, "\n],\n\"totals\": ");
@@ -1394,6 +1423,42 @@ report_read_detail(const char *path, const struct json_value *v,
 	return 0;
 }
 
+/* report_read_queries - a cell's optional "queries" (null or absent:
+ * not read) and "queries_note" into c; -1 after saying why */
+static int
+report_read_queries(const char *path, const struct json_value *v,
+    const char *where, struct report_cell *c)
+{
+	const struct json_value *qs = json_get(v, "queries");
+	char w[80];
+
+	if (qs == NULL || qs->type == JSON_NULL)
+		return 0;
+	if (qs->type != JSON_ARRAY)
+		return report_bad(path, qs, "%s.queries: an array or null "
+		    "wanted", where);
+	c->queries_seen = 1;
+	c->queries = xcalloc(qs->n + 1, sizeof(*c->queries));
+	for (size_t i = 0; i < qs->n; i++) {
+		const struct json_value *x = &qs->items[i], *d;
+		struct report_query *q = &c->queries[c->nqueries++];
+
+		snprintf(w, sizeof(w), "%s.queries[%zu]", where, i);
+		if (x->type != JSON_OBJECT)
+			return report_bad(path, x, "%s: an object wanted", w);
+		if (report_get_string(path, x, w, "name", 0, &q->name) < 0
+		    || report_get_string(path, x, w, "type", 0, &q->type) < 0
+		    || report_get_string(path, x, w, "rcode", 0, &q->rcode) < 0
+		    || report_get_string(path, x, w, "state", 0, &q->state) < 0)
+			return -1;
+		d = json_get(x, "do");
+		q->dnssec_ok = d == NULL || d->type == JSON_NULL ? -1
+		    : d->type == JSON_TRUE;
+	}
+	return report_get_string(path, v, where, "queries_note", 1,
+	    &c->queries_note);
+}
+
 /* report_read_cell - one cell object into c (results.json version
  * version); -1 after saying why */
 static int
@@ -1436,6 +1501,8 @@ report_read_cell(const char *path, const struct json_value *v, size_t i,
 			    "false wanted", where);
 		c->not_preferred = np->type == JSON_TRUE;
 	}
+	if (report_read_queries(path, v, where, c) < 0)
+		return -1;
 	return report_get_number(path, v, where, "seconds", &c->seconds);
 }
 
@@ -1559,6 +1626,8 @@ report_cells_free(struct report_cell *cells, size_t n)
 		for (size_t k = 0; k < sizeof(cell_fields) / sizeof(cell_fields[0]); k++)
 			free(*(char **)((char *)&cells[i] + cell_fields[k].offset));
 		free(cells[i].preferred);
+		report_queries_free(cells[i].queries, cells[i].nqueries);
+		free(cells[i].queries_note);
 	}
 	free(cells);
 }
@@ -1668,4 +1737,16 @@ out:
 	free(upto);
 	free(dflt);
 	return status;
+}
+
+void
+report_queries_free(struct report_query *q, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(q[i].name);
+		free(q[i].type);
+		free(q[i].rcode);
+		free(q[i].state);
+	}
+	free(q);
 }

@@ -29,6 +29,8 @@
 #include "msg.h"
 #include "observe.h"
 #include "plan.h"
+#include "qlog.h"
+#include "queries.h"
 #include "refclient.h"
 #include "report.h"
 #include "run.h"
@@ -406,7 +408,7 @@ static void
 run_batch(struct run *r, struct run_target *t, enum proto p, enum policy q)
 {
 	const struct driver *d = t->driver;
-	size_t n = 0, *cells = NULL;
+	size_t n = 0, *cells = NULL, q0;
 	char *why = NULL;
 	enum cell_state st;
 
@@ -430,7 +432,9 @@ run_batch(struct run *r, struct run_target *t, enum proto p, enum policy q)
 			run_close(r, cells[i], st, why);
 		goto out;
 	}
+	q0 = queries_mark(r);
 	d->run(r, t, p, q, cells, n);
+	queries_join(r, t, cells, n, q0);
 	run_progress_at(NULL, 0);
 out:
 	free(why);
@@ -744,6 +748,8 @@ run_up(struct run *r, const char *labdir, struct hostile **hostile)
 		return -1;
 	if (lab_join_net(r->lab) != 0)
 		return -1;
+	if (queries_open(r, labdir) != 0)
+		return -1;
 	r->zone_text = xcalloc(r->w->cat.n, sizeof(char *));
 	for (size_t i = 0; i < r->w->cat.n; i++) {
 		struct buf b = { 0 };
@@ -879,10 +885,12 @@ run_free(struct run *r)
 	if (r->ref)
 		r->ref = refclient_free(r->ref);
 	SSL_CTX_free(r->inbound_ctx);
+	r->qlog = qlog_free(r->qlog);
 	report_cells_free(r->cells, r->ncells);
 	for (size_t t = 0; t < r->ntargets; t++) {
 		free(r->targets[t].name);
 		free(r->targets[t].version);
+		free(r->targets[t].dns_note);
 		target_baseline_free(r->targets[t].baseline,
 		    r->targets[t].nbaseline);
 	}

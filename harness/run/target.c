@@ -388,7 +388,7 @@ target_verdicts_free(struct target_verdict *v, size_t n)
 
 int
 target_probe(const struct lab *l, const char *name, const char *workdir,
-    int probe_ms, char **line, int *prober)
+    int probe_ms, char **line, int *prober, int *adapter_dns)
 {
 	struct buf out = { 0 };
 	int rc = target_exec(l, name, "probe", NULL, workdir, probe_ms,
@@ -397,6 +397,7 @@ target_probe(const struct lab *l, const char *name, const char *workdir,
 	if (out.data == NULL)
 		buf_append(&out, "", 0);
 	*prober = strstr(out.data, "\nmode: prober") != NULL;
+	*adapter_dns = strstr(out.data, "\ndns: adapter") != NULL;
 	out.data[strcspn(out.data, "\n")] = 0;
 	*line = xstrdup(out.data);
 	buf_free(&out);

@@ -67,6 +67,7 @@ do_probe() {
 	}
 	echo "$("$GNUTLS_CLI" --version 2>/dev/null | head -n 1) --dane (libgnutls-dane)"
 	echo "mode: prober"
+	echo "dns: adapter"
 }
 
 # do_run FILE - each probe in its own process (do_one), up to BATCH_JOBS

@@ -50,6 +50,7 @@ do_probe() {
 	hp_need "$LDNS_DANE" ldnsutils
 	"$LDNS_DANE" -v 2>&1 | head -n 1
 	echo "mode: prober"
+	echo "dns: adapter"
 }
 
 # do_run FILE - each probe in its own process (do_one), up to BATCH_JOBS

@@ -118,6 +118,7 @@ do_probe() {
 		exit 3 ;;
 	esac
 	echo "$v s_client${EEFLAG:+ }$EEFLAG"
+	echo "dns: adapter"
 }
 
 # do_run FILE - the batch (above): the verdicts in the order of FILE,
