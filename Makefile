@@ -43,6 +43,7 @@ LIB_OBJS = \
 	harness/lab/template.o \
 	harness/lab/lab.o \
 	harness/lab/qlog.o \
+	harness/lab/capture.o \
 	harness/run/demo.o \
 	harness/ground/observe.o \
 	harness/run/scenario.o \

@@ -40,7 +40,7 @@ static const char usage_text[] =
 "Commands:\n"
 "  run   [--target T,..] [--scenarios PATH..] [--filter RE]\n"
 "        [--policy P] [--jobs N] [--shard I/N] [--out DIR] [--keep]\n"
-"        [--dir DIR] [--deadline MS] [--hostile] [-q | -v]\n"
+"        [--dir DIR] [--deadline MS] [--hostile] [--pcap] [-q | -v]\n"
 "                               the lab's main job: bring the lab up with\n"
 "                               every scenario, probe each with each target\n"
 "                               (default: every target; T=PATH tests that\n"
@@ -68,6 +68,10 @@ static const char usage_text[] =
 "                               every Nth scenario;\n"
 "                               --hostile: meanwhile attack decoy listeners\n"
 "                               on the same event loop (self-test);\n"
+"                               --pcap: capture the lab's traffic (tcpdump\n"
+"                               on its loopback) into capture.pcap in the\n"
+"                               report directory, each cell's time window\n"
+"                               and capture filter in its detail;\n"
 "                               on a terminal a progress line; at the end\n"
 "                               a table per target and the cells that\n"
 "                               fail, err or xpass (-v: the xfails too,\n"
@@ -842,6 +846,7 @@ cmd_run(int argc, char **argv)
 		{ "keep", no_argument, NULL, 'k' },
 		{ "deadline", required_argument, NULL, 'D' },
 		{ "hostile", no_argument, NULL, 'H' },
+		{ "pcap", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -892,6 +897,7 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'k': o.keep = 1; break;
 		case 'H': o.hostile = 1; break;
+		case 'P': o.pcap = 1; break;
 		case 'D': o.probe_ms = parse_int("--deadline", optarg, 100,
 		    600000); break;
 		case 'q': msg_quiet = 1; break;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "capture.h"
 #include "json.h"
 #include "mem.h"
 #include "msg.h"
@@ -65,6 +66,7 @@ static int report_write_junit(const struct report_ctx *, const char *);
 static int report_write_json(const struct report_ctx *, const char *);
 static int report_write_md(const struct report_ctx *, const char *);
 static int report_write_html(const struct report_ctx *, const char *);
+static int report_write_pcap(const struct report_ctx *, const char *);
 
 static const struct report_writer report_writers[] = {
 	{ REPORT_CELLS, report_write_cells },	/* a directory */
@@ -73,6 +75,7 @@ static const struct report_writer report_writers[] = {
 	{ "results.json", report_write_json },
 	{ "summary.md", report_write_md },
 	{ "index.html", report_write_html },
+	{ "capture.pcap", report_write_pcap },	/* only with a capture */
 };
 #define REPORT_NWRITERS (sizeof(report_writers) / sizeof(report_writers[0]))
 
@@ -556,6 +559,11 @@ report_json_run(struct buf *b, const struct report_meta *m, int flags)
 		json_string(b, m->shard, flags);
 	else
 		REPORT_PUTS(b, "null");
+	REPORT_PUTS(b, ", \"pcap\": ");
+	if (m->pcap)
+		json_string(b, CAPTURE_FILE, flags);
+	else
+		REPORT_PUTS(b, "null");
 	REPORT_PUTS(b, "}");
 }
 
@@ -596,6 +604,9 @@ report_json_queries(struct buf *b, const struct report_cell *c)
 	}
 	REPORT_PUTS(b, "], \"queries_note\": ");
 	json_string(b, c->queries_note ? c->queries_note : "", 0);
+	if (c->window_to > 0)
+		buf_printf(b, ", \"window\": [%.3f, %.3f]", c->window_from,
+		    c->window_to);
 }
 
 /* report_json - the whole results object into b */
@@ -649,6 +660,41 @@ report_write_json(const struct report_ctx *ctx, const char *path)
 
 	report_json(&b, ctx);
 	return report_file(path, &b);
+}
+
+/* report_write_pcap - capture.pcap: a copy of the run's capture, when
+ * there is one (else no file) */
+static int
+report_write_pcap(const struct report_ctx *ctx, const char *path)
+{
+	char chunk[65536];
+	int in, out, ret = 0;
+	ssize_t n;
+
+	if (ctx->meta->pcap == NULL)
+		return 0;
+	if ((in = open(ctx->meta->pcap, O_RDONLY | O_CLOEXEC)) < 0) {
+		msg_warn("%s: %s", ctx->meta->pcap, strerror(errno));
+		return -1;
+	}
+	if ((out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) < 0) {
+		msg_warn("cannot write %s: %s", path, strerror(errno));
+		close(in);
+		return -1;
+	}
+	while (ret == 0 && (n = read(in, chunk, sizeof(chunk))) != 0)
+		if (n < 0 || write(out, chunk, (size_t)n) != n) {
+			msg_warn("cannot copy %s to %s: %s", ctx->meta->pcap,
+			    path, strerror(errno));
+			ret = -1;
+		}
+	if (close(out) != 0 && ret == 0) {
+		msg_warn("cannot write %s: %s", path, strerror(errno));
+		ret = -1;
+	}
+	close(in);
+	return ret;
 }
 
 /* report_same_scenario - order two cells by what index.html shares
@@ -1455,6 +1501,15 @@ report_read_queries(const char *path, const struct json_value *v,
 		q->dnssec_ok = d == NULL || d->type == JSON_NULL ? -1
 		    : d->type == JSON_TRUE;
 	}
+	if ((qs = json_get(v, "window")) != NULL && qs->type != JSON_NULL) {
+		if (qs->type != JSON_ARRAY || qs->n != 2
+		    || qs->items[0].type != JSON_NUMBER
+		    || qs->items[1].type != JSON_NUMBER)
+			return report_bad(path, qs, "%s.window: [from, to] "
+			    "wanted", where);
+		c->window_from = qs->items[0].number;
+		c->window_to = qs->items[1].number;
+	}
 	return report_get_string(path, v, where, "queries_note", 1,
 	    &c->queries_note);
 }
@@ -1642,6 +1697,7 @@ report_meta_free(struct report_meta *meta)
 	free(meta->command);
 	free(meta->targets);
 	free(meta->shard);
+	free(meta->pcap);
 	memset(meta, 0, sizeof(*meta));
 }
 

@@ -56,6 +56,8 @@ struct report_cell {
 	struct report_query *queries;	/* in the order the resolver got them */
 	size_t nqueries;
 	char *queries_note;	/* how they were judged, or why not; or NULL */
+	double window_from;	/* the wall-clock time (Unix, s) of its batch, */
+	double window_to;	/* for the capture; 0: none */
 };
 
 /* What the run was. */
@@ -66,6 +68,8 @@ struct report_meta {
 	char *command;		/* the command line */
 	char *targets;		/* "ref 0.1 (built-in), postfix 3.7.11" one per line */
 	char *shard;		/* "1/4", or NULL */
+	char *pcap;		/* a capture to copy into the report as
+				 * capture.pcap (run --pcap), or NULL */
 };
 
 /* verdict_name - "pass", "fail", "xfail", "xpass", "skip", "error" */

@@ -99,6 +99,8 @@ struct run {
 	struct endpoint_set *eps;
 	struct refclient *ref;
 	struct qlog *qlog;		/* the lab resolver's query log */
+	struct capture *capture;	/* run --pcap: tcpdump, or NULL */
+	char *pcap;			/* where it writes */
 	SSL_CTX *inbound_ctx;		/* xmpp-in: the receivers' chain */
 	struct run_target *targets;
 	size_t ntargets;

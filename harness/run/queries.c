@@ -110,8 +110,6 @@ queries_judge(struct run *r, const struct run_target *t, size_t ci)
 		judge_queries(c, target_baseline_match(t->baseline,
 		    t->nbaseline, s->id, proto_name(k->proto),
 		    policy_name(k->policy)), must, should);
-		if (must)
-			run_say(r, c);
 	}
 	free(must);
 	free(should);
