@@ -26,8 +26,9 @@ struct capture {
 	struct buf said;
 };
 
-/* capture_read - what tcpdump said on fd until ms from now, or until
- * want appears in it (want NULL: until EOF); 1 found (or EOF), 0 not */
+/* capture_read - what tcpdump says on its stderr, for at most ms or
+ * until want appears in it (want NULL: until end of file): 1 found, -1
+ * end of file (want NULL: done), 0 out of time */
 static int
 capture_read(struct capture *c, const char *want, long long ms)
 {
@@ -44,7 +45,7 @@ capture_read(struct capture *c, const char *want, long long ms)
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
 			return 0;
 		if ((n = read(c->err, chunk, sizeof(chunk))) <= 0)
-			return want == NULL;
+			return want ? -1 : 1;
 		if (c->said.len < CAPTURE_SAID_MAX)
 			buf_append(&c->said, chunk, (size_t)n);
 	}
@@ -75,7 +76,7 @@ capture_start(const char *path, int deadline_ms)
 {
 	const char *bin = getenv("DANELAB_TCPDUMP_BIN");
 	struct capture *c = xcalloc(1, sizeof(*c));
-	int pipefd[2], status;
+	int pipefd[2], status = 0, ready;
 
 	if (bin == NULL || *bin == 0)
 		bin = "tcpdump";
@@ -87,16 +88,25 @@ capture_start(const char *path, int deadline_ms)
 		capture_exec(bin, path, pipefd);
 	close(pipefd[1]);
 	c->err = pipefd[0];
-	if (capture_read(c, "listening on", deadline_ms))
+	if ((ready = capture_read(c, "listening on", deadline_ms)) == 1)
 		return c;
-	if (waitpid(c->pid, &status, WNOHANG) == c->pid && WIFEXITED(status)
-	    && WEXITSTATUS(status) == 127)
+	/* It ended (end of file: it is exiting) or stayed silent: reap it,
+	 * ours and not yet reaped, so its pid is still its own. */
+	if (ready == 0)
+		kill(c->pid, SIGKILL);
+	waitpid(c->pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		msg_warn("--pcap: %s not installed (apt-get install tcpdump)",
 		    bin);
-	else
+	else if (ready == 0)
 		msg_warn("--pcap: %s did not start capturing within %d ms: %s",
 		    bin, deadline_ms, c->said.data ? c->said.data : "(silent)");
-	capture_stop(c);
+	else
+		msg_warn("--pcap: %s exited before capturing: %s", bin,
+		    c->said.data ? c->said.data : "(silent)");
+	close(c->err);
+	buf_free(&c->said);
+	free(c);
 	return NULL;
 }
 
