@@ -932,7 +932,7 @@ run_down(struct run *r, const char *labdir, int existed)
 	if (r->lab && o->keep && !stop_requested()) {
 		/* Its endpoints stay too, recording for observe. */
 		if (serve_paths_write(labdir, o->paths, o->npaths, 0) != 0
-		    || serve_start(r->lab, r->w->plan, labdir) != 0)
+		    || serve_start(r->lab, r->w->plan, labdir, 0) != 0)
 			msg_warn("the lab stays up without its endpoints");
 		printf("the lab is still up: danelab exec --dir %s -- CMD;"
 		    " danelab down --dir %s\n", labdir, labdir);

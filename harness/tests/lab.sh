@@ -221,7 +221,7 @@ lab_tests() {
 	t "danelab run: each cell lists the queries of its own scenario's names, in order; asks and never-asks are judged (a MUST fails, a SHOULD is not preferred)" \
 		test_dns_queries
 	if command -v tcpdump >/dev/null 2>&1; then
-		t "danelab run --pcap: one capture in the report, a cell's filter shows its TLSA query, no tcpdump left" \
+		t "danelab run --pcap: one capture in the report, a cell's filter shows its TLSA query; up --pcap until down; no tcpdump left" \
 		    test_pcap
 	else
 		tap_skip "danelab run --pcap" "tcpdump not installed (apt-get install tcpdump)"
@@ -600,7 +600,8 @@ test_dns_queries() {
 
 # test_pcap - run --pcap: one capture in the report directory, linked
 # from index.html, whose cell filter (from the cell's detail) shows that
-# cell's TLSA query and nothing of the other scenario; tcpdump is gone
+# cell's TLSA query and nothing of the other scenario; tcpdump is gone;
+# up --pcap captures until down, which leaves no tcpdump
 test_pcap() {
 	out=$TMP/run-pcap
 	"$DL" run -q --target ref --pcap --dir "$TMP/pcap-lab" --out "$out" \
@@ -625,4 +626,16 @@ test_pcap() {
 	fi
 	tcpdump -n -r "$out/capture.pcap" 2>/dev/null | grep -q "Type52? $want\\." ||
 		{ echo "no TLSA query for $want in the capture"; return 1; }
+	# up --pcap: the endpoint process captures until down stops it.
+	d=$TMP/pcap-up
+	"$DL" up -q --pcap --dir "$d" --no-scenarios >"$TMP/pcap.out" 2>&1 ||
+		{ echo "up --pcap exit $?"; cat "$TMP/pcap.out"; return 1; }
+	pgrep -f "$d/capture.pcap" >/dev/null || { echo "no tcpdump under up"; "$DL" down --dir "$d"; return 1; }
+	"$DL" exec --dir "$d" -- dig +short TLSA _25._tcp.www.secure.example >/dev/null
+	"$DL" down --dir "$d" || return 1
+	pgrep -f "$d/capture.pcap" && { echo "tcpdump left running after down"; return 1; }
+	tcpdump -n -r "$d/capture.pcap" 2>/dev/null | grep -q "Type52? _25._tcp.www.secure.example\\." ||
+		{ echo "up's capture lacks the TLSA query"; return 1; }
+	"$DL" up -q --pcap --no-endpoints --dir "$d" >/dev/null 2>&1
+	[ $? -eq 2 ] || { echo "up --pcap --no-endpoints is not a usage error"; return 1; }
 }
