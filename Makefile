@@ -42,6 +42,8 @@ LIB_OBJS = \
 	harness/lab/zone.o \
 	harness/lab/template.o \
 	harness/lab/lab.o \
+	harness/lab/qlog.o \
+	harness/lab/capture.o \
 	harness/run/demo.o \
 	harness/ground/observe.o \
 	harness/run/scenario.o \
@@ -52,6 +54,7 @@ LIB_OBJS = \
 	harness/ground/dname.o \
 	harness/run/judge.o \
 	harness/run/run.o \
+	harness/run/queries.o \
 	harness/run/serve.o \
 	harness/run/observer.o \
 	harness/run/driver_ref.o \
@@ -97,7 +100,8 @@ TEST_OBJS = \
 	harness/tests/check_diff.o \
 	harness/tests/check_plan.o \
 	harness/tests/check_json.o \
-	harness/tests/check_serve.o
+	harness/tests/check_serve.o \
+	harness/tests/check_qlog.o
 
 # The layers, lowest first; a file includes only from its own layer and
 # the ones before it (harness/README.md, "The module map").

@@ -40,7 +40,7 @@ static const char usage_text[] =
 "Commands:\n"
 "  run   [--target T,..] [--scenarios PATH..] [--filter RE]\n"
 "        [--policy P] [--jobs N] [--shard I/N] [--out DIR] [--keep]\n"
-"        [--dir DIR] [--deadline MS] [--hostile] [-q | -v]\n"
+"        [--dir DIR] [--deadline MS] [--hostile] [--pcap] [-q | -v]\n"
 "                               the lab's main job: bring the lab up with\n"
 "                               every scenario, probe each with each target\n"
 "                               (default: every target; T=PATH tests that\n"
@@ -68,6 +68,10 @@ static const char usage_text[] =
 "                               every Nth scenario;\n"
 "                               --hostile: meanwhile attack decoy listeners\n"
 "                               on the same event loop (self-test);\n"
+"                               --pcap: capture the lab's traffic (tcpdump\n"
+"                               on its loopback) into capture.pcap in the\n"
+"                               report directory, each cell's time window\n"
+"                               and capture filter in its detail;\n"
 "                               on a terminal a progress line; at the end\n"
 "                               a table per target and the cells that\n"
 "                               fail, err or xpass (-v: the xfails too,\n"
@@ -150,6 +154,9 @@ static const char usage_text[] =
 "  --no-scenarios     serve only the built-in zones (secure., insecure.,\n"
 "                     bogus.example. and --zones)\n"
 "  --no-endpoints     up: no SMTP/XMPP endpoints, DNS only\n"
+"  --pcap             up: the endpoint process also captures the lab's\n"
+"                     traffic (tcpdump on its loopback) into DIR/capture.pcap\n"
+"                     until down (not with --no-endpoints)\n"
 "  -q, --quiet        say less\n"
 "\n"
 "run, up, exec, down and bench make or join the lab's namespaces: they\n"
@@ -205,6 +212,7 @@ struct lab_args {
 	int npaths;
 	int no_scenarios;
 	int no_endpoints;	/* up: DNS only */
+	int pcap;		/* up: capture the lab's traffic */
 };
 
 /* parse_lab_args - the lab options shared by up and bench */
@@ -221,6 +229,7 @@ parse_lab_args(int argc, char **argv, struct lab_args *a)
 		{ "scenarios", required_argument, NULL, 's' },
 		{ "no-scenarios", no_argument, NULL, 'N' },
 		{ "no-endpoints", no_argument, NULL, 'E' },
+		{ "pcap", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -250,6 +259,7 @@ parse_lab_args(int argc, char **argv, struct lab_args *a)
 		case 's': a->paths[a->npaths++] = optarg; break;
 		case 'N': a->no_scenarios = 1; break;
 		case 'E': a->no_endpoints = 1; break;
+		case 'P': a->pcap = 1; break;
 		case 'q': msg_quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
 		default: usage_error("bad option", NULL);
@@ -289,6 +299,9 @@ cmd_up(int argc, char **argv)
 	struct lab *l;
 
 	parse_lab_args(argc, argv, &a);
+	if (a.pcap && a.no_endpoints)
+		usage_error("--pcap needs the endpoint process, which runs the "
+		    "capture: not with --no-endpoints", NULL);
 	a.lab.detach = 1;
 	w = lab_world(&a);
 	if ((l = lab_start(&a.lab, w->tree, NULL)) == NULL) {
@@ -297,7 +310,7 @@ cmd_up(int argc, char **argv)
 	}
 	if (!a.no_endpoints && (serve_paths_write(a.lab.dir, a.paths,
 	    a.npaths, a.no_scenarios) != 0
-	    || serve_start(l, w->plan, a.lab.dir) != 0)) {
+	    || serve_start(l, w->plan, a.lab.dir, a.pcap) != 0)) {
 		msg_warn("no endpoints: tearing the lab down");
 		lab_stop(l);
 		world_free(w);
@@ -338,6 +351,8 @@ cmd_bench(int argc, char **argv)
 	struct lab *l;
 
 	parse_lab_args(argc, argv, &a);
+	if (a.pcap)
+		usage_error("--pcap is for up (and run), not bench", NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	w = lab_world(&a);
 	if ((l = lab_start(&a.lab, w->tree, &s)) == NULL)
@@ -845,6 +860,7 @@ cmd_run(int argc, char **argv)
 		{ "keep", no_argument, NULL, 'k' },
 		{ "deadline", required_argument, NULL, 'D' },
 		{ "hostile", no_argument, NULL, 'H' },
+		{ "pcap", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -895,6 +911,7 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'k': o.keep = 1; break;
 		case 'H': o.hostile = 1; break;
+		case 'P': o.pcap = 1; break;
 		case 'D': o.probe_ms = parse_int("--deadline", optarg, 100,
 		    600000); break;
 		case 'q': msg_quiet = 1; break;

@@ -12,4 +12,8 @@ long long clock_ms(void);
 /* clock_s - monotonic seconds */
 double clock_s(void);
 
+/* clock_unix - wall-clock seconds since 1970 (CLOCK_REALTIME): only for
+ * matching times in files other programs wrote, e.g. a packet capture */
+double clock_unix(void);
+
 #endif

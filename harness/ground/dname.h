@@ -16,4 +16,8 @@ int dname_eq(const char *a, const char *b);
  * trailing dot; the root "." stays "." */
 void dname_copy(char *dst, size_t size, const char *src);
 
+/* dname_under - name is apex or a name below it (by whole labels, case
+ * ignored, one trailing dot on either); 1 or 0 */
+int dname_under(const char *name, const char *apex);
+
 #endif

@@ -276,7 +276,9 @@ ref_dns_hosts(struct ref_probe *p, const struct ref_dns_ans *a,
 /*
  * ref_dns_get - a resolver context for a probe: one per running probe,
  * from a pool so that validated keys stay cached from one probe to the
- * next.  0, or -1 with r->detail set.
+ * next.  Without aggressive NSEC (RFC 8198), as the lab's Unbound: a
+ * name the cache could deny is still asked, so that the lab's query log
+ * shows every lookup the client makes.  0, or -1 with r->detail set.
  */
 int
 ref_dns_get(struct ref_probe *p)
@@ -291,6 +293,7 @@ ref_dns_get(struct ref_probe *p)
 	if (p->ub == NULL && ((p->ub = ub_ctx_create()) == NULL ||
 	    (err = ub_ctx_async(p->ub, 1)) != 0 ||
 	    (err = ub_ctx_set_option(p->ub, "do-not-query-localhost:", "no"))
+	    != 0 || (err = ub_ctx_set_option(p->ub, "aggressive-nsec:", "no"))
 	    != 0 || (err = ub_ctx_set_fwd(p->ub, c->resolver)) != 0 ||
 	    (err = ub_ctx_add_ta_file(p->ub, c->ta_file)) != 0)) {
 		snprintf(p->r->detail, sizeof(p->r->detail), "internal: "
@@ -316,4 +319,13 @@ ref_dns_put(struct ref_probe *p, int ok)
 	} else if (p->ub != NULL)
 		ub_ctx_delete(p->ub);
 	p->ub = NULL;
+}
+
+void
+refclient_forget(struct refclient *c)
+{
+	pthread_mutex_lock(&c->lock);
+	while (c->npool > 0)
+		ub_ctx_delete(c->pool[--c->npool]);
+	pthread_mutex_unlock(&c->lock);
 }

@@ -43,6 +43,14 @@ struct refclient *refclient_new(const char *resolver, const char *ta_file);
 struct refclient *refclient_free(struct refclient *c);
 
 /*
+ * refclient_forget - drop the resolver contexts kept between probes, and
+ * with them what they cached: the next probes ask the lab's resolver
+ * afresh (its query log then shows every name a probe needs).  Call it
+ * between batches, with no probe running.
+ */
+void refclient_forget(struct refclient *c);
+
+/*
  * refclient_probe - deliver to domain (an SMTP next-hop domain or an
  * XMPP domain) as proto under policy, with deadline_ms for the whole
  * probe.  helo/from name the client side (e.g. "ref.client.example").

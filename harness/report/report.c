@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "capture.h"
 #include "json.h"
 #include "mem.h"
 #include "msg.h"
@@ -65,6 +66,7 @@ static int report_write_junit(const struct report_ctx *, const char *);
 static int report_write_json(const struct report_ctx *, const char *);
 static int report_write_md(const struct report_ctx *, const char *);
 static int report_write_html(const struct report_ctx *, const char *);
+static int report_write_pcap(const struct report_ctx *, const char *);
 
 static const struct report_writer report_writers[] = {
 	{ REPORT_CELLS, report_write_cells },	/* a directory */
@@ -73,6 +75,7 @@ static const struct report_writer report_writers[] = {
 	{ "results.json", report_write_json },
 	{ "summary.md", report_write_md },
 	{ "index.html", report_write_html },
+	{ "capture.pcap", report_write_pcap },	/* only with a capture */
 };
 #define REPORT_NWRITERS (sizeof(report_writers) / sizeof(report_writers[0]))
 
@@ -561,6 +564,11 @@ report_json_run(struct buf *b, const struct report_meta *m, int flags)
 		json_string(b, m->shard, flags);
 	else
 		REPORT_PUTS(b, "null");
+	REPORT_PUTS(b, ", \"pcap\": ");
+	if (m->pcap)
+		json_string(b, CAPTURE_FILE, flags);
+	else
+		REPORT_PUTS(b, "null");
 	REPORT_PUTS(b, "}");
 }
 
@@ -573,6 +581,37 @@ report_json_totals(struct buf *b, const struct report_ctx *ctx)
 		buf_printf(b, "%s\"%s\": %zu", v ? ", " : "", verdict_names[v],
 		    ctx->counts[v]);
 	buf_printf(b, ", \"not_preferred\": %zu}", ctx->not_preferred);
+}
+
+/* report_json_queries - a cell's "queries" and "queries_note" members
+ * into b (null when its queries were not read) */
+static void
+report_json_queries(struct buf *b, const struct report_cell *c)
+{
+	if (!c->queries_seen) {
+		REPORT_PUTS(b, ", \"queries\": null, \"queries_note\": null");
+		return;
+	}
+	REPORT_PUTS(b, ", \"queries\": [");
+	for (size_t q = 0; q < c->nqueries; q++) {
+		const struct report_query *x = &c->queries[q];
+
+		buf_printf(b, "%s{\"name\": ", q ? ", " : "");
+		json_string(b, x->name, 0);
+		REPORT_PUTS(b, ", \"type\": ");
+		json_string(b, x->type, 0);
+		buf_printf(b, ", \"do\": %s, \"rcode\": ", x->dnssec_ok < 0
+		    ? "null" : x->dnssec_ok ? "true" : "false");
+		json_string(b, x->rcode, 0);
+		REPORT_PUTS(b, ", \"state\": ");
+		json_string(b, x->state, 0);
+		REPORT_PUTS(b, "}");
+	}
+	REPORT_PUTS(b, "], \"queries_note\": ");
+	json_string(b, c->queries_note ? c->queries_note : "", 0);
+	if (c->window_to > 0)
+		buf_printf(b, ", \"window\": [%.3f, %.3f]", c->window_from,
+		    c->window_to);
 }
 
 /* report_json - the whole results object into b */
@@ -610,6 +649,7 @@ report_json(struct buf *b, const struct report_ctx *ctx)
 		json_number(b, c->seconds);
 		buf_printf(b, ", \"not_preferred\": %s",
 		    c->not_preferred ? "true" : "false");
+		report_json_queries(b, c);
 		REPORT_PUTS(b, "}");
 	}
 	REPORT_PUTS(b, "\n],\n\"totals\": ");
@@ -625,6 +665,41 @@ report_write_json(const struct report_ctx *ctx, const char *path)
 
 	report_json(&b, ctx);
 	return report_file(path, &b);
+}
+
+/* report_write_pcap - capture.pcap: a copy of the run's capture, when
+ * there is one (else no file) */
+static int
+report_write_pcap(const struct report_ctx *ctx, const char *path)
+{
+	char chunk[65536];
+	int in, out, ret = 0;
+	ssize_t n;
+
+	if (ctx->meta->pcap == NULL)
+		return 0;
+	if ((in = open(ctx->meta->pcap, O_RDONLY | O_CLOEXEC)) < 0) {
+		msg_warn("%s: %s", ctx->meta->pcap, strerror(errno));
+		return -1;
+	}
+	if ((out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) < 0) {
+		msg_warn("cannot write %s: %s", path, strerror(errno));
+		close(in);
+		return -1;
+	}
+	while (ret == 0 && (n = read(in, chunk, sizeof(chunk))) != 0)
+		if (n < 0 || write(out, chunk, (size_t)n) != n) {
+			msg_warn("cannot copy %s to %s: %s", ctx->meta->pcap,
+			    path, strerror(errno));
+			ret = -1;
+		}
+	if (close(out) != 0 && ret == 0) {
+		msg_warn("cannot write %s: %s", path, strerror(errno));
+		ret = -1;
+	}
+	close(in);
+	return ret;
 }
 
 /* report_same_scenario - order two cells by what index.html shares
@@ -1482,6 +1557,51 @@ report_read_detail(const char *path, const struct json_value *v,
 	return 0;
 }
 
+/* report_read_queries - a cell's optional "queries" (null or absent:
+ * not read) and "queries_note" into c; -1 after saying why */
+static int
+report_read_queries(const char *path, const struct json_value *v,
+    const char *where, struct report_cell *c)
+{
+	const struct json_value *qs = json_get(v, "queries");
+	char w[80];
+
+	if (qs == NULL || qs->type == JSON_NULL)
+		return 0;
+	if (qs->type != JSON_ARRAY)
+		return report_bad(path, qs, "%s.queries: an array or null "
+		    "wanted", where);
+	c->queries_seen = 1;
+	c->queries = xcalloc(qs->n + 1, sizeof(*c->queries));
+	for (size_t i = 0; i < qs->n; i++) {
+		const struct json_value *x = &qs->items[i], *d;
+		struct report_query *q = &c->queries[c->nqueries++];
+
+		snprintf(w, sizeof(w), "%s.queries[%zu]", where, i);
+		if (x->type != JSON_OBJECT)
+			return report_bad(path, x, "%s: an object wanted", w);
+		if (report_get_string(path, x, w, "name", 0, &q->name) < 0
+		    || report_get_string(path, x, w, "type", 0, &q->type) < 0
+		    || report_get_string(path, x, w, "rcode", 0, &q->rcode) < 0
+		    || report_get_string(path, x, w, "state", 0, &q->state) < 0)
+			return -1;
+		d = json_get(x, "do");
+		q->dnssec_ok = d == NULL || d->type == JSON_NULL ? -1
+		    : d->type == JSON_TRUE;
+	}
+	if ((qs = json_get(v, "window")) != NULL && qs->type != JSON_NULL) {
+		if (qs->type != JSON_ARRAY || qs->n != 2
+		    || qs->items[0].type != JSON_NUMBER
+		    || qs->items[1].type != JSON_NUMBER)
+			return report_bad(path, qs, "%s.window: [from, to] "
+			    "wanted", where);
+		c->window_from = qs->items[0].number;
+		c->window_to = qs->items[1].number;
+	}
+	return report_get_string(path, v, where, "queries_note", 1,
+	    &c->queries_note);
+}
+
 /* report_read_cell - one cell object into c (results.json version
  * version); -1 after saying why */
 static int
@@ -1524,6 +1644,8 @@ report_read_cell(const char *path, const struct json_value *v, size_t i,
 			    "false wanted", where);
 		c->not_preferred = np->type == JSON_TRUE;
 	}
+	if (report_read_queries(path, v, where, c) < 0)
+		return -1;
 	return report_get_number(path, v, where, "seconds", &c->seconds);
 }
 
@@ -1651,6 +1773,8 @@ report_cells_free(struct report_cell *cells, size_t n)
 		for (size_t k = 0; k < sizeof(cell_fields) / sizeof(cell_fields[0]); k++)
 			free(*(char **)((char *)&cells[i] + cell_fields[k].offset));
 		free(cells[i].preferred);
+		report_queries_free(cells[i].queries, cells[i].nqueries);
+		free(cells[i].queries_note);
 	}
 	free(cells);
 }
@@ -1666,6 +1790,7 @@ report_meta_free(struct report_meta *meta)
 	free(meta->targets);
 	free(meta->tls);
 	free(meta->shard);
+	free(meta->pcap);
 	memset(meta, 0, sizeof(*meta));
 }
 
@@ -1761,4 +1886,16 @@ out:
 	free(upto);
 	free(dflt);
 	return status;
+}
+
+void
+report_queries_free(struct report_query *q, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(q[i].name);
+		free(q[i].type);
+		free(q[i].rcode);
+		free(q[i].state);
+	}
+	free(q);
 }

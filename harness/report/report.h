@@ -22,6 +22,16 @@ enum verdict {
 	VERDICT_COUNT
 };
 
+/* One query the client asked the lab's resolver for a name of the cell's
+ * scenario (lab/qlog.h read it from the resolver's log). */
+struct report_query {
+	char *name;		/* as asked, without its trailing dot */
+	char *type;		/* "TLSA", "A", ... */
+	int dnssec_ok;		/* DO bit: 1, 0, or -1 when the log does not say */
+	char *rcode;		/* "NOERROR", "NXDOMAIN", "SERVFAIL", or "" */
+	char *state;		/* "bogus", "secure", "insecure", or "" (unknown) */
+};
+
 /* One cell: one scenario x target x protocol x policy. */
 struct report_cell {
 	char *scenario;		/* expanded id */
@@ -42,6 +52,12 @@ struct report_cell {
 	char *reason;		/* one line: why this verdict (xfail reason, error) */
 	char *detail;		/* transcript, target log, DNS/TLSA records; may be long */
 	double seconds;		/* time the probe took */
+	int queries_seen;	/* 1: queries below were read for this cell */
+	struct report_query *queries;	/* in the order the resolver got them */
+	size_t nqueries;
+	char *queries_note;	/* how they were judged, or why not; or NULL */
+	double window_from;	/* the wall-clock time (Unix, s) of its batch, */
+	double window_to;	/* for the capture; 0: none */
 };
 
 /* What the run was. */
@@ -54,6 +70,8 @@ struct report_meta {
 	char *shard;		/* "1/4", or NULL */
 	char *tls;		/* "ref: OpenSSL", "exim: GnuTLS", one per line: each
 				 * target's TLS library family (probe), or NULL */
+	char *pcap;		/* a capture to copy into the report as
+				 * capture.pcap (run --pcap), or NULL */
 };
 
 /* verdict_name - "pass", "fail", "xfail", "xpass", "skip", "error" */
@@ -99,6 +117,9 @@ int report_read_json(const char *path, struct report_meta *meta,
     struct report_cell **cells, size_t *n);
 
 void report_cells_free(struct report_cell *cells, size_t n);
+
+/* report_queries_free - free q[0..n-1] and the array */
+void report_queries_free(struct report_query *q, size_t n);
 void report_meta_free(struct report_meta *meta);
 
 /*

@@ -80,6 +80,9 @@ struct run_target {
 	struct target_deviation *baseline;
 	size_t nbaseline;
 	size_t cell0;			/* its first cell */
+	char *dns_note;			/* why its queries are not judged (set by
+				 * probe), or NULL: it asks the lab's
+				 * resolver itself */
 };
 
 /* Which scenario, protocol and policy a cell is, and where it stands. */
@@ -97,6 +100,9 @@ struct run {
 	struct lab *lab;
 	struct endpoint_set *eps;
 	struct refclient *ref;
+	struct qlog *qlog;		/* the lab resolver's query log */
+	struct capture *capture;	/* run --pcap: tcpdump, or NULL */
+	char *pcap;			/* where it writes */
 	SSL_CTX *inbound_ctx;		/* xmpp-in: the receivers' chain */
 	struct run_target *targets;
 	size_t ntargets;

@@ -80,13 +80,17 @@ driver_adapter_probe(struct run *r, struct run_target *t, char **why)
 {
 	struct driver_adapter *a = xcalloc(1, sizeof(*a));
 	char *line;
-	int rc;
+	int rc, adapter_dns = 0;
 
 	a->workdir = xasprintf("%s/targets/%s", lab_dir(r->lab), t->name);
 	t->data = a;
 	mkdir(a->workdir, 0755);
 	rc = target_probe(r->lab, t->name, a->workdir, r->probe_ms, &line,
-	    &a->prober, &t->tls);
+	    &a->prober, &t->tls, &adapter_dns);
+	if (adapter_dns)
+		t->dns_note = xasprintf("queries not judged: the %s adapter "
+		    "resolves names for its tool (dns: adapter), so the lab's "
+		    "resolver cannot show what the tool would ask", t->name);
 	if (rc == 0) {
 		t->version = line;
 		return CELL_PENDING;

@@ -271,6 +271,9 @@ driver_ref_run(struct run *r, struct run_target *t, enum proto p, enum policy q,
 
 	(void)p;
 	(void)q;
+	/* Every probe asks the lab's resolver afresh: what a context
+	 * cached in an earlier batch would hide from its query log. */
+	refclient_forget(r->ref);
 	atomic_init(&b.next, 0);
 	run_threads((size_t)r->o->jobs < n ? (size_t)r->o->jobs : n,
 	    driver_ref_worker, &b);

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include "dname.h"
@@ -348,4 +349,117 @@ judge_unprobed(struct report_cell *c, enum cell_state state, const char *why)
 	c->observed = xstrdup("");
 	c->reason = xstrdup(why);
 	return state;
+}
+
+/* judge_asked - the index of the first of q[0..n-1] for (type, the
+ * scenario-relative name) of s, or n; *abs gets the absolute name
+ * (caller frees) */
+static size_t
+judge_asked(const struct scenario *s, const char *type, const char *name,
+    const struct report_query *q, size_t n, char **abs)
+{
+	char *a = scn_name_abs(s, name, PLAN_TLD);
+	size_t len = strlen(a), i;
+
+	if (len > 1 && a[len - 1] == '.')
+		a[len - 1] = 0;
+	*abs = a;
+	for (i = 0; i < n; i++)
+		if (strcasecmp(q[i].type, type) == 0 && dname_eq(q[i].name, a))
+			break;
+	return i;
+}
+
+/* judge_ask - one query expectation a against q[0..n-1]: NULL, or what
+ * the client did against it (caller frees) */
+static char *
+judge_ask(const struct scenario *s, const struct scn_ask *a,
+    const struct report_query *q, size_t n)
+{
+	const char *must = a->should ? "should" : "must";
+	char *name, *bname = NULL, *why = NULL;
+	size_t first = judge_asked(s, a->type, a->name, q, n, &name), bfirst;
+
+	if (a->never && first < n)
+		why = xasprintf("it asked %s %s, which it %s not (%s)", a->type,
+		    name, must, a->cite);
+	else if (!a->never && first == n)
+		why = xasprintf("it never asked %s %s, which it %s (%s)",
+		    a->type, name, must, a->cite);
+	else if (!a->never && a->before_name && (bfirst = judge_asked(s,
+	    a->before_type, a->before_name, q, n, &bname)) < first)
+		why = xasprintf("it asked %s %s before %s %s, which it %s not "
+		    "(%s)", a->before_type, bname, a->type, name, must, a->cite);
+	free(name);
+	free(bname);
+	return why;
+}
+
+size_t
+judge_asks(const struct scenario *s, enum proto proto,
+    const struct report_query *q, size_t n, char **must, char **should)
+{
+	struct buf m = { 0 }, sh = { 0 };
+	size_t applied = 0;
+
+	for (size_t i = 0; i < s->nasks; i++) {
+		const struct scn_ask *a = &s->asks[i];
+		struct buf *b = a->should ? &sh : &m;
+		char *why;
+
+		if (!(a->protos & (1u << proto)))
+			continue;
+		applied++;
+		if ((why = judge_ask(s, a, q, n)) != NULL)
+			buf_printf(b, "%s%s", b->len ? "; " : "", why);
+		free(why);
+	}
+	*must = m.data;
+	*should = sh.data;
+	return applied;
+}
+
+/* judge_reason_add - c's reason becomes "FMT-text: old reason" */
+static void
+judge_reason_add(struct report_cell *c, const char *lead)
+{
+	char *r = xasprintf("%s: %s", lead, c->reason ? c->reason : "");
+
+	free(c->reason);
+	c->reason = r;
+}
+
+void
+judge_queries(struct report_cell *c, const struct target_deviation *dev,
+    const char *must, const char *should)
+{
+	char *lead;
+
+	if (c->verdict == VERDICT_ERROR || c->verdict == VERDICT_SKIP)
+		return;
+	if (must && (c->verdict == VERDICT_FAIL
+	    || c->verdict == VERDICT_XFAIL)) {
+		lead = xasprintf("and %s", must);
+		judge_reason_add(c, lead);
+	} else if (must) {
+		/* A pass (or an xpass, a pass the baseline lists) that broke
+		 * a MUST on the DNS. */
+		if (dev)
+			lead = xasprintf("known %sdeviation: %s (expected %s, "
+			    "observed %s, but %s)", dev->intermittent
+			    ? "intermittent " : "", dev->reason, c->expected,
+			    c->observed, must);
+		else
+			lead = xasprintf("expected %s, observed %s, but %s",
+			    c->expected, c->observed, must);
+		judge_reason_add(c, lead);
+		c->verdict = dev ? VERDICT_XFAIL : VERDICT_FAIL;
+		c->not_preferred = 0;
+	} else if (should && c->verdict == VERDICT_PASS) {
+		lead = xasprintf("not preferred: %s", should);
+		judge_reason_add(c, lead);
+		c->not_preferred = 1;
+	} else
+		return;
+	free(lead);
 }

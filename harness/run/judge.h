@@ -98,6 +98,27 @@ void judge_cell(const struct scn_expect *e, const struct target_deviation *dev,
 char *judge_prober(enum outcome said, const struct endpoint_conn *conns,
     size_t n, enum outcome *seen, const char **host);
 
+/*
+ * judge_asks - s's query expectations (asks, never-asks) that apply to
+ * protocol proto, against the queries q[0..n-1] the client asked the
+ * lab's resolver for the scenario's names, in the order it asked them.
+ * *must gets what broke a MUST (MUST NOT), *should what missed a SHOULD
+ * (SHOULD NOT): NULL when nothing did, else one line (caller frees).
+ * Returns how many expectations applied.
+ */
+size_t judge_asks(const struct scenario *s, enum proto proto,
+    const struct report_query *q, size_t n, char **must, char **should);
+
+/*
+ * judge_queries - what judge_asks found, applied to the judged cell c
+ * (dev: its baseline line, or NULL), as outcomes are graded: a broken
+ * MUST turns a pass (or an xpass) into a fail, an xfail with dev, and
+ * adds to a fail's reason; a missed SHOULD makes a pass "not
+ * preferred", saying why.  Errors and skips stay as they are.
+ */
+void judge_queries(struct report_cell *c, const struct target_deviation *dev,
+    const char *must, const char *should);
+
 /* Where a cell is in a run. */
 enum cell_state {
 	CELL_PENDING,		/* not probed yet */

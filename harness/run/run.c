@@ -18,6 +18,7 @@
 
 #include <openssl/err.h>
 
+#include "capture.h"
 #include "clock.h"
 #include "driver.h"
 #include "endpoint.h"
@@ -29,6 +30,8 @@
 #include "msg.h"
 #include "observe.h"
 #include "plan.h"
+#include "qlog.h"
+#include "queries.h"
 #include "refclient.h"
 #include "report.h"
 #include "run.h"
@@ -398,6 +401,67 @@ run_threads(size_t n, void *(*fn)(void *), void *arg)
 }
 
 /*
+ * run_capture_filter - a Wireshark display filter for cell ci's own
+ * traffic in the capture: its DNS names (its scenario's zones) and its
+ * hosts' addresses, within [from, to]; caller frees
+ */
+static char *
+run_capture_filter(const struct run *r, size_t ci, double from, double to)
+{
+	const struct scenario *s = run_scenario(r, ci);
+	struct buf b = { 0 }, addrs = { 0 };
+
+	buf_printf(&b, "frame.time_epoch >= %.3f && frame.time_epoch <= %.3f "
+	    "&& (dns.qry.name matches \"(^|[.])(", from, to + 0.001);
+	for (size_t i = 0; i < s->nzones; i++) {
+		char *o = scn_zone_origin(s, &s->zones[i], PLAN_TLD);
+
+		/* "ID.example." less the TLD, written once below */
+		buf_printf(&b, "%s%.*s", i ? "|" : "", (int)(strlen(o)
+		    - strlen(PLAN_TLD) - 1), o);
+		free(o);
+	}
+	buf_printf(&b, ")[.]%.*s$\"", (int)strlen(PLAN_TLD) - 1, PLAN_TLD);
+	for (size_t i = 0; i < r->w->plan->nhosts; i++)
+		if (r->w->plan->hosts[i].scenario == s)
+			buf_printf(&addrs, " %s", r->w->plan->hosts[i].addr);
+	if (addrs.len)
+		buf_printf(&b, " || ip.addr in {%s}", addrs.data + 1);
+	buf_printf(&b, ")");
+	buf_free(&addrs);
+	return b.data;
+}
+
+/*
+ * run_window - the wall-clock time [from, to] of the batch of cells
+ * cells[0..n-1] into each; with a capture, where to find the cell in it
+ * at the end of its detail
+ */
+static void
+run_window(struct run *r, const size_t *cells, size_t n, double from,
+    double to)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct report_cell *c = &r->cells[cells[i]];
+		char *filter, *d;
+
+		c->window_from = from;
+		c->window_to = to;
+		if (r->capture == NULL)
+			continue;
+		filter = run_capture_filter(r, cells[i], from, to);
+		d = xasprintf("%s\n== capture: " CAPTURE_FILE " in the report "
+		    "directory (../../" CAPTURE_FILE " from this file); this "
+		    "cell's batch ran from %.3f to %.3f (Unix time).  This "
+		    "cell alone:\n  tshark -r " CAPTURE_FILE " -Y '%s'\n",
+		    c->detail ? c->detail : "", from, to, filter);
+		free(c->detail);
+		c->detail = d;
+		free(filter);
+	}
+}
+
+/*
  * run_batch - t's pending cells of protocol p and policy q, probed by
  * its driver; for an inbound protocol its receiving server is started
  * first, and when that fails the cells are closed with the reason.
@@ -406,7 +470,8 @@ static void
 run_batch(struct run *r, struct run_target *t, enum proto p, enum policy q)
 {
 	const struct driver *d = t->driver;
-	size_t n = 0, *cells = NULL;
+	size_t n = 0, *cells = NULL, q0;
+	double from;
 	char *why = NULL;
 	enum cell_state st;
 
@@ -430,7 +495,11 @@ run_batch(struct run *r, struct run_target *t, enum proto p, enum policy q)
 			run_close(r, cells[i], st, why);
 		goto out;
 	}
+	q0 = queries_mark(r);
+	from = clock_unix();
 	d->run(r, t, p, q, cells, n);
+	run_window(r, cells, n, from, clock_unix());
+	queries_join(r, t, cells, n, q0);
 	run_progress_at(NULL, 0);
 out:
 	free(why);
@@ -776,6 +845,13 @@ run_up(struct run *r, const char *labdir, struct hostile **hostile)
 		return -1;
 	if (lab_join_net(r->lab) != 0)
 		return -1;
+	if (queries_open(r, labdir) != 0)
+		return -1;
+	if (r->o->pcap) {
+		r->pcap = xasprintf("%s/" CAPTURE_FILE, labdir);
+		if ((r->capture = capture_start(r->pcap, 5000)) == NULL)
+			return -1;
+	}
 	r->zone_text = xcalloc(r->w->cat.n, sizeof(char *));
 	for (size_t i = 0; i < r->w->cat.n; i++) {
 		struct buf b = { 0 };
@@ -854,6 +930,7 @@ run_report(struct run *r, const char *out, char *id, char *started,
 	meta.tls = tls.data;
 	if (o->shard_n > 1)
 		meta.shard = xasprintf("%d/%d", o->shard_i, o->shard_n);
+	meta.pcap = r->pcap;
 	rc = report_write(out, &meta, r->cells, r->ncells, o->out == NULL);
 	if (rc != 0 && !stop_requested())
 		msg_warn("no report written into %s", out);
@@ -894,7 +971,7 @@ run_down(struct run *r, const char *labdir, int existed)
 	if (r->lab && o->keep && !stop_requested()) {
 		/* Its endpoints stay too, recording for observe. */
 		if (serve_paths_write(labdir, o->paths, o->npaths, 0) != 0
-		    || serve_start(r->lab, r->w->plan, labdir) != 0)
+		    || serve_start(r->lab, r->w->plan, labdir, 0) != 0)
 			msg_warn("the lab stays up without its endpoints");
 		printf("the lab is still up: danelab exec --dir %s -- CMD;"
 		    " danelab down --dir %s\n", labdir, labdir);
@@ -918,11 +995,14 @@ run_free(struct run *r)
 	if (r->ref)
 		r->ref = refclient_free(r->ref);
 	SSL_CTX_free(r->inbound_ctx);
+	r->qlog = qlog_free(r->qlog);
+	free(r->pcap);
 	report_cells_free(r->cells, r->ncells);
 	for (size_t t = 0; t < r->ntargets; t++) {
 		free(r->targets[t].name);
 		free(r->targets[t].version);
 		free(r->targets[t].tls);
+		free(r->targets[t].dns_note);
 		target_baseline_free(r->targets[t].baseline,
 		    r->targets[t].nbaseline);
 	}
@@ -970,6 +1050,13 @@ run_main(const struct run_options *o)
 		run_hostile_end(&r, hostile);
 	hostile = NULL;
 	endpoint_stop(r.eps);
+	if (r.capture) {
+		long k = capture_stop(r.capture);
+
+		r.capture = NULL;
+		if (k >= 0 && !msg_quiet)
+			printf("capture: %ld packets\n", k);
+	}
 	if (stop_requested()
 	    || run_report(&r, out, id, started, t0) != 0)
 		goto out;
@@ -979,6 +1066,10 @@ out:
 	if (hostile)
 		hostile_stop(hostile);
 	run_progress_end();
+	if (r.capture) {
+		capture_stop(r.capture);
+		r.capture = NULL;
+	}
 	if (stop_requested()) {
 		status = stop_status();
 		msg_warn("stopped by SIG%s: the lab is torn down%s",

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <ldns/ldns.h>
+
 #include "mem.h"
 #include "msg.h"
 #include "scenario.h"
@@ -1024,6 +1026,80 @@ bad:
 		free(e.at[o]);
 }
 
+/* scn_ask_type - an RR type mnemonic ldns knows, upper-cased into a
+ * copy; NULL after the error */
+static char *
+scn_ask_type(struct scn_block *b, const struct scn_line *l, int i)
+{
+	char *t = xstrdup(l->argv[i]);
+
+	for (char *p = t; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	if (ldns_get_rr_type_by_name(t) == 0 || strcmp(t, "ANY") == 0) {
+		scn_error(b, l->line, "\"%s\" is not a DNS record type",
+		    l->argv[i]);
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/*
+ * scn_kw_ask - "asks PROTOS TYPE NAME [before TYPE NAME] [should] cite
+ * ..." and (never 1) "never-asks PROTOS TYPE NAME [should] cite ..."
+ */
+static void
+scn_kw_ask(struct scn_block *b, struct scenario *s, const struct scn_line *l,
+    int never)
+{
+	struct scn_ask a = { 0 }, *ap;
+	int i = 4;
+
+	a.never = never;
+	if (scn_set_bits(l->argv[1], proto_names, PROTO_COUNT,
+	    (1u << PROTO_COUNT) - 1, &a.protos) != 0) {
+		scn_error(b, l->line, "unknown protocol in \"%s\"", l->argv[1]);
+		return;
+	}
+	if (strcmp(l->argv[1], "all") == 0 && s->protos)
+		a.protos = s->protos;
+	if ((a.type = scn_ask_type(b, l, 2)) == NULL)
+		return;
+	a.name = l->argv[3];
+	if (!never && i < l->argc && strcmp(l->argv[i], "before") == 0) {
+		if (i + 2 >= l->argc || (a.before_type = scn_ask_type(b, l,
+		    i + 1)) == NULL) {
+			if (i + 2 >= l->argc)
+				scn_error(b, l->line, "\"before\" wants TYPE "
+				    "NAME");
+			goto bad;
+		}
+		a.before_name = l->argv[i + 2];
+		i += 3;
+	}
+	if (i < l->argc && strcmp(l->argv[i], "should") == 0) {
+		a.should = 1;
+		i++;
+	}
+	if (i >= l->argc || strcmp(l->argv[i], "cite") != 0) {
+		scn_error(b, l->line, "%s: wants [%sshould] cite RFCnnnn SECTION "
+		    "after the name", l->argv[0], never ? "" : "before TYPE NAME] [");
+		goto bad;
+	}
+	if (scn_cites(b, l, i + 1, l->argc) != 0)
+		goto bad;
+	ap = scn_add(s->asks, s->nasks);
+	*ap = a;
+	ap->name = xstrdup(a.name);
+	ap->before_name = a.before_name ? xstrdup(a.before_name) : NULL;
+	ap->cite = scn_rest(l, i + 1);
+	ap->line = l->line;
+	return;
+bad:
+	free(a.type);
+	free(a.before_type);
+}
+
 /*
  * The keywords of the language.  args is the usage after the keyword;
  * {protos}, {states}, {options} and {services} in it stand for the
@@ -1067,6 +1143,10 @@ static const struct scn_keyword scn_keywords[] = {
 	{ "expect", 5, -1, "PROTOS POLICIES OUTCOMES [at HOST] [not HOST,...] "
 	    "cite RFCnnnn SECTION ... [prefer OUTCOMES cite RFCnnnn "
 	    "SECTION ...]", scn_kw_expect, 0 },
+	{ "asks", 5, -1, "PROTOS TYPE NAME [before TYPE NAME] [should] cite "
+	    "RFCnnnn SECTION ...", scn_kw_ask, 0 },
+	{ "never-asks", 5, -1, "PROTOS TYPE NAME [should] cite RFCnnnn "
+	    "SECTION ...", scn_kw_ask, 1 },
 };
 #define SCN_NKEYWORDS	((int)(sizeof(scn_keywords) / sizeof(scn_keywords[0])))
 
@@ -1412,6 +1492,41 @@ scn_lint_expects(struct scn_block *b, const struct scenario *s)
 	}
 }
 
+/* scn_lint_ask_name - a query expectation's name is one the scenario's
+ * zones hold (an absolute name is anyone's: its queries cannot be told
+ * apart from another scenario's) */
+static void
+scn_lint_ask_name(struct scn_block *b, const struct scn_ask *a,
+    const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!scn_name_ok(name))
+		scn_error(b, a->line, "\"%s\" is not a scenario-relative name",
+		    name);
+	else if (n && name[n - 1] == '.')
+		scn_error(b, a->line, "%s %s: an absolute name is outside the "
+		    "scenario's zones, where its queries cannot be told from "
+		    "another scenario's", a->never ? "never-asks" : "asks",
+		    name);
+}
+
+/* scn_lint_asks - query expectations: their protocols and names */
+static void
+scn_lint_asks(struct scn_block *b, const struct scenario *s)
+{
+	for (size_t i = 0; i < s->nasks; i++) {
+		const struct scn_ask *a = &s->asks[i];
+
+		if (a->protos & ~s->protos)
+			scn_error(b, a->line, "query expectation for a protocol "
+			    "the scenario's proto line does not list");
+		scn_lint_ask_name(b, a, a->name);
+		if (a->before_name)
+			scn_lint_ask_name(b, a, a->before_name);
+	}
+}
+
 /* scn_lint_cover - exactly one expectation per protocol and policy */
 static void
 scn_lint_cover(struct scn_block *b, const struct scenario *s)
@@ -1454,6 +1569,7 @@ scn_lint(struct scn_block *b, const struct scenario *s,
 	scn_lint_tlsas(b, s, c);
 	scn_lint_faults(b, s);
 	scn_lint_expects(b, s);
+	scn_lint_asks(b, s);
 	scn_lint_cover(b, s);
 }
 
@@ -1496,6 +1612,14 @@ scn_scenario_free(struct scenario *s)
 	free(s->tlsas);
 	free(s->faults);
 	free(s->expects);
+	for (size_t i = 0; i < s->nasks; i++) {
+		free(s->asks[i].type);
+		free(s->asks[i].name);
+		free(s->asks[i].before_type);
+		free(s->asks[i].before_name);
+		free(s->asks[i].cite);
+	}
+	free(s->asks);
 	free(s->id);
 	free(s->file);
 	free(s->summary);

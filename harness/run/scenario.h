@@ -100,6 +100,24 @@ struct scn_expect {
 	int line;
 };
 
+/*
+ * A query expectation: "asks PROTOS TYPE NAME [before TYPE NAME] [should]
+ * cite ..." or "never-asks PROTOS TYPE NAME [should] cite ...": what the
+ * client must (or, with should, should) ask or never ask the lab's
+ * resolver, judged on its query log.  NAME is scenario-relative.
+ */
+struct scn_ask {
+	int never;		/* never-asks */
+	int should;		/* SHOULD (NOT): a miss is "pass, not preferred" */
+	unsigned protos;	/* bit per enum proto */
+	char *type;		/* RR type mnemonic, upper case */
+	char *name;		/* scenario-relative */
+	char *before_type;	/* asks ... before TYPE NAME, or NULL */
+	char *before_name;
+	char *cite;
+	int line;
+};
+
 struct scenario {
 	char *id;		/* expanded id, unique in a catalogue */
 	char *file;		/* where it was defined */
@@ -124,6 +142,8 @@ struct scenario {
 	size_t nfaults;
 	struct scn_expect *expects;
 	size_t nexpects;
+	struct scn_ask *asks;	/* query expectations */
+	size_t nasks;
 };
 
 /* A catalogue: every expanded scenario of some files. */

@@ -22,6 +22,7 @@
 
 #include <openssl/ssl.h>
 
+#include "capture.h"
 #include "clock.h"
 #include "json.h"
 #include "mem.h"
@@ -153,13 +154,14 @@ serve_flush(struct endpoint_set *eps, int fd)
 /* serve_main - the endpoint process: listen, say so on fd, then record
  * every finished session until TERM; never returns */
 static void
-serve_main(const struct plan *pl, const char *dir, int fd)
+serve_main(const struct plan *pl, const char *dir, int fd, int pcap)
 {
 	struct endpoint_set *eps = endpoint_set_new();
 	char *log = serve_path(dir, SERVE_LOG);
 	char *out = serve_path(dir, "endpoints.log");
 	char *sync = serve_path(dir, SERVE_SYNC), *line;
 	long syncs = 0;
+	struct capture *cap = NULL;
 	int lfd, null;
 
 	setsid();
@@ -173,6 +175,19 @@ serve_main(const struct plan *pl, const char *dir, int fd)
 	    0644)) < 0) {
 		dprintf(fd, "error the lab's endpoints could not start\n");
 		_exit(EXIT_ENV);
+	}
+	/* up --pcap: the lab's traffic, until this process stops. */
+	if (pcap) {
+		char *file = serve_path(dir, CAPTURE_FILE);
+
+		cap = capture_start(file, SERVE_START_MS / 2);
+		free(file);
+		if (cap == NULL) {
+			dprintf(fd, "error the capture (--pcap) could not "
+			    "start\n");
+			endpoint_stop(eps);
+			_exit(EXIT_ENV);
+		}
 	}
 	/* From here on a log, not the terminal of "up". */
 	if ((null = open("/dev/null", O_RDONLY)) >= 0)
@@ -202,6 +217,8 @@ serve_main(const struct plan *pl, const char *dir, int fd)
 	endpoint_quiesce(eps, "", 1000);
 	serve_flush(eps, lfd);
 	endpoint_stop(eps);
+	if (cap)
+		capture_stop(cap);
 	_exit(0);
 }
 
@@ -212,7 +229,8 @@ serve_main(const struct plan *pl, const char *dir, int fd)
  * its status socket, which passes credentials, or -1 after saying why.
  */
 static int
-serve_spawn(const struct lab *l, const struct plan *pl, const char *dir)
+serve_spawn(const struct lab *l, const struct plan *pl, const char *dir,
+    int pcap)
 {
 	int sv[2], on = 1, status;
 	pid_t a, b;
@@ -236,7 +254,7 @@ serve_spawn(const struct lab *l, const struct plan *pl, const char *dir)
 			_exit(EXIT_ENV);
 		if (b == 0) {
 			if ((b = fork()) == 0)
-				serve_main(pl, dir, sv[1]);
+				serve_main(pl, dir, sv[1], pcap);
 			_exit(b < 0 ? EXIT_ENV : 0);
 		}
 		while (waitpid(b, &status, 0) < 0 && errno == EINTR)
@@ -317,7 +335,8 @@ serve_await(int fd, pid_t *pid)
 }
 
 int
-serve_start(const struct lab *l, const struct plan *pl, const char *dir)
+serve_start(const struct lab *l, const struct plan *pl, const char *dir,
+    int pcap)
 {
 	char *pidfile = serve_path(dir, SERVE_PID), *log, *line;
 	int fd, ret = -1;
@@ -330,7 +349,7 @@ serve_start(const struct lab *l, const struct plan *pl, const char *dir)
 	log = serve_path(dir, SERVE_SYNC);
 	unlink(log);
 	free(log);
-	if ((fd = serve_spawn(l, pl, dir)) < 0)
+	if ((fd = serve_spawn(l, pl, dir, pcap)) < 0)
 		goto out;
 	ret = serve_await(fd, &pid);
 	close(fd);

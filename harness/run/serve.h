@@ -36,9 +36,12 @@ int serve_listen(struct endpoint_set *eps, const struct plan *pl);
 /*
  * serve_start - start the endpoint process of the lab l (in dir) for
  * plan pl and wait until it listens; its PID goes to <dir>/SERVE_PID.
+ * With pcap (up --pcap) it also captures the lab's traffic into
+ * <dir>/capture.pcap (capture.h) until it stops.
  * 0, or -1 after saying why (nothing left running then).
  */
-int serve_start(const struct lab *l, const struct plan *pl, const char *dir);
+int serve_start(const struct lab *l, const struct plan *pl, const char *dir,
+    int pcap);
 
 /* serve_find - the PID of the endpoint process of the lab in dir, or 0 */
 pid_t serve_find(const char *dir);

@@ -388,7 +388,7 @@ target_verdicts_free(struct target_verdict *v, size_t n)
 
 int
 target_probe(const struct lab *l, const char *name, const char *workdir,
-    int probe_ms, char **line, int *prober, char **tls)
+    int probe_ms, char **line, int *prober, char **tls, int *adapter_dns)
 {
 	struct buf out = { 0 };
 	const char *f;
@@ -403,6 +403,7 @@ target_probe(const struct lab *l, const char *name, const char *workdir,
 	if ((f = strstr(out.data, "\ntls: ")) != NULL
 	    && (len = strcspn(f + 6, " \t\n")) > 0)
 		*tls = xstrndup(f + 6, len);
+	*adapter_dns = strstr(out.data, "\ndns: adapter") != NULL;
 	out.data[strcspn(out.data, "\n")] = 0;
 	*line = xstrdup(out.data);
 	buf_free(&out);

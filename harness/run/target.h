@@ -144,13 +144,15 @@ void target_verdicts_free(struct target_verdict *v, size_t n);
 /*
  * target_probe - the "probe" verb: its exit status (target_exec), the
  * first line of its output in *line (the version, or why the target is
- * unavailable: exit 3; caller frees), and in *prober whether it says
- * "mode: prober" (its word is the outcome), and in *tls the TLS library
+ * unavailable: exit 3; caller frees), in *prober whether it says
+ * "mode: prober" (its word is the outcome), in *tls the TLS library
  * family of a line "tls: FAMILY" (e.g. "OpenSSL", "GnuTLS"; NULL when
- * there is none; caller frees).
+ * there is none; caller frees), and in *adapter_dns whether it says
+ * "dns: adapter" (the adapter resolves names for its tool, so the lab's
+ * resolver cannot show what the tool would have asked).
  */
 int target_probe(const struct lab *l, const char *name, const char *workdir,
-    int probe_ms, char **line, int *prober, char **tls);
+    int probe_ms, char **line, int *prober, char **tls, int *adapter_dns);
 
 /* One batch: "run FILE" for the probes of one protocol and policy. */
 struct target_batch {

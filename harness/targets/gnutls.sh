@@ -68,6 +68,10 @@ do_probe() {
 	echo "$("$GNUTLS_CLI" --version 2>/dev/null | head -n 1) --dane (libgnutls-dane)"
 	echo "mode: prober"
 	probe_tls "$(command -v "$GNUTLS_CLI")"
+	# The lab's resolver sees this adapter's MX/SRV lookups (hostpick.sh)
+	# beside the tool's TLSA lookups:
+	# its cells are not judged on query expectations.
+	echo "dns: adapter"
 }
 
 # do_run FILE - each probe in its own process (do_one), up to BATCH_JOBS

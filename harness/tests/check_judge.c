@@ -36,7 +36,23 @@ static const char judge_scn[] =
     "mx        10 mx1\n"
     "cname     mx1 real\n"
     "tlsa      real 3 1 1 leaf\n"
-    "expect    smtp any authenticated at real cite RFC7672 2.2.3\n";
+    "expect    smtp any authenticated at real cite RFC7672 2.2.3\n"
+    "\n"
+    "scenario  j-asks\n"
+    "summary   query expectations\n"
+    "refs      RFC7672 2.2.3\n"
+    "proto     smtp xmpp\n"
+    "zone      hosts secure\n"
+    "host      real.hosts full\n"
+    "mx        10 mx1\n"
+    "cname     mx1 real.hosts\n"
+    "srv       xmpp-server 10 0 5269 real.hosts\n"
+    "tlsa      real.hosts 3 1 1 leaf\n"
+    "expect    all any authenticated cite RFC7672 2.2.3\n"
+    "asks      smtp TLSA _25._tcp.real.hosts before TLSA _25._tcp.mx1 "
+    "cite RFC7672 2.2.3\n"
+    "never-asks smtp TLSA _25._tcp.mx2 should cite RFC7672 2.2.2\n"
+    "never-asks xmpp A mx1 cite RFC7673 3.2\n";
 
 static struct scn_catalogue judge_cat;
 
@@ -46,7 +62,7 @@ judge_setup(void)
 	memset(&judge_cat, 0, sizeof(judge_cat));
 	ck_assert_int_eq(scn_parse_text(&judge_cat, "judge.scn", judge_scn,
 	    strlen(judge_scn), NULL), 0);
-	ck_assert_uint_eq(judge_cat.n, 2);
+	ck_assert_uint_eq(judge_cat.n, 3);
 }
 
 static void
@@ -351,6 +367,129 @@ START_TEST(test_unprobed)
 }
 END_TEST
 
+/* asks - judge_asks of scenario j-asks for proto over "TYPE NAME" words
+ * (absolute names, any case) */
+static size_t
+asks(enum proto proto, const char *const *qs, size_t n, char **must,
+    char **should)
+{
+	struct report_query q[8];
+	size_t applied;
+
+	ck_assert_uint_le(n, 8);
+	for (size_t i = 0; i < n; i++) {
+		const char *sp = strchr(qs[i], ' ');
+
+		memset(&q[i], 0, sizeof(q[i]));
+		q[i].type = xstrndup(qs[i], (size_t)(sp - qs[i]));
+		q[i].name = xstrdup(sp + 1);
+		q[i].rcode = xstrdup("NOERROR");
+		q[i].state = xstrdup("");
+	}
+	applied = judge_asks(judge_cat.list[2], proto, q, n, must, should);
+	for (size_t i = 0; i < n; i++) {
+		free(q[i].type);
+		free(q[i].name);
+		free(q[i].rcode);
+		free(q[i].state);
+	}
+	return applied;
+}
+
+START_TEST(test_asks)
+{
+	const char *exp = "TLSA _25._tcp.real.j-asks-hosts.example";
+	const char *orig = "TLSA _25._tcp.MX1.j-asks.example.";
+	const char *in_order[] = { "A mx1.j-asks.example", exp, orig };
+	const char *reversed[] = { orig, exp };
+	const char *other[] = { "TLSA _25._tcp.real.j-asks-hosts.example.x",
+	    "TLSA _25._tcp.mx2.j-asks.example" };
+	char *must, *should;
+
+	/* The expanded name first: met; the protocol's own lines only. */
+	ck_assert_uint_eq(asks(PROTO_SMTP, in_order, 3, &must, &should), 2);
+	ck_assert_ptr_null(must);
+	ck_assert_ptr_null(should);
+	/* The original name first: a MUST broken. */
+	asks(PROTO_SMTP, reversed, 2, &must, &should);
+	ck_assert_ptr_nonnull(must);
+	ck_assert_msg(strstr(must, "it asked TLSA _25._tcp.mx1.j-asks.example "
+	    "before TLSA _25._tcp.real.j-asks-hosts.example, which it must "
+	    "not (RFC7672 2.2.3)"), "%s", must);
+	ck_assert_ptr_null(should);
+	free(must);
+	/* Never asked (a name below it is another name); a SHOULD NOT
+	 * missed is reported apart. */
+	asks(PROTO_SMTP, other, 2, &must, &should);
+	ck_assert_msg(must && strstr(must, "it never asked TLSA "
+	    "_25._tcp.real.j-asks-hosts.example, which it must"), "%s", must);
+	ck_assert_msg(should && strstr(should, "it asked TLSA "
+	    "_25._tcp.mx2.j-asks.example, which it should not (RFC7672 "
+	    "2.2.2)"), "%s", should);
+	free(must);
+	free(should);
+	/* xmpp: only its never-asks applies. */
+	ck_assert_uint_eq(asks(PROTO_XMPP, reversed, 2, &must, &should), 1);
+	ck_assert_ptr_null(must);
+	ck_assert_uint_eq(asks(PROTO_XMPP, in_order, 1, &must, &should), 1);
+	ck_assert_msg(must && strstr(must, "it asked A mx1.j-asks.example, "
+	    "which it must not (RFC7673 3.2)"), "%s", must);
+	free(must);
+}
+END_TEST
+
+START_TEST(test_queries)
+{
+	struct target_deviation dev = { "j-*", "*", "*", "known", 0, 1 };
+	struct report_cell c;
+
+	/* A broken MUST turns a pass into a fail, an xfail when listed. */
+	verdict(&c, POLICY_OPPORTUNISTIC, OUTCOME_AUTHENTICATED, "mx2", NULL,
+	    NULL, NULL);
+	judge_queries(&c, NULL, "it never asked TLSA x", NULL);
+	ck_assert_int_eq(c.verdict, VERDICT_FAIL);
+	ck_assert_msg(strstr(c.reason, "but it never asked TLSA x"), "%s",
+	    c.reason);
+	cell_free(&c);
+	verdict(&c, POLICY_OPPORTUNISTIC, OUTCOME_AUTHENTICATED, "mx2", NULL,
+	    NULL, NULL);
+	judge_queries(&c, &dev, "it never asked TLSA x", NULL);
+	ck_assert_int_eq(c.verdict, VERDICT_XFAIL);
+	ck_assert_msg(strncmp(c.reason, "known deviation: known", 22) == 0,
+	    "%s", c.reason);
+	cell_free(&c);
+	/* An xpass whose baseline foresaw the broken MUST: an xfail. */
+	verdict(&c, POLICY_MANDATORY, OUTCOME_REFUSED, "mx1", NULL, NULL, &dev);
+	ck_assert_int_eq(c.verdict, VERDICT_XPASS);
+	judge_queries(&c, &dev, "it asked A y", NULL);
+	ck_assert_int_eq(c.verdict, VERDICT_XFAIL);
+	cell_free(&c);
+	/* A fail stays a fail and says both. */
+	verdict(&c, POLICY_OPPORTUNISTIC, OUTCOME_REFUSED, "mx2", NULL, NULL,
+	    NULL);
+	judge_queries(&c, NULL, "it asked A y", "it asked A z");
+	ck_assert_int_eq(c.verdict, VERDICT_FAIL);
+	ck_assert_msg(strstr(c.reason, "and it asked A y"), "%s", c.reason);
+	cell_free(&c);
+	/* A missed SHOULD: pass, not preferred, saying why. */
+	verdict(&c, POLICY_MANDATORY, OUTCOME_REFUSED, "mx1", NULL, NULL, NULL);
+	ck_assert_int_eq(c.not_preferred, 0);
+	judge_queries(&c, NULL, NULL, "it asked A z");
+	ck_assert_int_eq(c.verdict, VERDICT_PASS);
+	ck_assert_int_eq(c.not_preferred, 1);
+	ck_assert_msg(strstr(c.reason, "not preferred: it asked A z"), "%s",
+	    c.reason);
+	cell_free(&c);
+	/* Errors stay errors. */
+	verdict(&c, POLICY_MANDATORY, OUTCOME_REFUSED, "mx1", NULL, "broke",
+	    NULL);
+	judge_queries(&c, NULL, "it asked A y", NULL);
+	ck_assert_int_eq(c.verdict, VERDICT_ERROR);
+	ck_assert_str_eq(c.reason, "broke");
+	cell_free(&c);
+}
+END_TEST
+
 Suite *
 judge_suite(void)
 {
@@ -364,6 +503,8 @@ judge_suite(void)
 	tcase_add_test(tc, test_cell);
 	tcase_add_test(tc, test_prober);
 	tcase_add_test(tc, test_unprobed);
+	tcase_add_test(tc, test_asks);
+	tcase_add_test(tc, test_queries);
 	suite_add_tcase(s, tc);
 	return s;
 }

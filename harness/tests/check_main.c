@@ -27,6 +27,7 @@ static const struct {
 	{ "plan", plan_suite },
 	{ "json", json_suite },
 	{ "serve", serve_suite },
+	{ "qlog", qlog_suite },
 };
 
 int

@@ -113,7 +113,7 @@ hostile_cells(size_t *n)
 static struct report_meta hostile_meta = {
 	"20261128-162200-1234</title><script>", "2026-11-28T16:22:00Z", 12.5,
 	"danelab run --target 'ref,postfix' \"x\"", "ref 0.1\npostfix 3.7.11",
-	NULL, NULL
+	NULL, NULL, NULL
 };
 
 /* slurp - a file's text or a failed test */
@@ -385,6 +385,88 @@ START_TEST(test_write_read)
 	rm_rf(top);
 	free(top);
 	free(dir);
+}
+END_TEST
+
+
+/* A cell's DNS queries, its batch's window and the run's capture: in
+ * results.json, read back as written; the capture copied into the
+ * report as capture.pcap, which a later run may replace. */
+START_TEST(test_queries_pcap)
+{
+	char *top = tmp_dir(), *dir = xasprintf("%s/r", top);
+	char *pcap = xasprintf("%s/in.pcap", top), *path, *text;
+	struct report_meta meta = hostile_meta, back_meta = { 0 };
+	struct report_cell *cells, *back = NULL;
+	size_t n, nback = 0, len;
+
+	ck_assert_int_eq(file_write(pcap, "\xd4\xc3\xb2\xa1pcap\0data", 14),
+	    0);
+	meta.pcap = pcap;
+	cells = hostile_cells(&n);
+	cells[0].queries_seen = 1;
+	cells[0].nqueries = 2;
+	cells[0].queries = xcalloc(2, sizeof(*cells[0].queries));
+	cells[0].queries[0] = (struct report_query){ xstrdup("mx1.a.example"),
+	    xstrdup("A"), -1, xstrdup("NOERROR"), xstrdup("") };
+	cells[0].queries[1] = (struct report_query){ xstrdup("_25._tcp.\"x\""),
+	    xstrdup("TLSA"), 1, xstrdup("SERVFAIL"), xstrdup("bogus") };
+	cells[0].queries_note = xstrdup("1 query expectation: met");
+	cells[0].window_from = 1795926968.523;
+	cells[0].window_to = 1795926968.59;
+	cells[1].queries_seen = 1;	/* asked nothing */
+	cells[1].queries_note = xstrdup("");
+	ck_assert_int_eq(report_write(dir, &meta, cells, n, 0), 0);
+	text = slurp(dir, "capture.pcap", &len);
+	ck_assert_uint_eq(len, 14);
+	ck_assert_int_eq(memcmp(text, "\xd4\xc3\xb2\xa1pcap\0data", 14), 0);
+	free(text);
+	text = slurp(dir, "results.json", NULL);
+	ck_assert_ptr_nonnull(strstr(text, "\"pcap\": \"capture.pcap\""));
+	ck_assert_ptr_nonnull(strstr(text, "\"queries\": [{\"name\": "
+	    "\"mx1.a.example\", \"type\": \"A\", \"do\": null, \"rcode\": "
+	    "\"NOERROR\", \"state\": \"\"}"));
+	ck_assert_ptr_nonnull(strstr(text, "\"window\": [1795926968.523, "
+	    "1795926968.590]"));
+	ck_assert_ptr_nonnull(strstr(text, "\"queries\": null, "
+	    "\"queries_note\": null"));
+	free(text);
+	text = slurp(dir, "index.html", NULL);
+	ck_assert_ptr_nonnull(strstr(text, "\"pcap\": \"capture.pcap\""));
+	free(text);
+	path = xasprintf("%s/results.json", dir);
+	ck_assert_int_eq(report_read_json(path, &back_meta, &back, &nback), 0);
+	ck_assert_uint_eq(nback, n);
+	ck_assert_int_eq(back[0].queries_seen, 1);
+	ck_assert_uint_eq(back[0].nqueries, 2);
+	ck_assert_str_eq(back[0].queries[1].name, "_25._tcp.\"x\"");
+	ck_assert_str_eq(back[0].queries[1].type, "TLSA");
+	ck_assert_int_eq(back[0].queries[1].dnssec_ok, 1);
+	ck_assert_int_eq(back[0].queries[0].dnssec_ok, -1);
+	ck_assert_str_eq(back[0].queries[1].rcode, "SERVFAIL");
+	ck_assert_str_eq(back[0].queries[1].state, "bogus");
+	ck_assert_str_eq(back[0].queries_note, "1 query expectation: met");
+	ck_assert(back[0].window_from > 1795926968.52
+	    && back[0].window_to < 1795926968.591);
+	ck_assert_int_eq(back[1].queries_seen, 1);
+	ck_assert_uint_eq(back[1].nqueries, 0);
+	ck_assert_int_eq(back[2].queries_seen, 0);
+	ck_assert_ptr_null(back[2].queries_note);
+	ck_assert_ptr_null(back_meta.pcap);	/* a merge carries no capture */
+	/* A report holding a capture is replaced by one without. */
+	ck_assert_int_eq(report_write(dir, &hostile_meta, cells, n, 0), 0);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	free(path);
+	path = xasprintf("%s/capture.pcap", dir);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	report_cells_free(back, nback);
+	report_meta_free(&back_meta);
+	report_cells_free(cells, n);
+	ck_assert_int_eq(file_rmtree(top), 0);
+	free(path);
+	free(pcap);
+	free(dir);
+	free(top);
 }
 END_TEST
 
@@ -1036,6 +1118,7 @@ report_suite(void)
 	tcase_add_test(tc, test_json_string);
 	tcase_add_test(tc, test_json_parse_errors);
 	tcase_add_test(tc, test_write_read);
+	tcase_add_test(tc, test_queries_pcap);
 	tcase_add_test(tc, test_no_latest);
 	tcase_add_test(tc, test_html);
 	tcase_add_test(tc, test_detail_files);

@@ -124,6 +124,27 @@ static const struct {
 	{ "expect    smtp mandatory refused", "t.scn:15: usage: expect" },
 	{ "expect    smtp mandatory refused at mx1",
 	  "t.scn:15: an expectation must cite" },
+	{ "asks      smtp FOO mx1 cite RFC7672 2.2",
+	  "t.scn:15: \"FOO\" is not a DNS record type" },
+	{ "asks      smtp TLSA _25._tcp.mx1.example. cite RFC7672 2.2",
+	  "t.scn:15: asks _25._tcp.mx1.example.: an absolute name is outside "
+	  "the scenario's zones" },
+	{ "never-asks xmpp TLSA _25._tcp.mx1 cite RFC7673 3.2",
+	  "t.scn:15: query expectation for a protocol the scenario's proto "
+	  "line does not list" },
+	{ "asks      gopher TLSA _25._tcp.mx1 cite RFC7672 2.2",
+	  "t.scn:15: unknown protocol in \"gopher\"" },
+	{ "asks      smtp TLSA _25._tcp.mx1 before TLSA",
+	  "t.scn:15: \"before\" wants TYPE NAME" },
+	{ "never-asks smtp TLSA _25._tcp.mx1 before A mx2 cite RFC7672 2.2",
+	  "t.scn:15: never-asks: wants [should] cite RFCnnnn SECTION" },
+	{ "asks      smtp TLSA _25._tcp.mx1 should RFC7672",
+	  "t.scn:15: asks: wants [before TYPE NAME] [should] cite" },
+	{ "asks      smtp TLSA _25._tcp.mx1 cite because",
+	  "t.scn:15: cite wants" },
+	{ "never-asks smtp A mx1..x cite RFC7672 2.2",
+	  "t.scn:15: \"mx1..x\" is not a scenario-relative name" },
+	{ "asks      smtp TLSA", "t.scn:15: usage: asks PROTOS TYPE NAME" },
 	{ "expect    smtp mandatory refused at mx1 not",
 	  "t.scn:15: \"not\" wants hosts" },
 };
@@ -236,6 +257,57 @@ static const struct {
 	{ "tlsa-x mx1 3 1 1 leaf", "unknown keyword \"tlsa-x\"" },
 	{ "{k} mx1", "\"{k}\" names no axis of this scenario" },
 };
+
+
+/* Query expectations: asks and never-asks, MUST or SHOULD, "before",
+ * their protocols, and "when" in a matrix. */
+START_TEST(test_asks)
+{
+	static const char text[] =
+	    "scenario  q-{p}\n"
+	    "summary   lookups\n"
+	    "refs      RFC7673 3.2\n"
+	    "proto     {p}\n"
+	    "axis      p xmpp xmpps\n"
+	    "zone      ins insecure\n"
+	    "host      xmpp1 full\n"
+	    "host      xmpp2.ins full\n"
+	    "srv       xmpp-server 10 0 5269 xmpp1\n"
+	    "expect    all any authenticated cite RFC7673 3.3\n"
+	    "asks      xmpp tlsa _5269._tcp.xmpp1 before A xmpp2.ins cite "
+	    "RFC7673 3.2 when p=xmpp\n"
+	    "never-asks all TLSA _5269._tcp.xmpp2.ins should cite RFC7672 "
+	    "2.2.2\n";
+	struct scn_catalogue cat;
+	const struct scn_ask *a;
+	char *errs = NULL;
+
+	ck_assert_int_eq(parse(&cat, text, &errs), 0);
+	ck_assert_uint_eq(cat.n, 2);
+	ck_assert_uint_eq(cat.list[0]->nasks, 2);
+	a = &cat.list[0]->asks[0];
+	ck_assert_int_eq(a->never, 0);
+	ck_assert_int_eq(a->should, 0);
+	ck_assert_uint_eq(a->protos, 1u << PROTO_XMPP);
+	ck_assert_str_eq(a->type, "TLSA");	/* upper-cased */
+	ck_assert_str_eq(a->name, "_5269._tcp.xmpp1");
+	ck_assert_str_eq(a->before_type, "A");
+	ck_assert_str_eq(a->before_name, "xmpp2.ins");
+	ck_assert_str_eq(a->cite, "RFC7673 3.2");
+	ck_assert_int_eq(a->line, 11);
+	a = &cat.list[0]->asks[1];
+	ck_assert_int_eq(a->never, 1);
+	ck_assert_int_eq(a->should, 1);
+	ck_assert_uint_eq(a->protos, 1u << PROTO_XMPP);	/* "all" */
+	ck_assert_ptr_null(a->before_name);
+	ck_assert_str_eq(a->cite, "RFC7672 2.2.2");
+	/* The xmpps combination has only the line without "when". */
+	ck_assert_uint_eq(cat.list[1]->nasks, 1);
+	ck_assert_uint_eq(cat.list[1]->asks[0].protos, 1u << PROTO_XMPPS);
+	scn_catalogue_free(&cat);
+	free(errs);
+}
+END_TEST
 
 START_TEST(test_arity)
 {
@@ -353,6 +425,7 @@ scenario_suite(void)
 	tcase_add_test(tc, test_scenario_line);
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_matrix_once);
+	tcase_add_test(tc, test_asks);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -312,6 +312,14 @@ lab_tests() {
 		test_shard_recipe
 	t "--policy leaves the other policy's cells out; list takes --policy" \
 		test_policy_subset
+	t "danelab run: each cell lists the queries of its own scenario's names, in order; asks and never-asks are judged (a MUST fails, a SHOULD is not preferred)" \
+		test_dns_queries
+	if command -v tcpdump >/dev/null 2>&1; then
+		t "danelab run --pcap: one capture in the report, a cell's filter shows its TLSA query; up --pcap until down; no tcpdump left" \
+		    test_pcap
+	else
+		tap_skip "danelab run --pcap" "tcpdump not installed (apt-get install tcpdump)"
+	fi
 	t "danelab run: every real target (openssl, posttls-finger, postfix, postfix310, sendmail, prosody, prosody13, gnutls, ldns-dane, exim, exim498): every cell pass, xfail or skip" \
 		test_run_targets
 	t "--target openssl=WRAPPER runs that binary" \
@@ -672,4 +680,94 @@ test_observe() {
 	[ $rc -eq 3 ] || { echo "a lab without endpoints: exit $rc, wanted 3"; bad=1; }
 	"$DL" down -q --dir "$d"
 	return $bad
+}
+
+# test_dns_queries - run --target ref on lookup scenarios: every cell of
+# results.json lists the queries of its own scenario's names, in order,
+# and its query expectations are judged (met); a file of wrong ones
+# shows a broken MUST failing and a missed SHOULD passing, not preferred
+test_dns_queries() {
+	out=$TMP/run-dnsq
+	"$DL" run -q --target ref --dir "$TMP/dnsq-lab" --out "$out" --filter \
+	    '^(cname-host-(expanded-first|tlsa-at-original)|mx-secure-host-insecure|xmpp-ee-xmpp|xmpp-target-insecure)$' \
+	    >"$TMP/dnsq.out" 2>&1 || { echo "exit $?"; cat "$TMP/dnsq.out"; return 1; }
+	j=$out/results.json
+	[ "$(grep -c '"queries": \[{' "$j")" -eq 12 ] ||
+		{ echo "not 12 cells with queries"; grep -c '"queries": \[{' "$j"; return 1; }
+	# The expanded name's TLSA query first, then the original's.
+	grep '"scenario": "cname-host-tlsa-at-original".*"policy": "opportunistic"' "$j" |
+	    grep -q '"name": "_25._tcp.real.cname-host-tlsa-at-original-hosts.example", "type": "TLSA", "do": null, "rcode": "NXDOMAIN".*"name": "_25._tcp.mx1.cname-host-tlsa-at-original.example", "type": "TLSA", "do": null, "rcode": "NOERROR".*"queries_note": "2 query expectations: met"' ||
+		{ echo "cname-host-tlsa-at-original: queries or note wrong"; return 1; }
+	# No TLSA query at the insecure XMPP target, and that is judged.
+	grep '"scenario": "xmpp-target-insecure"' "$j" | grep -q '_5269._tcp.xmpp1' &&
+		{ echo "ref asked TLSA behind an insecure address"; return 1; }
+	[ "$(grep '"scenario": "xmpp-target-insecure"' "$j" | grep -c '"queries_note": "1 query expectation: met"')" -eq 4 ] ||
+		{ echo "xmpp-target-insecure: not 4 cells met"; return 1; }
+	# Exact attribution: every name a cell lists is in its own zones.
+	awk '/"scenario": / {
+		s = $0; sub(/.*"scenario": "/, "", s); sub(/".*/, "", s)
+		rest = $0
+		while (match(rest, /"name": "[^"]*"/)) {
+			n = substr(rest, RSTART + 9, RLENGTH - 10)
+			rest = substr(rest, RSTART + RLENGTH)
+			if (n !~ ("(^|[.])" s "(-hosts|-ins)?[.]example$")) { print s ": " n; bad = 1 }
+		}
+	} END { exit bad }' "$j" || return 1
+	grep -q '^== DNS: [0-9]* queries.*for this scenario' \
+	    "$out/cells/ref/cname-host-expanded-first-smtp-mandatory.txt" || return 1
+	# Wrong expectations: a MUST NOT broken fails, a SHOULD missed is
+	# a pass, not preferred.
+	"$DL" run -q --target ref --dir "$TMP/dnsq-lab" --out "$out-wrong" \
+	    --scenarios "$TOP/harness/tests/data/dns-queries.scn" >"$TMP/dnsq.out" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] || { echo "exit $rc, wanted 1"; cat "$TMP/dnsq.out"; return 1; }
+	grep -q "^not ok [0-9]* - ref/q-must-never-asks smtp opportunistic$" "$out-wrong/results.tap" &&
+	    grep -q "but it asked TLSA _25._tcp.mx1.q-must-never-asks.example, which it must not (RFC7673 3.2)" "$out-wrong/results.tap" &&
+	    grep -q "^ok [0-9]* - ref/q-should-asks smtp mandatory" "$out-wrong/results.tap" &&
+	    grep -q "not preferred: it never asked TLSA _25._tcp.mx2.q-should-asks.example, which it should" "$out-wrong/results.tap" ||
+		{ cat "$out-wrong/results.tap"; return 1; }
+	grep -q '"not_preferred": 2' "$out-wrong/results.json" || return 1
+	[ ! -e "$TMP/dnsq-lab/lab.state" ] || { echo "lab left up"; return 1; }
+}
+
+# test_pcap - run --pcap: one capture in the report directory, linked
+# from index.html, whose cell filter (from the cell's detail) shows that
+# cell's TLSA query and nothing of the other scenario; tcpdump is gone;
+# up --pcap captures until down, which leaves no tcpdump
+test_pcap() {
+	out=$TMP/run-pcap
+	"$DL" run -q --target ref --pcap --dir "$TMP/pcap-lab" --out "$out" \
+	    --filter '^cname-host-(expanded-first|tlsa-at-original)$' \
+	    >"$TMP/pcap.out" 2>&1 || { echo "exit $?"; cat "$TMP/pcap.out"; return 1; }
+	[ -s "$out/capture.pcap" ] || { echo "no capture.pcap"; return 1; }
+	grep -q '"pcap": "capture.pcap"' "$out/index.html" || return 1
+	pgrep -f "$TMP/pcap-lab/capture.pcap" && { echo "tcpdump left running"; return 1; }
+	cell=$out/cells/ref/cname-host-expanded-first-smtp-opportunistic.txt
+	filter=$(sed -n "s/^  tshark -r capture.pcap -Y '\(.*\)'\$/\1/p" "$cell")
+	[ -n "$filter" ] || { echo "no capture filter in $cell"; return 1; }
+	want=_25._tcp.real.cname-host-expanded-first-hosts.example
+	if command -v tshark >/dev/null 2>&1; then
+		tshark -r "$out/capture.pcap" -Y "$filter" >"$TMP/pcap.txt" 2>"$TMP/pcap.err" ||
+			{ cat "$TMP/pcap.err"; return 1; }
+		grep -q "Standard query 0x[0-9a-f]* TLSA $want" "$TMP/pcap.txt" ||
+			{ head -20 "$TMP/pcap.txt"; return 1; }
+		grep -q "tlsa-at-original" "$TMP/pcap.txt" &&
+			{ echo "another scenario in the cell's filter"; return 1; }
+	else
+		echo "# tshark not installed: tcpdump -r, without the filter"
+	fi
+	tcpdump -n -r "$out/capture.pcap" 2>/dev/null | grep -q "Type52? $want\\." ||
+		{ echo "no TLSA query for $want in the capture"; return 1; }
+	# up --pcap: the endpoint process captures until down stops it.
+	d=$TMP/pcap-up
+	"$DL" up -q --pcap --dir "$d" --no-scenarios >"$TMP/pcap.out" 2>&1 ||
+		{ echo "up --pcap exit $?"; cat "$TMP/pcap.out"; return 1; }
+	pgrep -f "$d/capture.pcap" >/dev/null || { echo "no tcpdump under up"; "$DL" down --dir "$d"; return 1; }
+	"$DL" exec --dir "$d" -- dig +short TLSA _25._tcp.www.secure.example >/dev/null
+	"$DL" down --dir "$d" || return 1
+	pgrep -f "$d/capture.pcap" && { echo "tcpdump left running after down"; return 1; }
+	tcpdump -n -r "$d/capture.pcap" 2>/dev/null | grep -q "Type52? _25._tcp.www.secure.example\\." ||
+		{ echo "up's capture lacks the TLSA query"; return 1; }
+	"$DL" up -q --pcap --no-endpoints --dir "$d" >/dev/null 2>&1
+	[ $? -eq 2 ] || { echo "up --pcap --no-endpoints is not a usage error"; return 1; }
 }

@@ -18,5 +18,6 @@ Suite *diff_suite(void);
 Suite *plan_suite(void);
 Suite *json_suite(void);
 Suite *serve_suite(void);
+Suite *qlog_suite(void);
 
 #endif
