@@ -1410,6 +1410,18 @@ lab_exec(const char *dir, char *const argv[])
 }
 
 int
+lab_join(const char *dir)
+{
+	pid_t keeper = lab_find(dir);
+
+	if (keeper == 0) {
+		msg_warn("no lab is up in %s (start one with danelab up)", dir);
+		return -1;
+	}
+	return lab_setns(keeper, 1);
+}
+
+int
 lab_join_net(const struct lab *l)
 {
 	return lab_setns(l->keeper, 0);

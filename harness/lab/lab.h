@@ -111,6 +111,15 @@ int lab_join_net(const struct lab *l);
  */
 int lab_enter(const struct lab *l);
 
+/*
+ * lab_join - move the calling process, which must be single-threaded,
+ * into the network and mount namespaces of the lab up in dir (and its
+ * future children into its PID namespace), as lab_enter does: its
+ * sockets and its resolv.conf are then the lab's.  0, or -1 after
+ * saying why (no lab there, or no privilege).
+ */
+int lab_join(const char *dir);
+
 /* lab_dir - the lab's run directory (borrowed) */
 const char *lab_dir(const struct lab *l);
 
