@@ -42,6 +42,8 @@ struct observer {
 	struct world *w;
 	long long since;		/* ms (clock_ms), 0: from the start */
 	size_t earlier;			/* sessions before the mark */
+	unsigned long long dropped;	/* sessions the capped record lost */
+	long long dropped_ms;		/* when the last of them opened */
 	struct observer_cell *cells;
 	size_t ncells;
 	struct endpoint_conn *apart;	/* of no scenario asked for */
@@ -373,6 +375,10 @@ observer_text(const struct observer *ob, struct buf *b)
 		    "shown)\n", ob->since, ob->earlier);
 	else
 		buf_printf(b, "every session since up\n");
+	if (ob->dropped && ob->since <= ob->dropped_ms)
+		buf_printf(b, "note: %llu older sessions, the last opened at %lld, "
+		    "are no longer recorded (the record is capped: danelab "
+		    "mark before each attempt)\n", ob->dropped, ob->dropped_ms);
 	if (ob->ncells == 0)
 		buf_printf(b, "no session at any scenario's endpoints%s\n",
 		    ob->napart ? " but those below" : "");
@@ -434,8 +440,9 @@ observer_json(const struct observer *ob, struct buf *b)
 	buf_printf(b, "{\"lab\": ");
 	json_string(b, o->dir, 0);
 	buf_printf(b, ", \"policy\": \"%s\", \"since\": %lld, \"earlier\": "
-	    "%zu, \"cells\": [", policy_name(o->policy), ob->since,
-	    ob->earlier);
+	    "%zu, \"dropped\": %llu, \"dropped_ms\": %lld, \"cells\": [",
+	    policy_name(o->policy), ob->since, ob->earlier, ob->dropped,
+	    ob->dropped_ms);
 	for (size_t i = 0; i < ob->ncells; i++) {
 		const struct observer_cell *x = &ob->cells[i];
 
@@ -493,6 +500,7 @@ observer_load(struct observer *ob)
 		    o->dir);
 		goto out;
 	}
+	serve_dropped(o->dir, &ob->dropped, &ob->dropped_ms);
 	ret = EXIT_USAGE;
 	if (observer_since(o->dir, o->since, &ob->since) != 0)
 		goto out;
