@@ -641,7 +641,8 @@ test_target_override() {
 # on a bogus TLSA RRset never connects, no-connect judged pass; openssl
 # s_client without DANE goes on over TLS to a host whose TLSA matches no
 # key, the session judged fail with its reason; each attempt apart from
-# the one before (mark); an unknown scenario is exit 2; down ends the
+# the one before (mark); the scenario's file named relative to the data
+# directory; an unknown scenario is exit 2; down ends the
 # endpoint process by its PID; a lab without endpoints is exit 3
 test_observe() {
 	d=$TMP/observe
@@ -659,6 +660,12 @@ test_observe() {
 	cat "$TMP/obs1.json"
 	[ $rc -eq 0 ] && grep -q '"proto": "smtp", "policy": "opportunistic", "verdict": "pass", "not_preferred": false, "expected": "no-connect", "observed": "no-connect"' "$TMP/obs1.json" ||
 		{ echo "bogus TLSA: exit $rc, no no-connect judged pass"; bad=1; }
+	# The scenario's file as the user knows it, not the absolute path up
+	# recorded.
+	"$DL" observe --dir "$d" --since "$m" --scenario bogus-tlsa-corrupt-rrsig >"$TMP/obs1.txt"
+	grep -q '^bogus-tlsa-corrupt-rrsig smtp opportunistic (scenarios/dnssec/faults.scn:[0-9]*)$' "$TMP/obs1.txt" &&
+		grep -q '"file": "scenarios/dnssec/faults.scn", "line": [0-9]*,' "$TMP/obs1.json" ||
+		{ cat "$TMP/obs1.txt"; echo "observe does not name the scenario file relative to the data directory"; bad=1; }
 	m=$("$DL" mark --dir "$d")
 	printf 'EHLO client.example\r\nQUIT\r\n' | "$DL" exec --dir "$d" -- \
 		openssl s_client -quiet -starttls smtp -connect mx1.wrong-ee-other-key-m1.example:25
