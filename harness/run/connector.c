@@ -209,18 +209,23 @@ connector_main(const struct connector_options *o)
 {
 	struct connector k;
 	struct buf b = { 0 };
-	int status;
+	int status, home;
 
 	memset(&k, 0, sizeof(k));
 	k.o = o;
 	if ((status = connector_load(&k)) != 0)
 		goto out;
-	/* Single-threaded here: the lab's mount namespace can be joined. */
+	/* Single-threaded here: the lab's mount namespace can be joined,
+	 * for its resolv.conf; left again once connected, for our /proc. */
 	status = EXIT_ENV;
-	if (lab_join(o->dir) != 0 || connector_resolve(&k) != 0)
+	if ((home = lab_join(o->dir)) < 0)
 		goto out;
-	world_initiate(k.w, 0, k.addr, o->port, o->domain,
-	    CONNECTOR_DEADLINE_MS, &k.ir);
+	if (connector_resolve(&k) == 0)
+		world_initiate(k.w, 0, k.addr, o->port, o->domain,
+		    CONNECTOR_DEADLINE_MS, &k.ir);
+	lab_unjoin(home);
+	if (k.addr[0] == 0)
+		goto out;
 	if (k.ir.outcome == OUTCOME_NO_CONNECT) {
 		msg_warn("%s inside the lab in %s: is the receiving server "
 		    "running there (started with danelab exec --dir %s)?",
