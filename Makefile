@@ -57,6 +57,7 @@ LIB_OBJS = \
 	harness/run/queries.o \
 	harness/run/serve.o \
 	harness/run/observer.o \
+	harness/run/connector.o \
 	harness/run/driver_ref.o \
 	harness/run/driver_adapter.o \
 	harness/wire/hostile.o \

@@ -26,6 +26,7 @@
 #include "scenario.h"
 #include "serve.h"
 #include "observer.h"
+#include "connector.h"
 #include "stop.h"
 #include "template.h"
 #include "run.h"
@@ -107,6 +108,24 @@ static const char usage_text[] =
 "                               endpoints\n"
 "  mark  [--dir DIR]            print a mark for observe --since and\n"
 "                               record it as the last one\n"
+"  connect SCENARIO --to HOST[:PORT] [--dir DIR] [--policy P]\n"
+"        [--domain D] [--json] [-v]\n"
+"                               inbound XMPP by hand: the lab connects,\n"
+"                               from inside the lab, as the origin server\n"
+"                               of the xmpp-in SCENARIO's domain to the\n"
+"                               receiving server you run there (port 5269\n"
+"                               by default; stream to D, default\n"
+"                               client.danelab.example, whose chain up\n"
+"                               writes under DIR/inbound/full/), with the\n"
+"                               scenario's client chain, whose TLSA\n"
+"                               records the lab publishes; prints what it\n"
+"                               saw and the verdict against the\n"
+"                               scenario's xmpp-in expectation for policy\n"
+"                               P (default opportunistic) as observe does\n"
+"                               (-v: the transcript).  Exit 1 if the\n"
+"                               verdict is not pass, 2 unknown or not an\n"
+"                               xmpp-in scenario, 3 no lab or nothing to\n"
+"                               connect to\n"
 "  bench [LAB OPTIONS]          bring a lab up and down once, printing\n"
 "                               build, sign and readiness times and peak\n"
 "                               memory\n"
@@ -159,11 +178,11 @@ static const char usage_text[] =
 "                     until down (not with --no-endpoints)\n"
 "  -q, --quiet        say less\n"
 "\n"
-"run, up, exec, down and bench make or join the lab's namespaces: they\n"
-"need CAP_SYS_ADMIN (run as root) and check for it first (exit 3).  run\n"
-"without it takes it in a user namespace of its own where the kernel\n"
-"allows (targets needing real root are then skipped; no --keep), else\n"
-"exit 3 saying why (danelab(1), ROOTLESS).\n"
+"run, up, exec, down, connect and bench make or join the lab's\n"
+"namespaces: they need CAP_SYS_ADMIN (run as root) and check for it\n"
+"first (exit 3).  run without it takes it in a user namespace of its\n"
+"own where the kernel allows (targets needing real root are then\n"
+"skipped; no --keep), else exit 3 saying why (danelab(1), ROOTLESS).\n"
 "\n"
 "Exit status: 0 every cell passes, is a known xfail or a skip (or the\n"
 "command succeeded); 1 some cell fails, is an xpass or an error; 2 usage\n"
@@ -308,9 +327,18 @@ cmd_up(int argc, char **argv)
 		world_free(w);
 		return EXIT_ENV;
 	}
-	if (!a.no_endpoints && (serve_paths_write(a.lab.dir, a.paths,
-	    a.npaths, a.no_scenarios) != 0
-	    || serve_start(l, w->plan, a.lab.dir, a.pcap) != 0)) {
+	/* What observe and connect judge against, and the chain a
+	 * receiving server run by hand for xmpp-in presents (connect). */
+	if (serve_paths_write(a.lab.dir, a.paths, a.npaths,
+	    a.no_scenarios) != 0 || (world_has_proto(w, PROTO_XMPP_IN)
+	    && target_inbound_write(w->profile, a.lab.dir) != 0)) {
+		msg_warn("cannot write the lab's scenarios in %s: tearing the "
+		    "lab down", a.lab.dir);
+		lab_stop(l);
+		world_free(w);
+		return EXIT_ENV;
+	}
+	if (!a.no_endpoints && serve_start(l, w->plan, a.lab.dir, a.pcap) != 0) {
 		msg_warn("no endpoints: tearing the lab down");
 		lab_stop(l);
 		world_free(w);
@@ -426,6 +454,30 @@ cmd_exec(int argc, char **argv)
 	return ret < 0 ? EXIT_ENV : ret;
 }
 
+/* judge_option - an option observe and connect share (getopt_long's c:
+ * 'd' --dir, 'p' --policy, 'j' --json, 'v' -v, 'h' --help), or a usage
+ * error */
+static void
+judge_option(int c, const char **dir, enum policy *q, int *json,
+    int *verbose)
+{
+	int p;
+
+	switch (c) {
+	case 'd': *dir = optarg; break;
+	case 'p':
+		if ((p = policy_parse(optarg)) < 0)
+			usage_error("--policy wants opportunistic or mandatory",
+			    optarg);
+		*q = p;
+		break;
+	case 'j': *json = 1; break;
+	case 'v': *verbose = 1; break;
+	case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
+	default: usage_error("bad option", NULL);
+	}
+}
+
 /* cmd_observe - what the endpoints of a lab left up saw, judged */
 static int
 cmd_observe(int argc, char **argv)
@@ -452,24 +504,15 @@ cmd_observe(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': o.dir = optarg; break;
 		case 's': o.scenario = optarg; break;
-		case 'p':
-			if ((c = policy_parse(optarg)) < 0)
-				usage_error("--policy wants opportunistic or "
-				    "mandatory", optarg);
-			o.policy = c;
-			break;
 		case 'S': o.since = optarg; break;
 		case 'w':
 			if ((o.said = outcome_parse(optarg)) < 0)
 				usage_error("--said wants an outcome", optarg);
 			break;
 		case 'P': o.prober = 1; break;
-		case 'j': o.json = 1; break;
-		case 'v': o.verbose = 1; break;
-		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
-		default: usage_error("bad option", NULL);
+		default: judge_option(c, &o.dir, &o.policy, &o.json,
+		    &o.verbose);
 		}
 	}
 	if (optind < argc)
@@ -478,6 +521,64 @@ cmd_observe(int argc, char **argv)
 		usage_error("--prober wants --said OUTCOME, the prober's word",
 		    NULL);
 	return observer_main(&o);
+}
+
+/* parse_to - --to HOST[:PORT] into o (host borrowed from arg, cut) */
+static void
+parse_to(char *arg, struct connector_options *o)
+{
+	char *colon = strrchr(arg, ':');
+
+	o->host = arg;
+	o->port = CONNECTOR_PORT;
+	if (colon) {
+		*colon = 0;
+		o->port = parse_int("--to HOST:PORT", colon + 1, 1, 65535);
+	}
+	if (*o->host == 0)
+		usage_error("--to wants HOST[:PORT]", NULL);
+}
+
+/* cmd_connect - the lab connects to a receiving server as an xmpp-in
+ * scenario's origin server, judged */
+static int
+cmd_connect(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "to", required_argument, NULL, 't' },
+		{ "domain", required_argument, NULL, 'D' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct connector_options o;
+	int c;
+
+	memset(&o, 0, sizeof(o));
+	o.dir = lab_dir_default();
+	o.domain = TARGET_CLIENT_NAME;
+	o.policy = POLICY_OPPORTUNISTIC;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': parse_to(optarg, &o); break;
+		case 'D': o.domain = optarg; break;
+		default: judge_option(c, &o.dir, &o.policy, &o.json,
+		    &o.verbose);
+		}
+	}
+	if (optind != argc - 1)
+		usage_error("connect wants one SCENARIO (an xmpp-in scenario "
+		    "of the lab) and --to HOST[:PORT]", optind < argc - 1
+		    ? argv[optind + 1] : NULL);
+	o.scenario = argv[optind];
+	if (o.host == NULL)
+		usage_error("connect wants --to HOST[:PORT], the receiving "
+		    "server inside the lab", NULL);
+	return connector_main(&o);
 }
 
 /* cmd_mark - print and record a mark for observe --since */
@@ -1230,6 +1331,7 @@ static const struct command {
 	{ "down", cmd_down, 1 },
 	{ "observe", cmd_observe, 0 },
 	{ "mark", cmd_mark, 0 },
+	{ "connect", cmd_connect, 1 },
 	{ "bench", cmd_bench, 1 },
 	{ "list", cmd_list, 0 },
 	{ "check", cmd_check, 0 },

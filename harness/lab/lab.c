@@ -1124,21 +1124,27 @@ lab_down(const char *dir)
 	return ret;
 }
 
+/* Which namespaces lab_setns joins. */
+#define LAB_NS_NET	1u
+#define LAB_NS_PID	2u	/* for children to come */
+#define LAB_NS_MNT	4u	/* needs a single-threaded caller */
+
 /*
  * lab_setns - move the calling thread into the namespaces of the lab
- * whose keeper is pid: the network one only (all = 0), or also its PID
- * namespace (for children to come) and its mount namespace, which needs
- * a single-threaded caller.  0, or -1 after saying why.
+ * whose keeper is pid that which names (LAB_NS_*).  0, or -1 after
+ * saying why.
  */
 static int
-lab_setns(pid_t keeper, int all)
+lab_setns(pid_t keeper, unsigned which)
 {
 	static const char *const kinds[] = { "net", "pid", "mnt" };
 
-	for (int i = 0; i < (all ? 3 : 1); i++) {
+	for (int i = 0; i < 3; i++) {
 		char path[64];
 		int fd;
 
+		if (!(which & (1u << i)))
+			continue;
 		snprintf(path, sizeof(path), "/proc/%ld/ns/%s", (long)keeper,
 		    kinds[i]);
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0
@@ -1410,9 +1416,42 @@ lab_exec(const char *dir, char *const argv[])
 }
 
 int
+lab_join(const char *dir)
+{
+	pid_t keeper = lab_find(dir);
+	int home;
+
+	if (keeper == 0) {
+		msg_warn("no lab is up in %s (start one with danelab up)", dir);
+		return -1;
+	}
+	if ((home = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0) {
+		msg_warn("cannot open /proc/self/ns/mnt: %s", strerror(errno));
+		return -1;
+	}
+	/* Not its PID namespace: no children to come. */
+	if (lab_setns(keeper, LAB_NS_NET | LAB_NS_MNT) != 0) {
+		close(home);
+		return -1;
+	}
+	return home;
+}
+
+void
+lab_unjoin(int home)
+{
+	if (home < 0)
+		return;
+	if (setns(home, CLONE_NEWNS) != 0)
+		msg_warn("cannot return to our own mount namespace: %s",
+		    strerror(errno));
+	close(home);
+}
+
+int
 lab_join_net(const struct lab *l)
 {
-	return lab_setns(l->keeper, 0);
+	return lab_setns(l->keeper, LAB_NS_NET);
 }
 
 const char *
@@ -1424,7 +1463,7 @@ lab_dir(const struct lab *l)
 int
 lab_enter(const struct lab *l)
 {
-	return lab_setns(l->keeper, 1);
+	return lab_setns(l->keeper, LAB_NS_NET | LAB_NS_PID | LAB_NS_MNT);
 }
 
 const char *

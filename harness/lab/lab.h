@@ -111,6 +111,23 @@ int lab_join_net(const struct lab *l);
  */
 int lab_enter(const struct lab *l);
 
+/*
+ * lab_join - move the calling process, which must be single-threaded,
+ * into the network and mount namespaces of the lab up in dir (not its
+ * PID namespace: for a process that starts no children): its sockets
+ * and its resolv.conf are then the lab's.  Returns a handle on the
+ * caller's own mount namespace, for lab_unjoin, or -1 after saying why
+ * (no lab there, or no privilege).
+ */
+int lab_join(const char *dir);
+
+/*
+ * lab_unjoin - back to the mount namespace of home (lab_join's handle,
+ * which it closes; -1: nothing), where /proc is the host's again; the
+ * network namespace stays the lab's.
+ */
+void lab_unjoin(int home);
+
 /* lab_dir - the lab's run directory (borrowed) */
 const char *lab_dir(const struct lab *l);
 

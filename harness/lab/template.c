@@ -190,3 +190,24 @@ file_rmtree(const char *path)
 		return errno == ENOENT ? 0 : -1;
 	return 0;
 }
+
+/* template_under - file's part after the directory dir, or NULL */
+static const char *
+template_under(const char *file, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return n > 1 && strncmp(file, dir, n) == 0 && file[n] == '/'
+	    && file[n + 1] ? file + n + 1 : NULL;
+}
+
+const char *
+template_rel_file(const char *file)
+{
+	char cwd[PATH_MAX];
+	const char *rel = template_under(file, template_datadir());
+
+	if (rel == NULL && getcwd(cwd, sizeof(cwd)) != NULL)
+		rel = template_under(file, cwd);
+	return rel ? rel : file;
+}

@@ -24,6 +24,14 @@ int template_expand_file(const char *path, const char *out,
 /* template_datadir - where zones/, certs/, scenarios/ are; borrowed */
 const char *template_datadir(void);
 
+/*
+ * template_rel_file - a file under the data directory relative to it
+ * ("scenarios/smtp/mx.scn"), else under the working directory relative
+ * to that, else as given: how a scenario file is named to the user
+ * (borrowed from file)
+ */
+const char *template_rel_file(const char *file);
+
 /* file_write - write len bytes to path via a temporary file; 0 or -1 */
 int file_write(const char *path, const char *data, size_t len);
 

@@ -42,6 +42,8 @@ struct observer {
 	struct world *w;
 	long long since;		/* ms (clock_ms), 0: from the start */
 	size_t earlier;			/* sessions before the mark */
+	unsigned long long dropped;	/* sessions the capped record lost */
+	long long dropped_ms;		/* when the last of them opened */
 	struct observer_cell *cells;
 	size_t ncells;
 	struct endpoint_conn *apart;	/* of no scenario asked for */
@@ -209,6 +211,20 @@ observer_why(const struct observer *ob, const struct observer_cell *x,
 	return why;
 }
 
+void
+observer_expect(struct report_cell *c, const struct scn_expect *e)
+{
+	c->expected = judge_expected_text(e);
+	if (e->avoid) {
+		char *t = xasprintf("%s, nothing at %s", c->expected, e->avoid);
+
+		free(c->expected);
+		c->expected = t;
+	}
+	c->cite = xstrdup(e->cite);
+	c->preferred = e->prefer ? judge_preferred_text(e) : xstrdup("");
+}
+
 /* observer_judge - the verdict of cell x, as a run judges an adapter's */
 static void
 observer_judge(struct observer *ob, struct observer_cell *x)
@@ -237,16 +253,7 @@ observer_judge(struct observer *ob, struct observer_cell *x)
 	seen.violation = violation;
 	seen.error = err;
 	seen.why = why;
-	x->c.expected = judge_expected_text(e);
-	if (e->avoid) {
-		char *t = xasprintf("%s, nothing at %s", x->c.expected,
-		    e->avoid);
-
-		free(x->c.expected);
-		x->c.expected = t;
-	}
-	x->c.cite = xstrdup(e->cite);
-	x->c.preferred = e->prefer ? judge_preferred_text(e) : xstrdup("");
+	observer_expect(&x->c, e);
 	judge_cell(e, NULL, &x->c, &seen);
 	free(violation);
 	free(err);
@@ -284,6 +291,17 @@ observer_session_json(struct buf *b, const struct endpoint_conn *c,
 	buf_printf(b, "}");
 }
 
+void
+observer_transcript(struct buf *b, const char *t)
+{
+	for (const char *l = t; *l; ) {
+		size_t len = strcspn(l, "\n");
+
+		buf_printf(b, "      | %.*s\n", (int)len, l);
+		l += len + (l[len] == '\n');
+	}
+}
+
 /* observer_session_text - session c as one line (and its transcript) */
 static void
 observer_session_text(struct buf *b, const struct endpoint_conn *c,
@@ -299,12 +317,7 @@ observer_session_text(struct buf *b, const struct endpoint_conn *c,
 		buf_printf(b, ", probe id %s", c->probe);
 	buf_printf(b, "\n");
 	if (verbose && c->transcript)
-		for (const char *l = c->transcript; *l; ) {
-			size_t len = strcspn(l, "\n");
-
-			buf_printf(b, "      | %.*s\n", (int)len, l);
-			l += len + (l[len] == '\n');
-		}
+		observer_transcript(b, c->transcript);
 }
 
 /* observer_hosts - the outcome per host of x's own sessions, as
@@ -340,6 +353,16 @@ observer_hosts(struct buf *b, const struct observer_cell *x, int json)
 	free(one);
 }
 
+void
+observer_verdict_text(struct buf *b, const struct report_cell *c)
+{
+	buf_printf(b, "  verdict: %s%s\n  reason: %s\n  cite: %s\n",
+	    verdict_name(c->verdict), c->not_preferred ? ", not preferred" : "",
+	    c->reason, c->cite);
+	if (*c->preferred)
+		buf_printf(b, "  preferred: %s\n", c->preferred);
+}
+
 /* observer_text - everything, as text */
 static void
 observer_text(const struct observer *ob, struct buf *b)
@@ -352,6 +375,10 @@ observer_text(const struct observer *ob, struct buf *b)
 		    "shown)\n", ob->since, ob->earlier);
 	else
 		buf_printf(b, "every session since up\n");
+	if (ob->dropped && ob->since <= ob->dropped_ms)
+		buf_printf(b, "note: %llu older sessions, the last opened at %lld, "
+		    "are no longer recorded (the record is capped: danelab "
+		    "mark before each attempt)\n", ob->dropped, ob->dropped_ms);
 	if (ob->ncells == 0)
 		buf_printf(b, "no session at any scenario's endpoints%s\n",
 		    ob->napart ? " but those below" : "");
@@ -360,18 +387,14 @@ observer_text(const struct observer *ob, struct buf *b)
 
 		buf_printf(b, "\n%s %s %s (%s:%d)\n  %s\n  sessions:%s\n",
 		    x->s->id, proto_name(x->proto), policy_name(o->policy),
-		    x->s->file, x->s->line, x->s->summary,
+		    template_rel_file(x->s->file), x->s->line, x->s->summary,
 		    x->own ? "" : " none");
 		for (size_t k = 0; k < x->own; k++)
 			observer_session_text(b, &x->conns[k], o->verbose);
 		if (x->own)
 			buf_printf(b, "  outcome per host:\n");
 		observer_hosts(b, x, 0);
-		buf_printf(b, "  verdict: %s%s\n  reason: %s\n  cite: %s\n",
-		    verdict_name(x->c.verdict), x->c.not_preferred
-		    ? ", not preferred" : "", x->c.reason, x->c.cite);
-		if (*x->c.preferred)
-			buf_printf(b, "  preferred: %s\n", x->c.preferred);
+		observer_verdict_text(b, &x->c);
 		if (x->stray) {
 			buf_printf(b, "  not tied to this scenario, not "
 			    "counted: %s\n", x->stray);
@@ -386,6 +409,28 @@ observer_text(const struct observer *ob, struct buf *b)
 		observer_session_text(b, &ob->apart[k], o->verbose);
 }
 
+void
+observer_verdict_json(struct buf *b, const struct scenario *s, enum proto p,
+    enum policy q, const struct report_cell *c)
+{
+	const char *fields[][2] = { { "expected", c->expected },
+	    { "observed", c->observed }, { "reason", c->reason },
+	    { "cite", c->cite }, { "preferred", c->preferred } };
+
+	buf_printf(b, "{\"scenario\": ");
+	json_string(b, s->id, 0);
+	buf_printf(b, ", \"file\": ");
+	json_string(b, template_rel_file(s->file), 0);
+	buf_printf(b, ", \"line\": %d, \"proto\": \"%s\", \"policy\": \"%s\", "
+	    "\"verdict\": \"%s\", \"not_preferred\": %s", s->line,
+	    proto_name(p), policy_name(q), verdict_name(c->verdict),
+	    c->not_preferred ? "true" : "false");
+	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+		buf_printf(b, ", \"%s\": ", fields[f][0]);
+		json_string(b, fields[f][1], 0);
+	}
+}
+
 /* observer_json - everything, as one JSON object */
 static void
 observer_json(const struct observer *ob, struct buf *b)
@@ -395,25 +440,14 @@ observer_json(const struct observer *ob, struct buf *b)
 	buf_printf(b, "{\"lab\": ");
 	json_string(b, o->dir, 0);
 	buf_printf(b, ", \"policy\": \"%s\", \"since\": %lld, \"earlier\": "
-	    "%zu, \"cells\": [", policy_name(o->policy), ob->since,
-	    ob->earlier);
+	    "%zu, \"dropped\": %llu, \"dropped_ms\": %lld, \"cells\": [",
+	    policy_name(o->policy), ob->since, ob->earlier, ob->dropped,
+	    ob->dropped_ms);
 	for (size_t i = 0; i < ob->ncells; i++) {
 		const struct observer_cell *x = &ob->cells[i];
-		const char *fields[][2] = { { "expected", x->c.expected },
-		    { "observed", x->c.observed }, { "reason", x->c.reason },
-		    { "cite", x->c.cite }, { "preferred", x->c.preferred } };
 
-		buf_printf(b, "%s\n  {\"scenario\": ", i ? "," : "");
-		json_string(b, x->s->id, 0);
-		buf_printf(b, ", \"proto\": \"%s\", \"policy\": \"%s\", "
-		    "\"verdict\": \"%s\", \"not_preferred\": %s",
-		    proto_name(x->proto), policy_name(o->policy),
-		    verdict_name(x->c.verdict),
-		    x->c.not_preferred ? "true" : "false");
-		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
-			buf_printf(b, ", \"%s\": ", fields[f][0]);
-			json_string(b, fields[f][1], 0);
-		}
+		buf_printf(b, "%s\n  ", i ? "," : "");
+		observer_verdict_json(b, x->s, x->proto, o->policy, &x->c);
 		buf_printf(b, ", \"hosts\": [");
 		observer_hosts(b, x, 1);
 		buf_printf(b, "], \"sessions\": [");
@@ -466,6 +500,7 @@ observer_load(struct observer *ob)
 		    o->dir);
 		goto out;
 	}
+	serve_dropped(o->dir, &ob->dropped, &ob->dropped_ms);
 	ret = EXIT_USAGE;
 	if (observer_since(o->dir, o->since, &ob->since) != 0)
 		goto out;

@@ -8,7 +8,10 @@
 #ifndef DANELAB_OBSERVER_H
 #define DANELAB_OBSERVER_H
 
+#include "mem.h"
 #include "observe.h"
+#include "report.h"
+#include "scenario.h"
 
 #define OBSERVER_MARKS	"marks"		/* <dir>/marks: one mark per line */
 
@@ -35,5 +38,26 @@ int observer_main(const struct observer_options *o);
 /* observer_mark - print a mark (for "observe --since MARK") and record
  * it as the last one in dir; 0, or 3 when there is no lab */
 int observer_mark(const char *dir);
+
+/* What observe and connect share: the expectation's texts of a cell,
+ * and a judged cell printed. */
+
+/* observer_expect - c's expected, cite and preferred texts from e (c
+ * owns them) */
+void observer_expect(struct report_cell *c, const struct scn_expect *e);
+
+/* observer_verdict_text - c's "verdict:", "reason:", "cite:" (and
+ * "preferred:") lines, indented by two */
+void observer_verdict_text(struct buf *b, const struct report_cell *c);
+
+/* observer_transcript - t's lines, each as "      | LINE" */
+void observer_transcript(struct buf *b, const char *t);
+
+/* observer_verdict_json - the start of a cell's JSON object: scenario s
+ * (its file relative to the data directory, and line), protocol p,
+ * policy q, verdict, not_preferred, expected, observed, reason, cite,
+ * preferred; the caller adds its members and the closing brace */
+void observer_verdict_json(struct buf *b, const struct scenario *s,
+    enum proto p, enum policy q, const struct report_cell *c);
 
 #endif

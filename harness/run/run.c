@@ -44,18 +44,6 @@
 
 #define RUN_LOAD_MAX	4	/* at most this many times --deadline */
 
-/* run_rel_file - a catalogue file relative to the data directory
- * ("scenarios/smtp/mx.scn"), any other as given (borrowed) */
-static const char *
-run_rel_file(const char *file)
-{
-	const char *dd = template_datadir();
-	size_t n = strlen(dd);
-
-	return strncmp(file, dd, n) == 0 && file[n] == '/' ? file + n + 1
-	    : file;
-}
-
 /*
  * run_scale - r->probe_ms, the per-probe deadline from now on: --deadline
  * times how loaded
@@ -145,58 +133,12 @@ run_judge(struct run *r, const struct run_target *t, size_t ci,
 	k->state = CELL_OBSERVED;
 }
 
-/* run_from - the connecting domain of an xmpp-in probe: the scenario's
- * domain without its trailing dot; caller frees */
-static char *
-run_from(const struct scenario *s)
-{
-	char *d = plan_domain(s);
-	size_t n = strlen(d);
-
-	if (n > 1 && d[n - 1] == '.')
-		d[n - 1] = 0;
-	return d;
-}
-
-/* run_client_ctx - a TLS client context presenting scenario i's client
- * chain (xmpp-in), or NULL after a warning */
-static SSL_CTX *
-run_client_ctx(const struct run *r, size_t i)
-{
-	const struct pki_chain *chain = i < r->w->plan->nclients
-	    ? r->w->plan->clients[i] : NULL;
-	SSL_CTX *ctx;
-
-	if (chain == NULL || (ctx = SSL_CTX_new(TLS_client_method())) == NULL)
-		return NULL;
-	if (!pki_chain_use(chain, ctx, NULL)) {
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	/* The lab does not judge the receiver's certificate. */
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	return ctx;
-}
-
 void
 run_initiate(const struct run *r, size_t ci, const char *addr, int port,
     struct initiator_result *ir)
 {
-	const struct scenario *s = run_scenario(r, ci);
-	SSL_CTX *ctx = run_client_ctx(r, r->keys[ci].scenario);
-	char *from = run_from(s);
-
-	if (ctx == NULL) {
-		memset(ir, 0, sizeof(*ir));
-		ir->outcome = OUTCOME_NO_CONNECT;
-		snprintf(ir->detail, sizeof(ir->detail), "internal: no client "
-		    "chain for %s", s->id);
-		ir->transcript = xstrdup(ir->detail);
-	} else
-		initiator_probe(addr, port, from, TARGET_CLIENT_NAME, ctx,
-		    r->probe_ms, ir);
-	SSL_CTX_free(ctx);
-	free(from);
+	world_initiate(r->w, r->keys[ci].scenario, addr, port,
+	    TARGET_CLIENT_NAME, r->probe_ms, ir);
 }
 
 /* How far the run is, for the terminal (stderr): one per run. */
@@ -591,7 +533,7 @@ run_cells(struct run *r)
 					c->area = xstrdup(*s->area ? s->area
 					    : "-");
 					c->file = xasprintf("%s:%d",
-					    run_rel_file(s->file), s->line);
+					    template_rel_file(s->file), s->line);
 					c->summary = xstrdup(s->summary);
 					c->refs = xstrdup(s->refs);
 					c->target = xstrdup(r->targets[t].name);
@@ -705,7 +647,7 @@ run_endpoints(struct run *r)
 
 /*
  * run_inbound - the receiving servers' own chain for xmpp-in ("full",
- * named TARGET_CLIENT_NAME), written by pki_write for the adapters
+ * named TARGET_CLIENT_NAME), written by target_inbound_write for the adapters
  * (TARGET_INBOUND_CERT, _KEY under the lab directory) and loaded from
  * there for ref's receivers.  Nothing when no selected scenario is
  * inbound.  0, or -1 after a warning.
@@ -713,37 +655,24 @@ run_endpoints(struct run *r)
 static int
 run_inbound(struct run *r, const char *labdir)
 {
-	static const char *const chains[] = { "full", NULL };
-	struct pki_names *names;
-	char *dir, *cert, *key;
-	int inbound = 0, ok;
+	char *cert, *key;
+	int ok;
 
-	for (size_t i = 0; i < r->w->cat.n; i++)
-		inbound |= (r->w->cat.list[i]->protos & (1u << PROTO_XMPP_IN)) != 0;
-	if (!inbound)
+	if (!world_has_proto(r->w, PROTO_XMPP_IN))
 		return 0;
-	names = pki_names_new();
-	dir = xasprintf("%s/inbound", labdir);
 	cert = xasprintf("%s/" TARGET_INBOUND_CERT, labdir);
 	key = xasprintf("%s/" TARGET_INBOUND_KEY, labdir);
-	pki_names_set(names, "host", TARGET_CLIENT_NAME);
-	pki_names_set(names, "srvtarget", TARGET_CLIENT_NAME);
-	pki_names_set(names, "domain", TARGET_CLIENT_NAME);
-	/* A lab directory given with --dir may hold an earlier run's. */
-	file_rmtree(dir);
 	r->inbound_ctx = SSL_CTX_new(TLS_server_method());
-	ok = pki_write(r->w->profile, chains, names, dir) == 0
+	ok = target_inbound_write(r->w->profile, labdir) == 0
 	    && r->inbound_ctx != NULL
 	    && SSL_CTX_use_certificate_chain_file(r->inbound_ctx, cert) == 1
 	    && SSL_CTX_use_PrivateKey_file(r->inbound_ctx, key,
 	    SSL_FILETYPE_PEM) == 1 && refclient_server_ctx(r->inbound_ctx);
 	if (!ok) {
 		ERR_clear_error();
-		msg_warn("cannot set up the receivers' chain for xmpp-in in %s",
-		    dir);
+		msg_warn("cannot set up the receivers' chain for xmpp-in in "
+		    "%s/inbound", labdir);
 	}
-	pki_names_free(names);
-	free(dir);
 	free(cert);
 	free(key);
 	return ok ? 0 : -1;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -131,23 +132,161 @@ serve_line(struct buf *b, const struct endpoint_conn *c)
 	buf_printf(b, "}\n");
 }
 
-/* serve_flush - append every finished session of eps to fd, one line
- * and one write each */
+/* The endpoint process's record of finished sessions (serve.h). */
+struct serve_record {
+	char *dir;
+	int fd, lock;		/* SERVE_LOG (O_APPEND), SERVE_LOCK */
+	size_t max, size;	/* the cap, SERVE_LOG's size */
+	size_t n_cur, n_old;	/* sessions in SERVE_LOG, SERVE_LOG_OLD */
+	long long last_cur, last_old;	/* the latest opened_ms of each */
+	unsigned long long dropped;
+	long long dropped_ms;
+};
+
+/* serve_log_open - open (create) dir's SERVE_LOG for appending, or -1 */
+static int
+serve_log_open(const char *dir)
+{
+	char *log = serve_path(dir, SERVE_LOG);
+	int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		msg_warn("cannot open %s: %s", log, strerror(errno));
+	free(log);
+	return fd;
+}
+
+struct serve_record *
+serve_record_open(const char *dir, size_t max)
+{
+	struct serve_record *r = xcalloc(1, sizeof(*r));
+	const char *env = getenv("DANELAB_SESSIONS_MAX");
+	char *lock = serve_path(dir, SERVE_LOCK);
+	const char *const names[] = { SERVE_LOG, SERVE_LOG_OLD, SERVE_DROPPED };
+
+	r->dir = xstrdup(dir);
+	r->max = max ? max : env && atol(env) > 0 ? (size_t)atol(env)
+	    : SERVE_LOG_MAX;
+	/* A new lab: a new record. */
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *p = serve_path(dir, names[i]);
+
+		unlink(p);
+		free(p);
+	}
+	r->lock = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (r->lock < 0)
+		msg_warn("cannot open %s: %s", lock, strerror(errno));
+	free(lock);
+	r->fd = serve_log_open(dir);
+	if (r->fd < 0 || r->lock < 0)
+		return serve_record_close(r);
+	return r;
+}
+
+/* serve_record_rotate - SERVE_LOG becomes SERVE_LOG_OLD (the sessions of
+ * the one before counted as dropped) and a new SERVE_LOG is opened; 0 or
+ * -1 after saying why */
+static int
+serve_record_rotate(struct serve_record *r)
+{
+	char *log = serve_path(r->dir, SERVE_LOG);
+	char *old = serve_path(r->dir, SERVE_LOG_OLD), *line;
+	int ret = -1;
+
+	flock(r->lock, LOCK_EX);
+	if (rename(log, old) != 0)
+		msg_warn("cannot rename %s: %s", log, strerror(errno));
+	else {
+		close(r->fd);
+		r->fd = serve_log_open(r->dir);
+		ret = r->fd < 0 ? -1 : 0;
+	}
+	flock(r->lock, LOCK_UN);
+	free(log);
+	free(old);
+	if (ret != 0)
+		return ret;
+	if (r->n_old > 0) {
+		r->dropped += r->n_old;
+		r->dropped_ms = r->last_old;
+		log = serve_path(r->dir, SERVE_DROPPED);
+		line = xasprintf("%llu %lld\n", r->dropped, r->dropped_ms);
+		file_write(log, line, strlen(line));
+		free(line);
+		free(log);
+	}
+	r->n_old = r->n_cur;
+	r->last_old = r->last_cur;
+	r->n_cur = 0;
+	r->last_cur = 0;
+	r->size = 0;
+	return 0;
+}
+
+int
+serve_record_add(struct serve_record *r, const struct endpoint_conn *c)
+{
+	struct buf b = { 0 };
+	int ret = 0;
+
+	serve_line(&b, c);
+	if (r->size > 0 && r->size + b.len > r->max)
+		ret = serve_record_rotate(r);
+	if (ret == 0 && write(r->fd, b.data, b.len) != (ssize_t)b.len) {
+		msg_warn("cannot record a session: %s", strerror(errno));
+		ret = -1;
+	} else if (ret == 0) {
+		r->size += b.len;
+		r->n_cur++;
+		if (c->opened_ms > r->last_cur)
+			r->last_cur = c->opened_ms;
+	}
+	buf_free(&b);
+	return ret;
+}
+
+struct serve_record *
+serve_record_close(struct serve_record *r)
+{
+	if (r == NULL)
+		return NULL;
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->lock >= 0)
+		close(r->lock);
+	free(r->dir);
+	free(r);
+	return NULL;
+}
+
+void
+serve_dropped(const char *dir, unsigned long long *n, long long *last_ms)
+{
+	char *path = serve_path(dir, SERVE_DROPPED);
+	char *text = file_read(path, NULL);
+
+	*n = 0;
+	*last_ms = 0;
+	if (text == NULL || sscanf(text, "%llu %lld", n, last_ms) != 2) {
+		*n = 0;
+		*last_ms = 0;
+	}
+	free(text);
+	free(path);
+}
+
+/* serve_flush - add every finished session of eps to the record r, one
+ * line and one write each */
 static void
-serve_flush(struct endpoint_set *eps, int fd)
+serve_flush(struct endpoint_set *eps, struct serve_record *r)
 {
 	struct endpoint_conn *conns;
 	size_t n;
 
 	endpoint_take(eps, "", &conns, &n);
-	for (size_t i = 0; i < n; i++) {
-		struct buf b = { 0 };
-
-		serve_line(&b, &conns[i]);
-		if (write(fd, b.data, b.len) != (ssize_t)b.len)
-			msg_warn("cannot record a session: %s", strerror(errno));
-		buf_free(&b);
-	}
+	for (size_t i = 0; i < n; i++)
+		serve_record_add(r, &conns[i]);
 	endpoint_conns_free(conns, n);
 }
 
@@ -157,12 +296,12 @@ static void
 serve_main(const struct plan *pl, const char *dir, int fd, int pcap)
 {
 	struct endpoint_set *eps = endpoint_set_new();
-	char *log = serve_path(dir, SERVE_LOG);
+	struct serve_record *rec = NULL;
 	char *out = serve_path(dir, "endpoints.log");
 	char *sync = serve_path(dir, SERVE_SYNC), *line;
 	long syncs = 0;
 	struct capture *cap = NULL;
-	int lfd, null;
+	int null;
 
 	setsid();
 	signal(SIGPIPE, SIG_IGN);
@@ -171,8 +310,7 @@ serve_main(const struct plan *pl, const char *dir, int fd, int pcap)
 	signal(SIGUSR1, serve_onsync);
 	endpoint_set_max_conns(eps, 4096);
 	if (serve_listen(eps, pl) != 0 || endpoint_start(eps) != 0
-	    || (lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-	    0644)) < 0) {
+	    || (rec = serve_record_open(dir, 0)) == NULL) {
 		dprintf(fd, "error the lab's endpoints could not start\n");
 		_exit(EXIT_ENV);
 	}
@@ -206,16 +344,16 @@ serve_main(const struct plan *pl, const char *dir, int fd, int pcap)
 			/* observe waits for what is still open, then reads */
 			serve_sync_asked = 0;
 			endpoint_quiesce(eps, "", SERVE_QUIESCE_MS);
-			serve_flush(eps, lfd);
+			serve_flush(eps, rec);
 			line = xasprintf("%ld\n", ++syncs);
 			file_write(sync, line, strlen(line));
 			free(line);
 		}
-		serve_flush(eps, lfd);
+		serve_flush(eps, rec);
 	}
 	/* Sessions still open are finished and recorded, briefly. */
 	endpoint_quiesce(eps, "", 1000);
-	serve_flush(eps, lfd);
+	serve_flush(eps, rec);
 	endpoint_stop(eps);
 	if (cap)
 		capture_stop(cap);
@@ -342,10 +480,8 @@ serve_start(const struct lab *l, const struct plan *pl, const char *dir,
 	int fd, ret = -1;
 	pid_t pid = 0;
 
-	/* A new lab: a new record, and syncs counted from 0. */
-	log = serve_path(dir, SERVE_LOG);
-	unlink(log);
-	free(log);
+	/* A new lab: syncs counted from 0 (and a new record, which the
+	 * endpoint process makes). */
 	log = serve_path(dir, SERVE_SYNC);
 	unlink(log);
 	free(log);
@@ -497,18 +633,15 @@ serve_conn(const struct json_value *v, struct endpoint_conn *c)
 	return 0;
 }
 
-int
-serve_read(const char *dir, struct endpoint_conn **out, size_t *n)
+/* serve_parse - the sessions of text (the record file path) appended to
+ * *out, *n; text is cut up */
+static void
+serve_parse(const char *path, char *text, struct endpoint_conn **out,
+    size_t *n)
 {
-	char *path = serve_path(dir, SERVE_LOG), *text, *save = NULL;
+	char *save = NULL;
 	int lineno = 0;
 
-	*out = NULL;
-	*n = 0;
-	if ((text = file_read(path, NULL)) == NULL) {
-		free(path);
-		return -1;
-	}
 	for (char *l = strtok_r(text, "\n", &save); l;
 	    l = strtok_r(NULL, "\n", &save)) {
 		char err[128];
@@ -524,9 +657,36 @@ serve_read(const char *dir, struct endpoint_conn **out, size_t *n)
 			(*n)++;
 		json_free(v);
 	}
-	free(text);
-	free(path);
-	return 0;
+}
+
+int
+serve_read(const char *dir, struct endpoint_conn **out, size_t *n)
+{
+	const char *const names[] = { SERVE_LOG_OLD, SERVE_LOG };
+	char *texts[2], *paths[2], *lock = serve_path(dir, SERVE_LOCK);
+	int fd = open(lock, O_RDONLY | O_CLOEXEC), found = 0;
+
+	*out = NULL;
+	*n = 0;
+	/* Not while the endpoint process moves one file to the other. */
+	if (fd >= 0)
+		flock(fd, LOCK_SH);
+	for (int i = 0; i < 2; i++) {
+		paths[i] = serve_path(dir, names[i]);
+		texts[i] = file_read(paths[i], NULL);
+	}
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < 2; i++) {
+		if (texts[i]) {
+			found = 1;
+			serve_parse(paths[i], texts[i], out, n);
+		}
+		free(texts[i]);
+		free(paths[i]);
+	}
+	free(lock);
+	return found ? 0 : -1;
 }
 
 int

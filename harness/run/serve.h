@@ -58,14 +58,54 @@ int serve_sync(const char *dir);
  * KILL) and remove its PID file; 0, or -1 if it survived */
 int serve_stop(const char *dir);
 
+/*
+ * The record is capped, so that a long "up" does not fill the disk: when
+ * SERVE_LOG passes SERVE_LOG_MAX bytes (DANELAB_SESSIONS_MAX overrides)
+ * it becomes SERVE_LOG_OLD, replacing the one before, whose sessions are
+ * dropped and counted in SERVE_DROPPED ("COUNT LAST_OPENED_MS": how many,
+ * and when the last of them opened).  serve_read reads both, under a
+ * shared lock on SERVE_LOCK that the rotation holds exclusively.  A mark
+ * needs only the sessions after it: observe says when some it would have
+ * shown are gone.
+ */
+#define SERVE_LOG_MAX	(8 << 20)
+#define SERVE_LOG_OLD	"sessions.jsonl.1"
+#define SERVE_DROPPED	"sessions.dropped"
+#define SERVE_LOCK	"sessions.lock"
+
+/* The endpoint process's record of finished sessions (serve.c). */
+struct serve_record;
+
+/*
+ * serve_record_open - the record in dir, a new one, capped at max bytes
+ * per file (0: SERVE_LOG_MAX or $DANELAB_SESSIONS_MAX).  NULL after
+ * saying why.
+ */
+struct serve_record *serve_record_open(const char *dir, size_t max);
+
+/* serve_record_add - append c as one line (one write), rotating first
+ * when the file is full; 0, or -1 after saying why */
+int serve_record_add(struct serve_record *r, const struct endpoint_conn *c);
+
+/* serve_record_close - close and free r; returns NULL */
+struct serve_record *serve_record_close(struct serve_record *r);
+
+/*
+ * serve_dropped - how many sessions the record in dir has dropped
+ * (*n) and when the last of them opened (*last_ms, clock_ms); 0 and 0
+ * when none.
+ */
+void serve_dropped(const char *dir, unsigned long long *n,
+    long long *last_ms);
+
 /* serve_line - append c to b as one JSON line, transcript included */
 void serve_line(struct buf *b, const struct endpoint_conn *c);
 
 /*
- * serve_read - every session recorded in dir, in the order they were
- * written, into *out (caller frees with endpoint_conns_free).  A line
- * that does not parse is skipped with a warning.  0, or -1 when there
- * is no record.
+ * serve_read - every session recorded in dir (SERVE_LOG_OLD, then
+ * SERVE_LOG), in the order they were written, into *out (caller frees
+ * with endpoint_conns_free).  A line that does not parse is skipped with
+ * a warning.  0, or -1 when there is no record.
  */
 int serve_read(const char *dir, struct endpoint_conn **out, size_t *n);
 

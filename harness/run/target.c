@@ -449,3 +449,24 @@ target_batch_free(struct target_batch *b)
 	free(b->errors);
 	b->errors = NULL;
 }
+
+int
+target_inbound_write(struct pki_profile *p, const char *labdir)
+{
+	static const char *const chains[] = { "full", NULL };
+	struct pki_names *names = pki_names_new();
+	char *dir = xasprintf("%s/inbound", labdir);
+	int ret;
+
+	pki_names_set(names, "host", TARGET_CLIENT_NAME);
+	pki_names_set(names, "srvtarget", TARGET_CLIENT_NAME);
+	pki_names_set(names, "domain", TARGET_CLIENT_NAME);
+	/* A lab directory given with --dir may hold an earlier run's. */
+	file_rmtree(dir);
+	if ((ret = pki_write(p, chains, names, dir)) != 0)
+		msg_warn("cannot write the receivers' chain for xmpp-in in %s",
+		    dir);
+	pki_names_free(names);
+	free(dir);
+	return ret == 0 ? 0 : -1;
+}

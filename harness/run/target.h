@@ -13,6 +13,7 @@
 
 #include "mem.h"
 #include "observe.h"
+#include "pki.h"
 
 struct lab;
 
@@ -31,6 +32,15 @@ struct lab;
 #define TARGET_INBOUND_PORT_STR	"5269"
 #define TARGET_INBOUND_CERT	"inbound/full/chain.pem"
 #define TARGET_INBOUND_KEY	"inbound/full/key.pem"
+
+/*
+ * target_inbound_write - the receiving servers' own chain for xmpp-in
+ * ("full" of profile p, named TARGET_CLIENT_NAME), written as PEM to
+ * TARGET_INBOUND_CERT and _KEY under labdir (replacing what was there):
+ * what an adapter's serve, ref's receivers and a receiving server run
+ * by hand (danelab connect) present.  0, or -1 after a warning.
+ */
+int target_inbound_write(struct pki_profile *p, const char *labdir);
 
 /*
  * target_names - every target: "ref", then one per

@@ -1,6 +1,7 @@
 /* world.c - catalogue, profile, plan and zones of one lab */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "clock.h"
@@ -100,4 +101,64 @@ world_free(struct world *w)
 	pki_profile_free(w->profile);
 	free(w);
 	return NULL;
+}
+
+char *
+world_origin(const struct scenario *s)
+{
+	char *d = plan_domain(s);
+	size_t n = strlen(d);
+
+	if (n > 1 && d[n - 1] == '.')
+		d[n - 1] = 0;
+	return d;
+}
+
+/* world_client_ctx - a TLS client context presenting scenario i's client
+ * chain (xmpp-in), or NULL */
+static SSL_CTX *
+world_client_ctx(const struct world *w, size_t i)
+{
+	const struct pki_chain *chain = w->plan && i < w->plan->nclients
+	    ? w->plan->clients[i] : NULL;
+	SSL_CTX *ctx;
+
+	if (chain == NULL || (ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		return NULL;
+	if (!pki_chain_use(chain, ctx, NULL)) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	/* The lab does not judge the receiver's certificate. */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	return ctx;
+}
+
+void
+world_initiate(const struct world *w, size_t i, const char *addr, int port,
+    const char *to, int deadline_ms, struct initiator_result *ir)
+{
+	const struct scenario *s = w->cat.list[i];
+	SSL_CTX *ctx = world_client_ctx(w, i);
+	char *from = world_origin(s);
+
+	if (ctx == NULL) {
+		memset(ir, 0, sizeof(*ir));
+		ir->outcome = OUTCOME_NO_CONNECT;
+		snprintf(ir->detail, sizeof(ir->detail), "internal: no client "
+		    "chain for %s", s->id);
+		ir->transcript = xstrdup(ir->detail);
+	} else
+		initiator_probe(addr, port, from, to, ctx, deadline_ms, ir);
+	SSL_CTX_free(ctx);
+	free(from);
+}
+
+int
+world_has_proto(const struct world *w, enum proto p)
+{
+	for (size_t i = 0; i < w->cat.n; i++)
+		if (w->cat.list[i]->protos & (1u << p))
+			return 1;
+	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <regex.h>
 
+#include "initiator.h"
 #include "pki.h"
 #include "plan.h"
 #include "scenario.h"
@@ -50,6 +51,23 @@ void world_select(struct world *w, const regex_t *re, int shard_i,
  * zones, and sign; 0, or -1 after "file:line: message" lines.
  */
 int world_build(struct world *w, int extra);
+
+/*
+ * world_initiate - the lab connects to addr:port (numeric IPv4) as the
+ * server of scenario i's domain (xmpp-in: initiator.h), presenting its
+ * client chain (w built: world_build), to the XMPP domain to, within
+ * deadline_ms.  Fills *ir (no-connect with the reason when scenario i
+ * has no client chain); the caller frees ir->transcript.
+ */
+void world_initiate(const struct world *w, size_t i, const char *addr,
+    int port, const char *to, int deadline_ms, struct initiator_result *ir);
+
+/* world_origin - the connecting domain of scenario s for xmpp-in: its
+ * domain without the trailing dot; caller frees */
+char *world_origin(const struct scenario *s);
+
+/* world_has_proto - does a scenario of w speak protocol p? */
+int world_has_proto(const struct world *w, enum proto p);
 
 /* world_free - release everything; returns NULL */
 struct world *world_free(struct world *w);

@@ -2,7 +2,8 @@
  * check_serve.c - the record of the lab's endpoints (serve.h): a session
  * written as one JSON line reads back field for field, transcript and
  * all; a line that is no session is skipped; the scenario paths of a
- * lab read back as written.
+ * lab read back as written; the record capped at its size, the older
+ * sessions dropped and counted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,56 @@ START_TEST(test_serve_paths)
 }
 END_TEST
 
+/* The record is capped: past its size the older half goes, counted; what
+ * is kept reads back whole, in order, from both files. */
+START_TEST(test_serve_cap)
+{
+	char *dir = serve_tmpdir();
+	struct serve_record *r = serve_record_open(dir, 2000);
+	struct endpoint_conn c, *got;
+	unsigned long long dropped;
+	long long dropped_ms;
+	size_t n;
+
+	ck_assert_ptr_nonnull(r);
+	memset(&c, 0, sizeof(c));
+	strcpy(c.tag, "s/mx1");
+	c.proto = PROTO_SMTP;
+	c.outcome = OUTCOME_ENCRYPTED;
+	c.transcript = xstrdup("< 220 hi");
+	serve_dropped(dir, &dropped, &dropped_ms);
+	ck_assert_uint_eq(dropped, 0);
+	for (int i = 1; i <= 60; i++) {
+		c.seq = i;
+		c.opened_ms = 1000 + i;
+		ck_assert_int_eq(serve_record_add(r, &c), 0);
+	}
+	r = serve_record_close(r);
+	ck_assert_int_eq(serve_read(dir, &got, &n), 0);
+	serve_dropped(dir, &dropped, &dropped_ms);
+	ck_assert_uint_gt(n, 5);
+	ck_assert_uint_lt(n, 60);
+	/* every session is kept or counted dropped; the kept ones are the
+	 * last, in order, right after the last dropped one */
+	ck_assert_uint_eq(dropped + n, 60);
+	ck_assert_int_eq(dropped_ms, 1000 + (long long)dropped);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(got[i].seq, dropped + 1 + i);
+	endpoint_conns_free(got, n);
+	/* a new record starts empty */
+	r = serve_record_open(dir, 2000);
+	serve_dropped(dir, &dropped, &dropped_ms);
+	ck_assert_uint_eq(dropped, 0);
+	ck_assert_int_eq(serve_read(dir, &got, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	endpoint_conns_free(got, n);
+	serve_record_close(r);
+	free(c.transcript);
+	ck_assert_int_eq(file_rmtree(dir), 0);
+	free(dir);
+}
+END_TEST
+
 Suite *
 serve_suite(void)
 {
@@ -112,6 +163,7 @@ serve_suite(void)
 
 	tcase_add_test(tc, test_serve_roundtrip);
 	tcase_add_test(tc, test_serve_paths);
+	tcase_add_test(tc, test_serve_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -333,6 +333,12 @@ lab_tests() {
 	fi
 	t "up serves the endpoints; observe --json judges a real client as run would (no-connect pass, a mismatch fail with its reason)" \
 		test_observe
+	if why=$(connect_unavailable); then
+		tap_skip "danelab connect: the lab connects to a receiving Prosody 13 run by hand in the lab; accepted and refused identities judged" "$why"
+	else
+		t "danelab connect: the lab connects to a receiving Prosody 13 run by hand in the lab; accepted and refused identities judged" \
+			test_connect
+	fi
 	. "$TOP/harness/tests/lab-faults.sh" && lab_faults_tests
 	t "no lab, mount or daemon left at the end" \
 		nothing_left "$NS" "$TMP/mounts.before"
@@ -643,7 +649,8 @@ test_target_override() {
 # on a bogus TLSA RRset never connects, no-connect judged pass; openssl
 # s_client without DANE goes on over TLS to a host whose TLSA matches no
 # key, the session judged fail with its reason; each attempt apart from
-# the one before (mark); an unknown scenario is exit 2; down ends the
+# the one before (mark); the scenario's file named relative to the data
+# directory; an unknown scenario is exit 2; down ends the
 # endpoint process by its PID; a lab without endpoints is exit 3
 test_observe() {
 	d=$TMP/observe
@@ -661,6 +668,12 @@ test_observe() {
 	cat "$TMP/obs1.json"
 	[ $rc -eq 0 ] && grep -q '"proto": "smtp", "policy": "opportunistic", "verdict": "pass", "not_preferred": false, "expected": "no-connect", "observed": "no-connect"' "$TMP/obs1.json" ||
 		{ echo "bogus TLSA: exit $rc, no no-connect judged pass"; bad=1; }
+	# The scenario's file as the user knows it, not the absolute path up
+	# recorded.
+	"$DL" observe --dir "$d" --since "$m" --scenario bogus-tlsa-corrupt-rrsig >"$TMP/obs1.txt"
+	grep -q '^bogus-tlsa-corrupt-rrsig smtp opportunistic (scenarios/dnssec/faults.scn:[0-9]*)$' "$TMP/obs1.txt" &&
+		grep -q '"file": "scenarios/dnssec/faults.scn", "line": [0-9]*,' "$TMP/obs1.json" ||
+		{ cat "$TMP/obs1.txt"; echo "observe does not name the scenario file relative to the data directory"; bad=1; }
 	m=$("$DL" mark --dir "$d")
 	printf 'EHLO client.example\r\nQUIT\r\n' | "$DL" exec --dir "$d" -- \
 		openssl s_client -quiet -starttls smtp -connect mx1.wrong-ee-other-key-m1.example:25
@@ -770,4 +783,74 @@ test_pcap() {
 		{ echo "up's capture lacks the TLSA query"; return 1; }
 	"$DL" up -q --pcap --no-endpoints --dir "$d" >/dev/null 2>&1
 	[ $? -eq 2 ] || { echo "up --pcap --no-endpoints is not a usage error"; return 1; }
+}
+
+# connect_unavailable - why test_connect cannot run (printed, status 0),
+# else status 1: it needs Prosody 13 with its inbound DANE module
+connect_unavailable() {
+	cu_out=$(sh "$TOP/harness/targets/prosody13.sh" probe 2>&1)
+	cu_rc=$?
+	if [ $cu_rc -ne 0 ]; then
+		echo "prosody13: $(echo "$cu_out" | head -n 1)"
+		return 0
+	fi
+	case $cu_out in
+	*"no mod_s2s_auth_dane_in"*)
+		echo "prosody13 has no inbound DANE (no mod_s2s_auth_dane_in): $cu_out"
+		return 0 ;;
+	esac
+	return 1
+}
+
+# test_connect - inbound XMPP by hand: in a lab left up by up, a
+# receiving Prosody 13 started with danelab exec (the adapter's serve,
+# mandatory) is connected to by danelab connect as the origin server of
+# an xmpp-in scenario: a matching DANE-EE identity is accepted
+# (authenticated, pass), an unsigned zone's identity refused (refused,
+# pass), the same refusal judged against the opportunistic expectation
+# a fail with its reason (exit 1); Prosody's own log shows the
+# acceptance; nothing listening is exit 3, an unknown scenario and an
+# outbound one exit 2
+test_connect() {
+	d=$TMP/connect
+	p=$TOP/harness/targets/prosody13.sh
+	chmod 711 "$TMP"	# the prosody user reaches its instance below it
+	"$DL" up -q --dir "$d" --scenarios "$TOP/scenarios/xmpp-in/identity.scn" \
+		--scenarios "$TOP/harness/tests/data/wrong-expectation.scn" || return 1
+	bad=0
+	"$DL" connect in-ee-spki-sha256 --dir "$d" --to 127.0.0.5; rc=$?
+	[ $rc -eq 3 ] || { echo "nothing listening: exit $rc, wanted 3"; bad=1; }
+	"$DL" connect no-such-scenario --dir "$d" --to 127.0.0.5; rc=$?
+	[ $rc -eq 2 ] || { echo "unknown scenario: exit $rc, wanted 2"; bad=1; }
+	"$DL" connect wrong-expectation --dir "$d" --to 127.0.0.5; rc=$?
+	[ $rc -eq 2 ] || { echo "an smtp scenario: exit $rc, wanted 2"; bad=1; }
+	if ! "$DL" exec --dir "$d" -- sh "$p" serve mandatory; then
+		echo "prosody13 serve mandatory failed in the lab"
+		"$DL" down -q --dir "$d"
+		return 1
+	fi
+	"$DL" connect in-ee-spki-sha256 --dir "$d" --policy mandatory --to 127.0.0.5 --json >"$TMP/conn1.json"
+	rc=$?
+	cat "$TMP/conn1.json"
+	[ $rc -eq 0 ] && grep -q '"proto": "xmpp-in", "policy": "mandatory", "verdict": "pass", "not_preferred": false, "expected": "authenticated", "observed": "authenticated", "reason": "the lab.s connecting server saw: SASL EXTERNAL offered and accepted: the receiver authenticated in-ee-spki-sha256.example", "cite": "draft-ietf-dance-client-auth RFC7671 5.1"' "$TMP/conn1.json" &&
+		grep -q '"connection": {"host": "127.0.0.5", "addr": "127.0.0.5", "port": 5269, "to": "client.danelab.example", "from": "in-ee-spki-sha256.example", "outcome": "authenticated", "tls_version": "TLSv1\.[23]"' "$TMP/conn1.json" ||
+		{ echo "a matching identity: exit $rc, not judged authenticated pass"; bad=1; }
+	grep -q 'Accepting SASL EXTERNAL identity from in-ee-spki-sha256.example' \
+		"$d/targets/prosody13-by-hand/in-mandatory/prosody.log" ||
+		{ echo "Prosody's log does not show it accepted in-ee-spki-sha256.example"; bad=1; }
+	"$DL" connect in-insecure --dir "$d" --policy mandatory --to 127.0.0.5:5269 --json >"$TMP/conn2.json"
+	rc=$?
+	cat "$TMP/conn2.json"
+	[ $rc -eq 0 ] && grep -q '"verdict": "pass", "not_preferred": false, "expected": "refused", "observed": "refused", "reason": "the lab.s connecting server saw: [^"]*", "cite": "draft-ietf-dance-client-auth RFC6120 13.7.2"' "$TMP/conn2.json" ||
+		{ echo "an insecure identity: exit $rc, not judged refused pass"; bad=1; }
+	"$DL" connect in-insecure --dir "$d" --to 127.0.0.5 >"$TMP/conn3.txt"
+	rc=$?
+	cat "$TMP/conn3.txt"
+	[ $rc -eq 1 ] && grep -q '^  verdict: fail$' "$TMP/conn3.txt" &&
+		grep -q '^  reason: expected encrypted, observed refused: the lab.s connecting server saw: ' "$TMP/conn3.txt" &&
+		grep -q '^in-insecure xmpp-in opportunistic (scenarios/xmpp-in/identity.scn:[0-9]*)$' "$TMP/conn3.txt" ||
+		{ echo "refused against the opportunistic expectation: exit $rc, not a fail with its reason"; bad=1; }
+	"$DL" exec --dir "$d" -- sh "$p" teardown || bad=1
+	"$DL" down -q --dir "$d" || bad=1
+	return $bad
 }

@@ -65,9 +65,30 @@
 # _xmpp-server.DOMAIN, else via its SRV targets; 0.12 has no such module).
 # `run` reads that instance's log (see parse_in_log), then stops it.
 #
+# By hand, for `danelab connect` (harness/README.md, "Inbound by hand"):
+# in a lab left up by `danelab up --dir D` (with an xmpp-in scenario, so
+# that up wrote the receivers' chain to D/inbound/full/),
+#
+#   danelab exec --dir D -- sh harness/targets/prosody13.sh serve mandatory
+#   danelab connect in-insecure --dir D --policy mandatory --to 127.0.0.5
+#   danelab exec --dir D -- sh harness/targets/prosody13.sh teardown
+#
+# starts the same receiving instance as a run's `serve` (listening on
+# 127.0.0.5:5269 for client.danelab.example), then stops it.  Under
+# `danelab exec` DANELAB_WORKDIR is unset and DANELAB_LAB_DIR is set: the
+# instance then lives in D/targets/NAME-by-hand/ (its log: in-POLICY/
+# prosody.log there) and presents D/inbound/full/chain.pem and key.pem.
+#
 # Never run `prosody --version`: 0.12 ignores the flag and starts a server
 # with the system configuration.
 . "$(dirname "$0")/lib/adapter.sh"
+
+if [ -z "${DANELAB_WORKDIR:-}" ] && [ -n "${DANELAB_LAB_DIR:-}" ]; then
+	WORKDIR=$DANELAB_LAB_DIR/targets/$(basename "$0" .sh)-by-hand
+	mkdir -p "$WORKDIR" || exit 1
+	DANELAB_INBOUND_CERT=${DANELAB_INBOUND_CERT:-$DANELAB_LAB_DIR/inbound/full/chain.pem}
+	DANELAB_INBOUND_KEY=${DANELAB_INBOUND_KEY:-$DANELAB_LAB_DIR/inbound/full/key.pem}
+fi
 
 BIN=${PROSODY_BIN:-/usr/bin/prosody}
 CTL=${PROSODY_CTL:-$(dirname "$BIN")/prosodyctl}
