@@ -42,6 +42,7 @@ LIB_OBJS = \
 	harness/lab/zone.o \
 	harness/lab/template.o \
 	harness/lab/lab.o \
+	harness/lab/resolver.o \
 	harness/run/demo.o \
 	harness/ground/observe.o \
 	harness/run/scenario.o \

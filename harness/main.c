@@ -17,6 +17,7 @@
 #include "demo.h"
 #include "diff.h"
 #include "lab.h"
+#include "resolver.h"
 #include "mem.h"
 #include "msg.h"
 #include "observe.h"
@@ -40,7 +41,7 @@ static const char usage_text[] =
 "Commands:\n"
 "  run   [--target T,..] [--scenarios PATH..] [--filter RE]\n"
 "        [--policy P] [--jobs N] [--shard I/N] [--out DIR] [--keep]\n"
-"        [--dir DIR] [--deadline MS] [--hostile] [-q | -v]\n"
+"        [--dir DIR] [--deadline MS] [--hostile] [--resolver R] [-q | -v]\n"
 "                               the lab's main job: bring the lab up with\n"
 "                               every scenario, probe each with each target\n"
 "                               (default: every target; T=PATH tests that\n"
@@ -68,6 +69,8 @@ static const char usage_text[] =
 "                               every Nth scenario;\n"
 "                               --hostile: meanwhile attack decoy listeners\n"
 "                               on the same event loop (self-test);\n"
+"                               --resolver R: the lab's validator, as for\n"
+"                               up;\n"
 "                               on a terminal a progress line; at the end\n"
 "                               a table per target and the cells that\n"
 "                               fail, err or xpass (-v: the xfails too,\n"
@@ -144,6 +147,11 @@ static const char usage_text[] =
 "                     --deadline is per probe)\n"
 "  --nsd PATH         NSD binary (default $DANELAB_NSD_BIN, then PATH)\n"
 "  --unbound PATH     Unbound binary (default $DANELAB_UNBOUND_BIN, then PATH)\n"
+"  --resolver R       the lab's validating resolver: unbound (default),\n"
+"                     knot (kresd), bind (named) or pdns (pdns_recursor);\n"
+"                     not installed: exit 3 naming the package and its\n"
+"                     fetcher (harness/targets/lib/resolver-fetch.sh);\n"
+"                     binary from $DANELAB_KNOT_BIN, _BIND_BIN, _PDNS_BIN\n"
 "  --override-date D  Unbound's validation clock, YYYYMMDDHHMMSS\n"
 "  --scenarios PATH   serve the zones of these scenario files or\n"
 "                     directories (repeatable; default: the catalogue)\n"
@@ -188,6 +196,21 @@ parse_int(const char *opt, const char *s, long lo, long hi)
 
 static int cmd_help(int argc, char **argv);
 
+/* parse_resolver - --resolver NAME as an enum resolver_id, or a usage
+ * error naming the known ones */
+static int
+parse_resolver(const char *name)
+{
+	int id = resolver_lookup(name);
+
+	if (id < 0) {
+		msg_warn("--resolver: unknown resolver \"%s\" (known: %s)",
+		    name, resolver_names());
+		exit(EXIT_USAGE);
+	}
+	return id;
+}
+
 /* is_help - is s "--help" or "-h"? */
 static int
 is_help(const char *s)
@@ -214,6 +237,7 @@ parse_lab_args(int argc, char **argv, struct lab_args *a)
 		{ "ready", required_argument, NULL, 'D' },
 		{ "nsd", required_argument, NULL, 'n' },
 		{ "unbound", required_argument, NULL, 'u' },
+		{ "resolver", required_argument, NULL, 'R' },
 		{ "override-date", required_argument, NULL, 'o' },
 		{ "scenarios", required_argument, NULL, 's' },
 		{ "no-scenarios", no_argument, NULL, 'N' },
@@ -237,6 +261,7 @@ parse_lab_args(int argc, char **argv, struct lab_args *a)
 		    10, 600000); break;
 		case 'n': a->lab.nsd_bin = optarg; break;
 		case 'u': a->lab.unbound_bin = optarg; break;
+		case 'R': a->lab.resolver = parse_resolver(optarg); break;
 		case 'o':
 			if (strlen(optarg) != 14
 			    || strspn(optarg, "0123456789") != 14)
@@ -842,6 +867,7 @@ cmd_run(int argc, char **argv)
 		{ "keep", no_argument, NULL, 'k' },
 		{ "deadline", required_argument, NULL, 'D' },
 		{ "hostile", no_argument, NULL, 'H' },
+		{ "resolver", required_argument, NULL, 'R' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -892,6 +918,7 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'k': o.keep = 1; break;
 		case 'H': o.hostile = 1; break;
+		case 'R': o.resolver = parse_resolver(optarg); break;
 		case 'D': o.probe_ms = parse_int("--deadline", optarg, 100,
 		    600000); break;
 		case 'q': msg_quiet = 1; break;

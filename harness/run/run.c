@@ -739,6 +739,7 @@ run_up(struct run *r, const char *labdir, struct hostile **hostile)
 	lo.dir = labdir;
 	lo.deadline_ms = 10000;
 	lo.detach = r->o->keep;
+	lo.resolver = r->o->resolver;
 	if (stop_requested()
 	    || (r->lab = lab_start(&lo, r->w->tree, NULL)) == NULL)
 		return -1;

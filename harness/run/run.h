@@ -24,6 +24,7 @@ struct run_options {
 	const char *command;		/* the command line, for the reports */
 	int verbose;			/* -v: list the xfails at the end too */
 	int hostile;			/* also attack decoy listeners (self-test) */
+	int resolver;			/* enum resolver_id: the lab's validator */
 };
 
 /* run_main - do the run; returns the exit status (0, 1, 2 or 3) */

@@ -224,6 +224,7 @@ lab_tests() {
 		test_target_override
 	t "up serves the endpoints; observe --json judges a real client as run would (no-connect pass, a mismatch fail with its reason)" \
 		test_observe
+	lab_resolver_tests
 	. "$TOP/harness/tests/lab-faults.sh" && lab_faults_tests
 	t "no lab, mount or daemon left at the end" \
 		nothing_left "$NS" "$TMP/mounts.before"
@@ -540,4 +541,52 @@ test_observe() {
 	[ $rc -eq 3 ] || { echo "a lab without endpoints: exit $rc, wanted 3"; bad=1; }
 	"$DL" down -q --dir "$d"
 	return $bad
+}
+
+# test_lab_resolver NAME - the lab up with --resolver NAME: the secure
+# name has AD, the bogus one SERVFAILs, the insecure one has no AD, the
+# resolver's query log names the query, the default files of Unbound are
+# not there, and down leaves nothing
+test_lab_resolver() {
+	d=$TMP/res-$1
+	m=$TMP/mounts.res-$1
+	mounts >"$m"
+	"$DL" up -q --dir "$d" --resolver "$1" --no-endpoints --no-scenarios || return 1
+	ns=$(netns_of "$(keeper "$d")")
+	ok=0
+	expect_answer "$d" www.secure.example. A NOERROR ad &&
+	    expect_answer "$d" www.bogus.example. A SERVFAIL -ad &&
+	    expect_answer "$d" www.insecure.example. A NOERROR -ad || ok=1
+	case $1 in
+	knot) log=$d/kresd.log ;; bind) log=$d/named.log ;;
+	pdns) log=$d/pdns.log ;; *) log=$d/unbound.log ;;
+	esac
+	grep -q 'www.secure.example' "$log" || { echo "no query in $log"; tail -5 "$log"; ok=1; }
+	[ "$1" = unbound ] || [ ! -e "$d/unbound.conf" ] || { echo "unbound.conf written for $1"; ok=1; }
+	"$DL" down -q --dir "$d" || ok=1
+	nothing_left "$ns" "$m" || ok=1
+	return $ok
+}
+
+# lab_resolver_tests - test_lab_resolver for each resolver, a skip
+# naming the package when it is not unpacked
+lab_resolver_tests() {
+	for r in unbound knot bind pdns; do
+		case $r in
+		knot) b=/opt/danelab/knot-resolver/usr/sbin/kresd p=knot-resolver ;;
+		bind) b=/opt/danelab/bind9/usr/sbin/named p=bind9 ;;
+		pdns) b=/opt/danelab/pdns-recursor/usr/sbin/pdns_recursor p=pdns-recursor ;;
+		*) b=$(command -v unbound || echo /usr/sbin/unbound) p=unbound ;;
+		esac
+		if [ ! -x "$b" ]; then
+			tap_skip "up --resolver $r" "$p is not unpacked (sh harness/targets/lib/resolver-fetch.sh $p)"
+			continue
+		fi
+		t "up --resolver $r: secure has AD, bogus SERVFAILs, insecure no AD, its query log, down leaves nothing" \
+			test_lab_resolver $r
+	done
+	t "up --resolver with a binary that is not there: exit 3 naming the package" \
+		sh -c "DANELAB_KNOT_BIN=/nonexistent '$DL' up --dir '$TMP/res-none' --resolver knot 2>&1 | tee /dev/stderr | grep -q 'kresd /nonexistent is not an executable'; test ! -e '$TMP/res-none/lab.state'"
+	t "up --resolver that is unknown: exit 2 naming the known ones" \
+		sh -c "'$DL' up --dir '$TMP/res-none' --resolver nope 2>&1 | grep -q 'known: unbound, knot, bind, pdns'"
 }
