@@ -57,6 +57,7 @@ LIB_OBJS = \
 	harness/run/observer.o \
 	harness/run/driver_ref.o \
 	harness/run/driver_adapter.o \
+	harness/run/driver_resolver.o \
 	harness/wire/hostile.o \
 	harness/run/target.o \
 	harness/ref/refclient.o \

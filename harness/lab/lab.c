@@ -324,6 +324,35 @@ keeper_lo_up(void)
 	return ret;
 }
 
+/* keeper_lo_addr - give lo the address addr too (label lo:N, N its last
+ * byte), for a daemon that listens only on its interfaces' addresses
+ * (named): the others bind any 127.0.0.0/8 address of lo */
+static int
+keeper_lo_addr(const char *addr)
+{
+	struct sockaddr_in sin;
+	struct ifreq ifr;
+	int fd, ret = -1;
+
+	memset(&ifr, 0, sizeof(ifr));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo:%s",
+	    strrchr(addr, '.') + 1);
+	memcpy(&ifr.ifr_addr, &sin, sizeof(sin));
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (ioctl(fd, SIOCSIFADDR, &ifr) == 0)
+		ret = 0;
+	else
+		keeper_say("error cannot add %s to lo inside the lab: %s",
+		    addr, strerror(errno));
+	close(fd);
+	return ret;
+}
+
 /* keeper_bind - bind-mount src over dst */
 static int
 keeper_bind(const char *src, const char *dst)
@@ -828,7 +857,8 @@ keeper_main(const struct lab_options *o, const char *nsd,
 	}
 	t_nsd = clock_s();
 	for (int i = 0; i < rs->n; i++) {
-		if (keeper_resolver(&rs->d[i], o->deadline_ms) != 0) {
+		if ((i > 0 && keeper_lo_addr(rs->d[i].addr) != 0)
+		    || keeper_resolver(&rs->d[i], o->deadline_ms) != 0) {
 			keeper_teardown();
 			_exit(EXIT_ENV);
 		}

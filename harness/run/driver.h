@@ -21,6 +21,7 @@
 #include "run.h"
 #include "target.h"
 #include "world.h"
+#include "zone.h"
 
 #define RUN_QUIESCE_MS	5000	/* for a probe's connections to finish */
 /* RUN_MS - clock_s() seconds, in ms */
@@ -68,6 +69,24 @@ struct driver {
 
 extern const struct driver driver_ref;		/* TARGET_REF */
 extern const struct driver driver_adapter;	/* harness/targets/NAME.sh */
+extern const struct driver driver_resolver;	/* resolver:NAME (proto dns) */
+
+/* Resolver targets: "resolver:NAME", one cell per scenario (proto
+ * "dns", policy "any"). */
+#define DRIVER_RESOLVER_PREFIX	"resolver:"
+
+/* driver_resolver_id - the enum resolver_id of target "resolver:NAME",
+ * or -1 when target is not one */
+int driver_resolver_id(const char *target);
+
+/*
+ * driver_dns_grade - one answer (rcode, -1 for none; AD bit; answer
+ * count) against e, what the zones say (qtype type): 0 as expected, 1
+ * wrong, 2 the worst (a bogus or indeterminate RRset validated as
+ * secure), with *why saying how (caller frees; NULL when 0)
+ */
+int driver_dns_grade(const struct zone_expect *e, const char *type, int rcode,
+    int ad, int answers, char **why);
 
 /* One target of the run. */
 struct run_target {
@@ -78,6 +97,7 @@ struct run_target {
 	struct target_deviation *baseline;
 	size_t nbaseline;
 	size_t cell0;			/* its first cell */
+	size_t ncells;			/* how many cells it has */
 };
 
 /* Which scenario, protocol and policy a cell is, and where it stands. */
