@@ -139,7 +139,8 @@ static const char usage_text[] =
 "                               exit 1 if a cell fails or errs in NEW that\n"
 "                               did not in OLD, 0 otherwise, 2 bad input\n"
 "  targets                      every target: available (and its version)\n"
-"                               or why not; adapters: harness/targets/\n"
+"                               or why not; adapters: harness/targets/;\n"
+"                               then the resolver:NAME validators\n"
 "  help                         this text\n"
 "\n"
 "Lab options:\n"
@@ -978,6 +979,18 @@ cmd_targets(int argc, char **argv)
 		    bin ? "; binary from " : "", bin ? env : "");
 		free(env);
 		buf_free(&out);
+	}
+	/* Validators as targets (proto dns), never in the default set. */
+	for (int id = 0; id < RESOLVER_COUNT; id++) {
+		char *why = NULL, *bin = resolver_which(id, NULL, 1, &why);
+		char *name = xasprintf("resolver:%s", resolver_kind(id)->name);
+
+		printf("%-20s %-12s %s%s\n", name, bin ? "available"
+		    : "unavailable", bin ? bin : why, bin ? " (proto dns; "
+		    "only when named in --target)" : "");
+		free(name);
+		free(bin);
+		free(why);
 	}
 	(void)file_rmtree(tmp);	/* what the probes wrote (a config, a passwd) */
 	free(tmp);
