@@ -46,7 +46,7 @@ static const char usage_text[] =
 "                               every scenario, probe each with each target\n"
 "                               (default: every target; T=PATH tests that\n"
 "                               binary; resolver:NAME, NAME unbound, knot,\n"
-"                               bind or pdns: that validator, each RRset\n"
+"                               bind, pdns or delv: that validator, each RRset\n"
 "                               of each scenario against what the zones\n"
 "                               say, proto dns), judge,\n"
 "                               write reports (default reports/runs/ID/:\n"
@@ -991,6 +991,17 @@ cmd_targets(int argc, char **argv)
 		free(name);
 		free(bin);
 		free(why);
+	}
+	{
+		const char *given = getenv("DANELAB_DELV_BIN");
+		char *bin = given && *given ? xstrdup(given)
+		    : resolver_in_path("delv");
+
+		printf("%-20s %-12s %s\n", "resolver:delv", bin ? "available"
+		    : "unavailable", bin ? "delv, a stub validator (proto dns; "
+		    "only when named in --target)" : "delv not found: install "
+		    "the Debian package bind9-dnsutils");
+		free(bin);
 	}
 	(void)file_rmtree(tmp);	/* what the probes wrote (a config, a passwd) */
 	free(tmp);

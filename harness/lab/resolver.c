@@ -133,17 +133,13 @@ resolver_libpath(enum resolver_id id, const char *bin)
 	return xasprintf("%s/" RESOLVER_MULTIARCH, k->unpacked);
 }
 
-int
-resolver_write(enum resolver_id id, const char *rundir, const char *statedir,
-    const char *addr, const char *anchor_ds, const char *root_ns,
-    const char *auth_addr, const char *override_date)
+/* resolver_ds - the fields of the root's DS record; 0, or -1 after a
+ * warning */
+static int
+resolver_ds(const char *anchor_ds, char tag[16], char alg[8], char dt[8],
+    char digest[160])
 {
-	const struct resolver_kind *k = &resolver_table[id];
-	char tag[16] = "", alg[8] = "", dt[8] = "", digest[160] = "";
 	const char *ds = strstr(anchor_ds, "\tDS\t");
-	char *override, *tmpl = NULL, *out = NULL;
-	const char *files[2] = { k->conf, k->extra };
-	int ret = 0;
 
 	if (ds == NULL || sscanf(ds + 4, "%15s %7s %7s %159s", tag, alg, dt,
 	    digest) != 4) {
@@ -151,6 +147,33 @@ resolver_write(enum resolver_id id, const char *rundir, const char *statedir,
 		    anchor_ds);
 		return -1;
 	}
+	return 0;
+}
+
+char *
+resolver_bind_anchor(const char *anchor_ds)
+{
+	char tag[16], alg[8], dt[8], digest[160];
+
+	if (resolver_ds(anchor_ds, tag, alg, dt, digest) != 0)
+		return NULL;
+	return xasprintf("trust-anchors {\n\t. static-ds %s %s %s \"%s\";\n};\n",
+	    tag, alg, dt, digest);
+}
+
+int
+resolver_write(enum resolver_id id, const char *rundir, const char *statedir,
+    const char *addr, const char *anchor_ds, const char *root_ns,
+    const char *auth_addr, const char *override_date)
+{
+	const struct resolver_kind *k = &resolver_table[id];
+	char tag[16] = "", alg[8] = "", dt[8] = "", digest[160] = "";
+	char *override, *tmpl = NULL, *out = NULL;
+	const char *files[2] = { k->conf, k->extra };
+	int ret = 0;
+
+	if (resolver_ds(anchor_ds, tag, alg, dt, digest) != 0)
+		return -1;
 	if (override_date && id != RESOLVER_UNBOUND) {
 		msg_warn("--override-date sets Unbound's validation clock; %s "
 		    "has none", k->name);

@@ -68,6 +68,11 @@ int resolver_write(enum resolver_id id, const char *rundir,
     const char *statedir, const char *addr, const char *anchor_ds,
     const char *root_ns, const char *auth_addr, const char *override_date);
 
+/* resolver_bind_anchor - the lab root's DS (anchor_ds, presentation
+ * format) as a BIND "trust-anchors" clause, for delv -a; NULL after a
+ * warning; caller frees */
+char *resolver_bind_anchor(const char *anchor_ds);
+
 /*
  * resolver_argv - argv (at most 8 entries, NULL-terminated, strings
  * owned by the caller: free with resolver_argv_free) that runs bin in

@@ -79,6 +79,22 @@ extern const struct driver driver_resolver;	/* resolver:NAME (proto dns) */
  * or -1 when target is not one */
 int driver_resolver_id(const char *target);
 
+/* DRIVER_STUB_DELV - driver_resolver_id of "resolver:delv": BIND's stub
+ * validator, run once per query inside the lab, asking the lab's own
+ * resolver and validating itself from the lab root's DS */
+#define DRIVER_STUB_DELV	100
+
+/* driver_resolver_env - the variable naming the binary of a resolver
+ * target (DANELAB_KNOT_BIN, DANELAB_DELV_BIN ...); caller frees */
+char *driver_resolver_env(const char *target);
+
+/* driver_delv_parse - delv's output as an answer: rcode ("; fully
+ * validated", "; unsigned answer", ";; resolution failed: ncache
+ * nxdomain" or "ncache nxrrset", another failure SERVFAIL), AD (fully
+ * validated), every RRset of a CNAME chain and answer count (its record lines); 0, or -1 when the
+ * output says none of these */
+int driver_delv_parse(const char *out, int *rcode, int *ad, int *answers);
+
 /*
  * driver_dns_grade - one answer (rcode, -1 for none; AD bit; answer
  * count) against e, what the zones say (qtype type): 0 as expected, 1

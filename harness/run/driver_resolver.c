@@ -28,8 +28,17 @@
 #define DRIVER_DNS_TIMEOUT_S	10	/* per query (a lame zone: SERVFAIL) */
 
 struct driver_resolver {
-	int id;				/* enum resolver_id */
+	int id;				/* enum resolver_id, DRIVER_STUB_DELV */
 	char *bin;
+	char *keys;			/* delv: the trust anchor file */
+	char **env;			/* delv: its environment */
+};
+
+/* What a worker asks with: a libldns stub resolver, or delv. */
+struct driver_asker {
+	ldns_resolver *res;		/* NULL: delv */
+	struct run *r;
+	const struct driver_resolver *d;
 };
 
 /* driver_resolver_id - the resolver of target "resolver:NAME", or -1 */
@@ -40,7 +49,48 @@ driver_resolver_id(const char *target)
 
 	if (strncmp(target, DRIVER_RESOLVER_PREFIX, n) != 0)
 		return -1;
+	if (strcmp(target + n, "delv") == 0)
+		return DRIVER_STUB_DELV;
 	return resolver_lookup(target + n);
+}
+
+char *
+driver_resolver_env(const char *target)
+{
+	int id = driver_resolver_id(target);
+
+	return xstrdup(id == DRIVER_STUB_DELV ? "DANELAB_DELV_BIN"
+	    : resolver_kind(id)->env);
+}
+
+int
+driver_delv_parse(const char *out, int *rcode, int *ad, int *answers)
+{
+	const char *fail = strstr(out, ";; resolution failed: ");
+	const char *line;
+
+	*rcode = -1;
+	/* One status line per RRset of a CNAME chain: AD when all validated. */
+	*ad = (strstr(out, "; fully validated") != NULL
+	    || strstr(out, "; negative response, fully validated") != NULL)
+	    && strstr(out, "unsigned answer") == NULL;
+	*answers = 0;
+	for (line = out; line && *line; line = strchr(line, '\n')
+	    ? strchr(line, '\n') + 1 : NULL)
+		if (*line != ';' && *line != '\n')
+			(*answers)++;
+	if (fail == NULL)
+		*rcode = *ad || strstr(out, "; unsigned answer")
+		    ? LDNS_RCODE_NOERROR : -1;
+	else if (strncmp(fail + 22, "ncache nxdomain", 15) == 0)
+		*rcode = LDNS_RCODE_NXDOMAIN;
+	else if (strncmp(fail + 22, "ncache nxrrset", 14) == 0)
+		*rcode = LDNS_RCODE_NOERROR;
+	else
+		*rcode = LDNS_RCODE_SERVFAIL;
+	if (*rcode == LDNS_RCODE_SERVFAIL)
+		*ad = 0;
+	return *rcode < 0 ? -1 : 0;
 }
 
 /* driver_rcode_name - an rcode's name, "no answer" for -1 */
@@ -96,6 +146,24 @@ driver_dns_grade(const struct zone_expect *e, const char *type, int rcode,
 	return 1;
 }
 
+/* driver_delv_probe - is delv there (, PATH)? */
+static enum cell_state
+driver_delv_probe(struct driver_resolver *d, struct run_target *t, char **why)
+{
+	const char *given = getenv("DANELAB_DELV_BIN");
+
+	d->bin = given && *given ? xstrdup(given) : resolver_in_path("delv");
+	if (d->bin == NULL) {
+		*why = xasprintf("%s unavailable: delv not found in PATH: install "
+		    "the Debian package bind9-dnsutils, or set DANELAB_DELV_BIN",
+		    t->name);
+		return CELL_SKIPPED;
+	}
+	t->version = xasprintf("delv (BIND 9 stub validator) at %s, asking "
+	    "the lab's resolver", d->bin);
+	return CELL_PENDING;
+}
+
 /* driver_resolver_probe - installed?  The unpacked VERSION, else the
  * binary's path */
 static enum cell_state
@@ -108,6 +176,8 @@ driver_resolver_probe(struct run *r, struct run_target *t, char **why)
 	(void)r;
 	t->data = d;
 	d->id = driver_resolver_id(t->name);
+	if (d->id == DRIVER_STUB_DELV)
+		return driver_delv_probe(d, t, why);
 	k = resolver_kind(d->id);
 	if ((d->bin = resolver_which(d->id, NULL, 1, why)) == NULL) {
 		char *w = xasprintf("%s unavailable: %s", t->name, *why);
@@ -128,25 +198,69 @@ driver_resolver_probe(struct run *r, struct run_target *t, char **why)
 	return CELL_PENDING;
 }
 
-/* driver_resolver_setup - the lab started it beside its own resolver */
+/* driver_resolver_setup - the lab started it beside its own resolver;
+ * delv gets the lab root's DS as its trust anchor file */
 static enum cell_state
 driver_resolver_setup(struct run *r, struct run_target *t, char **why)
 {
-	(void)r;
-	(void)t;
-	(void)why;
+	struct driver_resolver *d = t->data;
+	char *text;
+
+	if (d->id != DRIVER_STUB_DELV)
+		return CELL_PENDING;
+	d->keys = xasprintf("%s/delv.keys", lab_dir(r->lab));
+	if ((text = resolver_bind_anchor(zone_tree_trust_anchor(r->w->tree)))
+	    == NULL || file_write(d->keys, text, strlen(text)) != 0) {
+		*why = xasprintf("%s: cannot write %s", t->name, d->keys);
+		free(text);
+		return CELL_ERROR;
+	}
+	free(text);
+	d->env = lab_env();
 	return CELL_PENDING;
 }
 
-/* driver_resolver_ask - one query to res: the answer's rcode (-1: none),
- * AD bit and answer count */
+/* driver_delv_ask - one delv run inside the lab, asking the lab's
+ * resolver; its output appended to log */
 static void
-driver_resolver_ask(ldns_resolver *res, const char *name, const char *type,
-    int *rcode, int *ad, int *answers)
+driver_delv_ask(const struct driver_asker *a, const char *name,
+    const char *type, int *rcode, int *ad, int *answers, struct buf *log)
 {
+	char *argv[] = { a->d->bin, "@" LAB_RESOLVER_ADDR, "-a", a->d->keys,
+	    "+root=.", (char *)name, (char *)type, NULL };
+	struct lab_cmd c = { .path = a->d->bin, .argv = argv,
+	    .envp = a->d->env, .workdir = lab_dir(a->r->lab),
+	    .deadline_ms = a->r->probe_ms, .out = NULL };
+	struct buf out = { 0 };
+	int rc;
+
+	c.out = &out;
+	rc = lab_run(lab_keeper(a->r->lab), &c);
+	if (rc < 0 || driver_delv_parse(out.data, rcode, ad, answers) != 0) {
+		*rcode = -1;
+		*ad = *answers = 0;
+		buf_printf(log, "  delv %s %s (exit %d): %s", name, type, rc,
+		    out.data);
+	}
+	buf_free(&out);
+}
+
+/* driver_resolver_ask - one query: the answer's rcode (-1: none), AD bit
+ * and answer count */
+static void
+driver_resolver_ask(const struct driver_asker *a, const char *name,
+    const char *type, int *rcode, int *ad, int *answers, struct buf *log)
+{
+	ldns_resolver *res = a->res;
+
 	ldns_rdf *qn = ldns_dname_new_frm_str(name);
 	ldns_pkt *p = NULL;
 
+	if (res == NULL) {
+		ldns_rdf_deep_free(qn);
+		driver_delv_ask(a, name, type, rcode, ad, answers, log);
+		return;
+	}
 	*rcode = -1;
 	*ad = *answers = 0;
 	if (qn && ldns_resolver_send(&p, res, qn, ldns_get_rr_type_by_name(type),
@@ -182,7 +296,7 @@ driver_resolver_new(const char *addr)
 /* driver_resolver_cell - ask every RRset of cell ci's scenario and judge */
 static void
 driver_resolver_cell(struct run *r, const struct run_target *t, size_t ci,
-    ldns_resolver *res)
+    const struct driver_asker *a)
 {
 	const struct scenario *s = run_scenario(r, ci);
 	struct report_cell *c = &r->cells[ci];
@@ -197,8 +311,8 @@ driver_resolver_cell(struct run *r, const struct run_target *t, size_t ci,
 		int rcode, ad, answers, g;
 		char *why;
 
-		driver_resolver_ask(res, v[i].name, v[i].type, &rcode, &ad,
-		    &answers);
+		driver_resolver_ask(a, v[i].name, v[i].type, &rcode, &ad,
+		    &answers, &detail);
 		g = driver_dns_grade(&v[i].expect, v[i].type, rcode, ad,
 		    answers, &why);
 		counts[v[i].expect.status]++;
@@ -262,7 +376,10 @@ driver_resolver_worker(void *arg)
 {
 	struct driver_resolver_work *w = arg;
 	const struct driver_resolver *d = w->t->data;
-	ldns_resolver *res = driver_resolver_new(resolver_target_addr(d->id));
+	struct driver_asker a = { .r = w->r, .d = d };
+
+	if (d->id != DRIVER_STUB_DELV)
+		a.res = driver_resolver_new(resolver_target_addr(d->id));
 
 	for (;;) {
 		size_t i;
@@ -272,9 +389,10 @@ driver_resolver_worker(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		if (i >= w->n || stop_requested())
 			break;
-		driver_resolver_cell(w->r, w->t, w->cells[i], res);
+		driver_resolver_cell(w->r, w->t, w->cells[i], &a);
 	}
-	ldns_resolver_deep_free(res);
+	if (a.res)
+		ldns_resolver_deep_free(a.res);
 	return NULL;
 }
 
@@ -308,8 +426,12 @@ driver_resolver_release(struct run_target *t)
 {
 	struct driver_resolver *d = t->data;
 
-	if (d)
+	if (d) {
 		free(d->bin);
+		free(d->keys);
+		if (d->env)
+			lab_env_free(d->env);
+	}
 	free(d);
 	t->data = NULL;
 }

@@ -633,8 +633,7 @@ run_targets(struct run *r, const char *spec)
 		}
 		if (eq) {
 			char *env = driver_resolver_id(item) >= 0
-			    ? xstrdup(resolver_kind(driver_resolver_id(item))->env)
-			    : target_env_bin(item);
+			    ? driver_resolver_env(item) : target_env_bin(item);
 
 			if (strcmp(item, TARGET_REF) == 0) {
 				msg_warn("--target ref=...: ref is built in");
@@ -787,7 +786,8 @@ run_beside(const struct run *r)
 		int id = driver_resolver_id(r->targets[t].name);
 		char *bin;
 
-		if (id >= 0 && (bin = resolver_which(id, NULL, 1, NULL))) {
+		if (id >= 0 && id < RESOLVER_COUNT
+		    && (bin = resolver_which(id, NULL, 1, NULL))) {
 			bits |= 1u << id;
 			free(bin);
 		}

@@ -412,6 +412,37 @@ START_TEST(test_dns_grade)
 }
 END_TEST
 
+/* delv's output as an answer: per RRset status lines, a CNAME chain
+ * secure only when every link is, denials and failures. */
+START_TEST(test_delv_parse)
+{
+	int rcode, ad, n;
+
+	ck_assert_int_eq(driver_delv_parse("; fully validated\n"
+	    "a.example.\t300\tIN\tA\t127.1.0.1\n"
+	    "a.example.\t300\tIN\tRRSIG\tA 15 2 ...\n", &rcode, &ad, &n), 0);
+	ck_assert(rcode == 0 && ad && n == 2);
+	ck_assert_int_eq(driver_delv_parse("; fully validated\n"
+	    "a.example. 300 IN CNAME t.ins.example.\n\n"
+	    "; unsigned answer\nt.ins.example. 300 IN TLSA 3 1 1 AB\n",
+	    &rcode, &ad, &n), 0);
+	ck_assert(rcode == 0 && !ad && n == 2);
+	ck_assert_int_eq(driver_delv_parse(";; resolution failed: ncache "
+	    "nxdomain\n; negative response, fully validated\n; x\n", &rcode,
+	    &ad, &n), 0);
+	ck_assert(rcode == 3 && ad && n == 0);
+	ck_assert_int_eq(driver_delv_parse(";; resolution failed: ncache "
+	    "nxrrset\n; negative response, unsigned answer\n", &rcode, &ad,
+	    &n), 0);
+	ck_assert(rcode == 0 && !ad && n == 0);
+	ck_assert_int_eq(driver_delv_parse(";; resolution failed: failure\n",
+	    &rcode, &ad, &n), 0);
+	ck_assert(rcode == 2 && !ad);
+	ck_assert_int_eq(driver_delv_parse("delv: cannot read anchors\n",
+	    &rcode, &ad, &n), -1);
+}
+END_TEST
+
 Suite *
 judge_suite(void)
 {
@@ -426,6 +457,7 @@ judge_suite(void)
 	tcase_add_test(tc, test_prober);
 	tcase_add_test(tc, test_unprobed);
 	tcase_add_test(tc, test_dns_grade);
+	tcase_add_test(tc, test_delv_parse);
 	suite_add_tcase(s, tc);
 	return s;
 }

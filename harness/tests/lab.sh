@@ -603,6 +603,7 @@ test_resolver_targets() {
 	[ -x /opt/danelab/knot-resolver/usr/sbin/kresd ] && targets=$targets,resolver:knot
 	[ -x /opt/danelab/bind9/usr/sbin/named ] && targets=$targets,resolver:bind
 	[ -x /opt/danelab/pdns-recursor/usr/sbin/pdns_recursor ] && targets=$targets,resolver:pdns
+	command -v delv >/dev/null && targets=$targets,resolver:delv
 	n=$(echo "$targets" | tr , '\n' | wc -l)
 	"$DL" run -q --dir "$TMP/res-run" --out "$o" --target "$targets" \
 	    --filter '^(bogus-dnskey|bogus-mx|state-|zone-domain)' || { echo "exit $?"; return 1; }
