@@ -587,6 +587,8 @@ lab_resolver_tests() {
 	done
 	t "up --resolver with a binary that is not there: exit 3 naming the package" \
 		sh -c "DANELAB_KNOT_BIN=/nonexistent '$DL' up --dir '$TMP/res-none' --resolver knot 2>&1 | tee /dev/stderr | grep -q 'kresd /nonexistent is not an executable'; test ! -e '$TMP/res-none/lab.state'"
+	t "up --resolver whose daemon dies at start: exit 3 quoting its own log, nothing left" \
+		test_resolver_dies
 	t "up --resolver that is unknown: exit 2 naming the known ones" \
 		sh -c "'$DL' up --dir '$TMP/res-none' --resolver nope 2>&1 | grep -q 'known: unbound, knot, bind, pdns'"
 	t "run --target resolver:NAME: each validator against what the zones say, RRset by RRset; a missing one a skip" \
@@ -621,4 +623,27 @@ test_resolver_targets() {
 	    { cat "$TMP/res-skip.out"; return 1; }
 	grep -q '"verdict": "skip"' "$o-skip/results.json" &&
 	    grep -q 'named /nonexistent is not an executable' "$o-skip/results.json"
+}
+
+# test_resolver_dies - a resolver (here named, by DANELAB_BIND_BIN) that
+# exits during start-up: up is exit 3 quoting the resolver's own log,
+# and leaves no state, process or mount behind
+test_resolver_dies() {
+	d=$TMP/res-dies
+	m=$TMP/mounts.res-dies
+	f=$TMP/fake-named
+	printf '#!/bin/sh\necho "fake named: bad option in named.conf"\nexit 1\n' >"$f"
+	chmod +x "$f"
+	mounts >"$m"
+	DANELAB_BIND_BIN=$f "$DL" up --dir "$d" --resolver bind --no-endpoints \
+	    --no-scenarios >"$TMP/res-dies.out" 2>&1
+	rc=$?
+	cat "$TMP/res-dies.out"
+	[ $rc -eq 3 ] || { echo "exit $rc, wanted 3"; return 1; }
+	grep -q 'named exited with status 1 during start-up.*named.log.*fake named: bad option' "$TMP/res-dies.out" ||
+	    { echo "the message does not quote named's log"; return 1; }
+	[ ! -e "$d/lab.state" ] || { echo "state file left"; return 1; }
+	pgrep -f "$d/" && { echo "processes left"; return 1; }
+	mounts >"$m.after"
+	diff "$m" "$m.after"
 }
