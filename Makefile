@@ -44,6 +44,7 @@ LIB_OBJS = \
 	harness/lab/lab.o \
 	harness/lab/qlog.o \
 	harness/lab/capture.o \
+	harness/lab/resolver.o \
 	harness/run/demo.o \
 	harness/ground/observe.o \
 	harness/run/scenario.o \
@@ -60,6 +61,7 @@ LIB_OBJS = \
 	harness/run/connector.o \
 	harness/run/driver_ref.o \
 	harness/run/driver_adapter.o \
+	harness/run/driver_resolver.o \
 	harness/wire/hostile.o \
 	harness/run/target.o \
 	harness/ref/refclient.o \

@@ -17,6 +17,7 @@
 #include "demo.h"
 #include "diff.h"
 #include "lab.h"
+#include "resolver.h"
 #include "mem.h"
 #include "msg.h"
 #include "observe.h"
@@ -41,11 +42,15 @@ static const char usage_text[] =
 "Commands:\n"
 "  run   [--target T,..] [--scenarios PATH..] [--filter RE]\n"
 "        [--policy P] [--jobs N] [--shard I/N] [--out DIR] [--keep]\n"
-"        [--dir DIR] [--deadline MS] [--hostile] [--pcap] [-q | -v]\n"
+"        [--dir DIR] [--deadline MS] [--hostile] [--pcap] [--resolver R]\n"
+"        [-q | -v]\n"
 "                               the lab's main job: bring the lab up with\n"
 "                               every scenario, probe each with each target\n"
 "                               (default: every target; T=PATH tests that\n"
-"                               binary), judge,\n"
+"                               binary; resolver:NAME, NAME unbound, knot,\n"
+"                               bind, pdns or delv: that validator, each RRset\n"
+"                               of each scenario against what the zones\n"
+"                               say, proto dns), judge,\n"
 "                               write reports (default reports/runs/ID/:\n"
 "                               results.tap junit.xml results.json\n"
 "                               summary.md index.html; reports/runs/latest\n"
@@ -73,6 +78,8 @@ static const char usage_text[] =
 "                               on its loopback) into capture.pcap in the\n"
 "                               report directory, each cell's time window\n"
 "                               and capture filter in its detail;\n"
+"                               --resolver R: the lab's validator, as for\n"
+"                               up;\n"
 "                               on a terminal a progress line; at the end\n"
 "                               a table per target and the cells that\n"
 "                               fail, err or xpass (-v: the xfails too,\n"
@@ -156,7 +163,8 @@ static const char usage_text[] =
 "                               exit 1 if a cell fails or errs in NEW that\n"
 "                               did not in OLD, 0 otherwise, 2 bad input\n"
 "  targets                      every target: available (and its version)\n"
-"                               or why not; adapters: harness/targets/\n"
+"                               or why not; adapters: harness/targets/;\n"
+"                               then the resolver:NAME validators\n"
 "  help                         this text\n"
 "\n"
 "Lab options:\n"
@@ -167,6 +175,11 @@ static const char usage_text[] =
 "                     --deadline is per probe)\n"
 "  --nsd PATH         NSD binary (default $DANELAB_NSD_BIN, then PATH)\n"
 "  --unbound PATH     Unbound binary (default $DANELAB_UNBOUND_BIN, then PATH)\n"
+"  --resolver R       the lab's validating resolver: unbound (default),\n"
+"                     knot (kresd), bind (named) or pdns (pdns_recursor);\n"
+"                     not installed: exit 3 naming the package and its\n"
+"                     fetcher (harness/targets/lib/resolver-fetch.sh);\n"
+"                     binary from $DANELAB_KNOT_BIN, _BIND_BIN, _PDNS_BIN\n"
 "  --override-date D  Unbound's validation clock, YYYYMMDDHHMMSS\n"
 "  --scenarios PATH   serve the zones of these scenario files or\n"
 "                     directories (repeatable; default: the catalogue)\n"
@@ -217,6 +230,21 @@ parse_int(const char *opt, const char *s, long lo, long hi)
 
 static int cmd_help(int argc, char **argv);
 
+/* parse_resolver - --resolver NAME as an enum resolver_id, or a usage
+ * error naming the known ones */
+static int
+parse_resolver(const char *name)
+{
+	int id = resolver_lookup(name);
+
+	if (id < 0) {
+		msg_warn("--resolver: unknown resolver \"%s\" (known: %s)",
+		    name, resolver_names());
+		exit(EXIT_USAGE);
+	}
+	return id;
+}
+
 /* is_help - is s "--help" or "-h"? */
 static int
 is_help(const char *s)
@@ -244,6 +272,7 @@ parse_lab_args(int argc, char **argv, struct lab_args *a)
 		{ "ready", required_argument, NULL, 'D' },
 		{ "nsd", required_argument, NULL, 'n' },
 		{ "unbound", required_argument, NULL, 'u' },
+		{ "resolver", required_argument, NULL, 'R' },
 		{ "override-date", required_argument, NULL, 'o' },
 		{ "scenarios", required_argument, NULL, 's' },
 		{ "no-scenarios", no_argument, NULL, 'N' },
@@ -268,6 +297,7 @@ parse_lab_args(int argc, char **argv, struct lab_args *a)
 		    10, 600000); break;
 		case 'n': a->lab.nsd_bin = optarg; break;
 		case 'u': a->lab.unbound_bin = optarg; break;
+		case 'R': a->lab.resolver = parse_resolver(optarg); break;
 		case 'o':
 			if (strlen(optarg) != 14
 			    || strspn(optarg, "0123456789") != 14)
@@ -962,6 +992,7 @@ cmd_run(int argc, char **argv)
 		{ "deadline", required_argument, NULL, 'D' },
 		{ "hostile", no_argument, NULL, 'H' },
 		{ "pcap", no_argument, NULL, 'P' },
+		{ "resolver", required_argument, NULL, 'R' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -1013,6 +1044,7 @@ cmd_run(int argc, char **argv)
 		case 'k': o.keep = 1; break;
 		case 'H': o.hostile = 1; break;
 		case 'P': o.pcap = 1; break;
+		case 'R': o.resolver = parse_resolver(optarg); break;
 		case 'D': o.probe_ms = parse_int("--deadline", optarg, 100,
 		    600000); break;
 		case 'q': msg_quiet = 1; break;
@@ -1073,6 +1105,29 @@ cmd_targets(int argc, char **argv)
 		    bin ? "; binary from " : "", bin ? env : "");
 		free(env);
 		buf_free(&out);
+	}
+	/* Validators as targets (proto dns), never in the default set. */
+	for (int id = 0; id < RESOLVER_COUNT; id++) {
+		char *why = NULL, *bin = resolver_which(id, NULL, 1, &why);
+		char *name = xasprintf("resolver:%s", resolver_kind(id)->name);
+
+		printf("%-20s %-12s %s%s\n", name, bin ? "available"
+		    : "unavailable", bin ? bin : why, bin ? " (proto dns; "
+		    "only when named in --target)" : "");
+		free(name);
+		free(bin);
+		free(why);
+	}
+	{
+		const char *given = getenv("DANELAB_DELV_BIN");
+		char *bin = given && *given ? xstrdup(given)
+		    : resolver_in_path("delv");
+
+		printf("%-20s %-12s %s\n", "resolver:delv", bin ? "available"
+		    : "unavailable", bin ? "delv, a stub validator (proto dns; "
+		    "only when named in --target)" : "delv not found: install "
+		    "the Debian package bind9-dnsutils");
+		free(bin);
 	}
 	(void)file_rmtree(tmp);	/* what the probes wrote (a config, a passwd) */
 	free(tmp);

@@ -37,6 +37,7 @@
 #include "lab.h"
 #include "mem.h"
 #include "msg.h"
+#include "resolver.h"
 #include "stop.h"
 #include "template.h"
 
@@ -68,8 +69,7 @@ static int lab_rootless_on;	/* in a user namespace of our own */
 static char *
 lab_which(const char *given, const char *env, const char *name)
 {
-	const char *path = getenv("PATH");
-	char *dirs, *d, *save = NULL, *found = NULL;
+	char *found;
 
 	if (given == NULL && getenv(env) && *getenv(env))
 		given = getenv(env);
@@ -80,18 +80,7 @@ lab_which(const char *given, const char *env, const char *name)
 		    strerror(errno));
 		return NULL;
 	}
-	dirs = xasprintf("%s:/usr/sbin:/sbin:/usr/local/sbin",
-	    path ? path : "/usr/bin:/bin");
-	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		char *f = xasprintf("%s/%s", d, name);
-
-		if (access(f, X_OK) == 0) {
-			found = f;
-			break;
-		}
-		free(f);
-	}
-	free(dirs);
+	found = resolver_in_path(name);
 	if (found == NULL)
 		msg_warn("%s not found in PATH or /usr/sbin: install the Debian "
 		    "package %s (make deps) or set %s", name, name, env);
@@ -300,6 +289,33 @@ lab_find(const char *dir)
 	return 0;
 }
 
+/*
+ * lab_write_resolvers - the configuration of the lab's resolver (in dir)
+ * and of those beside it (in dir/resolvers/NAME); 0 or -1
+ */
+static int
+lab_write_resolvers(const struct lab_options *o, struct zone_tree *t)
+{
+	char *root_ns = xasprintf("ns.nic.%s", zone_name(zone_tree_tld(t)));
+	int ret = resolver_write(o->resolver, o->dir, o->dir, LAB_RESOLVER_ADDR,
+	    zone_tree_trust_anchor(t), root_ns, LAB_AUTH_ADDR,
+	    o->override_date);
+
+	for (int i = 0; i < RESOLVER_COUNT && ret == 0; i++) {
+		char *sdir;
+
+		if (!(o->beside & (1u << i)))
+			continue;
+		sdir = xasprintf("%s/resolvers/%s", o->dir,
+		    resolver_kind(i)->name);
+		ret = resolver_write(i, o->dir, sdir, resolver_target_addr(i),
+		    zone_tree_trust_anchor(t), root_ns, LAB_AUTH_ADDR, NULL);
+		free(sdir);
+	}
+	free(root_ns);
+	return ret;
+}
+
 /* lab_write_files - zones, configs and anchors under dir */
 static int
 lab_write_files(const struct lab_options *o, struct zone_tree *t)
@@ -307,7 +323,7 @@ lab_write_files(const struct lab_options *o, struct zone_tree *t)
 	const char *data = template_datadir();
 	char *zdir = xasprintf("%s/zones", o->dir);
 	char *adir = xasprintf("%s/anchors", o->dir);
-	char *tmpl = NULL, *out = NULL, *override = NULL;
+	char *tmpl = NULL, *out = NULL;
 	struct buf zones = { 0 }, hints = { 0 }, key = { 0 };
 	int ret = -1;
 
@@ -326,21 +342,16 @@ lab_write_files(const struct lab_options *o, struct zone_tree *t)
 	    zone_name(zone_tree_tld(t)), LAB_AUTH_ADDR);
 	buf_printf(&key, "%s%s", zone_tree_trust_anchor(t),
 	    zone_tree_root_dnskey(t));
-	override = o->override_date
-	    ? xasprintf("val-override-date: \"%s\"", o->override_date)
-	    : xstrdup("# val-override-date: not set");
 	{
 		const struct template_var vars[] = {
 			{ "RUNDIR", o->dir },
 			{ "ZONES", zones.data ? zones.data : "" },
 			{ "AUTH_ADDR", LAB_AUTH_ADDR },
 			{ "RESOLVER_ADDR", LAB_RESOLVER_ADDR },
-			{ "OVERRIDE_DATE", override },
 		};
 		const int n = sizeof(vars) / sizeof(vars[0]);
 		static const char *const files[][2] = {
 			{ "zones/nsd.conf.in", "nsd.conf" },
-			{ "zones/unbound.conf.in", "unbound.conf" },
 			{ "zones/resolv.conf.in", "resolv.conf" },
 		};
 
@@ -353,6 +364,8 @@ lab_write_files(const struct lab_options *o, struct zone_tree *t)
 				goto out;
 		}
 	}
+	if (lab_write_resolvers(o, t) != 0)
+		goto out;
 	free(out);
 	out = xasprintf("%s/root.hints", o->dir);
 	if (file_write(out, hints.data, hints.len) != 0)
@@ -377,7 +390,6 @@ out:
 	free(adir);
 	free(tmpl);
 	free(out);
-	free(override);
 	buf_free(&zones);
 	buf_free(&hints);
 	buf_free(&key);
@@ -436,6 +448,35 @@ keeper_lo_up(void)
 		if (ioctl(fd, SIOCSIFFLAGS, &ifr) == 0)
 			ret = 0;
 	}
+	close(fd);
+	return ret;
+}
+
+/* keeper_lo_addr - give lo the address addr too (label lo:N, N its last
+ * byte), for a daemon that listens only on its interfaces' addresses
+ * (named): the others bind any 127.0.0.0/8 address of lo */
+static int
+keeper_lo_addr(const char *addr)
+{
+	struct sockaddr_in sin;
+	struct ifreq ifr;
+	int fd, ret = -1;
+
+	memset(&ifr, 0, sizeof(ifr));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo:%s",
+	    strrchr(addr, '.') + 1);
+	memcpy(&ifr.ifr_addr, &sin, sizeof(sin));
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (ioctl(fd, SIOCSIFADDR, &ifr) == 0)
+		ret = 0;
+	else
+		keeper_say("error cannot add %s to lo inside the lab: %s",
+		    addr, strerror(errno));
 	close(fd);
 	return ret;
 }
@@ -590,9 +631,10 @@ out:
 	return ret;
 }
 
-/* keeper_mounts - private mounts: /proc, and what lab_overlaid names */
+/* keeper_mounts - private mounts: /proc, what lab_overlaid names, and
+ * each binds[2 * i] over binds[2 * i + 1] (NULL-terminated) */
 static int
-keeper_mounts(const char *dir)
+keeper_mounts(const char *dir, char *const *binds)
 {
 	int n = 0;
 
@@ -618,12 +660,17 @@ keeper_mounts(const char *dir)
 		if (ret)
 			return -1;
 	}
+	for (; binds && binds[0]; binds += 2)
+		if (keeper_provide(dir, binds[1], 1, &n) != 0
+		    || keeper_bind(binds[0], binds[1]) != 0)
+			return -1;
 	return 0;
 }
 
-/* keeper_spawn - start argv with stdout and stderr appended to log */
+/* keeper_spawn - start argv with stdout and stderr appended to log, with
+ * LD_LIBRARY_PATH libpath (or unchanged: NULL) */
 static pid_t
-keeper_spawn(char *const argv[], const char *log)
+keeper_spawn(char *const argv[], const char *log, const char *libpath)
 {
 	pid_t pid = fork();
 
@@ -637,6 +684,8 @@ keeper_spawn(char *const argv[], const char *log)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
+		if (libpath)
+			setenv("LD_LIBRARY_PATH", libpath, 1);
 		execv(argv[0], argv);
 		fprintf(stderr, "cannot execute %s: %s\n", argv[0],
 		    strerror(errno));
@@ -829,22 +878,76 @@ keeper_teardown(void)
 		;
 }
 
+/* The validating resolvers the keeper starts: the lab's own first, then
+ * those beside it as targets. */
+struct lab_daemons {
+	int n;
+	struct lab_daemon {
+		int id;			/* enum resolver_id */
+		char *bin;
+		char *dir;		/* its configuration and log */
+		const char *addr;
+		pid_t pid;		/* in the keeper */
+	} d[1 + RESOLVER_COUNT];
+	char *binds[2 * (1 + RESOLVER_COUNT) + 1];	/* keeper_mounts */
+};
+
+/* keeper_resolver - start resolver d and wait until it answers with AD;
+ * 0, or -1 after saying why */
+static int
+keeper_resolver(struct lab_daemon *d, int deadline_ms)
+{
+	const struct resolver_kind *k = resolver_kind(d->id);
+	char *log = xasprintf("%s/%s", d->dir, k->log);
+	char *lib = resolver_libpath(d->id, d->bin);
+	char *argv[8];
+	int ret;
+
+	resolver_argv(d->id, d->bin, d->dir, argv);
+	unlink(log);
+	ret = (d->pid = keeper_spawn(argv, log, lib)) < 0
+	    || keeper_wait_ready(k->program, d->pid, log, d->addr, 1,
+	    deadline_ms) != 0 ? -1 : 0;
+	resolver_argv_free(argv);
+	free(log);
+	free(lib);
+	return ret;
+}
+
+/* keeper_reap - a daemon that died ends the lab */
+static void
+keeper_reap(pid_t nsd_pid, const struct lab_daemons *rs)
+{
+	int status;
+	pid_t p;
+
+	while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+		const char *name = p == nsd_pid ? "nsd" : NULL;
+
+		for (int i = 0; i < rs->n && name == NULL; i++)
+			if (p == rs->d[i].pid)
+				name = resolver_kind(rs->d[i].id)->program;
+		if (name) {
+			printf("%s exited (status 0x%x): tearing the lab "
+			    "down\n", name, status);
+			lab_signalled = SIGCHLD;
+		}
+	}
+}
+
 /* keeper_main - PID 1 of the lab; never returns */
 static void
-keeper_main(const struct lab_options *o, const char *nsd, const char *unbound,
-    int detach)
+keeper_main(const struct lab_options *o, const char *nsd,
+    struct lab_daemons *rs, int detach)
 {
 	char *nsd_conf = xasprintf("%s/nsd.conf", o->dir);
-	char *unb_conf = xasprintf("%s/unbound.conf", o->dir);
 	char *nsd_log = xasprintf("%s/nsd.log", o->dir);
-	char *unb_log = xasprintf("%s/unbound.log", o->dir);
 	char *lab_log = xasprintf("%s/lab.log", o->dir);
 	char *const nsd_argv[] = { (char *)nsd, "-d", "-c", nsd_conf, NULL };
-	char *const unb_argv[] = { (char *)unbound, "-d", "-c", unb_conf, NULL };
+	const char *main_prog = resolver_kind(rs->d[0].id)->program;
 	struct sigaction sa;
-	double t0 = clock_s(), t_nsd, t_unb;
-	pid_t nsd_pid, unb_pid;
-	sigset_t none;
+	double t0 = clock_s(), t_nsd, t_unb = 0;
+	pid_t nsd_pid;
 	int fd;
 
 	memset(&sa, 0, sizeof(sa));
@@ -871,53 +974,47 @@ keeper_main(const struct lab_options *o, const char *nsd, const char *unbound,
 		    strerror(errno));
 		_exit(EXIT_ENV);
 	}
-	if (keeper_mounts(o->dir) != 0)
+	if (keeper_mounts(o->dir, rs->binds) != 0)
 		_exit(EXIT_ENV);
 	unlink(nsd_log);
-	unlink(unb_log);
-	if ((nsd_pid = keeper_spawn(nsd_argv, nsd_log)) < 0
+	if ((nsd_pid = keeper_spawn(nsd_argv, nsd_log, NULL)) < 0
 	    || keeper_wait_ready("nsd", nsd_pid, nsd_log, LAB_AUTH_ADDR, 0,
 	    o->deadline_ms) != 0) {
 		keeper_teardown();
 		_exit(EXIT_ENV);
 	}
 	t_nsd = clock_s();
-	if ((unb_pid = keeper_spawn(unb_argv, unb_log)) < 0
-	    || keeper_wait_ready("unbound", unb_pid, unb_log, LAB_RESOLVER_ADDR,
-	    1, o->deadline_ms) != 0) {
-		keeper_teardown();
-		_exit(EXIT_ENV);
+	for (int i = 0; i < rs->n; i++) {
+		if ((i > 0 && keeper_lo_addr(rs->d[i].addr) != 0)
+		    || keeper_resolver(&rs->d[i], o->deadline_ms) != 0) {
+			keeper_teardown();
+			_exit(EXIT_ENV);
+		}
+		if (i == 0)
+			t_unb = clock_s();
 	}
-	t_unb = clock_s();
 	/* From here on the lab outlives a detaching parent. */
 	if (detach)
 		prctl(PR_SET_PDEATHSIG, 0);
 	signal(SIGPIPE, SIG_IGN);
 	if (keeper_say("ready %.6f %.6f %ld %ld", t_nsd - t0, t_unb - t0,
-	    keeper_hwm_kb("nsd"), keeper_hwm_kb("unbound")) != 0) {
+	    keeper_hwm_kb("nsd"), keeper_hwm_kb(main_prog)) != 0) {
 		keeper_teardown();	/* the parent is gone */
 		_exit(EXIT_ENV);
 	}
 	close(keeper_fd);
 	keeper_fd = -1;
-	printf("lab up: nsd pid %ld, unbound pid %ld (lab pids)\n",
-	    (long)nsd_pid, (long)unb_pid);
+	printf("lab up: nsd pid %ld, %s pid %ld (lab pids)\n",
+	    (long)nsd_pid, main_prog, (long)rs->d[0].pid);
+	for (int i = 1; i < rs->n; i++)
+		printf("beside it: %s at %s, pid %ld\n",
+		    resolver_kind(rs->d[i].id)->program, rs->d[i].addr,
+		    (long)rs->d[i].pid);
 	fflush(stdout);
 
 	/* Serve until asked to stop; a daemon that dies ends the lab. */
-	sigemptyset(&none);
 	while (!lab_signalled) {
-		int status;
-		pid_t p;
-
-		while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
-			if (p == nsd_pid || p == unb_pid) {
-				printf("%s exited (status 0x%x): tearing the "
-				    "lab down\n", p == nsd_pid ? "nsd"
-				    : "unbound", status);
-				lab_signalled = SIGCHLD;
-			}
-		}
+		keeper_reap(nsd_pid, rs);
 		if (!lab_signalled)
 			poll(NULL, 0, 250);
 	}
@@ -944,12 +1041,66 @@ lab_wait_gone(pid_t pid, unsigned long long start, int ms)
 	return -1;
 }
 
+/*
+ * lab_daemons_find - the resolvers o asks for, their binaries, state
+ * directories, addresses and the library directories to bind (rs is
+ * made whole: lab_daemons_free it even on failure); 0, or -1 after
+ * saying which is not installed
+ */
+static int
+lab_daemons_find(const struct lab_options *o, struct lab_daemons *rs)
+{
+	char *lp;
+	int nb = 0;
+
+	memset(rs, 0, sizeof(*rs));
+	for (int i = -1; i < RESOLVER_COUNT; i++) {
+		struct lab_daemon *d = &rs->d[rs->n];
+		const struct resolver_kind *k;
+		int id = i < 0 ? o->resolver : i;
+
+		if (i >= 0 && !(o->beside & (1u << i)))
+			continue;
+		k = resolver_kind(id);
+		d->id = id;
+		d->bin = resolver_which(id, i >= 0 ? NULL : id == RESOLVER_UNBOUND
+		    ? o->unbound_bin : o->resolver_bin, 0, NULL);
+		d->dir = i < 0 ? xstrdup(o->dir) : xasprintf("%s/resolvers/%s",
+		    o->dir, k->name);
+		d->addr = i < 0 ? LAB_RESOLVER_ADDR : resolver_target_addr(id);
+		rs->n++;
+		if (d->bin == NULL)
+			return -1;
+		if (k->libdir && (lp = resolver_libpath(id, d->bin)) != NULL) {
+			free(lp);
+			rs->binds[nb++] = xasprintf("%s%s", k->unpacked,
+			    k->libdir);
+			rs->binds[nb++] = xstrdup(k->libdir);
+		}
+	}
+	return 0;
+}
+
+/* lab_daemons_free - what lab_daemons_find made */
+static void
+lab_daemons_free(struct lab_daemons *rs)
+{
+	for (int i = 0; i < rs->n; i++) {
+		free(rs->d[i].bin);
+		free(rs->d[i].dir);
+	}
+	for (int i = 0; rs->binds[i]; i++)
+		free(rs->binds[i]);
+	memset(rs, 0, sizeof(*rs));
+}
+
 struct lab *
 lab_start(const struct lab_options *o, struct zone_tree *t,
     struct lab_stats *stats)
 {
 	struct lab *l = NULL;
-	char *nsd = NULL, *unbound = NULL, *state = NULL, *line = NULL;
+	char *nsd = NULL, *state = NULL, *line = NULL;
+	struct lab_daemons rs = { 0 };
 	struct stop_saved saved;
 	double t0 = clock_s();
 	char reply[2048];
@@ -963,8 +1114,7 @@ lab_start(const struct lab_options *o, struct zone_tree *t,
 		return NULL;
 	}
 	if ((nsd = lab_which(o->nsd_bin, "DANELAB_NSD_BIN", "nsd")) == NULL
-	    || (unbound = lab_which(o->unbound_bin, "DANELAB_UNBOUND_BIN",
-	    "unbound")) == NULL)
+	    || lab_daemons_find(o, &rs) != 0)
 		goto fail;
 	if (file_mkdirs(o->dir) != 0 || lab_write_files(o, t) != 0)
 		goto fail;
@@ -992,7 +1142,7 @@ lab_start(const struct lab_options *o, struct zone_tree *t,
 		close(pfd[0]);
 		keeper_fd = pfd[1];
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		keeper_main(o, nsd, unbound, o->detach);
+		keeper_main(o, nsd, &rs, o->detach);
 	}
 	close(pfd[1]);
 	pfd[1] = -1;
@@ -1062,7 +1212,7 @@ done:
 	if (pfd[0] >= 0)
 		close(pfd[0]);
 	free(nsd);
-	free(unbound);
+	lab_daemons_free(&rs);
 	free(state);
 	free(line);
 	return l;

@@ -39,6 +39,14 @@ struct lab_options {
 	const char *dir;		/* run directory: state, configs, logs */
 	const char *nsd_bin;		/* NULL: $DANELAB_NSD_BIN, then PATH */
 	const char *unbound_bin;	/* NULL: $DANELAB_UNBOUND_BIN, then PATH */
+	int resolver;			/* enum resolver_id: the lab's validator at
+				 * LAB_RESOLVER_ADDR (0: Unbound) */
+	const char *resolver_bin;	/* its binary (not Unbound), or NULL:
+				 * resolver_which */
+	unsigned beside;		/* bit per enum resolver_id: validators
+				 * run beside it as targets, each at
+				 * resolver_target_addr(), in
+				 * DIR/resolvers/NAME */
 	int deadline_ms;		/* readiness deadline per daemon */
 	const char *override_date;	/* Unbound val-override-date, or NULL */
 	int detach;			/* 1: the lab outlives this process (up) */
@@ -49,9 +57,9 @@ struct lab_options {
 struct lab_stats {
 	double write_s;			/* zone files and configs written */
 	double nsd_ready_s;		/* NSD answered (since start) */
-	double unbound_ready_s;		/* Unbound answered with AD */
+	double unbound_ready_s;		/* the lab's resolver answered with AD */
 	long nsd_hwm_kb;		/* peak resident memory of NSD */
-	long unbound_hwm_kb;		/* peak resident memory of Unbound */
+	long unbound_hwm_kb;		/* peak resident memory of the resolver */
 };
 
 struct lab;

@@ -620,23 +620,34 @@ zone_fault_future(struct zone *z, const struct zone_fault *f)
  * denies something at the owner: the NSEC at the owner if it exists
  * (NODATA), else the one whose span covers it (NXDOMAIN).
  */
-static int
-zone_fault_nsec(struct zone *z, const struct zone_fault *f)
+/* zone_nsec_pred - the owner of the NSEC of z at name, or of the one
+ * whose span covers it (canonical order), or NULL */
+static const ldns_rdf *
+zone_nsec_pred(const struct zone *z, const ldns_rdf *name)
 {
 	const ldns_rdf *best = NULL;
 
-	if (ldns_dname_compare(f->owner, z->origin) != 0 &&
-	    !ldns_dname_is_subdomain(f->owner, z->origin))
-		return -1;
-	for (size_t i = 0; i < ldns_rr_list_rr_count(z->out); i++) {
+	for (size_t i = 0; z->out && i < ldns_rr_list_rr_count(z->out); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(z->out, i);
 		const ldns_rdf *o = ldns_rr_owner(rr);
 
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC &&
-		    ldns_dname_compare(o, f->owner) <= 0 &&
+		    ldns_dname_compare(o, name) <= 0 &&
 		    (best == NULL || ldns_dname_compare(o, best) > 0))
 			best = o;
 	}
+	return best;
+}
+
+static int
+zone_fault_nsec(struct zone *z, const struct zone_fault *f)
+{
+	const ldns_rdf *best;
+
+	if (ldns_dname_compare(f->owner, z->origin) != 0 &&
+	    !ldns_dname_is_subdomain(f->owner, z->origin))
+		return -1;
+	best = zone_nsec_pred(z, f->owner);
 	return best ? zone_flip_sigs(z, best, LDNS_RR_TYPE_NSEC) : -1;
 }
 
@@ -1104,4 +1115,256 @@ const char *
 zone_tree_root_dnskey(const struct zone_tree *t)
 {
 	return t->root_dnskey;
+}
+
+/* ---- what a validator must answer (zone_tree_expect) ---- */
+
+const char *
+zone_status_name(enum zone_status s)
+{
+	static const char *const names[ZONE_STATUS_COUNT] = {
+		"secure", "insecure", "secure-denial", "insecure-denial",
+		"bogus", "indeterminate"
+	};
+
+	return s < ZONE_STATUS_COUNT ? names[s] : "?";
+}
+
+/* zone_at - the deepest zone of t holding name (the root at least) */
+static const struct zone *
+zone_at(const struct zone_tree *t, const ldns_rdf *name)
+{
+	const struct zone *best = t->zones[0];
+
+	for (size_t i = 1; i < t->nzones; i++) {
+		const struct zone *z = t->zones[i];
+
+		if ((ldns_dname_compare(name, z->origin) == 0
+		    || ldns_dname_is_subdomain(name, z->origin))
+		    && ldns_dname_label_count(z->origin)
+		    > ldns_dname_label_count(best->origin))
+			best = z;
+	}
+	return best;
+}
+
+/* zone_fault_at - the RRSIG fault of z on (owner, type), or NULL */
+static const struct zone_fault *
+zone_fault_at(const struct zone *z, const ldns_rdf *owner, ldns_rr_type type)
+{
+	for (size_t i = 0; i < z->nfaults; i++)
+		if (z->faults[i].kind->apply != zone_fault_nsec
+		    && z->faults[i].type == type
+		    && (type == LDNS_RR_TYPE_DNSKEY
+		    || ldns_dname_compare(z->faults[i].owner, owner) == 0))
+			return &z->faults[i];
+	return NULL;
+}
+
+/* zone_broken - why every answer from z is bogus or indeterminate (the
+ * status in *st), or NULL when its chain of trust holds or is provably
+ * absent (*insecure) */
+static const char *
+zone_broken(const struct zone *z, enum zone_status *st, int *insecure)
+{
+	*insecure = z->delegation == ZONE_INSECURE
+	    || z->delegation == ZONE_UNSUPPORTED_ALG;
+	*st = ZONE_STATUS_BOGUS;
+	if (z->delegation == ZONE_LAME) {
+		*st = ZONE_STATUS_INDETERMINATE;
+		return "is delegated to a server that never answers (lame)";
+	}
+	if (*insecure)
+		return NULL;
+	if (z->delegation == ZONE_DS_MISMATCH)
+		return "has a DS that matches none of its keys";
+	if (z->parent && zone_fault_at(z->parent, z->origin, LDNS_RR_TYPE_DS))
+		return "has a DS whose RRSIG is broken in its parent";
+	if (zone_fault_at(z, z->origin, LDNS_RR_TYPE_DNSKEY))
+		return "has a DNSKEY RRset whose RRSIG is broken";
+	return NULL;
+}
+
+/* zone_has - does z publish (name, type)?  type 0: any record at or
+ * below name (the name exists, perhaps as an empty non-terminal) */
+static int
+zone_has(const struct zone *z, const ldns_rdf *name, ldns_rr_type type)
+{
+	for (size_t i = 0; z->out && i < ldns_rr_list_rr_count(z->out); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(z->out, i);
+		const ldns_rdf *o = ldns_rr_owner(rr);
+
+		if (type == 0 ? ldns_dname_compare(o, name) == 0
+		    || ldns_dname_is_subdomain(o, name)
+		    : ldns_rr_get_type(rr) == type
+		    && ldns_dname_compare(o, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* zone_rdata_name - the first rdata of (name, type) in z (a CNAME's
+ * target), or NULL */
+static const ldns_rdf *
+zone_rdata_name(const struct zone *z, const ldns_rdf *name, ldns_rr_type type)
+{
+	for (size_t i = 0; z->out && i < ldns_rr_list_rr_count(z->out); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(z->out, i);
+
+		if (ldns_rr_get_type(rr) == type
+		    && ldns_dname_compare(ldns_rr_owner(rr), name) == 0)
+			return ldns_rr_rdf(rr, 0);
+	}
+	return NULL;
+}
+
+/* zone_denial_broken - does the denial of name in z need an NSEC that
+ * broken-nsec broke?  The NSEC at or covering name, and for NXDOMAIN the
+ * one covering the wildcard at the closest encloser. */
+static int
+zone_denial_broken(const struct zone *z, const ldns_rdf *name, int nx)
+{
+	const ldns_rdf *need[2] = { zone_nsec_pred(z, name), NULL };
+	ldns_rdf *ce = ldns_dname_clone_from(name, 0), *wild = NULL;
+	int broken = 0;
+
+	while (nx && ce && ldns_dname_label_count(ce) > 0 && !zone_has(z, ce, 0)) {
+		ldns_rdf *up = ldns_dname_left_chop(ce);
+
+		ldns_rdf_deep_free(ce);
+		ce = up;
+	}
+	if (nx && ce && (wild = ldns_dname_new_frm_str("*")) != NULL
+	    && ldns_dname_cat(wild, ce) == LDNS_STATUS_OK)
+		need[1] = zone_nsec_pred(z, wild);
+	for (size_t i = 0; i < z->nfaults && !broken; i++) {
+		const ldns_rdf *hit;
+
+		if (z->faults[i].kind->apply != zone_fault_nsec)
+			continue;
+		hit = zone_nsec_pred(z, z->faults[i].owner);
+		for (int k = 0; k < 2 && hit; k++)
+			broken |= need[k] && ldns_dname_compare(need[k], hit) == 0;
+	}
+	ldns_rdf_deep_free(ce);
+	ldns_rdf_deep_free(wild);
+	return broken;
+}
+
+/* zone_expect_name - zone_tree_expect for a parsed name, following at
+ * most depth more CNAMEs */
+static void
+zone_expect_name(const struct zone_tree *t, const ldns_rdf *name,
+    ldns_rr_type type, struct zone_expect *e, int depth)
+{
+	const struct zone *z = zone_at(t, name);
+	char *qn = ldns_rdf2str(name);
+	const ldns_rdf *target;
+	const char *broken;
+	enum zone_status st;
+	int insecure;
+
+	e->nxdomain = 0;
+	if ((broken = zone_broken(z, &st, &insecure)) != NULL) {
+		e->status = st;
+		snprintf(e->why, sizeof(e->why), "zone %s %s", z->name, broken);
+	} else if (zone_has(z, name, type) || type == LDNS_RR_TYPE_CNAME
+	    || (target = zone_rdata_name(z, name, LDNS_RR_TYPE_CNAME)) == NULL
+	    || depth == 0) {
+		int have = zone_has(z, name, type);
+
+		e->nxdomain = !have && !zone_has(z, name, 0);
+		e->status = have ? (insecure ? ZONE_STATUS_INSECURE
+		    : ZONE_STATUS_SECURE) : insecure
+		    ? ZONE_STATUS_INSECURE_DENIAL : ZONE_STATUS_SECURE_DENIAL;
+		snprintf(e->why, sizeof(e->why), "%s in %s zone %s",
+		    have ? "published" : e->nxdomain ? "no such name"
+		    : "no such type", insecure ? "insecure" : "signed", z->name);
+		if (!insecure && have && zone_fault_at(z, name, type)) {
+			char *ts = ldns_rr_type2str(type);
+
+			e->status = ZONE_STATUS_BOGUS;
+			snprintf(e->why, sizeof(e->why), "%s on %s %s",
+			    zone_fault_at(z, name, type)->kind->name,
+			    ts ? ts : "?", qn);
+			free(ts);
+		} else if (!insecure && !have
+		    && zone_denial_broken(z, name, e->nxdomain)) {
+			e->status = ZONE_STATUS_BOGUS;
+			snprintf(e->why, sizeof(e->why), "broken-nsec: the "
+			    "denial of %s in %s needs a broken NSEC", qn,
+			    z->name);
+		}
+	} else if (!insecure && zone_fault_at(z, name, LDNS_RR_TYPE_CNAME)) {
+		e->status = ZONE_STATUS_BOGUS;
+		snprintf(e->why, sizeof(e->why), "%s on CNAME %s",
+		    zone_fault_at(z, name, LDNS_RR_TYPE_CNAME)->kind->name, qn);
+	} else {
+		char *tn = ldns_rdf2str(target);
+
+		zone_expect_name(t, target, type, e, depth - 1);
+		if (insecure && e->status == ZONE_STATUS_SECURE)
+			e->status = ZONE_STATUS_INSECURE;
+		if (insecure && e->status == ZONE_STATUS_SECURE_DENIAL)
+			e->status = ZONE_STATUS_INSECURE_DENIAL;
+		{
+			char *why = xasprintf("CNAME %s in %s zone %s; %s",
+			    tn ? tn : "?", insecure ? "insecure" : "signed",
+			    z->name, e->why);
+			size_t n = strlen(why);
+
+			if (n >= sizeof(e->why))
+				n = sizeof(e->why) - 1;
+			memcpy(e->why, why, n);
+			e->why[n] = 0;
+			free(why);
+		}
+		free(tn);
+	}
+	free(qn);
+}
+
+int
+zone_tree_expect(const struct zone_tree *t, const char *qname,
+    const char *qtype, struct zone_expect *e)
+{
+	ldns_rr_type type = ldns_get_rr_type_by_name(qtype);
+	ldns_rdf *name = NULL;
+
+	memset(e, 0, sizeof(*e));
+	if (type == 0 || ldns_str2rdf_dname(&name, qname) != LDNS_STATUS_OK)
+		return -1;
+	ldns_dname2canonical(name);
+	zone_expect_name(t, name, type, e, 8);
+	ldns_rdf_deep_free(name);
+	return 0;
+}
+
+char *
+zone_rrsets(const struct zone *z)
+{
+	struct buf b = { 0 };
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
+		ldns_rr_type type = ldns_rr_get_type(rr);
+		char *o, *ts, *line;
+
+		if (type == LDNS_RR_TYPE_SOA || type == LDNS_RR_TYPE_NS
+		    || type == LDNS_RR_TYPE_DNSKEY || type == LDNS_RR_TYPE_DS)
+			continue;
+		o = ldns_rdf2str(ldns_rr_owner(rr));
+		ts = ldns_rr_type2str(type);
+		line = xasprintf("\n%s %s\n", o ? o : "?", ts ? ts : "?");
+		/* b starts with a newline: a whole line is "\nOWNER TYPE\n" */
+		if (b.data == NULL || strstr(b.data, line) == NULL)
+			buf_printf(&b, "%s", b.data ? line + 1 : line);
+		free(line);
+		free(o);
+		free(ts);
+	}
+	if (b.data == NULL)
+		return xstrdup("");
+	memmove(b.data, b.data + 1, strlen(b.data));
+	return b.data;
 }

@@ -142,4 +142,43 @@ const char *zone_tree_trust_anchor(const struct zone_tree *t);
 /* zone_tree_root_dnskey - the root's DNSKEY RRset as text; borrowed */
 const char *zone_tree_root_dnskey(const struct zone_tree *t);
 
+/* zone_rrsets - the distinct RRsets added to z (not SOA, NS, DNSKEY or
+ * DS), one "OWNER TYPE" line each, in the order added; caller frees */
+char *zone_rrsets(const struct zone *z);
+
+/* What a validator must make of one query, from the zones' states and
+ * faults (zone_tree_expect). */
+enum zone_status {
+	ZONE_STATUS_SECURE,		/* the RRset, validated: NOERROR + AD */
+	ZONE_STATUS_INSECURE,		/* the RRset, provably unsigned: no AD */
+	ZONE_STATUS_SECURE_DENIAL,	/* NODATA or NXDOMAIN, proven: AD */
+	ZONE_STATUS_INSECURE_DENIAL,	/* NODATA or NXDOMAIN, unsigned: no AD */
+	ZONE_STATUS_BOGUS,		/* fails validation: SERVFAIL */
+	ZONE_STATUS_INDETERMINATE,	/* no answer to be had (lame): SERVFAIL */
+	ZONE_STATUS_COUNT
+};
+
+struct zone_expect {
+	enum zone_status status;
+	int nxdomain;			/* a denial: the name does not exist */
+	char why[256];			/* what in the zones decides it */
+};
+
+/* zone_status_name - "secure", "insecure", "secure-denial",
+ * "insecure-denial", "bogus", "indeterminate" */
+const char *zone_status_name(enum zone_status s);
+
+/*
+ * zone_tree_expect - what a validating resolver with the root's DS as
+ * its trust anchor must answer for (qname, qtype) in the signed tree t:
+ * the zone's delegation (insecure and unsupported-algorithm zones are
+ * insecure, a DS mismatch or a fault on the zone's DS or DNSKEY makes
+ * every answer bogus, a lame zone indeterminate), a fault on the RRset
+ * (bogus), the NSEC records a denial needs (broken-nsec: bogus), and
+ * CNAMEs followed (the weakest link decides).  0, or -1 when qname or
+ * qtype cannot be parsed.
+ */
+int zone_tree_expect(const struct zone_tree *t, const char *qname,
+    const char *qtype, struct zone_expect *e);
+
 #endif

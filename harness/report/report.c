@@ -589,7 +589,11 @@ static void
 report_json_queries(struct buf *b, const struct report_cell *c)
 {
 	if (!c->queries_seen) {
-		REPORT_PUTS(b, ", \"queries\": null, \"queries_note\": null");
+		REPORT_PUTS(b, ", \"queries\": null, \"queries_note\": ");
+		if (c->queries_note)
+			json_string(b, c->queries_note, 0);
+		else
+			REPORT_PUTS(b, "null");
 		return;
 	}
 	REPORT_PUTS(b, ", \"queries\": [");
@@ -1567,7 +1571,9 @@ report_read_queries(const char *path, const struct json_value *v,
 	char w[80];
 
 	if (qs == NULL || qs->type == JSON_NULL)
-		return 0;
+		return json_get(v, "queries_note") == NULL ? 0
+		    : report_get_string(path, v, where, "queries_note", 1,
+		    &c->queries_note);
 	if (qs->type != JSON_ARRAY)
 		return report_bad(path, qs, "%s.queries: an array or null "
 		    "wanted", where);

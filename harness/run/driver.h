@@ -21,6 +21,7 @@
 #include "run.h"
 #include "target.h"
 #include "world.h"
+#include "zone.h"
 
 #define RUN_QUIESCE_MS	5000	/* for a probe's connections to finish */
 /* RUN_MS - clock_s() seconds, in ms */
@@ -68,6 +69,40 @@ struct driver {
 
 extern const struct driver driver_ref;		/* TARGET_REF */
 extern const struct driver driver_adapter;	/* harness/targets/NAME.sh */
+extern const struct driver driver_resolver;	/* resolver:NAME (proto dns) */
+
+/* Resolver targets: "resolver:NAME", one cell per scenario (proto
+ * "dns", policy "any"). */
+#define DRIVER_RESOLVER_PREFIX	"resolver:"
+
+/* driver_resolver_id - the enum resolver_id of target "resolver:NAME",
+ * or -1 when target is not one */
+int driver_resolver_id(const char *target);
+
+/* DRIVER_STUB_DELV - driver_resolver_id of "resolver:delv": BIND's stub
+ * validator, run once per query inside the lab, asking the lab's own
+ * resolver and validating itself from the lab root's DS */
+#define DRIVER_STUB_DELV	100
+
+/* driver_resolver_env - the variable naming the binary of a resolver
+ * target (DANELAB_KNOT_BIN, DANELAB_DELV_BIN ...); caller frees */
+char *driver_resolver_env(const char *target);
+
+/* driver_delv_parse - delv's output as an answer: rcode ("; fully
+ * validated", "; unsigned answer", ";; resolution failed: ncache
+ * nxdomain" or "ncache nxrrset", another failure SERVFAIL), AD (fully
+ * validated), every RRset of a CNAME chain and answer count (its record lines); 0, or -1 when the
+ * output says none of these */
+int driver_delv_parse(const char *out, int *rcode, int *ad, int *answers);
+
+/*
+ * driver_dns_grade - one answer (rcode, -1 for none; AD bit; answer
+ * count) against e, what the zones say (qtype type): 0 as expected, 1
+ * wrong, 2 the worst (a bogus or indeterminate RRset validated as
+ * secure), with *why saying how (caller frees; NULL when 0)
+ */
+int driver_dns_grade(const struct zone_expect *e, const char *type, int rcode,
+    int ad, int answers, char **why);
 
 /* One target of the run. */
 struct run_target {
@@ -83,6 +118,7 @@ struct run_target {
 	char *dns_note;			/* why its queries are not judged (set by
 				 * probe), or NULL: it asks the lab's
 				 * resolver itself */
+	size_t ncells;			/* how many cells it has */
 };
 
 /* Which scenario, protocol and policy a cell is, and where it stands. */
@@ -101,6 +137,7 @@ struct run {
 	struct endpoint_set *eps;
 	struct refclient *ref;
 	struct qlog *qlog;		/* the lab resolver's query log */
+	char *qlog_note;		/* why there is none to read, or NULL */
 	struct capture *capture;	/* run --pcap: tcpdump, or NULL */
 	char *pcap;			/* where it writes */
 	SSL_CTX *inbound_ctx;		/* xmpp-in: the receivers' chain */

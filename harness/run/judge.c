@@ -291,6 +291,12 @@ judge_cell(const struct scn_expect *e, const struct target_deviation *dev,
 		c->not_preferred = e->prefer
 		    && !(e->prefer & OUTCOME_BIT(w->outcome));
 	}
+	judge_baseline(dev, c);
+}
+
+void
+judge_baseline(const struct target_deviation *dev, struct report_cell *c)
+{
 	if (dev && c->verdict == VERDICT_FAIL) {
 		char *r = xasprintf("known %sdeviation: %s (%s)",
 		    dev->intermittent ? "intermittent " : "", dev->reason,

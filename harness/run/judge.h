@@ -85,6 +85,11 @@ struct judge_seen {
 void judge_cell(const struct scn_expect *e, const struct target_deviation *dev,
     struct report_cell *c, const struct judge_seen *seen);
 
+/* judge_baseline - c's verdict and reason given dev, its baseline line
+ * or NULL: a fail becomes an xfail, a pass an xpass (unless dev is
+ * intermittent) */
+void judge_baseline(const struct target_deviation *dev, struct report_cell *c);
+
 /*
  * judge_prober - the outcome of a probing tool (posttls-finger), which
  * delivers nothing, so the wire cannot show its decision: its word said

@@ -471,3 +471,89 @@ plan_checks_free(struct scn_checks *c)
 	free(pc);
 	return NULL;
 }
+
+/* plan_rrset_add - (name, type) into v unless there, with its expectation */
+static void
+plan_rrset_add(const struct plan *pl, struct plan_rrset **v, size_t *n,
+    const char *name, const char *type)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcasecmp((*v)[i].name, name) == 0
+		    && strcasecmp((*v)[i].type, type) == 0)
+			return;
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[*n].name = xstrdup(name);
+	(*v)[*n].type = xstrdup(type);
+	if (zone_tree_expect(pl->tree, name, type, &(*v)[*n].expect) != 0)
+		msg_panic("plan_rrsets: cannot parse %s %s", name, type);
+	(*n)++;
+}
+
+struct plan_rrset *
+plan_rrsets(const struct plan *pl, const struct scenario *s, size_t *n)
+{
+	static const struct { int proto; const char *port, *srv; } ports[] = {
+		{ PROTO_SMTP, "25", NULL }, { PROTO_SMTPS, "465", NULL },
+		{ PROTO_XMPP, "5269", "_xmpp-server._tcp." },
+		{ PROTO_XMPPS, "5270", "_xmpps-server._tcp." },
+	};
+	char *domain = plan_domain(s), *name;
+	struct plan_rrset *v = NULL;
+
+	*n = 0;
+	if (s->protos & ((1u << PROTO_SMTP) | (1u << PROTO_SMTPS)))
+		plan_rrset_add(pl, &v, n, domain, "MX");
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (ports[i].srv && s->protos & (1u << ports[i].proto)) {
+			name = xasprintf("%s%s", ports[i].srv, domain);
+			plan_rrset_add(pl, &v, n, name, "SRV");
+			free(name);
+		}
+	for (size_t i = 0; i < s->nzones; i++) {
+		char *origin = scn_zone_origin(s, &s->zones[i], PLAN_TLD);
+		struct zone *z = zone_tree_find(pl->tree, origin);
+		char *list = z ? zone_rrsets(z) : xstrdup(""), *line, *save;
+
+		for (line = strtok_r(list, "\n", &save); line;
+		    line = strtok_r(NULL, "\n", &save)) {
+			char *sp = strchr(line, ' ');
+
+			*sp = 0;
+			plan_rrset_add(pl, &v, n, line, sp + 1);
+		}
+		free(list);
+		free(origin);
+	}
+	for (size_t i = 0; i < pl->nhosts; i++) {
+		if (pl->hosts[i].scenario != s)
+			continue;
+		plan_rrset_add(pl, &v, n, pl->hosts[i].fqdn, "A");
+		for (size_t k = 0; k < sizeof(ports) / sizeof(ports[0]); k++)
+			if (s->protos & (1u << ports[k].proto)) {
+				name = xasprintf("_%s._tcp.%s", ports[k].port,
+				    pl->hosts[i].fqdn);
+				plan_rrset_add(pl, &v, n, name, "TLSA");
+				free(name);
+			}
+	}
+	for (size_t i = 0; i < s->nfaults; i++) {
+		name = scn_name_abs(s, s->faults[i].owner, PLAN_TLD);
+		if (s->faults[i].type && *s->faults[i].type
+		    && strcasecmp(s->faults[i].type, "DNSKEY") != 0
+		    && strcasecmp(s->faults[i].type, "DS") != 0)
+			plan_rrset_add(pl, &v, n, name, s->faults[i].type);
+		free(name);
+	}
+	free(domain);
+	return v;
+}
+
+void
+plan_rrsets_free(struct plan_rrset *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].type);
+	}
+	free(v);
+}

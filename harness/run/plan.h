@@ -45,6 +45,25 @@ struct plan {
 struct plan *plan_build(const struct scn_catalogue *cat,
     struct pki_profile *p, struct zone_tree *t);
 
+/* One RRset a validator is asked about, and what it must answer. */
+struct plan_rrset {
+	char *name;			/* absolute */
+	char *type;			/* "TLSA" */
+	struct zone_expect expect;	/* zone_tree_expect */
+};
+
+/*
+ * plan_rrsets - every RRset of scenario s worth asking a validator, in
+ * the signed tree of pl: MX or SRV at its domain (by its protocols), the
+ * records of its zones, A and TLSA (at the port of each protocol) at each
+ * host, and the RRsets its faults name, each with what zone_tree_expect
+ * says it must validate as.  Derived from the model, never written by
+ * hand.  *n of them; free with plan_rrsets_free.
+ */
+struct plan_rrset *plan_rrsets(const struct plan *pl, const struct scenario *s,
+    size_t *n);
+void plan_rrsets_free(struct plan_rrset *v, size_t n);
+
 /* plan_free - release the plan (not the tree); returns NULL */
 struct plan *plan_free(struct plan *pl);
 

@@ -13,6 +13,7 @@
 #include "plan.h"
 #include "qlog.h"
 #include "queries.h"
+#include "resolver.h"
 #include "report.h"
 #include "scenario.h"
 #include "target.h"
@@ -20,7 +21,16 @@
 int
 queries_open(struct run *r, const char *labdir)
 {
-	char *path = xasprintf("%s/unbound.log", labdir);
+	char *path;
+
+	if (r->o->resolver != RESOLVER_UNBOUND) {
+		r->qlog_note = xasprintf("queries not observed: the lab's "
+		    "resolver is %s, and danelab reads only Unbound's query "
+		    "log (--resolver unbound)",
+		    resolver_kind(r->o->resolver)->name);
+		return 0;
+	}
+	path = xasprintf("%s/unbound.log", labdir);
 
 	r->qlog = qlog_new("unbound", path);
 	free(path);
@@ -121,8 +131,13 @@ queries_join(struct run *r, const struct run_target *t, const size_t *cells,
 {
 	size_t end = queries_mark(r);
 
-	if (q0 == (size_t)-1 || end == (size_t)-1)
+	if (q0 == (size_t)-1 || end == (size_t)-1) {
+		for (size_t i = 0; r->qlog_note && i < n; i++)
+			if (r->keys[cells[i]].state != CELL_SKIPPED)
+				r->cells[cells[i]].queries_note =
+				    xstrdup(r->qlog_note);
 		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct report_cell *c = &r->cells[cells[i]];
 		const struct scenario *s = run_scenario(r, cells[i]);

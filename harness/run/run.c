@@ -35,6 +35,7 @@
 #include "refclient.h"
 #include "report.h"
 #include "run.h"
+#include "resolver.h"
 #include "serve.h"
 #include "stop.h"
 #include "target.h"
@@ -318,7 +319,7 @@ static void
 run_mark(struct run *r, const struct run_target *t, enum cell_state state,
     const char *why)
 {
-	for (size_t ci = t->cell0; ci < t->cell0 + r->per_target; ci++)
+	for (size_t ci = t->cell0; ci < t->cell0 + t->ncells; ci++)
 		if (r->keys[ci].state == CELL_PENDING)
 			r->keys[ci].state = judge_unprobed(&r->cells[ci], state,
 			    why);
@@ -418,7 +419,7 @@ run_batch(struct run *r, struct run_target *t, enum proto p, enum policy q)
 	enum cell_state st;
 
 	run_scale(r);
-	for (size_t ci = t->cell0; ci < t->cell0 + r->per_target; ci++) {
+	for (size_t ci = t->cell0; ci < t->cell0 + t->ncells; ci++) {
 		const struct run_key *k = &r->keys[ci];
 
 		if (k->proto != p || k->policy != q
@@ -429,8 +430,9 @@ run_batch(struct run *r, struct run_target *t, enum proto p, enum policy q)
 	}
 	if (n == 0)
 		goto out;
-	run_progress_at(xasprintf("%s %s %s", t->name, proto_name(p),
-	    policy_name(q)), 0);
+	run_progress_at(xasprintf("%s %s %s", t->name, d == &driver_resolver
+	    ? "dns" : proto_name(p), d == &driver_resolver ? "any"
+	    : policy_name(q)), 0);
 	if (p == PROTO_XMPP_IN && d->serve
 	    && (st = d->serve(r, t, q, &why)) != CELL_PENDING) {
 		for (size_t i = 0; i < n; i++)
@@ -493,9 +495,56 @@ run_drive(struct run *r, struct run_target *t)
 	}
 out:
 	run_progress_at(xasprintf("%s: done", t->name), t->cell0
-	    + r->per_target);
+	    + t->ncells);
 	d->release(t);
 	free(why);
+}
+
+/* run_cell_new - a new cell at the end of r->cells for scenario i of
+ * target t, keyed (i, p, q) */
+static struct report_cell *
+run_cell_new(struct run *r, const struct run_target *t, size_t i, int p, int q)
+{
+	const struct scenario *s = r->w->cat.list[i];
+	struct report_cell *c;
+
+	r->cells = xrealloc(r->cells, (r->ncells + 1) * sizeof(*r->cells));
+	r->keys = xrealloc(r->keys, (r->ncells + 1) * sizeof(*r->keys));
+	r->keys[r->ncells] = (struct run_key){ i, p, q, CELL_PENDING };
+	c = &r->cells[r->ncells++];
+	memset(c, 0, sizeof(*c));
+	c->scenario = xstrdup(s->id);
+	c->area = xstrdup(*s->area ? s->area : "-");
+	c->file = xasprintf("%s:%d", template_rel_file(s->file), s->line);
+	c->summary = xstrdup(s->summary);
+	c->refs = xstrdup(s->refs);
+	c->target = xstrdup(t->name);
+	return c;
+}
+
+/*
+ * run_cells_dns - a resolver target's cells: one per scenario (proto
+ * "dns", policy "any"), keyed with the first protocol and policy asked
+ * for so that one batch holds them all; what each RRset must validate
+ * as is derived when the batch runs (plan_rrsets)
+ */
+static void
+run_cells_dns(struct run *r, struct run_target *t)
+{
+	int q = 0;
+
+	while (q < POLICY_COUNT - 1 && !(r->o->policies & (1u << q)))
+		q++;
+	for (size_t i = 0; i < r->w->cat.n; i++) {
+		struct report_cell *c = run_cell_new(r, t, i, 0, q);
+
+		c->proto = xstrdup("dns");
+		c->policy = xstrdup("any");
+		c->expected = xstrdup("each RRset as its zones' states and "
+		    "faults say");
+		c->cite = xstrdup("RFC4035 4.3, 5.5; RFC6840 5.2");
+		c->preferred = xstrdup("");
+	}
 }
 
 /* run_cells - one cell per target x scenario x proto x policy */
@@ -506,6 +555,11 @@ run_cells(struct run *r)
 
 	for (size_t t = 0; t < r->ntargets; t++) {
 		r->targets[t].cell0 = r->ncells;
+		if (r->targets[t].driver == &driver_resolver) {
+			run_cells_dns(r, &r->targets[t]);
+			r->targets[t].ncells = r->ncells - r->targets[t].cell0;
+			continue;
+		}
 		for (size_t i = 0; i < w->cat.n; i++) {
 			const struct scenario *s = w->cat.list[i];
 
@@ -521,22 +575,8 @@ run_cells(struct run *r)
 					 * as --filter leaves scenarios out. */
 					if (!(r->o->policies & (1u << q)))
 						continue;
-					r->cells = xrealloc(r->cells,
-					    (r->ncells + 1) * sizeof(*r->cells));
-					r->keys = xrealloc(r->keys,
-					    (r->ncells + 1) * sizeof(*r->keys));
-					r->keys[r->ncells] = (struct run_key){
-					    i, p, q, CELL_PENDING };
-					c = &r->cells[r->ncells++];
-					memset(c, 0, sizeof(*c));
-					c->scenario = xstrdup(s->id);
-					c->area = xstrdup(*s->area ? s->area
-					    : "-");
-					c->file = xasprintf("%s:%d",
-					    template_rel_file(s->file), s->line);
-					c->summary = xstrdup(s->summary);
-					c->refs = xstrdup(s->refs);
-					c->target = xstrdup(r->targets[t].name);
+					c = run_cell_new(r, &r->targets[t], i,
+					    p, q);
 					c->proto = xstrdup(proto_name(p));
 					c->policy = xstrdup(policy_name(q));
 					c->expected = judge_expected_text(e);
@@ -554,7 +594,7 @@ run_cells(struct run *r)
 				}
 			}
 		}
-		r->per_target = r->ncells - r->targets[t].cell0;
+		r->targets[t].ncells = r->ncells - r->targets[t].cell0;
 	}
 }
 
@@ -588,11 +628,14 @@ run_targets(struct run *r, const char *spec)
 			*eq = 0;
 		for (size_t i = 0; all[i]; i++)
 			known |= strcmp(all[i], item) == 0;
+		known |= driver_resolver_id(item) >= 0;
 		if (!known) {
 			struct buf names = { 0 };
 
 			for (size_t i = 0; all[i]; i++)
 				buf_printf(&names, "%s%s", i ? ", " : "", all[i]);
+			buf_printf(&names, ", resolver:NAME (NAME: %s)",
+			    resolver_names());
 			msg_warn("--target: unknown target \"%s\" (known: %s)",
 			    item, names.data);
 			buf_free(&names);
@@ -600,7 +643,8 @@ run_targets(struct run *r, const char *spec)
 			continue;
 		}
 		if (eq) {
-			char *env = target_env_bin(item);
+			char *env = driver_resolver_id(item) >= 0
+			    ? driver_resolver_env(item) : target_env_bin(item);
 
 			if (strcmp(item, TARGET_REF) == 0) {
 				msg_warn("--target ref=...: ref is built in");
@@ -619,8 +663,17 @@ run_targets(struct run *r, const char *spec)
 		memset(t, 0, sizeof(*t));
 		t->name = xstrdup(item);
 		t->driver = strcmp(item, TARGET_REF) == 0 ? &driver_ref
+		    : driver_resolver_id(item) >= 0 ? &driver_resolver
 		    : &driver_adapter;
-		if (t->driver != &driver_ref)
+		if (t->driver == &driver_resolver) {
+			/* harness/targets/resolver-NAME.baseline */
+			char *base = xasprintf("resolver-%s", item
+			    + strlen(DRIVER_RESOLVER_PREFIX));
+
+			t->baseline = target_baseline_load(base, &t->nbaseline,
+			    &errors);
+			free(base);
+		} else if (t->driver != &driver_ref)
 			t->baseline = target_baseline_load(item, &t->nbaseline,
 			    &errors);
 	}
@@ -720,6 +773,26 @@ run_load(struct run *r)
 	return 0;
 }
 
+/* run_beside - the resolver targets that are installed, as lab_options
+ * beside bits (those that are not are skips, said by their probe) */
+static unsigned
+run_beside(const struct run *r)
+{
+	unsigned bits = 0;
+
+	for (size_t t = 0; t < r->ntargets; t++) {
+		int id = driver_resolver_id(r->targets[t].name);
+		char *bin;
+
+		if (id >= 0 && id < RESOLVER_COUNT
+		    && (bin = resolver_which(id, NULL, 1, NULL))) {
+			bits |= 1u << id;
+			free(bin);
+		}
+	}
+	return bits;
+}
+
 /*
  * run_dir_reachable - warn when a directory above dir keeps other users
  * out: the adapters' private instances (Postfix, Exim, sendmail, Prosody)
@@ -769,6 +842,8 @@ run_up(struct run *r, const char *labdir, struct hostile **hostile)
 	lo.dir = labdir;
 	lo.deadline_ms = 10000;
 	lo.detach = r->o->keep;
+	lo.resolver = r->o->resolver;
+	lo.beside = run_beside(r);
 	if (stop_requested()
 	    || (r->lab = lab_start(&lo, r->w->tree, NULL)) == NULL)
 		return -1;
@@ -925,6 +1000,7 @@ run_free(struct run *r)
 		r->ref = refclient_free(r->ref);
 	SSL_CTX_free(r->inbound_ctx);
 	r->qlog = qlog_free(r->qlog);
+	free(r->qlog_note);
 	free(r->pcap);
 	report_cells_free(r->cells, r->ncells);
 	for (size_t t = 0; t < r->ntargets; t++) {

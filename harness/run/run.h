@@ -25,6 +25,7 @@ struct run_options {
 	int verbose;			/* -v: list the xfails at the end too */
 	int hostile;			/* also attack decoy listeners (self-test) */
 	int pcap;			/* capture the lab's traffic into the report */
+	int resolver;			/* enum resolver_id: the lab's validator */
 };
 
 /* run_main - do the run; returns the exit status (0, 1, 2 or 3) */

@@ -9,6 +9,8 @@
 #include "judge.h"
 #include "mem.h"
 #include "suites.h"
+#include "driver.h"
+#include "zone.h"
 
 /* One scenario of every shape the judge needs, parsed for real. */
 static const char judge_scn[] =
@@ -490,6 +492,96 @@ START_TEST(test_queries)
 }
 END_TEST
 
+/* check_grade - driver_dns_grade of one answer against status (nx) */
+static int
+check_grade(enum zone_status st, int nx, const char *type, int rcode, int ad,
+    int answers, const char *why_has)
+{
+	struct zone_expect e = { .status = st, .nxdomain = nx };
+	char *why = NULL;
+	int g = driver_dns_grade(&e, type, rcode, ad, answers, &why);
+
+	if (why_has)
+		ck_assert_msg(why && strstr(why, why_has), "why: %s, wanted %s",
+		    why ? why : "(none)", why_has);
+	if (g == 0)
+		ck_assert_ptr_null(why);
+	free(why);
+	return g;
+}
+
+/* A validator's rcode and AD bit graded against what the zones say. */
+START_TEST(test_dns_grade)
+{
+	/* As expected. */
+	ck_assert_int_eq(check_grade(ZONE_STATUS_SECURE, 0, "TLSA", 0, 1, 2,
+	    NULL), 0);
+	ck_assert_int_eq(check_grade(ZONE_STATUS_INSECURE, 0, "A", 0, 0, 1,
+	    NULL), 0);
+	ck_assert_int_eq(check_grade(ZONE_STATUS_BOGUS, 0, "TLSA", 2, 0, 0,
+	    NULL), 0);
+	ck_assert_int_eq(check_grade(ZONE_STATUS_INDETERMINATE, 0, "MX", 2, 0,
+	    0, NULL), 0);
+	ck_assert_int_eq(check_grade(ZONE_STATUS_SECURE_DENIAL, 1, "TLSA", 3,
+	    1, 0, NULL), 0);
+	ck_assert_int_eq(check_grade(ZONE_STATUS_INSECURE_DENIAL, 0, "TLSA", 0,
+	    0, 0, NULL), 0);
+	/* The worst: a bogus TLSA RRset validated as secure. */
+	ck_assert_int_eq(check_grade(ZONE_STATUS_BOGUS, 0, "TLSA", 0, 1, 2,
+	    "forged TLSA"), 2);
+	ck_assert_int_eq(check_grade(ZONE_STATUS_INDETERMINATE, 0, "A", 0, 1,
+	    1, "WORST"), 2);
+	/* Wrong, but not the worst. */
+	ck_assert_int_eq(check_grade(ZONE_STATUS_BOGUS, 0, "TLSA", 0, 0, 2,
+	    "must give SERVFAIL"), 1);
+	ck_assert_int_eq(check_grade(ZONE_STATUS_SECURE, 0, "TLSA", 0, 0, 2,
+	    "no AD"), 1);
+	ck_assert_int_eq(check_grade(ZONE_STATUS_INSECURE, 0, "A", 0, 1, 1,
+	    "AD on an insecure"), 1);
+	ck_assert_int_eq(check_grade(ZONE_STATUS_SECURE, 0, "A", 2, 0, 0,
+	    "SERVFAIL where secure"), 1);
+	ck_assert_int_eq(check_grade(ZONE_STATUS_SECURE, 0, "A", -1, 0, 0,
+	    "no answer"), 1);
+	ck_assert_int_eq(check_grade(ZONE_STATUS_SECURE, 0, "A", 0, 1, 0,
+	    "without an answer"), 1);
+	ck_assert_int_eq(check_grade(ZONE_STATUS_SECURE_DENIAL, 1, "TLSA", 0,
+	    1, 0, "NOERROR with AD where secure-denial must give NXDOMAIN"), 1);
+	ck_assert_int_eq(check_grade(ZONE_STATUS_SECURE_DENIAL, 0, "TLSA", 0,
+	    0, 0, "no AD"), 1);
+}
+END_TEST
+
+/* delv's output as an answer: per RRset status lines, a CNAME chain
+ * secure only when every link is, denials and failures. */
+START_TEST(test_delv_parse)
+{
+	int rcode, ad, n;
+
+	ck_assert_int_eq(driver_delv_parse("; fully validated\n"
+	    "a.example.\t300\tIN\tA\t127.1.0.1\n"
+	    "a.example.\t300\tIN\tRRSIG\tA 15 2 ...\n", &rcode, &ad, &n), 0);
+	ck_assert(rcode == 0 && ad && n == 2);
+	ck_assert_int_eq(driver_delv_parse("; fully validated\n"
+	    "a.example. 300 IN CNAME t.ins.example.\n\n"
+	    "; unsigned answer\nt.ins.example. 300 IN TLSA 3 1 1 AB\n",
+	    &rcode, &ad, &n), 0);
+	ck_assert(rcode == 0 && !ad && n == 2);
+	ck_assert_int_eq(driver_delv_parse(";; resolution failed: ncache "
+	    "nxdomain\n; negative response, fully validated\n; x\n", &rcode,
+	    &ad, &n), 0);
+	ck_assert(rcode == 3 && ad && n == 0);
+	ck_assert_int_eq(driver_delv_parse(";; resolution failed: ncache "
+	    "nxrrset\n; negative response, unsigned answer\n", &rcode, &ad,
+	    &n), 0);
+	ck_assert(rcode == 0 && !ad && n == 0);
+	ck_assert_int_eq(driver_delv_parse(";; resolution failed: failure\n",
+	    &rcode, &ad, &n), 0);
+	ck_assert(rcode == 2 && !ad);
+	ck_assert_int_eq(driver_delv_parse("delv: cannot read anchors\n",
+	    &rcode, &ad, &n), -1);
+}
+END_TEST
+
 Suite *
 judge_suite(void)
 {
@@ -505,6 +597,8 @@ judge_suite(void)
 	tcase_add_test(tc, test_unprobed);
 	tcase_add_test(tc, test_asks);
 	tcase_add_test(tc, test_queries);
+	tcase_add_test(tc, test_dns_grade);
+	tcase_add_test(tc, test_delv_parse);
 	suite_add_tcase(s, tc);
 	return s;
 }

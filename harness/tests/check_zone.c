@@ -805,6 +805,84 @@ START_TEST(test_bad_keydir)
 }
 END_TEST
 
+/* check_expect - zone_tree_expect of (name, type) is status (and nx) */
+static void
+check_expect(const struct zone_tree *t, const char *name, const char *type,
+    enum zone_status status, int nx)
+{
+	struct zone_expect e;
+
+	ck_assert_int_eq(zone_tree_expect(t, name, type, &e), 0);
+	ck_assert_msg(e.status == status && e.nxdomain == nx,
+	    "%s %s: %s%s (%s), wanted %s%s", name, type,
+	    zone_status_name(e.status), e.nxdomain ? " nx" : "", e.why,
+	    zone_status_name(status), nx ? " nx" : "");
+}
+
+/* The expectations derived from delegation states, faults on RRsets,
+ * on DNSKEY and DS, broken NSEC, CNAMEs and denials. */
+START_TEST(test_expect)
+{
+	struct zone_tree *t = check_zone_tree();
+	struct zone *z = zone_tree_find(t, "secure.example.");
+	struct zone_expect e;
+
+	ck_assert_ptr_null(zone_add_rr(z, "alias CNAME www"));
+	ck_assert_ptr_null(zone_add_rr(z, "out CNAME www.insecure.example."));
+	ck_assert_ptr_null(zone_add_rr(z, "badalias CNAME www"));
+	ck_assert_ptr_null(zone_add_rr(z, "a.b.deep A 127.1.0.9"));
+	ck_assert_ptr_null(zone_add_fault(z, "corrupt-rrsig", "txt", "TXT"));
+	ck_assert_ptr_null(zone_add_fault(z, "expired-rrsig", "badalias",
+	    "CNAME"));
+	ck_assert_ptr_null(zone_add_fault(z, "broken-nsec", "mail", NULL));
+	z = zone_tree_add_child(t, "keyfault", ZONE_SECURE);
+	ck_assert_ptr_null(zone_add_rr(z, "www A 127.1.0.7"));
+	ck_assert_ptr_null(zone_add_fault(z, "future-rrsig", "@", "DNSKEY"));
+	z = zone_tree_add_child(t, "dsfault", ZONE_SECURE);
+	ck_assert_ptr_null(zone_add_rr(z, "www A 127.1.0.8"));
+	ck_assert_ptr_null(zone_add_fault(z, "missing-rrsig", "@", "DS"));
+	ck_assert_int_eq(zone_tree_sign(t), 0);
+
+	check_expect(t, "www.secure.example.", "A", ZONE_STATUS_SECURE, 0);
+	check_expect(t, "_25._tcp.mail.secure.example.", "TLSA",
+	    ZONE_STATUS_SECURE, 0);
+	check_expect(t, "txt.secure.example.", "TXT", ZONE_STATUS_BOGUS, 0);
+	/* A fault on one RRset leaves the others at the name alone. */
+	check_expect(t, "www.secure.example.", "TXT",
+	    ZONE_STATUS_SECURE_DENIAL, 0);
+	check_expect(t, "nope.secure.example.", "A",
+	    ZONE_STATUS_SECURE_DENIAL, 1);
+	/* An empty non-terminal exists: NODATA, not NXDOMAIN. */
+	check_expect(t, "b.deep.secure.example.", "A",
+	    ZONE_STATUS_SECURE_DENIAL, 0);
+	/* broken-nsec at mail: its NODATA needs that NSEC. */
+	check_expect(t, "mail.secure.example.", "TXT", ZONE_STATUS_BOGUS, 0);
+	check_expect(t, "www.insecure.example.", "A", ZONE_STATUS_INSECURE, 0);
+	check_expect(t, "www.insecure.example.", "TLSA",
+	    ZONE_STATUS_INSECURE_DENIAL, 0);
+	check_expect(t, "nope.insecure.example.", "A",
+	    ZONE_STATUS_INSECURE_DENIAL, 1);
+	check_expect(t, "www.mismatch.example.", "A", ZONE_STATUS_BOGUS, 0);
+	check_expect(t, "www.unsupported.example.", "A",
+	    ZONE_STATUS_INSECURE, 0);
+	check_expect(t, "www.lame.example.", "A",
+	    ZONE_STATUS_INDETERMINATE, 0);
+	check_expect(t, "www.keyfault.example.", "A", ZONE_STATUS_BOGUS, 0);
+	check_expect(t, "www.dsfault.example.", "A", ZONE_STATUS_BOGUS, 0);
+	/* CNAMEs: followed, the weakest link decides. */
+	check_expect(t, "alias.secure.example.", "A", ZONE_STATUS_SECURE, 0);
+	check_expect(t, "alias.secure.example.", "CNAME",
+	    ZONE_STATUS_SECURE, 0);
+	check_expect(t, "out.secure.example.", "A", ZONE_STATUS_INSECURE, 0);
+	check_expect(t, "badalias.secure.example.", "A", ZONE_STATUS_BOGUS, 0);
+	check_expect(t, "alias.secure.example.", "TLSA",
+	    ZONE_STATUS_SECURE_DENIAL, 0);
+	ck_assert_int_eq(zone_tree_expect(t, "www.secure.example.", "NOTATYPE",
+	    &e), -1);
+	zone_tree_free(t);
+}
+END_TEST
+
 Suite *
 zone_suite(void)
 {
@@ -822,6 +900,7 @@ zone_suite(void)
 	tcase_add_test(tc, test_many_children);
 	tcase_add_test(tc, test_add_rr_errors);
 	tcase_add_test(tc, test_bad_keydir);
+	tcase_add_test(tc, test_expect);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -339,6 +339,7 @@ lab_tests() {
 		t "danelab connect: the lab connects to a receiving Prosody 13 run by hand in the lab; accepted and refused identities judged" \
 			test_connect
 	fi
+	lab_resolver_tests
 	. "$TOP/harness/tests/lab-faults.sh" && lab_faults_tests
 	t "no lab, mount or daemon left at the end" \
 		nothing_left "$NS" "$TMP/mounts.before"
@@ -853,4 +854,109 @@ test_connect() {
 	"$DL" exec --dir "$d" -- sh "$p" teardown || bad=1
 	"$DL" down -q --dir "$d" || bad=1
 	return $bad
+}
+
+# test_lab_resolver NAME - the lab up with --resolver NAME: the secure
+# name has AD, the bogus one SERVFAILs, the insecure one has no AD, the
+# resolver's query log names the query, the default files of Unbound are
+# not there, and down leaves nothing
+test_lab_resolver() {
+	d=$TMP/res-$1
+	m=$TMP/mounts.res-$1
+	mounts >"$m"
+	"$DL" up -q --dir "$d" --resolver "$1" --no-endpoints --no-scenarios || return 1
+	ns=$(netns_of "$(keeper "$d")")
+	ok=0
+	expect_answer "$d" www.secure.example. A NOERROR ad &&
+	    expect_answer "$d" www.bogus.example. A SERVFAIL -ad &&
+	    expect_answer "$d" www.insecure.example. A NOERROR -ad || ok=1
+	case $1 in
+	knot) log=$d/kresd.log ;; bind) log=$d/named.log ;;
+	pdns) log=$d/pdns.log ;; *) log=$d/unbound.log ;;
+	esac
+	grep -q 'www.secure.example' "$log" || { echo "no query in $log"; tail -5 "$log"; ok=1; }
+	[ "$1" = unbound ] || [ ! -e "$d/unbound.conf" ] || { echo "unbound.conf written for $1"; ok=1; }
+	"$DL" down -q --dir "$d" || ok=1
+	nothing_left "$ns" "$m" || ok=1
+	return $ok
+}
+
+# lab_resolver_tests - test_lab_resolver for each resolver, a skip
+# naming the package when it is not unpacked
+lab_resolver_tests() {
+	for r in unbound knot bind pdns; do
+		case $r in
+		knot) b=/opt/danelab/knot-resolver/usr/sbin/kresd p=knot-resolver ;;
+		bind) b=/opt/danelab/bind9/usr/sbin/named p=bind9 ;;
+		pdns) b=/opt/danelab/pdns-recursor/usr/sbin/pdns_recursor p=pdns-recursor ;;
+		*) b=$(command -v unbound || echo /usr/sbin/unbound) p=unbound ;;
+		esac
+		if [ ! -x "$b" ]; then
+			tap_skip "up --resolver $r" "$p is not unpacked (sh harness/targets/lib/resolver-fetch.sh $p)"
+			continue
+		fi
+		t "up --resolver $r: secure has AD, bogus SERVFAILs, insecure no AD, its query log, down leaves nothing" \
+			test_lab_resolver $r
+	done
+	t "up --resolver with a binary that is not there: exit 3 naming the package" \
+		sh -c "DANELAB_KNOT_BIN=/nonexistent '$DL' up --dir '$TMP/res-none' --resolver knot 2>&1 | tee /dev/stderr | grep -q 'kresd /nonexistent is not an executable'; test ! -e '$TMP/res-none/lab.state'"
+	t "up --resolver whose daemon dies at start: exit 3 quoting its own log, nothing left" \
+		test_resolver_dies
+	t "up --resolver that is unknown: exit 2 naming the known ones" \
+		sh -c "'$DL' up --dir '$TMP/res-none' --resolver nope 2>&1 | grep -q 'known: unbound, knot, bind, pdns'"
+	t "run --target resolver:NAME: each validator against what the zones say, RRset by RRset; a missing one a skip" \
+		test_resolver_targets
+}
+
+# test_resolver_targets - resolver:NAME targets (those unpacked) over the
+# fault scenarios: exit 0, one dns cell per scenario and target, bogus
+# RRsets asked and answered SERVFAIL, pdns's DNSKEY deviation an xfail;
+# a resolver whose binary is missing is a skip naming it
+test_resolver_targets() {
+	o=$TMP/res-targets
+	targets=resolver:unbound
+	[ -x /opt/danelab/knot-resolver/usr/sbin/kresd ] && targets=$targets,resolver:knot
+	[ -x /opt/danelab/bind9/usr/sbin/named ] && targets=$targets,resolver:bind
+	[ -x /opt/danelab/pdns-recursor/usr/sbin/pdns_recursor ] && targets=$targets,resolver:pdns
+	command -v delv >/dev/null && targets=$targets,resolver:delv
+	n=$(echo "$targets" | tr , '\n' | wc -l)
+	"$DL" run -q --dir "$TMP/res-run" --out "$o" --target "$targets" \
+	    --filter '^(bogus-dnskey|bogus-mx|state-|zone-domain)' || { echo "exit $?"; return 1; }
+	s=$(grep -c '"proto": "dns"' "$o/results.json")
+	scn=$("$DL" list --filter '^(bogus-dnskey|bogus-mx|state-|zone-domain)' | cut -d' ' -f1 | sort -u | wc -l)
+	[ "$s" -eq $((n * scn)) ] || { echo "$s dns cells, wanted $n x $scn"; return 1; }
+	grep -rq 'ok   bogus-mx-corrupt-rrsig.example. MX: expected bogus' "$o/cells" ||
+	    { echo "no bogus MX answered SERVFAIL"; return 1; }
+	case $targets in *pdns*)
+		grep -q '"target": "resolver:pdns".*"scenario": "bogus-dnskey-corrupt-rrsig"\|"scenario": "bogus-dnskey-corrupt-rrsig"[^}]*"target": "resolver:pdns"[^}]*"verdict": "xfail"' "$o/results.json" ||
+		    { echo "pdns's DNSKEY deviation is not an xfail"; return 1; }
+	esac
+	DANELAB_BIND_BIN=/nonexistent "$DL" run -q --dir "$TMP/res-run" --out "$o-skip" \
+	    --target resolver:bind --filter '^bogus-mx-corrupt' >"$TMP/res-skip.out" 2>&1 ||
+	    { cat "$TMP/res-skip.out"; return 1; }
+	grep -q '"verdict": "skip"' "$o-skip/results.json" &&
+	    grep -q 'named /nonexistent is not an executable' "$o-skip/results.json"
+}
+
+# test_resolver_dies - a resolver (here named, by DANELAB_BIND_BIN) that
+# exits during start-up: up is exit 3 quoting the resolver's own log,
+# and leaves no state, process or mount behind
+test_resolver_dies() {
+	d=$TMP/res-dies
+	m=$TMP/mounts.res-dies
+	f=$TMP/fake-named
+	printf '#!/bin/sh\necho "fake named: bad option in named.conf"\nexit 1\n' >"$f"
+	chmod +x "$f"
+	mounts >"$m"
+	DANELAB_BIND_BIN=$f "$DL" up --dir "$d" --resolver bind --no-endpoints \
+	    --no-scenarios >"$TMP/res-dies.out" 2>&1
+	rc=$?
+	cat "$TMP/res-dies.out"
+	[ $rc -eq 3 ] || { echo "exit $rc, wanted 3"; return 1; }
+	grep -q 'named exited with status 1 during start-up.*named.log.*fake named: bad option' "$TMP/res-dies.out" ||
+	    { echo "the message does not quote named's log"; return 1; }
+	[ ! -e "$d/lab.state" ] || { echo "state file left"; return 1; }
+	pgrep -f "$d/" && { echo "processes left"; return 1; }
+	mounts >"$m.after"
+	diff "$m" "$m.after"
 }
