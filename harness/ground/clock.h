@@ -16,4 +16,9 @@ double clock_s(void);
  * matching times in files other programs wrote, e.g. a packet capture */
 double clock_unix(void);
 
+/* clock_load_factor - how loaded the machine is: the 1-minute load
+ * average per online CPU, from 1 to max; deadlines are multiplied by it
+ * so that what is merely slow on a busy machine gets the time it needs */
+double clock_load_factor(double max);
+
 #endif

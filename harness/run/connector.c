@@ -21,6 +21,7 @@
 #include "lab.h"
 #include "mem.h"
 #include "msg.h"
+#include "clock.h"
 #include "connector.h"
 #include "observer.h"
 #include "serve.h"
@@ -222,7 +223,7 @@ connector_main(const struct connector_options *o)
 		goto out;
 	if (connector_resolve(&k) == 0)
 		world_initiate(k.w, 0, k.addr, o->port, o->domain,
-		    CONNECTOR_DEADLINE_MS, &k.ir);
+		    (int)(CONNECTOR_DEADLINE_MS * clock_load_factor(4)), &k.ir);
 	lab_unjoin(home);
 	if (k.addr[0] == 0)
 		goto out;

@@ -14,7 +14,8 @@
 #include "observe.h"
 
 #define CONNECTOR_PORT		5269	/* --to HOST without :PORT */
-#define CONNECTOR_DEADLINE_MS	20000	/* the whole exchange */
+#define CONNECTOR_DEADLINE_MS	20000	/* the whole exchange, times the load
+					 * factor (clock_load_factor, at most 4) */
 
 struct connector_options {
 	const char *dir;		/* the lab's run directory */

@@ -58,11 +58,8 @@
 static void
 run_scale(struct run *r)
 {
-	double load, f = 1;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	double f = clock_load_factor(RUN_LOAD_MAX);
 
-	if (getloadavg(&load, 1) == 1 && cpus > 0 && load / cpus > 1)
-		f = load / cpus < RUN_LOAD_MAX ? load / cpus : RUN_LOAD_MAX;
 	if (r->eps)	/* a slow client is not one that stalls */
 		endpoint_set_deadlines(r->eps, (int)(ENDPOINT_IDLE_MS * f),
 		    (int)(ENDPOINT_TOTAL_MS * f));
