@@ -162,8 +162,9 @@ static const char usage_text[] =
 "                               stdout, diff.md and diff.json in --out DIR;\n"
 "                               exit 1 if a cell fails or errs in NEW that\n"
 "                               did not in OLD, 0 otherwise, 2 bad input\n"
-"  targets                      every target: available (and its version)\n"
-"                               or why not; adapters: harness/targets/;\n"
+"  targets                      every target: available (its TLS library\n"
+"                               family and version) or why not; adapters:\n"
+"                               harness/targets/;\n"
 "                               then the resolver:NAME validators\n"
 "  help                         this text\n"
 "\n"
@@ -1082,25 +1083,32 @@ cmd_targets(int argc, char **argv)
 	tmp = xstrdup("/tmp/danelab-targets.XXXXXX");
 	if (mkdtemp(tmp) == NULL)
 		msg_fatal(EXIT_ENV, "mkdtemp: %s", strerror(errno));
-	printf("%-20s %-12s %s\n", "TARGET", "STATUS", "VERSION OR REASON");
+	printf("%-20s %-12s %-8s %s\n", "TARGET", "STATUS", "TLS",
+	    "VERSION OR REASON");
 	for (size_t i = 0; names[i]; i++) {
 		struct buf out = { 0 };
 		char *env, *bin;
+		char family[16];
+		const char *tls;
 		int rc;
 
 		if (strcmp(names[i], TARGET_REF) == 0) {
-			printf("%-20s %-12s %s\n", names[i], "available",
-			    "built-in reference client (libunbound + OpenSSL "
+			printf("%-20s %-12s %-8s %s\n", names[i], "available",
+			    "OpenSSL", "built-in reference client (libunbound + OpenSSL "
 			    "DANE)");
 			continue;
 		}
 		rc = target_exec(NULL, names[i], "probe", NULL, tmp, 20000,
 		    TARGET_VERB_MS, &out);
+		tls = strstr(out.data, "\ntls: ");
+		snprintf(family, sizeof(family), "%.*s", tls ? (int)strcspn(tls + 6,
+		    " \t\n") : 1, tls ? tls + 6 : "-");
 		out.data[strcspn(out.data, "\n")] = 0;
 		env = target_env_bin(names[i]);
 		bin = getenv(env);
-		printf("%-20s %-12s %s%s%s%s\n", names[i], rc == 0 ? "available"
-		    : rc == 3 ? "unavailable" : "broken", out.data,
+		printf("%-20s %-12s %-8s %s%s%s%s\n", names[i], rc == 0
+		    ? "available" : rc == 3 ? "unavailable" : "broken", family,
+		    out.data,
 		    rc != 0 && rc != 3 ? " (probe failed)" : "",
 		    bin ? "; binary from " : "", bin ? env : "");
 		free(env);
@@ -1111,8 +1119,8 @@ cmd_targets(int argc, char **argv)
 		char *why = NULL, *bin = resolver_which(id, NULL, 1, &why);
 		char *name = xasprintf("resolver:%s", resolver_kind(id)->name);
 
-		printf("%-20s %-12s %s%s\n", name, bin ? "available"
-		    : "unavailable", bin ? bin : why, bin ? " (proto dns; "
+		printf("%-20s %-12s %-8s %s%s\n", name, bin ? "available"
+		    : "unavailable", "-", bin ? bin : why, bin ? " (proto dns; "
 		    "only when named in --target)" : "");
 		free(name);
 		free(bin);
@@ -1123,8 +1131,8 @@ cmd_targets(int argc, char **argv)
 		char *bin = given && *given ? xstrdup(given)
 		    : resolver_in_path("delv");
 
-		printf("%-20s %-12s %s\n", "resolver:delv", bin ? "available"
-		    : "unavailable", bin ? "delv, a stub validator (proto dns; "
+		printf("%-20s %-12s %-8s %s\n", "resolver:delv", bin
+		    ? "available" : "unavailable", "-", bin ? "delv, a stub validator (proto dns; "
 		    "only when named in --target)" : "delv not found: install "
 		    "the Debian package bind9-dnsutils");
 		free(bin);
