@@ -606,11 +606,15 @@ test_run_targets() {
 # authenticated and refused; smtps is a skip in this mode
 test_exim_callout() {
 	out=$TMP/callout
-	DANELAB_EXIM_CALLOUT=1 "$DL" run -q --dir "$TMP/callout-lab" --out "$out" \
+	# Exim drops to its own user: its lab under a directory it can
+	# traverse ($TMP is mode 700).
+	cl=$(mktemp -d /run/danelab-callout.XXXXXX) && chmod 755 "$cl" || return 1
+	DANELAB_EXIM_CALLOUT=1 "$DL" run -q --dir "$cl/lab" --out "$out" \
 		--target exim,exim498 --policy opportunistic \
 		--filter '^(bogus-tlsa-corrupt-rrsig|ee-chain-expired|wrong-ee-other-key-m1)$' \
 		>"$TMP/callout.out" 2>&1
 	rc=$?
+	rm -rf "$cl"
 	cat "$TMP/callout.out"
 	[ $rc -eq 1 ] || { echo "exit $rc, want 1 (Exim 4.96's paniclog entry is an error)"; return 1; }
 	grep -A3 '^not ok [0-9]* - exim/bogus-tlsa-corrupt-rrsig smtp opportunistic$' "$out/results.tap" |
