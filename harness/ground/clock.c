@@ -1,9 +1,12 @@
 /*
  * clock.c - the monotonic clock (clock.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "clock.h"
 
@@ -43,4 +46,30 @@ clock_load_factor(double max)
 	if (getloadavg(&load, 1) != 1 || cpus <= 0 || load / cpus <= 1)
 		return 1;
 	return load / cpus < max ? load / cpus : max;
+}
+
+void
+clock_phase(const char *phase)
+{
+	static double wall0, user0, sys0;
+	static int on = -1;
+	struct rusage ru;
+	double wall = clock_s(), user, sys;
+
+	if (on < 0) {
+		const char *e = getenv("DANELAB_TIMING");
+
+		on = e != NULL && *e != 0 && strcmp(e, "0") != 0;
+	}
+	if (!on || getrusage(RUSAGE_SELF, &ru) != 0)
+		return;
+	user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+	sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	if (phase != NULL)
+		fprintf(stderr, "timing: %-12s wall %6.3f s  user %6.3f s  "
+		    "sys %6.3f s\n", phase, wall - wall0, user - user0,
+		    sys - sys0);
+	wall0 = wall;
+	user0 = user;
+	sys0 = sys;
 }

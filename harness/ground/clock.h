@@ -21,4 +21,10 @@ double clock_unix(void);
  * so that what is merely slow on a busy machine gets the time it needs */
 double clock_load_factor(double max);
 
+/* clock_phase - with DANELAB_TIMING=1 in the environment, one line on
+ * stderr: the phase just ended, its wall time and the process's CPU time
+ * (user, system: all its threads) since the previous call; nothing
+ * otherwise.  For finding where a run's time goes. */
+void clock_phase(const char *phase);
+
 #endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,7 @@ struct pki_profile {
 	int nchains;
 	struct pki_namedef *names;
 	int nnames;
+	pthread_mutex_t lock;	/* the templates' caches */
 };
 
 struct pki_names {
@@ -603,6 +605,7 @@ pki_profile_load(const char *path)
 	char *dir = NULL, *slash;
 	int ok = 0;
 
+	pthread_mutex_init(&p->lock, NULL);
 	p->path = xstrdup(path);
 	dir = xstrdup(path);
 	if ((slash = strrchr(dir, '/')) != NULL)
@@ -697,6 +700,7 @@ pki_profile_free(struct pki_profile *p)
 	free(p->chains);
 	free(p->names);
 	free(p->path);
+	pthread_mutex_destroy(&p->lock);
 	free(p);
 	return NULL;
 }
@@ -950,9 +954,13 @@ cleanup:
 	return ok;
 }
 
-/* pki_build - build template i (and its issuers) for a name map */
+/* pki_build - build template i (and its issuers) for a name map; memo,
+ * when not NULL, holds what this name map built already (one per
+ * template: every signer is RSA or EdDSA, so a rebuild would be the
+ * same bytes, at the cost of a signature) */
 static X509 *
-pki_build(struct pki_profile *p, int i, const struct pki_names *names)
+pki_build(struct pki_profile *p, int i, const struct pki_names *names,
+    X509 **memo)
 {
 	struct pki_tmpl *t = &p->tmpls[i];
 	X509 *x = NULL, *issuer = NULL;
@@ -962,11 +970,18 @@ pki_build(struct pki_profile *p, int i, const struct pki_names *names)
 	char *cn = NULL;
 	int ok = 0;
 
+	pthread_mutex_lock(&p->lock);
 	if (t->cache != NULL) {
 		X509_up_ref(t->cache);
+		pthread_mutex_unlock(&p->lock);
 		return t->cache;
 	}
-	if (t->issuer >= 0 && (issuer = pki_build(p, t->issuer, names)) == NULL)
+	pthread_mutex_unlock(&p->lock);
+	if (memo != NULL && memo[i] != NULL) {
+		X509_up_ref(memo[i]);
+		return memo[i];
+	}
+	if (t->issuer >= 0 && (issuer = pki_build(p, t->issuer, names, memo)) == NULL)
 		return NULL;
 	if ((x = X509_new()) == NULL || !X509_set_version(x, X509_VERSION_3) ||
 	    !ASN1_INTEGER_set_int64(X509_get_serialNumber(x), t->serial))
@@ -994,8 +1009,17 @@ pki_build(struct pki_profile *p, int i, const struct pki_names *names)
 	    NULL : EVP_sha256()))
 		goto cleanup;
 	if (!t->uses_vars) {
+		/* Another thread may have built it meanwhile: the same
+		 * bytes, one of them kept. */
+		pthread_mutex_lock(&p->lock);
+		if (t->cache == NULL) {
+			X509_up_ref(x);
+			t->cache = x;
+		}
+		pthread_mutex_unlock(&p->lock);
+	} else if (memo != NULL) {
 		X509_up_ref(x);
-		t->cache = x;
+		memo[i] = x;
 	}
 	ok = 1;
 
@@ -1019,7 +1043,7 @@ pki_profile_get1_cert(struct pki_profile *p, const char *name,
 {
 	int i = pki_find_tmpl(p, name);
 
-	return i < 0 ? NULL : pki_build(p, i, names);
+	return i < 0 ? NULL : pki_build(p, i, names, NULL);
 }
 
 /* pki_stands_in - 1 if template a can stand in for issuer b */
@@ -1037,6 +1061,7 @@ pki_chain_new(struct pki_profile *p, const char *name,
 	int ci = pki_find_chain(p, name);
 	struct pki_chaindef *def;
 	struct pki_chain *c;
+	X509 **memo;
 
 	if (ci < 0) {
 		msg_warn("%s: no chain \"%s\"", p->path, name);
@@ -1050,11 +1075,15 @@ pki_chain_new(struct pki_profile *p, const char *name,
 	c->path = sk_X509_new_null();
 	if (c->served == NULL || c->extra == NULL || c->path == NULL)
 		msg_fatal(EXIT_ENV, "out of memory");
+	/* The leaf is both served and on the path: built once. */
+	memo = xcalloc(p->ntmpls, sizeof(*memo));
 	for (int k = 0; k < def->ncerts; k++) {
-		X509 *x = pki_build(p, def->certs[k], names);
+		X509 *x = pki_build(p, def->certs[k], names, memo);
 
-		if (x == NULL)
-			return pki_chain_free(c);
+		if (x == NULL) {
+			c = pki_chain_free(c);
+			goto done;
+		}
 		if (!sk_X509_push(c->served, x))
 			msg_fatal(EXIT_ENV, "out of memory");
 		if (k > 0) {
@@ -1073,8 +1102,10 @@ pki_chain_new(struct pki_profile *p, const char *name,
 	for (int k = 0, j = def->certs[0]; j >= 0; k++) {
 		X509 *x;
 
-		if ((x = pki_build(p, j, names)) == NULL)
-			return pki_chain_free(c);
+		if ((x = pki_build(p, j, names, memo)) == NULL) {
+			c = pki_chain_free(c);
+			goto done;
+		}
 		c->path_names[k] = p->tmpls[j].name;
 		if (!sk_X509_push(c->path, x))
 			msg_fatal(EXIT_ENV, "out of memory");
@@ -1086,6 +1117,10 @@ pki_chain_new(struct pki_profile *p, const char *name,
 	}
 	c->key = p->keys[p->tmpls[def->certs[0]].key].pkey;
 	EVP_PKEY_up_ref(c->key);
+done:
+	for (int k = 0; k < p->ntmpls; k++)
+		X509_free(memo[k]);
+	free(memo);
 	return c;
 }
 

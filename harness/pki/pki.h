@@ -12,9 +12,10 @@
  * give the same DER bytes, hence the same TLSA records, on every run.
  *
  * Certificates whose template (and whose issuers' templates) use no
- * variable are built once per profile and cached; per-scenario leaves cost
- * one signature with a committed key.  A profile is therefore not safe to
- * share between threads without a lock.
+ * variable are built once per profile and cached (under a lock: several
+ * threads may build chains of one profile at once); per-scenario leaves
+ * cost one signature with a committed key, and a leaf a chain both serves
+ * and has on its path is built once.
  *
  * Errors: pki_profile_load() reports "file:line: message" through
  * msg_warn() and returns NULL; the other functions msg_warn() once and

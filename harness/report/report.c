@@ -243,15 +243,42 @@ report_cell_name(struct buf *b, const struct report_cell *c,
 	report_text(b, c->policy, mode);
 }
 
-/* report_file - file_write of a finished buffer; frees it */
+/*
+ * report_file - a finished buffer into a new file of the stage; frees
+ * it.  One open, write and close: the stage is private, and moves into
+ * place whole (report_replace), so no file needs a rename of its own.
+ */
 static int
 report_file(const char *path, struct buf *b)
 {
-	int ret;
+	size_t off = 0;
+	int fd, ret = -1;
 
 	if (b->data == NULL)
 		REPORT_PUTS(b, "");
-	ret = file_write(path, b->data, b->len);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644))
+	    < 0) {
+		msg_warn("cannot create %s: %s", path, strerror(errno));
+		goto out;
+	}
+	while (off < b->len) {
+		ssize_t w = write(fd, b->data + off, b->len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			msg_warn("cannot write %s: %s", path, w < 0
+			    ? strerror(errno) : "short write");
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) != 0 && off == b->len) {
+		msg_warn("cannot write %s: %s", path, strerror(errno));
+		off = 0;
+	}
+	ret = off == b->len ? 0 : -1;
+out:
 	buf_free(b);
 	return ret;
 }

@@ -1,13 +1,18 @@
 /* plan.c - scenarios into zones, records, TLSA, faults and hosts */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lab.h"
 #include "mem.h"
 #include "msg.h"
 #include "plan.h"
 #include "tlsa.h"
+
+#define PLAN_THREADS_MAX	16	/* threads building chains ahead */
 
 /* Zone states of the scenario language, as delegations. */
 static const enum zone_delegation plan_delegation[SCN_ZONE_STATE_COUNT] = {
@@ -109,6 +114,129 @@ plan_client_names(const struct scenario *s, const char *domain)
 	return names;
 }
 
+/* One chain to build ahead of the plan: a scenario's client chain or a
+ * host's, with its names. */
+struct plan_job {
+	const void *key;		/* the scenario (client) or host */
+	const char *chain;		/* borrowed from the scenario */
+	struct pki_names *names;
+	struct pki_chain *built;	/* NULL: build it in order instead */
+};
+
+/* The chains of a catalogue, built ahead on several threads. */
+struct plan_ahead {
+	struct pki_profile *profile;
+	struct plan_job *jobs;
+	size_t n, taken;
+	atomic_size_t next;
+};
+
+/* plan_ahead_add - a job for chain with names (taken over), for key */
+static void
+plan_ahead_add(struct plan_ahead *a, const void *key, const char *chain,
+    struct pki_names *names)
+{
+	a->jobs = xrealloc(a->jobs, (a->n + 1) * sizeof(*a->jobs));
+	a->jobs[a->n].key = key;
+	a->jobs[a->n].chain = chain;
+	a->jobs[a->n].names = names;
+	a->jobs[a->n++].built = NULL;
+}
+
+/* plan_ahead_worker - build chains until none is left; a chain the
+ * profile lacks is left to the plan, which says so in order */
+static void *
+plan_ahead_worker(void *arg)
+{
+	struct plan_ahead *a = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&a->next, 1)) < a->n)
+		if (pki_profile_has_chain(a->profile, a->jobs[i].chain))
+			a->jobs[i].built = pki_chain_new(a->profile,
+			    a->jobs[i].chain, a->jobs[i].names);
+	return NULL;
+}
+
+/*
+ * plan_ahead_build - every chain the plan of cat will ask for, in the
+ * order it asks (each scenario's client chain, then its hosts'), built
+ * on as many threads as there are CPUs: the signatures are most of a
+ * plan's time.  The names are the plan's own (plan_names,
+ * plan_client_names).
+ */
+static void
+plan_ahead_build(struct plan_ahead *a, const struct scn_catalogue *cat,
+    struct pki_profile *p)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_t th[PLAN_THREADS_MAX];
+	size_t nth = ncpu > 1 ? (size_t)ncpu : 1, started = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->profile = p;
+	for (size_t i = 0; i < cat->n; i++) {
+		const struct scenario *s = cat->list[i];
+		char *domain = plan_domain(s);
+
+		if (s->client)
+			plan_ahead_add(a, s, s->client,
+			    plan_client_names(s, domain));
+		for (size_t k = 0; k < s->nhosts; k++) {
+			char *fqdn = scn_name_abs(s, s->hosts[k].name,
+			    PLAN_TLD);
+
+			plan_ahead_add(a, &s->hosts[k], s->hosts[k].chain,
+			    plan_names(fqdn, fqdn, domain));
+			free(fqdn);
+		}
+		free(domain);
+	}
+	atomic_init(&a->next, 0);
+	if (nth > PLAN_THREADS_MAX)
+		nth = PLAN_THREADS_MAX;
+	for (; started + 1 < nth && started + 1 < a->n; started++)
+		if (pthread_create(&th[started], NULL, plan_ahead_worker, a)
+		    != 0)
+			break;
+	plan_ahead_worker(a);
+	for (size_t k = 0; k < started; k++)
+		pthread_join(th[k], NULL);
+}
+
+/* plan_ahead_free - what was built and not taken, and the jobs */
+static void
+plan_ahead_free(struct plan_ahead *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		pki_names_free(a->jobs[i].names);
+		pki_chain_free(a->jobs[i].built);
+	}
+	free(a->jobs);
+	memset(a, 0, sizeof(*a));
+}
+
+/* plan_chain - chain "name" for names, of key (a scenario for its
+ * client chain, a host): the one built ahead, or built now (and any
+ * error said now, in order).  Keys come in the order of the jobs, some
+ * skipped (a scenario whose zones failed). */
+static struct pki_chain *
+plan_chain(struct plan *pl, struct pki_profile *p, const void *key,
+    const char *name, const struct pki_names *names)
+{
+	struct plan_ahead *a = pl->ahead;
+	struct pki_chain *c = NULL;
+
+	for (size_t i = a ? a->taken : 0; a != NULL && i < a->n; i++)
+		if (a->jobs[i].key == key) {
+			c = a->jobs[i].built;
+			a->jobs[i].built = NULL;
+			a->taken = i + 1;
+			break;
+		}
+	return c != NULL ? c : pki_chain_new(p, name, names);
+}
+
 /* plan_zones - the scenario's zones as children of the TLD; errors */
 static int
 plan_zones(struct zone_tree *t, const struct scenario *s)
@@ -143,7 +271,7 @@ plan_client(struct plan *pl, const struct scenario *s, struct pki_profile *p,
 
 	if (s->client) {
 		names = plan_client_names(s, domain);
-		client = pki_chain_new(p, s->client, names);
+		client = plan_chain(pl, p, s, s->client, names);
 		pki_names_free(names);
 		if (client == NULL)
 			msg_input(s->file, s->client_line, "client: cannot "
@@ -179,7 +307,7 @@ plan_hosts(struct plan *pl, const struct scenario *s, struct pki_profile *p,
 		    (unsigned)(1 + n / 65536 % 254), (unsigned)(n / 256 % 256),
 		    (unsigned)(n % 256));
 		names = plan_names(ph->fqdn, ph->fqdn, domain);
-		ph->chain = pki_chain_new(p, h->chain, names);
+		ph->chain = plan_chain(pl, p, h, h->chain, names);
 		pki_names_free(names);
 		if (ph->chain == NULL) {
 			msg_input(s->file, h->line, "host %s: cannot build "
@@ -365,12 +493,17 @@ plan_build(const struct scn_catalogue *cat, struct pki_profile *p,
     struct zone_tree *t)
 {
 	struct plan *pl = xcalloc(1, sizeof(*pl));
+	struct plan_ahead ahead;
 	int errors = 0;
 
 	pl->tree = t;
 	pl->clients = xcalloc(cat->n + 1, sizeof(*pl->clients));
+	plan_ahead_build(&ahead, cat, p);
+	pl->ahead = &ahead;
 	for (size_t i = 0; i < cat->n; i++)
 		errors += plan_scenario(pl, cat->list[i], p);
+	pl->ahead = NULL;
+	plan_ahead_free(&ahead);
 	if (errors)
 		return plan_free(pl);
 	return pl;

@@ -34,6 +34,8 @@ struct plan {
 					 * the chain the lab presents for
 					 * xmpp-in, or NULL; owned */
 	size_t nclients;
+	struct plan_ahead *ahead;	/* while plan_build runs: the chains
+					 * built ahead (plan.c) */
 };
 
 /*

@@ -759,6 +759,7 @@ run_load(struct run *r)
 		    errors == 1 ? "" : "s");
 		return EXIT_USAGE;
 	}
+	clock_phase("parse");
 	world_select(r->w, o->filter, o->shard_i, o->shard_n);
 	if (r->w->cat.n == 0) {
 		msg_warn("no scenario selected (check --filter and --shard)");
@@ -767,6 +768,7 @@ run_load(struct run *r)
 	if (world_build(r->w, 0) != 0)
 		return EXIT_USAGE;
 	run_cells(r);
+	clock_phase("cells");
 	return 0;
 }
 
@@ -844,6 +846,7 @@ run_up(struct run *r, const char *labdir, struct hostile **hostile)
 	if (stop_requested()
 	    || (r->lab = lab_start(&lo, r->w->tree, NULL)) == NULL)
 		return -1;
+	clock_phase("lab-start");
 	if (lab_join_net(r->lab) != 0)
 		return -1;
 	if (queries_open(r, labdir) != 0)
@@ -860,12 +863,14 @@ run_up(struct run *r, const char *labdir, struct hostile **hostile)
 		run_zone_text(r, r->w->cat.list[i], &b);
 		r->zone_text[i] = b.data ? b.data : xstrdup("");
 	}
+	clock_phase("lab-misc");
 	ta = xasprintf("%s/anchors/root.ds", labdir);
 	ok = (r->ref = refclient_new(LAB_RESOLVER_ADDR, ta)) != NULL
 	    && run_inbound(r, labdir) == 0 && run_endpoints(r) == 0;
 	free(ta);
 	if (!ok)
 		return -1;
+	clock_phase("endpoints");
 	if (r->o->hostile && r->w->plan->nhosts > 0) {
 		SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
@@ -1030,6 +1035,7 @@ run_main(const struct run_options *o)
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	pthread_mutex_init(&r.out_lock, NULL);
+	clock_phase(NULL);
 	id = run_id(started, sizeof(started));
 	if ((status = run_load(&r)) != 0)
 		goto out;
@@ -1045,8 +1051,10 @@ run_main(const struct run_options *o)
 	if (run_up(&r, labdir, &hostile) != 0)
 		goto out;
 	run_progress_start(r.ncells);
-	for (size_t t = 0; t < r.ntargets && !stop_requested(); t++)
+	for (size_t t = 0; t < r.ntargets && !stop_requested(); t++) {
 		run_drive(&r, &r.targets[t]);
+		clock_phase(r.targets[t].name);
+	}
 	run_progress_end();
 	if (hostile)
 		run_hostile_end(&r, hostile);
@@ -1062,6 +1070,7 @@ run_main(const struct run_options *o)
 	if (stop_requested()
 	    || run_report(&r, out, id, started, t0) != 0)
 		goto out;
+	clock_phase("report");
 	reported = 1;
 	status = report_exit_status(r.cells, r.ncells);
 out:
@@ -1084,6 +1093,7 @@ out:
 		r.ref = refclient_free(r.ref);
 	run_down(&r, labdir, existed);
 	run_free(&r);
+	clock_phase("down");
 	free(out);
 	free(labdir);
 	free(id);

@@ -83,10 +83,12 @@ world_build(struct world *w, int extra)
 	    || (w->plan = plan_build(&w->cat, w->profile, w->tree)) == NULL)
 		return -1;
 	w->plan_s = clock_s() - t0;
+	clock_phase("plan");
 	t0 = clock_s();
 	if (zone_tree_sign(w->tree) != 0)
 		return -1;
 	w->sign_s = clock_s() - t0;
+	clock_phase("sign");
 	return 0;
 }
 
