@@ -48,20 +48,27 @@ clock_load_factor(double max)
 	return load / cpus < max ? load / cpus : max;
 }
 
-void
-clock_phase(const char *phase)
+int
+clock_phase_on(void)
 {
-	static double wall0, user0, sys0;
 	static int on = -1;
-	struct rusage ru;
-	double wall = clock_s(), user, sys;
 
 	if (on < 0) {
 		const char *e = getenv("DANELAB_TIMING");
 
 		on = e != NULL && *e != 0 && strcmp(e, "0") != 0;
 	}
-	if (!on || getrusage(RUSAGE_SELF, &ru) != 0)
+	return on;
+}
+
+void
+clock_phase(const char *phase)
+{
+	static double wall0, user0, sys0;
+	struct rusage ru;
+	double wall = clock_s(), user, sys;
+
+	if (!clock_phase_on() || getrusage(RUSAGE_SELF, &ru) != 0)
 		return;
 	user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
 	sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;

@@ -27,4 +27,7 @@ double clock_load_factor(double max);
  * otherwise.  For finding where a run's time goes. */
 void clock_phase(const char *phase);
 
+/* clock_phase_on - 1 when DANELAB_TIMING asks for clock_phase's lines */
+int clock_phase_on(void);
+
 #endif

@@ -442,6 +442,13 @@ run_batch(struct run *r, struct run_target *t, enum proto p, enum policy q)
 	run_window(r, cells, n, from, clock_unix());
 	queries_join(r, t, cells, n, q0);
 	run_progress_at(NULL, 0);
+	if (clock_phase_on()) {
+		char label[64];
+
+		snprintf(label, sizeof(label), "  %s %s %s (%zu)", t->name,
+		    proto_name(p), policy_name(q), n);
+		clock_phase(label);
+	}
 out:
 	free(why);
 	free(cells);
@@ -1052,8 +1059,13 @@ run_main(const struct run_options *o)
 		goto out;
 	run_progress_start(r.ncells);
 	for (size_t t = 0; t < r.ntargets && !stop_requested(); t++) {
+		double t1 = clock_s();
+
 		run_drive(&r, &r.targets[t]);
-		clock_phase(r.targets[t].name);
+		if (clock_phase_on())
+			fprintf(stderr, "timing: %s: %zu cells in %.3f s\n",
+			    r.targets[t].name, r.per_target, clock_s() - t1);
+		clock_phase(NULL);
 	}
 	run_progress_end();
 	if (hostile)
