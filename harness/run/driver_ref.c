@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "clock.h"
@@ -45,10 +46,14 @@ driver_ref_rx_thread(void *arg)
 {
 	struct driver_ref_rx *rx = arg;
 	struct pollfd pfd = { .fd = rx->lfd, .events = POLLIN };
-	int fd = -1;
+	int fd = -1, one = 1;
 
 	if (poll(&pfd, 1, rx->r->probe_ms) == 1)
 		fd = accept4(rx->lfd, NULL, NULL, SOCK_CLOEXEC);
+	/* No Nagle, as the lab's endpoints (endpoint_accept) */
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
 	if (fd < 0) {
 		memset(&rx->res, 0, sizeof(rx->res));
 		rx->res.outcome = OUTCOME_NO_CONNECT;
