@@ -7,7 +7,8 @@
 #           answering) and peak memory for 10, 100 and 1000 child zones;
 #  ref      `danelab run --target ref` over the whole catalogue, and over a
 #           generated catalogue ten times larger (every scenario copied ten
-#           times under new ids): wall time and peak memory;
+#           times under new ids): wall time, CPU time (user and system,
+#           the lab's daemons included) and peak memory;
 #  targets  each real target over $BENCH_SCENARIOS (scenarios/smtp/grid.scn;
 #           XMPP-only targets: $BENCH_XMPP_SCENARIOS, scenarios/xmpp/srv.scn)
 #           in one run, side by side: its cells (skips left out), the run's
@@ -36,11 +37,13 @@ labs=${BENCH_DIR:-$tmp}
 [ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$tmp"' EXIT
 sections=${*:-lab ref targets}
 
-# timed LABEL CMD... - wall time and peak RSS (GNU time) of one command
+# timed LABEL CMD... - wall time, CPU time and peak RSS (GNU time) of one
+# command
 timed() {
 	label=$1
 	shift
-	/usr/bin/time -f "$label: wall %e s, peak rss %M kB, exit %x" "$@" \
+	/usr/bin/time -f "$label: wall %e s, cpu %U s user + %S s sys\
+ (the lab's daemons included), peak rss %M kB, exit %x" "$@" \
 		>"$tmp/out" 2>"$tmp/err" || true
 	grep -h "cells:" "$tmp/out" | sed 's/^/  /'
 	tail -1 "$tmp/err"

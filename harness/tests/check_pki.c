@@ -4,6 +4,7 @@
  * profiles are refused with "file:line: message"; pki_write is all or
  * nothing.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,94 @@ START_TEST(test_deterministic)
 	}
 	pki_names_free(n);
 	pki_profile_free(again);
+	free(path);
+}
+END_TEST
+
+/* A leaf a chain serves and has on its path is built once: one object. */
+START_TEST(test_leaf_once)
+{
+	for (int i = 0; i < pki_profile_chain_count(profile); i++) {
+		const char *name = pki_profile_chain_name(profile, i);
+		struct pki_chain *c = pki_chain_new(profile, name, NULL);
+
+		ck_assert_ptr_nonnull(c);
+		ck_assert_msg(pki_chain_get0_leaf(c) == pki_chain_get0_path(c,
+		    0), "chain %s: the served leaf was built apart from the "
+		    "path's", name);
+		pki_chain_free(c);
+	}
+}
+END_TEST
+
+/* Several threads building chains of one fresh profile at once (its
+ * cache filling meanwhile) build what one thread builds. */
+struct built {
+	struct pki_profile *p;
+	struct pki_chain **c;	/* one per chain of the profile */
+};
+
+/* build_all - every chain of the profile, for one host */
+static void *
+build_all(void *arg)
+{
+	struct built *b = arg;
+	struct pki_names *n = pki_names_new();
+
+	pki_names_set(n, "host", "mx1.threads.example.");
+	pki_names_set(n, "domain", "threads.example");
+	for (int i = 0; i < pki_profile_chain_count(b->p); i++)
+		b->c[i] = pki_chain_new(b->p, pki_profile_chain_name(b->p, i),
+		    n);
+	pki_names_free(n);
+	return NULL;
+}
+
+START_TEST(test_threads)
+{
+	char *path = data_path("certs/profile");
+	struct pki_profile *fresh = pki_profile_load(path);
+	int nc = pki_profile_chain_count(profile);
+	struct built one = { profile, xcalloc(nc, sizeof(*one.c)) }, many[4];
+	pthread_t th[4];
+
+	ck_assert_ptr_nonnull(fresh);
+	build_all(&one);
+	for (int t = 0; t < 4; t++) {
+		many[t].p = fresh;
+		many[t].c = xcalloc(nc, sizeof(*many[t].c));
+		ck_assert_int_eq(pthread_create(&th[t], NULL, build_all,
+		    &many[t]), 0);
+	}
+	for (int t = 0; t < 4; t++)
+		pthread_join(th[t], NULL);
+	for (int t = 0; t < 4; t++) {
+		for (int i = 0; i < nc; i++) {
+			ck_assert(one.c[i] != NULL && many[t].c[i] != NULL);
+			ck_assert_int_eq(pki_chain_path_count(one.c[i]),
+			    pki_chain_path_count(many[t].c[i]));
+			for (int d = 0; d < pki_chain_path_count(one.c[i]); d++) {
+				int la, lb;
+				unsigned char *da = der(pki_chain_get0_path(
+				    one.c[i], d), &la);
+				unsigned char *db = der(pki_chain_get0_path(
+				    many[t].c[i], d), &lb);
+
+				ck_assert_msg(la == lb && memcmp(da, db, la)
+				    == 0, "thread %d, chain %s, depth %d "
+				    "differs", t, pki_profile_chain_name(
+				    profile, i), d);
+				OPENSSL_free(da);
+				OPENSSL_free(db);
+			}
+			pki_chain_free(many[t].c[i]);
+		}
+		free(many[t].c);
+	}
+	for (int i = 0; i < nc; i++)
+		pki_chain_free(one.c[i]);
+	free(one.c);
+	pki_profile_free(fresh);
 	free(path);
 }
 END_TEST
@@ -423,6 +512,8 @@ pki_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_chain_names);
 	tcase_add_test(tc, test_deterministic);
+	tcase_add_test(tc, test_leaf_once);
+	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_chain_shapes);
 	tcase_add_test(tc, test_key_ids);
