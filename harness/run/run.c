@@ -1064,7 +1064,8 @@ run_main(const struct run_options *o)
 		run_drive(&r, &r.targets[t]);
 		if (clock_phase_on())
 			fprintf(stderr, "timing: %s: %zu cells in %.3f s\n",
-			    r.targets[t].name, r.per_target, clock_s() - t1);
+			    r.targets[t].name, r.targets[t].ncells,
+			    clock_s() - t1);
 		clock_phase(NULL);
 	}
 	run_progress_end();
