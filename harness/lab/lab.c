@@ -892,25 +892,37 @@ struct lab_daemons {
 	char *binds[2 * (1 + RESOLVER_COUNT) + 1];	/* keeper_mounts */
 };
 
-/* keeper_resolver - start resolver d and wait until it answers with AD;
- * 0, or -1 after saying why */
+/* keeper_resolver_spawn - start resolver d (d->pid); 0, or -1 */
 static int
-keeper_resolver(struct lab_daemon *d, int deadline_ms)
+keeper_resolver_spawn(struct lab_daemon *d)
 {
 	const struct resolver_kind *k = resolver_kind(d->id);
 	char *log = xasprintf("%s/%s", d->dir, k->log);
 	char *lib = resolver_libpath(d->id, d->bin);
 	char *argv[8];
-	int ret;
 
 	resolver_argv(d->id, d->bin, d->dir, argv);
 	unlink(log);
-	ret = (d->pid = keeper_spawn(argv, log, lib)) < 0
-	    || keeper_wait_ready(k->program, d->pid, log, d->addr, 1,
-	    deadline_ms) != 0 ? -1 : 0;
+	d->pid = keeper_spawn(argv, log, lib);
 	resolver_argv_free(argv);
 	free(log);
 	free(lib);
+	return d->pid < 0 ? -1 : 0;
+}
+
+/* keeper_resolver - start resolver d unless it runs already, and wait
+ * until it answers with AD; 0, or -1 after saying why */
+static int
+keeper_resolver(struct lab_daemon *d, int deadline_ms)
+{
+	const struct resolver_kind *k = resolver_kind(d->id);
+	char *log = xasprintf("%s/%s", d->dir, k->log);
+	int ret;
+
+	ret = (d->pid <= 0 && keeper_resolver_spawn(d) != 0)
+	    || keeper_wait_ready(k->program, d->pid, log, d->addr, 1,
+	    deadline_ms) != 0 ? -1 : 0;
+	free(log);
 	return ret;
 }
 
@@ -977,7 +989,12 @@ keeper_main(const struct lab_options *o, const char *nsd,
 	if (keeper_mounts(o->dir, rs->binds) != 0)
 		_exit(EXIT_ENV);
 	unlink(nsd_log);
+	/* Unbound starts beside NSD (it asks NSD nothing until it is asked,
+	 * unlike resolvers that prime at start-up): its start-up overlaps
+	 * NSD's loading of the zones. */
 	if ((nsd_pid = keeper_spawn(nsd_argv, nsd_log, NULL)) < 0
+	    || (rs->n > 0 && rs->d[0].id == RESOLVER_UNBOUND
+	    && keeper_resolver_spawn(&rs->d[0]) != 0)
 	    || keeper_wait_ready("nsd", nsd_pid, nsd_log, LAB_AUTH_ADDR, 0,
 	    o->deadline_ms) != 0) {
 		keeper_teardown();
