@@ -599,6 +599,26 @@ run_cells(struct run *r)
 }
 
 /*
+ * run_lab_baseline - add the lines of the lab validator's baseline
+ * (resolver-NAME.lab.baseline) to every client target's own (ref's
+ * included): what the validator does wrong shows in their cells, not in
+ * a resolver target's, which asks its own validator
+ */
+static void
+run_lab_baseline(struct run *r, int *errors)
+{
+	size_t n;
+	struct target_deviation *lab = target_baseline_lab(
+	    resolver_kind(r->o->resolver)->name, &n, errors);
+
+	for (size_t t = 0; t < r->ntargets; t++)
+		if (r->targets[t].driver != &driver_resolver)
+			target_baseline_add(&r->targets[t].baseline,
+			    &r->targets[t].nbaseline, lab, n);
+	target_baseline_free(lab, n);
+}
+
+/*
  * run_targets - parse "ref,postfix=/path,..." (NULL: every target) into
  * r->targets, setting DANELAB_<NAME>_BIN for overrides and loading
  * baselines.  Returns the number of errors (reported).
@@ -678,6 +698,7 @@ run_targets(struct run *r, const char *spec)
 			    &errors);
 	}
 	free(copy);
+	run_lab_baseline(r, &errors);
 	target_names_free(all);
 	if (r->ntargets == 0 && errors == 0) {
 		msg_warn("--target: no target named");
