@@ -519,6 +519,7 @@ run_cell_new(struct run *r, const struct run_target *t, size_t i, int p, int q)
 	c->summary = xstrdup(s->summary);
 	c->refs = xstrdup(s->refs);
 	c->target = xstrdup(t->name);
+	c->resolver = xstrdup(resolver_kind(r->o->resolver)->name);
 	return c;
 }
 
@@ -953,6 +954,7 @@ run_report(struct run *r, const char *out, char *id, char *started,
 	meta.command = (char *)o->command;
 	meta.targets = versions.data;
 	meta.tls = tls.data;
+	meta.resolver = (char *)resolver_kind(o->resolver)->name;
 	if (o->shard_n > 1)
 		meta.shard = xasprintf("%d/%d", o->shard_i, o->shard_n);
 	meta.pcap = r->pcap;
