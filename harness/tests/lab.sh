@@ -902,6 +902,8 @@ lab_resolver_tests() {
 		sh -c "DANELAB_KNOT_BIN=/nonexistent '$DL' up --dir '$TMP/res-none' --resolver knot 2>&1 | tee /dev/stderr | grep -q 'kresd /nonexistent is not an executable'; test ! -e '$TMP/res-none/lab.state'"
 	t "up --resolver whose daemon dies at start: exit 3 quoting its own log, nothing left" \
 		test_resolver_dies
+	t "run --target resolver:bind whose named dies at start: only its cells err, quoting its log; ref passes; exit 1, nothing left" \
+		test_resolver_target_dies
 	t "up --resolver that is unknown: exit 2 naming the known ones" \
 		sh -c "'$DL' up --dir '$TMP/res-none' --resolver nope 2>&1 | grep -q 'known: unbound, knot, bind, pdns'"
 	t "run --target resolver:NAME: each validator against what the zones say, RRset by RRset; a missing one a skip" \
@@ -974,6 +976,33 @@ test_resolver_targets() {
 	    { cat "$TMP/res-skip.out"; return 1; }
 	grep -q '"verdict": "skip"' "$o-skip/results.json" &&
 	    grep -q 'named /nonexistent is not an executable' "$o-skip/results.json"
+}
+
+# test_resolver_target_dies - a resolver target (here resolver:bind, by
+# DANELAB_BIND_BIN) that is there but exits during start-up errs only
+# its own cells, quoting its log; ref beside it passes; the run is exit
+# 1, not 3, and leaves nothing behind
+test_resolver_target_dies() {
+	d=$TMP/res-tdies
+	m=$TMP/mounts.res-tdies
+	f=$TMP/fake-named-target
+	printf '#!/bin/sh\necho "fake named: bad option in named.conf"\nexit 1\n' >"$f"
+	chmod +x "$f"
+	mounts >"$m"
+	DANELAB_BIND_BIN=$f "$DL" run -q --dir "$d" --out "$TMP/res-tdies-out" \
+	    --target ref,resolver:bind --filter '^bogus-mx-corrupt' >"$TMP/res-tdies.txt" 2>&1
+	rc=$?
+	cat "$TMP/res-tdies.txt"
+	[ $rc -eq 1 ] || { echo "exit $rc, wanted 1"; return 1; }
+	o=$TMP/res-tdies-out/results.json
+	grep -q '"target": "resolver:bind", [^}]*"verdict": "error", "reason": "resolver:bind did not start in the lab: named exited with status 1 during start-up; its log ([^)]*named.log) says: fake named: bad option' "$o" ||
+	    { echo "resolver:bind's cell is not an error quoting its log"; return 1; }
+	! grep -q '"target": "ref", [^}]*"verdict": "\(error\|fail\)"' "$o" &&
+	    grep -q '"target": "ref", [^}]*"verdict": "pass"' "$o" ||
+	    { echo "ref's cells did not pass"; return 1; }
+	pgrep -f "$d/" && { echo "processes left"; return 1; }
+	mounts >"$m.after"
+	cmp -s "$m" "$m.after" || { echo "mounts left"; diff "$m" "$m.after"; return 1; }
 }
 
 # test_resolver_dies - a resolver (here named, by DANELAB_BIND_BIN) that
