@@ -271,16 +271,18 @@ report_file(const char *path, struct buf *b)
 }
 
 /* report_safe_name - may s name a file as it is: a letter or digit,
- * then letters, digits, ".", "_", "+", "-"; at most 120 bytes */
+ * then letters, digits, ".", "_", "+", "-", "@" (TARGET@RESOLVER); at
+ * most 120 bytes */
 static int
 report_safe_name(const char *s)
 {
 	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-@";
 	size_t n = s ? strlen(s) : 0;
 
 	return n > 0 && n <= 120 && strchr(ok, s[0]) && s[0] != '.'
 	    && s[0] != '_' && s[0] != '+' && s[0] != '-'
+	    && s[0] != '@'
 	    && strspn(s, ok) == n;
 }
 

@@ -1141,6 +1141,8 @@ START_TEST(test_resolver_columns)
 	c[0].resolver = xstrdup("unbound");
 	c[1].resolver = xstrdup("unbound");
 	c[2].resolver = xstrdup("knot");
+	free(c[2].detail);
+	c[2].detail = xstrdup("the transcript");
 	files[0] = xasprintf("%s/unbound/results.json", top);
 	files[1] = xasprintf("%s/knot/results.json", top);
 	meta.resolver = "unbound";
@@ -1182,6 +1184,7 @@ START_TEST(test_resolver_columns)
 		{ "results.tap", "not ok 3 - postfix@knot/s1 smtp mandatory" },
 		{ "index.html", "\"resolver\": \"unbound,knot\"" },
 		{ "index.html", ",\"knot\"]" },
+		{ "results.json", "\"detail_file\": \"cells/postfix@knot/" },
 	};
 	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
 		text = slurp(out, want[k][0], NULL);
