@@ -941,7 +941,9 @@ keeper_beside_down(struct lab_daemon *d, const char *why)
 	char *path = xasprintf("%s/" LAB_BESIDE_FAILED, d->dir);
 	int ret = 0;
 
-	if (d->pid > 0 && kill(d->pid, SIGKILL) == 0)
+	/* Still our child (not reaped by keeper_wait_ready): end it. */
+	if (d->pid > 0 && waitpid(d->pid, NULL, WNOHANG) == 0
+	    && kill(d->pid, SIGKILL) == 0)
 		waitpid(d->pid, NULL, 0);
 	d->pid = 0;
 	if (file_write(path, why, strlen(why)) != 0) {
