@@ -766,61 +766,97 @@ check_is_catalogue(char **paths, int n)
 }
 
 /*
- * check_baselines - warnings about every target's baseline against the
- * whole catalogue cat: a line that matches no cell (out of date), and a
- * pattern that matches scenarios of several areas (wide enough to
- * swallow a future scenario, as "*insecure*" once did).  Returns the
- * number of warnings.
+ * check_baseline_file - warnings about the lines d[0..nd-1] of
+ * harness/targets/NAME.baseline against the whole catalogue cat: a line
+ * that matches no cell (out of date), and a pattern that matches
+ * scenarios of several areas (wide enough to swallow a future scenario,
+ * as "*insecure*" once did).  dns: a resolver target's baseline, one
+ * cell per scenario (proto dns, policy any).  Returns the number of
+ * warnings.
+ */
+static int
+check_baseline_file(const char *name, const struct target_deviation *d,
+    size_t nd, const struct scn_catalogue *cat, int dns)
+{
+	int warnings = 0;
+
+	for (size_t i = 0; i < nd; i++) {
+		size_t cells = 0;
+		const char *area = NULL;
+		int several = 0;
+
+		for (size_t k = 0; k < cat->n; k++) {
+			const struct scenario *s = cat->list[k];
+			size_t before = cells;
+
+			if (dns)
+				cells += target_baseline_match(&d[i], 1,
+				    s->id, "dns", "any") != NULL;
+			for (int p = 0; !dns && p < PROTO_COUNT; p++)
+				for (int q = 0; q < POLICY_COUNT; q++)
+					cells += (s->protos & (1u << p))
+					    && target_baseline_match(&d[i], 1,
+					    s->id, proto_name(p),
+					    policy_name(q));
+			if (cells == before)
+				continue;
+			if (area == NULL)
+				area = s->area;
+			else if (strcmp(area, s->area) != 0)
+				several = 1;
+		}
+		if (cells == 0)
+			msg_warn("%s.baseline:%d: warning: \"%s %s %s\" matches "
+			    "no cell of the catalogue: remove it", name,
+			    d[i].line, d[i].pattern, d[i].proto, d[i].policy);
+		else if (several)
+			msg_warn("%s.baseline:%d: warning: \"%s\" matches "
+			    "scenarios of several areas: name them exactly",
+			    name, d[i].line, d[i].pattern);
+		warnings += cells == 0 || several;
+	}
+	return warnings;
+}
+
+/*
+ * check_baselines - check_baseline_file on every baseline: each client
+ * target's, each resolver target's (resolver-NAME) and each lab
+ * validator's (resolver-NAME.lab, applied to every client target's
+ * cells).  Returns the number of warnings.
  */
 static int
 check_baselines(const struct scn_catalogue *cat)
 {
 	char **names = target_names();
 	int warnings = 0, errors = 0;
+	size_t nd;
+	struct target_deviation *d;
 
 	for (size_t t = 0; names[t]; t++) {
-		size_t nd;
-		struct target_deviation *d = target_baseline_load(names[t], &nd,
-		    &errors);
-
-		for (size_t i = 0; i < nd; i++) {
-			size_t cells = 0;
-			const char *area = NULL;
-			int several = 0;
-
-			for (size_t k = 0; k < cat->n; k++) {
-				const struct scenario *s = cat->list[k];
-				size_t before = cells;
-
-				for (int p = 0; p < PROTO_COUNT; p++)
-					for (int q = 0; q < POLICY_COUNT; q++)
-						cells += (s->protos & (1u << p))
-						    && target_baseline_match(&d[i],
-						    1, s->id, proto_name(p),
-						    policy_name(q));
-				if (cells == before)
-					continue;
-				if (area == NULL)
-					area = s->area;
-				else if (strcmp(area, s->area) != 0)
-					several = 1;
-			}
-			if (cells == 0)
-				msg_warn("%s.baseline:%d: warning: \"%s %s %s\" "
-				    "matches no cell of the catalogue: remove "
-				    "it", names[t], d[i].line, d[i].pattern,
-				    d[i].proto, d[i].policy);
-			else if (several)
-				msg_warn("%s.baseline:%d: warning: \"%s\" "
-				    "matches scenarios of several areas: name "
-				    "them exactly", names[t], d[i].line,
-				    d[i].pattern);
-			warnings += cells == 0 || several;
-		}
+		d = target_baseline_load(names[t], &nd, &errors);
+		warnings += check_baseline_file(names[t], d, nd, cat, 0);
 		target_baseline_free(d, nd);
 	}
 	target_names_free(names);
-	return warnings;
+	for (int id = 0; id < RESOLVER_COUNT; id++) {
+		const char *rn = resolver_kind(id)->name;
+		char *file = xasprintf("resolver-%s", rn);
+
+		d = target_baseline_load(file, &nd, &errors);
+		warnings += check_baseline_file(file, d, nd, cat, 1);
+		target_baseline_free(d, nd);
+		free(file);
+		file = xasprintf("resolver-%s.lab", rn);
+		d = target_baseline_lab(rn, &nd, &errors);
+		warnings += check_baseline_file(file, d, nd, cat, 0);
+		target_baseline_free(d, nd);
+		free(file);
+	}
+	/* delv, a stub validator, is a resolver target only. */
+	d = target_baseline_load("resolver-delv", &nd, &errors);
+	warnings += check_baseline_file("resolver-delv", d, nd, cat, 1);
+	target_baseline_free(d, nd);
+	return warnings + errors;
 }
 
 /* One error line captured by cmd_check: "FILE:LINE: message" or "FILE:

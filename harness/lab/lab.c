@@ -302,12 +302,15 @@ lab_write_resolvers(const struct lab_options *o, struct zone_tree *t)
 	    o->override_date);
 
 	for (int i = 0; i < RESOLVER_COUNT && ret == 0; i++) {
-		char *sdir;
+		char *sdir, *failed;
 
 		if (!(o->beside & (1u << i)))
 			continue;
 		sdir = xasprintf("%s/resolvers/%s", o->dir,
 		    resolver_kind(i)->name);
+		failed = xasprintf("%s/" LAB_BESIDE_FAILED, sdir);
+		unlink(failed);	/* a former lab's word */
+		free(failed);
 		ret = resolver_write(i, o->dir, sdir, resolver_target_addr(i),
 		    zone_tree_trust_anchor(t), root_ns, LAB_AUTH_ADDR, NULL);
 		free(sdir);
@@ -812,16 +815,20 @@ keeper_hwm_kb(const char *comm)
 
 /*
  * keeper_wait_ready - probe a daemon until it answers as wanted, it
- * exits, the deadline passes or a signal asks to stop.  0 when ready.
+ * exits, the deadline passes or a signal asks to stop.  0 when ready;
+ * else -1, having said why to the parent as an error (why NULL, or a
+ * signal) or put it in *why (caller frees)
  */
 static int
 keeper_wait_ready(const char *name, pid_t pid, const char *log,
-    const char *addr, int want_ad, int deadline_ms)
+    const char *addr, int want_ad, int deadline_ms, char **why)
 {
 	double end = clock_s() + deadline_ms / 1000.0;
-	char what[128] = "no answer";
+	char what[128] = "no answer", *msg = NULL;
 	int status;
 
+	if (why)
+		*why = NULL;
 	for (;;) {
 		if (lab_signalled) {
 			keeper_say("error interrupted by signal %d while "
@@ -831,13 +838,13 @@ keeper_wait_ready(const char *name, pid_t pid, const char *log,
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			char *line = keeper_last_line(log);
 
-			keeper_say("error %s %s %d during start-up; its log "
+			msg = xasprintf("%s %s %d during start-up; its log "
 			    "(%s) says: %s", name, WIFEXITED(status)
 			    ? "exited with status" : "was killed by signal",
 			    WIFEXITED(status) ? WEXITSTATUS(status)
 			    : WTERMSIG(status), log, line);
 			free(line);
-			return -1;
+			break;
 		}
 		if (keeper_query(addr, ".", LDNS_RR_TYPE_SOA, want_ad, what,
 		    sizeof(what)) == 0)
@@ -845,17 +852,24 @@ keeper_wait_ready(const char *name, pid_t pid, const char *log,
 		if (clock_s() > end) {
 			char *line = keeper_last_line(log);
 
-			keeper_say("error %s did not answer \". SOA\"%s at %s "
+			msg = xasprintf("%s did not answer \". SOA\"%s at %s "
 			    "within %d ms (last: %s); its log (%s) says: %s",
 			    name, want_ad ? " with AD" : " authoritatively",
 			    addr, deadline_ms, what, log, line);
 			free(line);
-			return -1;
+			break;
 		}
 		/* Not a bare sleep: the probe itself waits up to 200 ms. */
 		if (strcmp(what, "no answer") != 0)
 			poll(NULL, 0, 5);
 	}
+	if (why)
+		*why = msg;
+	else {
+		keeper_say("error %s", msg);
+		free(msg);
+	}
+	return -1;
 }
 
 /* keeper_teardown - TERM every daemon, KILL after a deadline, reap */
@@ -911,9 +925,10 @@ keeper_resolver_spawn(struct lab_daemon *d)
 }
 
 /* keeper_resolver - start resolver d unless it runs already, and wait
- * until it answers with AD; 0, or -1 after saying why */
+ * until it answers with AD; 0, or -1 after saying why (keeper_wait_ready:
+ * to the parent, or in *why) */
 static int
-keeper_resolver(struct lab_daemon *d, int deadline_ms)
+keeper_resolver(struct lab_daemon *d, int deadline_ms, char **why)
 {
 	const struct resolver_kind *k = resolver_kind(d->id);
 	char *log = xasprintf("%s/%s", d->dir, k->log);
@@ -921,8 +936,34 @@ keeper_resolver(struct lab_daemon *d, int deadline_ms)
 
 	ret = (d->pid <= 0 && keeper_resolver_spawn(d) != 0)
 	    || keeper_wait_ready(k->program, d->pid, log, d->addr, 1,
-	    deadline_ms) != 0 ? -1 : 0;
+	    deadline_ms, why) != 0 ? -1 : 0;
 	free(log);
+	return ret;
+}
+
+/*
+ * keeper_beside_down - resolver d, beside the lab's own as a target,
+ * did not start (why): stop what is left of it and write why into
+ * LAB_BESIDE_FAILED in its directory, so that only its own cells err
+ * (lab_beside_failed); the lab goes on.  0, or -1 after saying why
+ */
+static int
+keeper_beside_down(struct lab_daemon *d, const char *why)
+{
+	char *path = xasprintf("%s/" LAB_BESIDE_FAILED, d->dir);
+	int ret = 0;
+
+	/* Still our child (not reaped by keeper_wait_ready): end it. */
+	if (d->pid > 0 && waitpid(d->pid, NULL, WNOHANG) == 0
+	    && kill(d->pid, SIGKILL) == 0)
+		waitpid(d->pid, NULL, 0);
+	d->pid = 0;
+	if (file_write(path, why, strlen(why)) != 0) {
+		keeper_say("error cannot write %s: %s", path, strerror(errno));
+		ret = -1;
+	} else
+		printf("beside it: %s\n", why);
+	free(path);
 	return ret;
 }
 
@@ -996,17 +1037,23 @@ keeper_main(const struct lab_options *o, const char *nsd,
 	    || (rs->n > 0 && rs->d[0].id == RESOLVER_UNBOUND
 	    && keeper_resolver_spawn(&rs->d[0]) != 0)
 	    || keeper_wait_ready("nsd", nsd_pid, nsd_log, LAB_AUTH_ADDR, 0,
-	    o->deadline_ms) != 0) {
+	    o->deadline_ms, NULL) != 0) {
 		keeper_teardown();
 		_exit(EXIT_ENV);
 	}
 	t_nsd = clock_s();
 	for (int i = 0; i < rs->n; i++) {
+		char *why = NULL;
+
 		if ((i > 0 && keeper_lo_addr(rs->d[i].addr) != 0)
-		    || keeper_resolver(&rs->d[i], o->deadline_ms) != 0) {
+		    || (keeper_resolver(&rs->d[i], o->deadline_ms, i > 0
+		    ? &why : NULL) != 0 && (why == NULL
+		    || keeper_beside_down(&rs->d[i], why) != 0))) {
+			free(why);
 			keeper_teardown();
 			_exit(EXIT_ENV);
 		}
+		free(why);
 		if (i == 0)
 			t_unb = clock_s();
 	}
@@ -1024,9 +1071,10 @@ keeper_main(const struct lab_options *o, const char *nsd,
 	printf("lab up: nsd pid %ld, %s pid %ld (lab pids)\n",
 	    (long)nsd_pid, main_prog, (long)rs->d[0].pid);
 	for (int i = 1; i < rs->n; i++)
-		printf("beside it: %s at %s, pid %ld\n",
-		    resolver_kind(rs->d[i].id)->program, rs->d[i].addr,
-		    (long)rs->d[i].pid);
+		if (rs->d[i].pid > 0)
+			printf("beside it: %s at %s, pid %ld\n",
+			    resolver_kind(rs->d[i].id)->program,
+			    rs->d[i].addr, (long)rs->d[i].pid);
 	fflush(stdout);
 
 	/* Serve until asked to stop; a daemon that dies ends the lab. */
@@ -1625,6 +1673,17 @@ const char *
 lab_dir(const struct lab *l)
 {
 	return l->dir;
+}
+
+char *
+lab_beside_failed(const struct lab *l, int id)
+{
+	char *path = xasprintf("%s/resolvers/%s/" LAB_BESIDE_FAILED, l->dir,
+	    resolver_kind(id)->name);
+	char *why = file_read(path, NULL);
+
+	free(path);
+	return why;
 }
 
 int

@@ -46,7 +46,9 @@ struct lab_options {
 	unsigned beside;		/* bit per enum resolver_id: validators
 				 * run beside it as targets, each at
 				 * resolver_target_addr(), in
-				 * DIR/resolvers/NAME */
+				 * DIR/resolvers/NAME; one that does
+				 * not start leaves the lab up and says why
+				 * (lab_beside_failed) */
 	int deadline_ms;		/* readiness deadline per daemon */
 	const char *override_date;	/* Unbound val-override-date, or NULL */
 	int detach;			/* 1: the lab outlives this process (up) */
@@ -138,6 +140,15 @@ void lab_unjoin(int home);
 
 /* lab_dir - the lab's run directory (borrowed) */
 const char *lab_dir(const struct lab *l);
+
+/* LAB_BESIDE_FAILED - the file, in DIR/resolvers/NAME, that says why a
+ * resolver beside the lab's own did not start */
+#define LAB_BESIDE_FAILED	"failed"
+
+/* lab_beside_failed - why resolver id (enum resolver_id), asked to run
+ * beside the lab's own, did not start; NULL when it did (or was not
+ * asked for); caller frees */
+char *lab_beside_failed(const struct lab *l, int id);
 
 /* lab_keeper - the keeper's PID (host namespace) */
 pid_t lab_keeper(const struct lab *l);

@@ -301,14 +301,16 @@ diff_md_side(struct buf *b, const struct report_cell *c)
 		DIFF_PUTS(b, "no outcome");
 }
 
-/* diff_md_row - one changed cell as a row of a section's table */
+/* diff_md_row - one changed cell as a row of a section's table; multi:
+ * the runs ran behind more than one validator (diff_validators) */
 static void
-diff_md_row(struct buf *b, const struct diff_change *ch)
+diff_md_row(struct buf *b, const struct diff_change *ch, int multi)
 {
 	const struct report_cell *c = ch->new ? ch->new : ch->old;
-	const char *const key[] = {
-		c->target, c->scenario, c->proto, c->policy
-	};
+	/* the target, TARGET@RESOLVER when the cell says its validator */
+	char *who = multi && c->resolver && *c->resolver
+	    ? xasprintf("%s@%s", c->target, c->resolver) : xstrdup(c->target);
+	const char *const key[] = { who, c->scenario, c->proto, c->policy };
 
 	for (size_t k = 0; k < sizeof(key) / sizeof(key[0]); k++) {
 		DIFF_PUTS(b, "| ");
@@ -330,6 +332,7 @@ diff_md_row(struct buf *b, const struct diff_change *ch)
 	DIFF_PUTS(b, " | ");
 	report_md_text(b, c->reason);
 	DIFF_PUTS(b, " |\n");
+	free(who);
 }
 
 /* diff_md_list - "`a`, `b`" of n scenario ids */
@@ -342,10 +345,34 @@ diff_md_list(struct buf *b, const char *const *ids, size_t n)
 		report_md_text(b, ids[i]);
 	}
 }
+/* diff_validators - do the cells of d's runs name more than one lab
+ * validator (resolver)?  Then a changed cell's target is shown as
+ * TARGET@RESOLVER. */
+static int
+diff_validators(const struct diff *d)
+{
+	const struct diff_run *runs[] = { &d->old, &d->new };
+	const char *first = NULL;
+
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < runs[k]->n; i++) {
+			const char *r = runs[k]->cells[i].resolver;
+
+			r = r ? r : "";
+			if (first == NULL)
+				first = r;
+			else if (strcmp(first, r) != 0)
+				return 1;
+		}
+	return 0;
+}
+
 
 void
 diff_markdown(struct buf *b, const struct diff *d)
 {
+	int multi = diff_validators(d);
+
 	DIFF_PUTS(b, "## danelab report diff\n\n| run | id | file | cells | "
 	    "verdicts | targets |\n|---|---|---|---:|---|---|\n");
 	diff_md_run(b, "old", &d->old);
@@ -386,7 +413,7 @@ diff_markdown(struct buf *b, const struct diff *d)
 			rows = 0;
 		}
 		if (rows++ < DIFF_MD_MAX_ROWS)
-			diff_md_row(b, ch);
+			diff_md_row(b, ch, multi);
 		else if (rows == d->counts[ch->kind])
 			buf_printf(b, "\n... and %zu more (see the JSON "
 			    "form)\n",
@@ -469,6 +496,7 @@ diff_json(struct buf *b, const struct diff *d)
 		buf_printf(b, "%s\n{\"change\": \"%s\"", i ? "," : "",
 		    diff_kind_names[ch->kind]);
 		DIFF_JSON_MEMBERS(b, { "target", c->target },
+		    { "resolver", c->resolver },
 		    { "scenario", c->scenario }, { "proto", c->proto },
 		    { "policy", c->policy }, { "area", c->area },
 		    { "file", c->file });

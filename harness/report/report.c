@@ -48,8 +48,14 @@ struct report_ctx {
 	size_t n;
 	size_t counts[VERDICT_COUNT];
 	size_t not_preferred;	/* passes, not preferred (report_not_preferred) */
-	const char **targets;	/* distinct, in order of first appearance */
+	const char **targets;	/* the columns: distinct labels (label), in
+				 * order of first appearance */
+	const char **col_target;	/* per column: its target */
+	const char **col_resolver;	/* per column: its validator ("" unknown) */
 	size_t ntargets;
+	char **label;		/* per cell: its column, the target, or
+				 * "TARGET@RESOLVER" when the cells ran behind
+				 * more than one validator (report_columns) */
 	char **detail_files;	/* per cell: its detail's file under the report
 				 * directory, "cells/T/S-P-Q.txt", or "" for none */
 };
@@ -229,12 +235,20 @@ report_text(struct buf *b, const char *s, enum report_text_mode mode)
 	}
 }
 
-/* report_cell_name - "target/scenario proto policy" as one plain line */
+/* report_cell_resolver - the validator a cell ran behind, "" when unknown */
+static const char *
+report_cell_resolver(const struct report_cell *c)
+{
+	return c->resolver ? c->resolver : "";
+}
+
+/* report_cell_name - "label/scenario proto policy" as one plain line, label
+ * the cell's column (its target, or TARGET@RESOLVER) */
 static void
-report_cell_name(struct buf *b, const struct report_cell *c,
+report_cell_name(struct buf *b, const char *label, const struct report_cell *c,
     enum report_text_mode mode)
 {
-	report_text(b, c->target, mode);
+	report_text(b, label, mode);
 	REPORT_PUTS(b, "/");
 	report_text(b, c->scenario, mode);
 	REPORT_PUTS(b, " ");
@@ -284,16 +298,18 @@ out:
 }
 
 /* report_safe_name - may s name a file as it is: a letter or digit,
- * then letters, digits, ".", "_", "+", "-"; at most 120 bytes */
+ * then letters, digits, ".", "_", "+", "-", "@" (TARGET@RESOLVER); at
+ * most 120 bytes */
 static int
 report_safe_name(const char *s)
 {
 	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-@";
 	size_t n = s ? strlen(s) : 0;
 
 	return n > 0 && n <= 120 && strchr(ok, s[0]) && s[0] != '.'
 	    && s[0] != '_' && s[0] != '+' && s[0] != '-'
+	    && s[0] != '@'
 	    && strspn(s, ok) == n;
 }
 
@@ -327,9 +343,9 @@ report_detail_files(struct report_ctx *ctx)
 			ctx->detail_files[i] = xstrdup("");
 			continue;
 		}
-		for (t = 0; strcmp(ctx->targets[t], c->target) != 0; t++)
+		for (t = 0; strcmp(ctx->targets[t], ctx->label[i]) != 0; t++)
 			;
-		dir = report_safe_name(c->target) ? xstrdup(c->target)
+		dir = report_safe_name(ctx->label[i]) ? xstrdup(ctx->label[i])
 		    : xasprintf("_target-%zu", t + 1);
 		if (report_safe_name(c->scenario) && report_safe_name(c->proto)
 		    && report_safe_name(c->policy))
@@ -431,7 +447,7 @@ report_write_tap(const struct report_ctx *ctx, const char *path)
 		/* An xfail is a failing TODO test: TAP counts it as passing. */
 		buf_printf(&b, "%s %zu - ", verdict_not_ok(c->verdict)
 		    || c->verdict == VERDICT_XFAIL ? "not ok" : "ok", i + 1);
-		report_cell_name(&b, c, TEXT_TAP);
+		report_cell_name(&b, ctx->label[i], c, TEXT_TAP);
 		if (c->verdict == VERDICT_SKIP || c->verdict == VERDICT_XFAIL) {
 			buf_printf(&b, " # %s ", c->verdict == VERDICT_SKIP ?
 			    "SKIP" : "TODO");
@@ -492,7 +508,7 @@ report_write_junit(const struct report_ctx *ctx, const char *path)
 		double secs = 0;
 
 		for (size_t i = 0; i < ctx->n; i++)
-			if (strcmp(ctx->cells[i].target, ctx->targets[t]) == 0) {
+			if (strcmp(ctx->label[i], ctx->targets[t]) == 0) {
 				counts[ctx->cells[i].verdict]++;
 				secs += report_seconds(ctx->cells[i].seconds);
 				tests++;
@@ -515,10 +531,10 @@ report_write_junit(const struct report_ctx *ctx, const char *path)
 		for (size_t i = 0; i < ctx->n; i++) {
 			const struct report_cell *c = &ctx->cells[i];
 
-			if (strcmp(c->target, ctx->targets[t]) != 0)
+			if (strcmp(ctx->label[i], ctx->targets[t]) != 0)
 				continue;
 			REPORT_PUTS(&b, "    <testcase classname=\"");
-			report_text(&b, c->target, TEXT_XML_ATTR);
+			report_text(&b, ctx->label[i], TEXT_XML_ATTR);
 			REPORT_PUTS(&b, ".");
 			report_text(&b, c->area, TEXT_XML_ATTR);
 			REPORT_PUTS(&b, "\" name=\"");
@@ -584,6 +600,11 @@ report_json_run(struct buf *b, const struct report_meta *m, int flags)
 	REPORT_PUTS(b, ", \"tls\": ");
 	if (m->tls)
 		json_string(b, m->tls, flags);
+	else
+		REPORT_PUTS(b, "null");
+	REPORT_PUTS(b, ", \"resolver\": ");
+	if (m->resolver)
+		json_string(b, m->resolver, flags);
 	else
 		REPORT_PUTS(b, "null");
 	REPORT_PUTS(b, ", \"shard\": ");
@@ -662,6 +683,7 @@ report_json(struct buf *b, const struct report_ctx *ctx)
 			{ "scenario", c->scenario }, { "area", c->area },
 			{ "file", c->file }, { "summary", c->summary },
 			{ "refs", c->refs }, { "target", c->target },
+			{ "resolver", report_cell_resolver(c) },
 			{ "proto", c->proto }, { "policy", c->policy },
 			{ "expected", c->expected }, { "cite", c->cite },
 			{ "preferred", c->preferred },
@@ -803,7 +825,7 @@ report_html_scenarios(struct buf *b, const struct report_ctx *ctx,
  * field): {"run", "totals", "scenarios": [[scenario, area, file, summary,
  * refs]], "cells": [[scenario index, target, proto, policy, expected,
  * cite, preferred, observed, verdict, reason, seconds, not_preferred (0
- * or 1), detail_file]]}, safe inside a <script> element
+ * or 1), detail_file, resolver]]}, safe inside a <script> element
  */
 static void
 report_html_data(struct buf *b, const struct report_ctx *ctx)
@@ -831,6 +853,8 @@ report_html_data(struct buf *b, const struct report_ctx *ctx)
 		buf_printf(b, ",%.3f,%d,", report_seconds(c->seconds),
 		    c->not_preferred != 0);
 		json_string(b, ctx->detail_files[i], JSON_HTML);
+		REPORT_PUTS(b, ",");
+		json_string(b, report_cell_resolver(c), JSON_HTML);
 		REPORT_PUTS(b, "]");
 	}
 	REPORT_PUTS(b, "]}");
@@ -1021,10 +1045,12 @@ report_tls_order(const struct report_ctx *ctx)
 		if (done[t])
 			continue;
 		snprintf(fam, sizeof(fam), "%s",
-		    report_target_tls(ctx->meta, ctx->targets[t]));
+		    report_target_tls(ctx->meta, ctx->col_target[t]));
 		for (size_t u = t; u < ctx->ntargets; u++)
 			if (!done[u] && (*fam != 0 || u == t) && strcmp(fam,
-			    report_target_tls(ctx->meta, ctx->targets[u])) == 0) {
+			    report_target_tls(ctx->meta, ctx->col_target[u])) == 0
+			    && strcmp(ctx->col_resolver[t],
+			    ctx->col_resolver[u]) == 0) {
 				done[u] = 1;
 				order[k++] = u;
 			}
@@ -1058,7 +1084,7 @@ report_md_disagree(struct buf *b, const struct report_ctx *ctx)
 	    nd);
 	for (size_t j = 0; j < ctx->ntargets; j++) {
 		const char *fam = report_target_tls(ctx->meta,
-		    ctx->targets[order[j]]);
+		    ctx->col_target[order[j]]);
 
 		REPORT_PUTS(b, " ");
 		report_text(b, ctx->targets[order[j]], TEXT_MD);
@@ -1088,7 +1114,7 @@ report_md_disagree(struct buf *b, const struct report_ctx *ctx)
 			size_t t = order[j];
 
 			for (size_t k = 0; k < d[g].n; k++)
-				if (strcmp(ctx->cells[d[g].cells[k]].target,
+				if (strcmp(ctx->label[d[g].cells[k]],
 				    ctx->targets[t]) == 0)
 					tc = &ctx->cells[d[g].cells[k]];
 			REPORT_PUTS(b, " ");
@@ -1125,13 +1151,13 @@ report_md_targets(struct buf *b, const struct report_ctx *ctx)
 		size_t t = order[j];
 
 		for (size_t i = 0; i < ctx->n; i++)
-			if (strcmp(ctx->cells[i].target, ctx->targets[t]) == 0) {
+			if (strcmp(ctx->label[i], ctx->targets[t]) == 0) {
 				counts[ctx->cells[i].verdict]++;
 				np += report_not_preferred(&ctx->cells[i], 1);
 				tests++;
 			}
 		REPORT_PUTS(b, "| ");
-		report_text(b, report_target_tls(ctx->meta, ctx->targets[t]),
+		report_text(b, report_target_tls(ctx->meta, ctx->col_target[t]),
 		    TEXT_MD);
 		REPORT_PUTS(b, " | ");
 		report_text(b, ctx->targets[t], TEXT_MD);
@@ -1394,11 +1420,59 @@ report_replace(const char *stage, const char *dir)
 	return 0;
 }
 
+/*
+ * report_columns - ctx's columns: one per target, or, when the cells
+ * ran behind more than one validator (a merge of runs with different
+ * --resolver), one per target and validator, labelled TARGET@RESOLVER
+ * and grouped by validator (in order of first appearance)
+ */
+static void
+report_columns(struct report_ctx *ctx)
+{
+	const char **res = xcalloc(ctx->n + 1, sizeof(char *));
+	size_t nres = 0;
+
+	for (size_t i = 0; i < ctx->n; i++) {
+		const char *r = report_cell_resolver(&ctx->cells[i]);
+		size_t k;
+
+		for (k = 0; k < nres && strcmp(res[k], r) != 0; k++)
+			;
+		if (k == nres)
+			res[nres++] = r;
+	}
+	ctx->label = xcalloc(ctx->n + 1, sizeof(char *));
+	ctx->targets = xcalloc(ctx->n + 1, sizeof(char *));
+	ctx->col_target = xcalloc(ctx->n + 1, sizeof(char *));
+	ctx->col_resolver = xcalloc(ctx->n + 1, sizeof(char *));
+	for (size_t k = 0; k < nres; k++)
+		for (size_t i = 0; i < ctx->n; i++) {
+			const struct report_cell *c = &ctx->cells[i];
+			size_t t;
+
+			if (strcmp(report_cell_resolver(c), res[k]) != 0)
+				continue;
+			ctx->label[i] = nres < 2 ? xstrdup(c->target)
+			    : xasprintf("%s@%s", c->target, *res[k] ? res[k]
+			    : "unknown");
+			for (t = 0; t < ctx->ntargets; t++)
+				if (strcmp(ctx->targets[t], ctx->label[i]) == 0)
+					break;
+			if (t < ctx->ntargets)
+				continue;
+			ctx->targets[t] = ctx->label[i];
+			ctx->col_target[t] = c->target;
+			ctx->col_resolver[t] = res[k];
+			ctx->ntargets++;
+		}
+	free(res);
+}
+
 int
 report_write(const char *dir, const struct report_meta *meta,
     const struct report_cell *cells, size_t n, int latest)
 {
-	struct report_ctx ctx = { meta, cells, n, { 0 }, 0, NULL, 0, NULL };
+	struct report_ctx ctx = { .meta = meta, .cells = cells, .n = n };
 	char *parent = NULL, *base = NULL, *stage = NULL;
 	int ret = -1, staged = 0;
 
@@ -1411,16 +1485,7 @@ report_write(const char *dir, const struct report_meta *meta,
 		}
 	report_count(cells, n, ctx.counts);
 	ctx.not_preferred = report_not_preferred(cells, n);
-	ctx.targets = xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++) {
-		size_t t;
-
-		for (t = 0; t < ctx.ntargets; t++)
-			if (strcmp(ctx.targets[t], cells[i].target) == 0)
-				break;
-		if (t == ctx.ntargets)
-			ctx.targets[ctx.ntargets++] = cells[i].target;
-	}
+	report_columns(&ctx);
 	report_detail_files(&ctx);
 	report_split(dir, &parent, &base);
 	if (*base == 0 || strcmp(base, "..") == 0) {
@@ -1459,10 +1524,15 @@ out:
 	/* A set of reports is all new or not there. */
 	if (staged && file_rmtree(stage) != 0)
 		msg_warn("cannot remove %s: %s", stage, strerror(errno));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(ctx.detail_files[i]);
+		free(ctx.label[i]);
+	}
 	free(ctx.detail_files);
+	free(ctx.label);
 	free(ctx.targets);
+	free(ctx.col_target);
+	free(ctx.col_resolver);
 	free(parent);
 	free(base);
 	free(stage);
@@ -1677,6 +1747,9 @@ report_read_cell(const char *path, const struct json_value *v, size_t i,
 			    "false wanted", where);
 		c->not_preferred = np->type == JSON_TRUE;
 	}
+	if (json_get(v, "resolver") != NULL && report_get_string(path, v,
+	    where, "resolver", 1, &c->resolver) < 0)
+		return -1;
 	if (report_read_queries(path, v, where, c) < 0)
 		return -1;
 	return report_get_number(path, v, where, "seconds", &c->seconds);
@@ -1700,7 +1773,30 @@ report_read_meta(const char *path, const struct json_value *run,
 	if (json_get(run, "tls") != NULL
 	    && report_get_string(path, run, "run", "tls", 1, &m->tls) < 0)
 		return -1;
+	if (json_get(run, "resolver") != NULL && report_get_string(path, run,
+	    "run", "resolver", 1, &m->resolver) < 0)
+		return -1;
 	return 0;
+}
+
+/*
+ * report_read_resolver - the validator of a file's cells that do not
+ * record theirs (written before danelab did): the run's "resolver", else
+ * the "--resolver NAME" of its command, else "unbound" (the lab's only
+ * validator before --resolver); caller frees
+ */
+static char *
+report_read_resolver(const struct report_meta *m)
+{
+	const char *p = m->command ? strstr(m->command, " --resolver") : NULL;
+
+	if (m->resolver && *m->resolver)
+		return xstrdup(m->resolver);
+	if (p && (p[11] == ' ' || p[11] == '=')) {
+		p += 12;
+		return xstrndup(p, strcspn(p, " "));
+	}
+	return xstrdup("unbound");
 }
 
 int
@@ -1760,6 +1856,9 @@ report_read_json(const char *path, struct report_meta *meta,
 			ngot++;	/* free the partly read cell too */
 			goto out;
 		}
+	for (size_t i = 0; i < ngot; i++)
+		if (got[i].resolver == NULL)
+			got[i].resolver = report_read_resolver(&m);
 	totals = json_get(root, "totals");
 	if (totals == NULL || totals->type != JSON_OBJECT) {
 		report_bad(path, totals ? totals : root,
@@ -1806,6 +1905,7 @@ report_cells_free(struct report_cell *cells, size_t n)
 		for (size_t k = 0; k < sizeof(cell_fields) / sizeof(cell_fields[0]); k++)
 			free(*(char **)((char *)&cells[i] + cell_fields[k].offset));
 		free(cells[i].preferred);
+		free(cells[i].resolver);
 		report_queries_free(cells[i].queries, cells[i].nqueries);
 		free(cells[i].queries_note);
 	}
@@ -1822,6 +1922,7 @@ report_meta_free(struct report_meta *meta)
 	free(meta->command);
 	free(meta->targets);
 	free(meta->tls);
+	free(meta->resolver);
 	free(meta->shard);
 	free(meta->pcap);
 	memset(meta, 0, sizeof(*meta));
@@ -1839,6 +1940,8 @@ report_cell_key_cmp(const struct report_cell *x, const struct report_cell *y)
 	int d;
 
 	if ((d = strcmp(x->target, y->target)) != 0
+	    || (d = strcmp(report_cell_resolver(x),
+	    report_cell_resolver(y))) != 0
 	    || (d = strcmp(x->scenario, y->scenario)) != 0
 	    || (d = strcmp(x->proto, y->proto)) != 0)
 		return d;
@@ -1851,6 +1954,54 @@ report_origin_cmp(const void *a, const void *b)
 {
 	return report_cell_key_cmp(((const struct report_origin *)a)->cell,
 	    ((const struct report_origin *)b)->cell);
+}
+
+/* report_merge_tls - add to *tls the lines "NAME: FAMILY" of more whose
+ * target it has no line for */
+static void
+report_merge_tls(char **tls, const char *more)
+{
+	while (more && *more) {
+		size_t line = strcspn(more, "\n"), name = strcspn(more, ":\n");
+		/* "\nNAME: ": at a line's start, never inside a family */
+		char *key = xasprintf("\n%.*s: ", (int)name, more);
+		int have = *tls && (strncmp(*tls, key + 1, strlen(key + 1)) == 0
+		    || strstr(*tls, key) != NULL);
+
+		if (!have && line > name) {
+			char *t = xasprintf("%s%s%.*s", *tls ? *tls : "",
+			    *tls && **tls ? "\n" : "", (int)line, more);
+
+			free(*tls);
+			*tls = t;
+		}
+		free(key);
+		more += line + (more[line] != 0);
+	}
+}
+
+/* report_merge_resolvers - the validators of cells, distinct, in order
+ * of first appearance, joined by ","; NULL when none says; caller frees */
+static char *
+report_merge_resolvers(const struct report_cell *cells, size_t n)
+{
+	struct buf b = { 0 };
+	const char **seen = xcalloc(n + 1, sizeof(char *));
+	size_t nseen = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *r = report_cell_resolver(&cells[i]);
+		size_t k;
+
+		for (k = 0; k < nseen && strcmp(seen[k], r) != 0; k++)
+			;
+		if (k < nseen || *r == 0)
+			continue;
+		seen[nseen++] = r;
+		buf_printf(&b, "%s%s", b.len ? "," : "", r);
+	}
+	free(seen);
+	return b.data;
 }
 
 int
@@ -1878,10 +2029,13 @@ report_merge(const char *outdir, char *const *files, size_t nfiles)
 			meta.shard = NULL;
 		} else {
 			meta.seconds += m.seconds;
+			report_merge_tls(&meta.tls, m.tls);
 			report_meta_free(&m);
 		}
 		memset(&m, 0, sizeof(m));
 	}
+	free(meta.resolver);
+	meta.resolver = report_merge_resolvers(cells, n);
 	orig = xcalloc(n + 1, sizeof(*orig));
 	for (size_t i = 0, f = 0; i < n; i++) {
 		while (i >= upto[f])
@@ -1894,9 +2048,11 @@ report_merge(const char *outdir, char *const *files, size_t nfiles)
 		if (report_origin_cmp(&orig[i - 1], &orig[i]) == 0) {
 			const struct report_cell *c = orig[i].cell;
 
-			msg_warn("%s and %s: both have cell %s/%s %s %s",
-			    files[orig[i - 1].file], files[orig[i].file],
-			    c->target, c->scenario, c->proto, c->policy);
+			msg_warn("%s and %s: both have cell %s/%s %s %s (behind "
+			    "%s)", files[orig[i - 1].file], files[orig[i].file],
+			    c->target, c->scenario, c->proto, c->policy,
+			    *report_cell_resolver(c) ? c->resolver : "an unknown "
+			    "validator");
 			goto out;
 		}
 	if (outdir == NULL) {

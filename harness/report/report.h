@@ -40,6 +40,8 @@ struct report_cell {
 	char *summary;
 	char *refs;
 	char *target;		/* "ref", "postfix", ... */
+	char *resolver;		/* the lab's validator it ran behind ("unbound",
+				 * "knot", ...; run --resolver), or NULL */
 	char *proto;		/* "smtp", "xmpp", ... */
 	char *policy;		/* "opportunistic", "mandatory" */
 	char *expected;		/* "authenticated,encrypted[ at mx2]" */
@@ -70,6 +72,9 @@ struct report_meta {
 	char *shard;		/* "1/4", or NULL */
 	char *tls;		/* "ref: OpenSSL", "exim: GnuTLS", one per line: each
 				 * target's TLS library family (probe), or NULL */
+	char *resolver;		/* the lab's validator(s): "unbound", or "unbound,
+				 * knot" for a merge of runs behind several; or
+				 * NULL */
 	char *pcap;		/* a capture to copy into the report as
 				 * capture.pcap (run --pcap), or NULL */
 };
@@ -160,8 +165,9 @@ size_t report_disagree(const struct report_cell *cells, size_t n,
 struct report_disagreement *report_disagree_free(struct report_disagreement *d,
     size_t n);
 
-/* report_cell_key_cmp - order cells by their key: target, scenario,
- * proto, policy (0: the same cell) */
+/* report_cell_key_cmp - order cells by their key: target, resolver (the
+ * lab's validator; NULL is ""), scenario, proto, policy (0: the same
+ * cell) */
 int report_cell_key_cmp(const struct report_cell *x,
     const struct report_cell *y);
 
@@ -176,7 +182,10 @@ void report_md_text(struct buf *b, const char *s);
  * them into outdir (NULL: reports/runs/merged-<UTC timestamp>).  The
  * meta is the first file's, with shard cleared and seconds summed.  A
  * cell (target, scenario, proto, policy) found twice is an error naming
- * both files.  Returns the exit status: report_exit_status of the merged
+ * both files; cells of one target behind different validators (resolver)
+ * are different cells, and meta.resolver lists every validator.  The
+ * "tls" lines of later files are added where the first lacks their
+ * target.  Returns the exit status: report_exit_status of the merged
  * cells, EXIT_USAGE on bad input, EXIT_ENV when writing failed.
  */
 int report_merge(const char *outdir, char *const *files, size_t nfiles);

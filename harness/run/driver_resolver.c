@@ -198,16 +198,23 @@ driver_resolver_probe(struct run *r, struct run_target *t, char **why)
 	return CELL_PENDING;
 }
 
-/* driver_resolver_setup - the lab started it beside its own resolver;
- * delv gets the lab root's DS as its trust anchor file */
+/* driver_resolver_setup - the lab started it beside its own resolver (one
+ * that did not start errs its own cells, saying why); delv gets the lab
+ * root's DS as its trust anchor file */
 static enum cell_state
 driver_resolver_setup(struct run *r, struct run_target *t, char **why)
 {
 	struct driver_resolver *d = t->data;
 	char *text;
 
-	if (d->id != DRIVER_STUB_DELV)
-		return CELL_PENDING;
+	if (d->id != DRIVER_STUB_DELV) {
+		if ((text = lab_beside_failed(r->lab, d->id)) == NULL)
+			return CELL_PENDING;
+		*why = xasprintf("%s did not start in the lab: %s", t->name,
+		    text);
+		free(text);
+		return CELL_ERROR;
+	}
 	d->keys = xasprintf("%s/delv.keys", lab_dir(r->lab));
 	if ((text = resolver_bind_anchor(zone_tree_trust_anchor(r->w->tree)))
 	    == NULL || file_write(d->keys, text, strlen(text)) != 0) {

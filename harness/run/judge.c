@@ -297,7 +297,23 @@ judge_cell(const struct scn_expect *e, const struct target_deviation *dev,
 void
 judge_baseline(const struct target_deviation *dev, struct report_cell *c)
 {
-	if (dev && c->verdict == VERDICT_FAIL) {
+	if (dev && dev->validator && c->verdict == VERDICT_FAIL) {
+		char *r = xasprintf("known deviation of the lab's validator "
+		    "(%s), not of this target: %s (%s)", dev->validator,
+		    dev->reason, c->reason);
+
+		free(c->reason);
+		c->reason = r;
+		c->verdict = VERDICT_XFAIL;
+	} else if (dev && dev->validator && c->verdict == VERDICT_PASS) {
+		/* The validator's deviation need not change every client's
+		 * verdict: a pass stays a pass, noted. */
+		char *r = xasprintf("%s (the lab's validator %s deviates here: "
+		    "%s)", c->reason, dev->validator, dev->reason);
+
+		free(c->reason);
+		c->reason = r;
+	} else if (dev && c->verdict == VERDICT_FAIL) {
 		char *r = xasprintf("known %sdeviation: %s (%s)",
 		    dev->intermittent ? "intermittent " : "", dev->reason,
 		    c->reason);
@@ -443,6 +459,8 @@ judge_queries(struct report_cell *c, const struct target_deviation *dev,
 
 	if (c->verdict == VERDICT_ERROR || c->verdict == VERDICT_SKIP)
 		return;
+	if (dev && dev->validator)
+		dev = NULL;	/* the validator's deviation excuses no lookup */
 	if (must && (c->verdict == VERDICT_FAIL
 	    || c->verdict == VERDICT_XFAIL)) {
 		lead = xasprintf("and %s", must);

@@ -87,7 +87,9 @@ void judge_cell(const struct scn_expect *e, const struct target_deviation *dev,
 
 /* judge_baseline - c's verdict and reason given dev, its baseline line
  * or NULL: a fail becomes an xfail, a pass an xpass (unless dev is
- * intermittent) */
+ * intermittent); a line of the lab validator's baseline
+ * (dev->validator) makes a fail an xfail that names the validator and
+ * leaves a pass a pass, noted */
 void judge_baseline(const struct target_deviation *dev, struct report_cell *c);
 
 /*

@@ -523,6 +523,7 @@ run_cell_new(struct run *r, const struct run_target *t, size_t i, int p, int q)
 	c->summary = xstrdup(s->summary);
 	c->refs = xstrdup(s->refs);
 	c->target = xstrdup(t->name);
+	c->resolver = xstrdup(resolver_kind(r->o->resolver)->name);
 	return c;
 }
 
@@ -600,6 +601,26 @@ run_cells(struct run *r)
 		}
 		r->targets[t].ncells = r->ncells - r->targets[t].cell0;
 	}
+}
+
+/*
+ * run_lab_baseline - add the lines of the lab validator's baseline
+ * (resolver-NAME.lab.baseline) to every client target's own (ref's
+ * included): what the validator does wrong shows in their cells, not in
+ * a resolver target's, which asks its own validator
+ */
+static void
+run_lab_baseline(struct run *r, int *errors)
+{
+	size_t n;
+	struct target_deviation *lab = target_baseline_lab(
+	    resolver_kind(r->o->resolver)->name, &n, errors);
+
+	for (size_t t = 0; t < r->ntargets; t++)
+		if (r->targets[t].driver != &driver_resolver)
+			target_baseline_add(&r->targets[t].baseline,
+			    &r->targets[t].nbaseline, lab, n);
+	target_baseline_free(lab, n);
 }
 
 /*
@@ -682,6 +703,7 @@ run_targets(struct run *r, const char *spec)
 			    &errors);
 	}
 	free(copy);
+	run_lab_baseline(r, &errors);
 	target_names_free(all);
 	if (r->ntargets == 0 && errors == 0) {
 		msg_warn("--target: no target named");
@@ -941,6 +963,7 @@ run_report(struct run *r, const char *out, char *id, char *started,
 	meta.command = (char *)o->command;
 	meta.targets = versions.data;
 	meta.tls = tls.data;
+	meta.resolver = (char *)resolver_kind(o->resolver)->name;
 	if (o->shard_n > 1)
 		meta.shard = xasprintf("%d/%d", o->shard_i, o->shard_n);
 	meta.pcap = r->pcap;

@@ -254,6 +254,7 @@ target_baseline_load(const char *name, size_t *n, int *errors)
 		d = xrealloc(d, (*n + 1) * sizeof(*d));
 		d[*n].pattern = xstrdup(f[0]);
 		d[*n].line = lineno;
+		d[*n].validator = NULL;
 		d[*n].proto = xstrdup(f[1]);
 		d[*n].policy = xstrdup(f[2]);
 		/* "intermittent: REASON": shows only in some runs. */
@@ -278,6 +279,38 @@ target_baseline_free(struct target_deviation *d, size_t n)
 		free(d[i].reason);
 	}
 	free(d);
+}
+
+struct target_deviation *
+target_baseline_lab(const char *name, size_t *n, int *errors)
+{
+	char *file = xasprintf("resolver-%s.lab", name);
+	struct target_deviation *d = target_baseline_load(file, n, errors);
+
+	for (size_t i = 0; i < *n; i++)
+		d[i].validator = name;
+	free(file);
+	return d;
+}
+
+void
+target_baseline_add(struct target_deviation **d, size_t *n,
+    const struct target_deviation *more, size_t nmore)
+{
+	if (nmore == 0)
+		return;
+	*d = xrealloc(*d, (*n + nmore) * sizeof(**d));
+	memmove(*d + nmore, *d, *n * sizeof(**d));
+	for (size_t i = 0; i < nmore; i++) {
+		struct target_deviation *to = &(*d)[i];
+
+		*to = more[i];
+		to->pattern = xstrdup(more[i].pattern);
+		to->proto = xstrdup(more[i].proto);
+		to->policy = xstrdup(more[i].policy);
+		to->reason = xstrdup(more[i].reason);
+	}
+	*n += nmore;
 }
 
 const struct target_deviation *

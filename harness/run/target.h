@@ -100,6 +100,9 @@ struct target_deviation {
 	char *reason;
 	int intermittent;	/* "intermittent:": a pass is no xpass */
 	int line;		/* in the baseline file */
+	const char *validator;	/* a line of the lab validator's baseline
+				 * (resolver-NAME.lab.baseline): NAME (static);
+				 * NULL for the target's own */
 };
 
 /*
@@ -110,6 +113,22 @@ struct target_deviation {
 struct target_deviation *target_baseline_load(const char *name, size_t *n,
     int *errors);
 void target_baseline_free(struct target_deviation *d, size_t n);
+
+/*
+ * target_baseline_lab - harness/targets/resolver-NAME.lab.baseline, the
+ * deviations the lab's validator NAME (static: a resolver_kind name)
+ * causes in every client target's cells, each line's validator set to
+ * NAME; as target_baseline_load otherwise.
+ */
+struct target_deviation *target_baseline_lab(const char *name, size_t *n,
+    int *errors);
+
+/* target_baseline_add - put copies of more[0..nmore-1] before the
+ * lines of *d (*n entries): the lab validator's lines come before a
+ * client target's own, since a client behind a validator that deviates
+ * never sees what the scenario tests */
+void target_baseline_add(struct target_deviation **d, size_t *n,
+    const struct target_deviation *more, size_t nmore);
 
 /* target_baseline_match - the deviation matching a cell, or NULL */
 const struct target_deviation *target_baseline_match(

@@ -376,6 +376,49 @@ START_TEST(test_classify)
 }
 END_TEST
 
+/* The same run behind another validator (the run's "resolver"): other
+ * cells, keyed apart, each shown as TARGET@RESOLVER. */
+START_TEST(test_resolver)
+{
+	char *oldp = data("old.json"), *text, *p;
+	char path[] = "/tmp/danelab-check-diff-knot.XXXXXX";
+	const char *from = "\"shard\": null}";
+	struct buf b = { 0 };
+	struct json_value *v;
+	int fd;
+
+	text = file_read(oldp, NULL);
+	ck_assert_ptr_nonnull(text);
+	p = strstr(text, from);
+	ck_assert_ptr_nonnull(p);
+	buf_append(&b, text, p - text);
+	buf_printf(&b, "\"shard\": null, \"resolver\": \"knot\"}%s",
+	    p + strlen(from));
+	ck_assert_int_ge(fd = mkstemp(path), 0);
+	close(fd);
+	ck_assert_int_eq(file_write(path, b.data, b.len), 0);
+	buf_free(&b);
+	free(text);
+	ck_assert_int_eq(run_diff("old.json", path, NULL, DIFF_MD, &text,
+	    NULL), EXIT_FAILED);
+	ck_assert_msg(strstr(text, "5 new cells, 6 removed cells, 0 cells "
+	    "unchanged") && strstr(text, "| openssl@knot | b-scn | smtp | "
+	    "opportunistic |") && strstr(text, "| ref@unbound | a-scn |"),
+	    "%s", text);
+	free(text);
+	ck_assert_int_eq(run_diff("old.json", path, NULL, DIFF_JSON, &text,
+	    NULL), EXIT_FAILED);
+	v = diff_parse(text);
+	ck_assert(count(v, "same") == 0);
+	ck_assert_str_eq(field(v, 0, "", "target"), "openssl");
+	ck_assert_str_eq(field(v, 0, "", "resolver"), "knot");
+	json_free(v);
+	free(text);
+	unlink(path);
+	free(oldp);
+}
+END_TEST
+
 Suite *
 diff_suite(void)
 {
@@ -389,6 +432,7 @@ diff_suite(void)
 	tcase_add_test(tc, test_scenarios);
 	tcase_add_test(tc, test_bad);
 	tcase_add_test(tc, test_out);
+	tcase_add_test(tc, test_resolver);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -246,8 +246,10 @@ cell_free(struct report_cell *c)
 
 START_TEST(test_cell)
 {
-	struct target_deviation dev = { "j-*", "*", "*", "known", 0, 1 };
-	struct target_deviation flaky = { "j-*", "*", "*", "flaky", 1, 2 };
+	struct target_deviation dev = { "j-*", "*", "*", "known", 0, 1, NULL };
+	struct target_deviation flaky = { "j-*", "*", "*", "flaky", 1, 2, NULL };
+	struct target_deviation lab = { "j-*", "*", "*", "SERVFAIL", 0, 3,
+	    "bind" };
 	struct report_cell c;
 
 	/* Each outcome at its own host. */
@@ -300,6 +302,18 @@ START_TEST(test_cell)
 	ck_assert_int_eq(c.verdict, VERDICT_PASS);
 	ck_assert_msg(strstr(c.reason, "intermittent deviation: flaky"), "%s",
 	    c.reason);
+	cell_free(&c);
+	/* The lab validator's line: a fail is its xfail, a pass stays one. */
+	verdict(&c, POLICY_OPPORTUNISTIC, OUTCOME_ENCRYPTED, "mx1", NULL, NULL,
+	    &lab);
+	ck_assert_int_eq(c.verdict, VERDICT_XFAIL);
+	ck_assert_msg(strstr(c.reason, "known deviation of the lab's validator "
+	    "(bind), not of this target: SERVFAIL") == c.reason, "%s", c.reason);
+	cell_free(&c);
+	verdict(&c, POLICY_MANDATORY, OUTCOME_REFUSED, "mx1", NULL, NULL, &lab);
+	ck_assert_int_eq(c.verdict, VERDICT_PASS);
+	ck_assert_msg(strstr(c.reason, "validator bind deviates here: SERVFAIL"),
+	    "%s", c.reason);
 	cell_free(&c);
 	/* An error stays an error, whatever was seen or listed. */
 	verdict(&c, POLICY_MANDATORY, OUTCOME_REFUSED, "mx1", "it broke a MUST",
@@ -442,7 +456,7 @@ END_TEST
 
 START_TEST(test_queries)
 {
-	struct target_deviation dev = { "j-*", "*", "*", "known", 0, 1 };
+	struct target_deviation dev = { "j-*", "*", "*", "known", 0, 1, NULL };
 	struct report_cell c;
 
 	/* A broken MUST turns a pass into a fail, an xfail when listed. */

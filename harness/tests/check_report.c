@@ -113,7 +113,7 @@ hostile_cells(size_t *n)
 static struct report_meta hostile_meta = {
 	"20261128-162200-1234</title><script>", "2026-11-28T16:22:00Z", 12.5,
 	"danelab run --target 'ref,postfix' \"x\"", "ref 0.1\npostfix 3.7.11",
-	NULL, NULL, NULL
+	NULL, NULL, NULL, NULL
 };
 
 /* slurp - a file's text or a failed test */
@@ -174,6 +174,8 @@ cells_eq(const struct report_cell *a, const struct report_cell *b, size_t i)
 	str_eq_field("summary", i, a->summary, b->summary);
 	str_eq_field("refs", i, a->refs, b->refs);
 	str_eq_field("target", i, a->target, b->target);
+	str_eq_field("resolver", i, a->resolver ? a->resolver : "",
+	    b->resolver ? b->resolver : "");
 	str_eq_field("proto", i, a->proto, b->proto);
 	str_eq_field("policy", i, a->policy, b->policy);
 	str_eq_field("expected", i, a->expected, b->expected);
@@ -501,7 +503,7 @@ START_TEST(test_html)
 	ck_assert_msg(v != NULL, "payload: %s", err);
 	ck_assert_uint_eq(json_get(v, "cells")->n, n);
 	/* Compact: a cell is an array, its scenario's fields apart. */
-	ck_assert_uint_eq(json_get(v, "cells")->items[2].n, 13);
+	ck_assert_uint_eq(json_get(v, "cells")->items[2].n, 14);
 	ck_assert_str_eq(json_get(v, "cells")->items[2].items[9].string,
 	    cells[2].reason);
 	ck_assert_str_eq(json_get(v, "cells")->items[2].items[12].string,
@@ -1108,6 +1110,112 @@ START_TEST(test_tls_family)
 }
 END_TEST
 
+/* strip_all - remove every occurrence of what from s, in place */
+static void
+strip_all(char *s, const char *what)
+{
+	char *p;
+	size_t len = strlen(what);
+
+	while ((p = strstr(s, what)) != NULL)
+		memmove(p, p + len, strlen(p + len) + 1);
+}
+
+/* One target under two validators: two runs (--resolver unbound and
+ * knot) merge into two columns, TARGET@RESOLVER, grouped by validator;
+ * a file from before "resolver" was recorded reads its command's. */
+START_TEST(test_resolver_columns)
+{
+	struct report_meta meta = hostile_meta, back = { 0 };
+	struct report_cell *c = xcalloc(3, sizeof(*c)), *rc = NULL;
+	char *top = tmp_dir(), *files[2], *out, *text, *path, *p;
+	size_t nrc = 0, len;
+
+	meta.tls = "ref: OpenSSL\npostfix: OpenSSL";
+	seen_set(&c[0], "ref", "s1", "smtp", "mandatory", VERDICT_PASS,
+	    "authenticated at mx1");
+	seen_set(&c[1], "postfix", "s1", "smtp", "mandatory", VERDICT_PASS,
+	    "authenticated at mx1");
+	seen_set(&c[2], "postfix", "s1", "smtp", "mandatory", VERDICT_FAIL,
+	    "no-connect");
+	c[0].resolver = xstrdup("unbound");
+	c[1].resolver = xstrdup("unbound");
+	c[2].resolver = xstrdup("knot");
+	free(c[2].detail);
+	c[2].detail = xstrdup("the transcript");
+	files[0] = xasprintf("%s/unbound/results.json", top);
+	files[1] = xasprintf("%s/knot/results.json", top);
+	meta.resolver = "unbound";
+	ck_assert_int_eq(report_write(p = xasprintf("%s/unbound", top), &meta,
+	    c, 2, 0), 0);
+	free(p);
+	meta.resolver = "knot";
+	meta.command = "danelab run --resolver knot --target postfix";
+	meta.tls = "postfix: OpenSSL\ngnutls: GnuTLS";
+	ck_assert_int_eq(report_write(p = xasprintf("%s/knot", top), &meta,
+	    c + 2, 1, 0), 0);
+	free(p);
+	/* The same target and scenario behind two validators: two cells. */
+	out = xasprintf("%s/merged", top);
+	ck_assert_int_eq(report_merge(out, files, 2), EXIT_FAILED);
+	path = xasprintf("%s/results.json", out);
+	ck_assert_int_eq(report_read_json(path, &back, &rc, &nrc), 0);
+	ck_assert_uint_eq(nrc, 3);
+	ck_assert_str_eq(back.resolver, "unbound,knot");
+	ck_assert_str_eq(back.tls, "ref: OpenSSL\npostfix: OpenSSL\n"
+	    "gnutls: GnuTLS");
+	ck_assert_str_eq(rc[1].resolver, "unbound");
+	ck_assert_str_eq(rc[2].resolver, "knot");
+	ck_assert_int_ne(report_cell_key_cmp(&rc[1], &rc[2]), 0);
+	report_meta_free(&back);
+	report_cells_free(rc, nrc);
+	rc = NULL;
+	nrc = 0;
+	text = slurp(out, "summary.md", NULL);
+	ck_assert_msg(strstr(text, "| OpenSSL | postfix@unbound | 1 |")
+	    && strstr(text, "| OpenSSL | postfix@knot | 1 |"), "%s", text);
+	ck_assert_msg(strstr(text, "| scenario | proto | policy | "
+	    "ref@unbound (OpenSSL) | postfix@unbound (OpenSSL) | "
+	    "postfix@knot (OpenSSL) |\n"), "%s", text);
+	free(text);
+	static const char *const want[][2] = {
+		{ "junit.xml", "<testsuite name=\"postfix@knot\"" },
+		{ "junit.xml", "<testsuite name=\"postfix@unbound\"" },
+		{ "results.tap", "not ok 3 - postfix@knot/s1 smtp mandatory" },
+		{ "index.html", "\"resolver\": \"unbound,knot\"" },
+		{ "index.html", ",\"knot\"]" },
+		{ "results.json", "\"detail_file\": \"cells/postfix@knot/" },
+	};
+	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+		text = slurp(out, want[k][0], NULL);
+		ck_assert_msg(strstr(text, want[k][1]), "%s lacks %s",
+		    want[k][0], want[k][1]);
+		free(text);
+	}
+	free(path);
+	/* Written before "resolver" was recorded: the command says it. */
+	path = xasprintf("%s/knot/results.json", top);
+	text = file_read(path, &len);
+	ck_assert_ptr_nonnull(text);
+	strip_all(text, "\"resolver\": \"knot\", ");
+	strip_all(text, ", \"resolver\": \"knot\"");
+	ck_assert_ptr_null(strstr(text, "resolver\""));
+	ck_assert_int_eq(file_write(path, text, strlen(text)), 0);
+	free(text);
+	ck_assert_int_eq(report_read_json(path, &back, &rc, &nrc), 0);
+	ck_assert_str_eq(rc[0].resolver, "knot");
+	report_meta_free(&back);
+	report_cells_free(rc, nrc);
+	free(path);
+	free(out);
+	free(files[0]);
+	free(files[1]);
+	report_cells_free(c, 3);
+	rm_rf(top);
+	free(top);
+}
+END_TEST
+
 Suite *
 report_suite(void)
 {
@@ -1129,6 +1237,7 @@ report_suite(void)
 	tcase_add_test(tc, test_replace);
 	tcase_add_test(tc, test_disagree);
 	tcase_add_test(tc, test_tls_family);
+	tcase_add_test(tc, test_resolver_columns);
 	suite_add_tcase(s, tc);
 	return s;
 }

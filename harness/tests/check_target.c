@@ -181,8 +181,8 @@ END_TEST
 START_TEST(test_baseline_match)
 {
 	struct target_deviation d[2] = {
-		{ "xmpp-tlsa-bogus-*-rrsig", "xmpp", "*", "bogus", 0, 1 },
-		{ "in-sha512-and-sha256", "*", "mandatory", "order", 1, 2 },
+		{ "xmpp-tlsa-bogus-*-rrsig", "xmpp", "*", "bogus", 0, 1, NULL },
+		{ "in-sha512-and-sha256", "*", "mandatory", "order", 1, 2, NULL },
 	};
 
 	ck_assert_ptr_eq(target_baseline_match(d, 2,
@@ -198,6 +198,53 @@ START_TEST(test_baseline_match)
 }
 END_TEST
 
+/* The lab validator's baseline: its lines named after it, put before a
+ * target's own, and a malformed line an error naming file:line. */
+START_TEST(test_baseline_lab)
+{
+	char dir[] = "/tmp/check_target.XXXXXX", *path;
+	struct target_deviation *own, *lab;
+	size_t nown, nlab;
+	int errors = 0;
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	setenv("DANELAB_TARGETS_DIR", dir, 1);
+	path = xasprintf("%s/resolver-bind.lab.baseline", dir);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fputs("# comment\nj-3-byte * * named answers SERVFAIL\nbad line\n",
+	    fp);
+	fclose(fp);
+	lab = target_baseline_lab("bind", &nlab, &errors);
+	ck_assert_uint_eq(nlab, 1);
+	ck_assert_int_eq(errors, 1);
+	ck_assert_str_eq(lab[0].validator, "bind");
+	ck_assert_int_eq(lab[0].line, 2);
+	own = target_baseline_lab("knot", &nown, &errors);	/* absent */
+	ck_assert_uint_eq(nown, 0);
+	ck_assert_int_eq(errors, 1);
+	own = xcalloc(1, sizeof(*own));
+	own[0].pattern = xstrdup("j-*");
+	own[0].proto = xstrdup("*");
+	own[0].policy = xstrdup("*");
+	own[0].reason = xstrdup("the target's own");
+	nown = 1;
+	target_baseline_add(&own, &nown, lab, nlab);
+	ck_assert_uint_eq(nown, 2);
+	ck_assert_str_eq(target_baseline_match(own, nown, "j-3-byte", "smtp",
+	    "mandatory")->reason, "named answers SERVFAIL");
+	ck_assert_ptr_null(own[1].validator);
+	ck_assert_str_eq(target_baseline_match(own, nown, "j-other", "smtp",
+	    "mandatory")->reason, "the target's own");
+	target_baseline_free(own, nown);
+	target_baseline_free(lab, nlab);
+	unsetenv("DANELAB_TARGETS_DIR");
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+END_TEST
+
 Suite *
 target_suite(void)
 {
@@ -210,6 +257,7 @@ target_suite(void)
 	tcase_add_test(tc, test_exec);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_baseline_match);
+	tcase_add_test(tc, test_baseline_lab);
 	suite_add_tcase(s, tc);
 	return s;
 }

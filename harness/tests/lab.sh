@@ -906,10 +906,50 @@ lab_resolver_tests() {
 		sh -c "DANELAB_KNOT_BIN=/nonexistent '$DL' up --dir '$TMP/res-none' --resolver knot 2>&1 | tee /dev/stderr | grep -q 'kresd /nonexistent is not an executable'; test ! -e '$TMP/res-none/lab.state'"
 	t "up --resolver whose daemon dies at start: exit 3 quoting its own log, nothing left" \
 		test_resolver_dies
+	t "run --target resolver:bind whose named dies at start: only its cells err, quoting its log; ref passes; exit 1, nothing left" \
+		test_resolver_target_dies
 	t "up --resolver that is unknown: exit 2 naming the known ones" \
 		sh -c "'$DL' up --dir '$TMP/res-none' --resolver nope 2>&1 | grep -q 'known: unbound, knot, bind, pdns'"
 	t "run --target resolver:NAME: each validator against what the zones say, RRset by RRset; a missing one a skip" \
 		test_resolver_targets
+	if [ -x /opt/danelab/bind9/usr/sbin/named ]; then
+		t "run --resolver bind: named's SERVFAIL for a secure TLSA RRset is the validator's xfail in ref's cells (resolver-bind.lab.baseline), a fail without it" \
+			test_lab_baseline bind ref '^postfix-tlsa-3-byte-panic$'
+	else
+		tap_skip "run --resolver bind: the lab validator's baseline" "bind9 is not unpacked (sh harness/targets/lib/resolver-fetch.sh bind9)"
+	fi
+	if [ ! -x /opt/danelab/pdns-recursor/usr/sbin/pdns_recursor ]; then
+		tap_skip "run --resolver pdns: the lab validator's baseline" "pdns-recursor is not unpacked (sh harness/targets/lib/resolver-fetch.sh pdns-recursor)"
+	elif ! why=$(sh "$TOP/harness/targets/postfix.sh" probe 2>&1); then
+		tap_skip "run --resolver pdns: the lab validator's baseline" "postfix: $(echo "$why" | head -n 1)"
+	else
+		t "run --resolver pdns: postfix authenticating behind pdns's AD for a bogus DNSKEY RRSIG is the validator's xfail (resolver-pdns.lab.baseline), a fail without it" \
+			test_lab_baseline pdns postfix '^bogus-dnskey-corrupt-rrsig$'
+	fi
+}
+
+# test_lab_baseline R TARGET FILTER - run --resolver R --target TARGET
+# over the scenarios FILTER names, where validator R deviates: exit 0,
+# every cell an xfail or pass, the xfails' reasons naming R as the lab's
+# validator (resolver-R.lab.baseline); the same run with a targets
+# directory lacking that file: exit 1 with the cells a fail
+test_lab_baseline() {
+	o=$TMP/labbase-$1
+	chmod 711 "$TMP"	# postfix's own user reaches its instance below it
+	"$DL" run -q --resolver "$1" --dir "$TMP/labbase-run" --out "$o" \
+	    --target "$2" --filter "$3" || { echo "--resolver $1: exit $?, wanted 0"; return 1; }
+	grep -q "\"verdict\": \"xfail\", \"reason\": \"known deviation of the lab's validator ($1), not of this target: " "$o/results.json" ||
+	    { echo "no xfail naming the lab's validator $1"; return 1; }
+	! grep -q '"verdict": "\(fail\|xpass\|error\)"' "$o/results.json" ||
+	    { echo "a fail, xpass or error left"; return 1; }
+	rm -rf "$TMP/labbase-targets"
+	cp -r "$TOP/harness/targets" "$TMP/labbase-targets" &&
+	    rm "$TMP/labbase-targets/resolver-$1.lab.baseline" || return 1
+	DANELAB_TARGETS_DIR=$TMP/labbase-targets "$DL" run -q --resolver "$1" \
+	    --dir "$TMP/labbase-run" --out "$o-none" --target "$2" --filter "$3"
+	rc=$?
+	[ $rc -eq 1 ] && grep -q '"verdict": "fail"' "$o-none/results.json" ||
+	    { echo "without resolver-$1.lab.baseline: exit $rc, wanted 1 with a fail"; return 1; }
 }
 
 # test_resolver_targets - resolver:NAME targets (those unpacked) over the
@@ -940,6 +980,33 @@ test_resolver_targets() {
 	    { cat "$TMP/res-skip.out"; return 1; }
 	grep -q '"verdict": "skip"' "$o-skip/results.json" &&
 	    grep -q 'named /nonexistent is not an executable' "$o-skip/results.json"
+}
+
+# test_resolver_target_dies - a resolver target (here resolver:bind, by
+# DANELAB_BIND_BIN) that is there but exits during start-up errs only
+# its own cells, quoting its log; ref beside it passes; the run is exit
+# 1, not 3, and leaves nothing behind
+test_resolver_target_dies() {
+	d=$TMP/res-tdies
+	m=$TMP/mounts.res-tdies
+	f=$TMP/fake-named-target
+	printf '#!/bin/sh\necho "fake named: bad option in named.conf"\nexit 1\n' >"$f"
+	chmod +x "$f"
+	mounts >"$m"
+	DANELAB_BIND_BIN=$f "$DL" run -q --dir "$d" --out "$TMP/res-tdies-out" \
+	    --target ref,resolver:bind --filter '^bogus-mx-corrupt' >"$TMP/res-tdies.txt" 2>&1
+	rc=$?
+	cat "$TMP/res-tdies.txt"
+	[ $rc -eq 1 ] || { echo "exit $rc, wanted 1"; return 1; }
+	o=$TMP/res-tdies-out/results.json
+	grep -q '"target": "resolver:bind", [^}]*"verdict": "error", "reason": "resolver:bind did not start in the lab: named exited with status 1 during start-up; its log ([^)]*named.log) says: fake named: bad option' "$o" ||
+	    { echo "resolver:bind's cell is not an error quoting its log"; return 1; }
+	! grep -q '"target": "ref", [^}]*"verdict": "\(error\|fail\)"' "$o" &&
+	    grep -q '"target": "ref", [^}]*"verdict": "pass"' "$o" ||
+	    { echo "ref's cells did not pass"; return 1; }
+	pgrep -f "$d/" && { echo "processes left"; return 1; }
+	mounts >"$m.after"
+	cmp -s "$m" "$m.after" || { echo "mounts left"; diff "$m" "$m.after"; return 1; }
 }
 
 # test_resolver_dies - a resolver (here named, by DANELAB_BIND_BIN) that

@@ -18,6 +18,9 @@
 #     row "TLS library unknown"; with them (the shards given "tls"), the
 #     row OpenSSL then GnuTLS above the targets, grouped ref, postfix,
 #     exim, each filter box naming its family;
+#   - one target under two validators: the first shard merged as a run
+#     behind unbound and one behind knot, a validator row above the
+#     families, the targets under each;
 #   - --screenshot of the matrix with a cell's detail panel open.
 # Prints "ok N - name" / "not ok N - name" and exits non-zero on any
 # failure; without chromium it says so and skips (apt-get install chromium).
@@ -169,6 +172,28 @@ check "... the targets grouped by family: ref, postfix, exim" \
 check "... each target's family in its filter box" \
     grep -q 'exim (GnuTLS)' "$OUT/dom-tls.html"
 
+
+# One target under two validators: the same shard as two runs, one
+# behind unbound and one behind knot (the run's "resolver"; the cells
+# lack theirs, as in older files, and take the run's): a validator row
+# above the families, each validator's targets side by side under it
+for r in unbound knot; do
+	sed 's/"shard": "1\/2"}/"shard": "1\/2", "resolver": "'$r'"}/' \
+	    "$DATA/report-shard1.json" >"$SCRATCH/res-$r.json"
+done
+"$TOP/danelab" report merge --out "$OUT/res" "$SCRATCH/res-unbound.json" \
+    "$SCRATCH/res-knot.json" 2>>"$SCRATCH/merge.log"
+check "merge of one shard behind unbound and behind knot: every cell kept (360)" \
+    [ "$(count '"resolver": "' "$OUT/res/results.json")" -eq 361 ]
+chrome --dump-dom "file://$OUT/res/index.html" >"$OUT/dom-res.html"
+check "a validator row: unbound then knot" \
+    grep -q '<tr class="hr"><th rowspan="5">scenario</th><th colspan="[0-9]*">validator: unbound</th><th colspan="[0-9]*">validator: knot</th></tr>' "$OUT/dom-res.html"
+check "... each validator's targets under it: ref, postfix, exim twice" \
+    grep -q '<tr class="h0"><th colspan="2">ref</th><th colspan="2">postfix</th><th colspan="2">exim</th><th colspan="2">ref</th><th colspan="2">postfix</th><th colspan="2">exim</th></tr>' "$OUT/dom-res.html"
+check "... a filter box per target and validator" \
+    grep -q 'postfix@knot (TLS library unknown)' "$OUT/dom-res.html"
+check "... 360 verdict cells drawn" \
+    [ "$(count '<td class="v v-' "$OUT/dom-res.html")" -eq 360 ]
 t2=$(date +%s)
 chrome --window-size=1600,1000 --hide-scrollbars \
     --screenshot="$OUT/screenshot.png" "$URL#cell=16" >/dev/null
