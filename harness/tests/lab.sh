@@ -73,14 +73,22 @@ unprivileged() {
 	return 1
 }
 
+# data_copy DIR - the danelab binary and its data directory copied into
+# DIR, so that it runs from there (its data beside it)
+data_copy() {
+	mkdir -p "$1/reports" "$1/harness" &&
+	    cp -a "$DL" "$TOP/zones" "$TOP/certs" "$TOP/scenarios" "$1/" &&
+	    cp -a "$TOP/reports/index.html.in" "$1/reports/" &&
+	    cp -a "$TOP/harness/targets" "$1/harness/"
+}
+
 # test_unprivileged - without CAP_SYS_ADMIN, a clear error and exit 3,
 # before any other input: also from a copy of the checkout in a mode 700
 # directory, whose data files the unprivileged user cannot read (up: run
 # goes rootless instead, test_rootless)
 test_unprivileged() {
 	d=$(mktemp -d /tmp/danelab-unpriv.XXXXXX) && chmod 777 "$d"
-	c=$(mktemp -d /tmp/danelab-unpriv-copy.XXXXXX) || return 1
-	cp -a "$DL" "$TOP/zones" "$TOP/certs" "$TOP/scenarios" "$c/"
+	c=$(mktemp -d /tmp/danelab-unpriv-copy.XXXXXX) && data_copy "$c" || return 1
 	bad=0
 	unprivileged "$DL" up || bad=1
 	unprivileged "$c/danelab" up || bad=1
@@ -107,8 +115,11 @@ userns_works() {
 # CAP_SYS_ADMIN instead
 test_rootless() {
 	d=$(mktemp -d /tmp/danelab-rootless.XXXXXX) && chmod 777 "$d"
+	# nobody runs a copy: the checkout may sit in a directory it cannot
+	# enter (a mode 700 clone), where its data files are out of reach.
+	data_copy "$d/copy" && chmod -R go+rX "$d/copy" || return 1
 	bad=0
-	as_nobody "$DL" run --target ref,openssl,gnutls,postfix \
+	as_nobody "$d/copy/danelab" run --target ref,openssl,gnutls,postfix \
 		--filter '^(grid-ee-s0-m0|xmpp-starttls-withheld)$' \
 		--dir "$d/lab" --out "$d/out" >"$d/run.out" 2>&1
 	rc=$?
@@ -128,7 +139,7 @@ test_rootless() {
 	grep -q '"reason": "postfix unavailable: needs real root: Postfix' "$d/out/results.json" ||
 		{ echo "postfix's cells do not say it needs real root"; bad=1; }
 	pgrep -f "$d/" && { echo "processes left"; bad=1; }
-	as_nobody "$DL" run --keep --target ref --filter '^grid-ee-s0-m0$' \
+	as_nobody "$d/copy/danelab" run --keep --target ref --filter '^grid-ee-s0-m0$' \
 		--dir "$d/lab2" --out "$d/out2" >"$d/keep.out" 2>&1
 	rc=$?
 	[ $rc -eq 3 ] && grep -q "keep needs root" "$d/keep.out" ||
