@@ -103,7 +103,7 @@ walk() {
 CHAIN='while :; do
 	[ -s "$OW_DIR/run.$1" ] && . "$OW_DIR/run.$1"
 	awk -v lib=1 -f "$OW_PARSER" -f "$OW_LIB" -v only="$1" || break
-	[ -s "$OW_DIR/q.$1" ] && dig @"$OW_RESOLVER" +dnssec +noall +comments +question +answer +tries=1 -f "$OW_DIR/q.$1" >>"$OW_DIR/dns.$1" 2>&1
+	[ -s "$OW_DIR/q.$1" ] && dig @"$OW_RESOLVER" +dnssec +noall +comments +question +answer +tries=3 -f "$OW_DIR/q.$1" >>"$OW_DIR/dns.$1" 2>&1
 	[ -s "$OW_DIR/run.$1" ] || [ -s "$OW_DIR/q.$1" ] || break
 done'
 
@@ -153,7 +153,7 @@ do_run() {
 		walk || { echo "# the walk failed in round $dr_round"; break; }
 		[ -s "$WORKDIR/q" ] || break
 		dig @"$RESOLVER" +dnssec +noall +comments +question +answer \
-		    +tries=1 -f "$WORKDIR/q" >>"$WORKDIR/dns" 2>&1
+		    +tries=3 -f "$WORKDIR/q" >>"$WORKDIR/dns" 2>&1
 	done
 	[ -s "$WORKDIR/chains" ] &&
 	    xargs -n 1 -P "$BATCH_JOBS" sh -c "$CHAIN" sh <"$WORKDIR/chains"

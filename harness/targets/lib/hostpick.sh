@@ -22,11 +22,12 @@
 NL='
 '
 
-# hp_lookup NAME TYPE - one dig; sets HP_ST (secure, insecure, bogus or
-# nxdomain) and HP_HOSTS ("HOST PORT" lines: MX exchanges by preference
-# with PORT, or SRV targets by priority and weight); logs a line
+# hp_lookup NAME TYPE - one dig (three tries); sets HP_ST (secure,
+# insecure, bogus or nxdomain; no answer at all ends the probe with an
+# error) and HP_HOSTS ("HOST PORT" lines: MX exchanges by preference with
+# PORT, or SRV targets by priority and weight); logs a line
 hp_lookup() {
-	hp_out=$(dig @"$RESOLVER" +dnssec +noall +comments +answer +time=5 +tries=1 "$1" "$2" 2>&1 |
+	hp_out=$(dig @"$RESOLVER" +dnssec +noall +comments +answer +time=5 +tries=3 "$1" "$2" 2>&1 |
 	    awk -v t="$2" -v port="$PORT" 'BEGIN { n = 0 }
 		/status: / { s = $0; sub(/.*status: /, "", s); sub(/,.*/, "", s) }
 		/^;; flags: / { f = substr($0, 10); sub(/;.*/, "", f); ad = (f ~ / ad( |$)/) }
@@ -37,7 +38,7 @@ hp_lookup() {
 		}
 		END {
 			st = (s == "NOERROR") ? (ad ? "secure" : "insecure") : \
-			    (s == "NXDOMAIN") ? "nxdomain" : "bogus"
+			    (s == "NXDOMAIN") ? "nxdomain" : (s == "") ? "noanswer" : "bogus"
 			print st " " n " record(s), " (s == "" ? "no answer" : s)
 			for (i = 1; i < n; i++)	# insertion sort: a few records
 				for (j = i; j > 0 && k[j - 1] > k[j]; j--) {
@@ -50,6 +51,12 @@ hp_lookup() {
 	HP_HOSTS=
 	case $hp_out in *"$NL"*) HP_HOSTS=${hp_out#*"$NL"} ;; esac
 	echo "# $ID dig $1 $2: ${hp_out%%"$NL"*}"
+	# dig timed out (no status at all): the lab's resolver may well have
+	# answered; an error, never a verdict on a bogus lookup.
+	if [ "$HP_ST" = noanswer ]; then
+		echo "$ID error dig got no answer from the lab's resolver for $1 $2 (it timed out): no verdict on it"
+		exit 0
+	fi
 }
 
 # hp_finish TEXT - the probe's verdict (the last host's, else no-connect

@@ -26,8 +26,10 @@
 # - final=1: prints every probe's log lines ("# ID text") and verdict
 #   ("ID WORD TEXT") in the order of the probe file; what is still
 #   lacking then is a timeout (an s_client run) or an error.
-# A query dig left unanswered counts as no answer at all (bogus), so
-# every round decides something and the rounds end.
+# A query dig left unanswered (timed out: no status at all) is walked as
+# bogus, so that every round decides something and the rounds end, but
+# the probe's verdict is then an error naming the query, never a verdict
+# on a lookup the lab's resolver may well have answered.
 BEGIN {
 	PEND = -1
 	srand(); NOW = srand()
@@ -56,12 +58,14 @@ BEGIN {
 	for (i = 1; i <= np; i++) {
 		if (only != "" && pid[i] != only) continue
 		if (final) load_dns(pid[i])
-		LOG = ""
+		LOG = ""; NOANS = ""
 		if (probe(pid[i], pproto[i], ppol[i], pdom[i]) == PEND) {
 			VERDICTLINE = pid[i] " error the batch ran out of time or rounds"
 			# (still lacking a query only after the last round)
 			if (only == "" && !final) print pid[i] > (w "/chains")
-		}
+		} else if (NOANS != "")
+			VERDICTLINE = pid[i] " error dig got no answer from the lab's " \
+			    "resolver for " NOANS " (it timed out): no verdict on it"
 		out[i] = LOG VERDICTLINE "\n"
 	}
 	if (!final) {
@@ -153,6 +157,7 @@ function dq(name, type,   key, i, fl) {
 		ST = (" " fl " ") ~ / ad / ? "secure" : "insecure"
 	else
 		ST = "bogus"
+	if (RC == "" && NOANS == "") NOANS = name " " type
 	note("dig " name " " type ": " (RC == "" ? "no answer" : RC) ", " ST ", " NA " record(s)")
 	return 0
 }
