@@ -32,7 +32,7 @@ trap 'rm -rf "$T"' EXIT
 # by key (target/scenario/proto/policy); flag "intermittent" or "-"
 cells() {
 	grep '^{"scenario"' "$1" |
-	sed -n 's/^{"scenario": "\([^"]*\)".*"target": "\([^"]*\)", "proto": "\([^"]*\)", "policy": "\([^"]*\)".*"observed": "\([^"]*\)", "verdict": "\([^"]*\)", "reason": "\(\([^"\\]\|\\.\)*\)".*/\2\/\1\/\3\/\4\t\6\t\5\t\7/p' |
+	sed -n 's/^{"scenario": "\([^"]*\)".*"target": "\([^"]*\)",\( "resolver": "[^"]*",\)\? "proto": "\([^"]*\)", "policy": "\([^"]*\)".*"observed": "\([^"]*\)", "verdict": "\([^"]*\)", "reason": "\(\([^"\\]\|\\.\)*\)".*/\2\/\1\/\4\/\5\t\7\t\6\t\8/p' |
 	awk -F'\t' 'BEGIN { OFS = "\t" } {
 		flag = index($4, "intermittent deviation") ? "intermittent" : "-"
 		# Postfix queue ids (hex, before ": to=" or "queued as") are
@@ -45,6 +45,11 @@ cells() {
 
 cells "$1" >"$T/old"
 cells "$2" >"$T/new"
+# A format this script no longer reads must not pass for "no differences".
+for f in "$1" "$2"; do
+	[ "$(grep -c '^{"scenario"' "$f")" -eq "$(cells "$f" | wc -l)" ] ||
+		{ echo "$0: $f: cannot read every cell (a newer results.json?)" >&2; exit 2; }
+done
 {
 	join -t '	' -j 1 "$T/old" "$T/new" |
 		awk -F'\t' -v mode="$MODE" '{
