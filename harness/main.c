@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1116,6 +1117,9 @@ cmd_targets(int argc, char **argv)
 		return cmd_help(argc, argv);
 	if (argc > 1)
 		usage_error("targets takes no arguments", NULL);
+	/* A reader that stops early (grep -q) must not kill us before the
+	 * probes' scratch directory is removed. */
+	signal(SIGPIPE, SIG_IGN);
 	tmp = xstrdup("/tmp/danelab-targets.XXXXXX");
 	if (mkdtemp(tmp) == NULL)
 		msg_fatal(EXIT_ENV, "mkdtemp: %s", strerror(errno));
