@@ -176,6 +176,11 @@ driver_resolver_probe(struct run *r, struct run_target *t, char **why)
 	(void)r;
 	t->data = d;
 	d->id = driver_resolver_id(t->name);
+	/* The harness asks a validator its scenarios' RRsets: the scenarios'
+	 * query expectations (asks, never-asks) are about DANE clients. */
+	t->dns_note = xstrdup("queries not judged: the harness asks a "
+	    "validator target its RRsets; asks and never-asks are about DANE "
+	    "clients");
 	if (d->id == DRIVER_STUB_DELV)
 		return driver_delv_probe(d, t, why);
 	k = resolver_kind(d->id);
