@@ -26,3 +26,15 @@ apt_private() {
 	apt-get $APT -qq update > "$T/update.log" 2>&1 ||
 	    { cat "$T/update.log" >&2; echo "$ap_name: apt-get update failed: $*" >&2; exit 1; }
 }
+
+# apt_need WHY CMD.. - dies (the fetcher's die) unless run as root, which
+# WHY needs besides writing $DEST, and every CMD is on PATH
+apt_need() {
+	an_why=$1
+	shift
+	[ "$(id -u)" -eq 0 ] || die "run as root ($an_why, writing $DEST)"
+	for an_c in "$@"; do
+		command -v "$an_c" > /dev/null 2>&1 ||
+		    die "$an_c not found: this needs Debian 12 (bookworm)"
+	done
+}

@@ -44,12 +44,8 @@ if installed; then
 	exit 0
 fi
 
-[ "$(id -u)" -eq 0 ] || die "run as root (apt-get install libidn12, writing $DEST)"
-for c in apt-get dpkg dpkg-deb; do
-	command -v "$c" > /dev/null 2>&1 || die "$c not found: this needs Debian 12 (bookworm)"
-done
-
 . "$(dirname "$0")/apt-private.sh"
+apt_need "apt-get install libidn12" apt-get dpkg dpkg-deb
 SOURCES="deb $MIRROR $SUITE main"
 if [ "$SUITE" = bookworm ]; then
 	apt_private exim-fetch "$SOURCES" "deb $SECMIRROR bookworm-security main"

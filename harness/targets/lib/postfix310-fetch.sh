@@ -38,10 +38,7 @@ if installed; then
 	exit 0
 fi
 
-[ "$(id -u)" -eq 0 ] || die "run as root (writing $DEST)"
-for c in apt-get dpkg dpkg-deb ldd; do
-	command -v "$c" > /dev/null 2>&1 || die "$c not found: this needs Debian 12 (bookworm)"
-done
+apt_need "apt-get download" apt-get dpkg dpkg-deb ldd
 
 bpo_download postfix
 deb=$(ls "$T"/deb/postfix_3.10.*.deb 2>/dev/null | head -n 1)

@@ -29,10 +29,7 @@ if installed; then
 	exit 0
 fi
 
-[ "$(id -u)" -eq 0 ] || die "run as root (apt-get install of the Lua libraries, writing $DEST)"
-for c in apt-get dpkg dpkg-deb sed; do
-	command -v "$c" > /dev/null 2>&1 || die "$c not found: this needs Debian 12 (bookworm)"
-done
+apt_need "apt-get install of the Lua libraries" apt-get dpkg dpkg-deb sed
 
 bpo_download prosody
 deb=$(ls "$T"/deb/prosody_13.*.deb 2>/dev/null | head -n 1)

@@ -52,12 +52,8 @@ if installed; then
 	exit 0
 fi
 
-[ "$(id -u)" -eq 0 ] || die "run as root (apt-get install of its libraries, writing $DEST)"
-for c in apt-get dpkg dpkg-deb dpkg-query; do
-	command -v "$c" > /dev/null 2>&1 || die "$c not found: this needs Debian 12 (bookworm)"
-done
-
 . "$(dirname "$0")/apt-private.sh"
+apt_need "apt-get install of its libraries" apt-get dpkg dpkg-deb dpkg-query
 apt_private resolver-fetch "deb $MIRROR bookworm main" "deb $MIRROR bookworm-updates main" \
     "deb $SECMIRROR bookworm-security main"
 # shellcheck disable=SC2086

@@ -38,10 +38,7 @@ if installed; then
 	exit 0
 fi
 
-[ "$(id -u)" -eq 0 ] || die "run as root (apt-get install of libraries and m4, writing $DEST)"
-for c in apt-get dpkg dpkg-deb ldd cc; do
-	command -v "$c" > /dev/null 2>&1 || die "$c not found: this needs Debian 12 (bookworm) and gcc"
-done
+apt_need "apt-get install of libraries and m4" apt-get dpkg dpkg-deb ldd cc
 [ -f "$SRC" ] || die "$SRC not found"
 
 bpo_download sendmail-bin sendmail-base sendmail-cf
