@@ -21,18 +21,18 @@
 int
 queries_open(struct run *r, const char *labdir)
 {
+	const struct resolver_kind *k = resolver_kind(r->o->resolver);
 	char *path;
 
-	if (r->o->resolver != RESOLVER_UNBOUND) {
+	/* A resolver whose log format qlog does not know: no queries. */
+	if (!qlog_format_ok(k->name)) {
 		r->qlog_note = xasprintf("queries not observed: the lab's "
 		    "resolver is %s, and danelab reads only Unbound's query "
-		    "log (--resolver unbound)",
-		    resolver_kind(r->o->resolver)->name);
+		    "log (--resolver unbound)", k->name);
 		return 0;
 	}
-	path = xasprintf("%s/unbound.log", labdir);
-
-	r->qlog = qlog_new("unbound", path);
+	path = xasprintf("%s/%s", labdir, k->log);
+	r->qlog = qlog_new(k->name, path);
 	free(path);
 	if (r->qlog == NULL || qlog_update(r->qlog) < 0) {
 		msg_warn("cannot read the lab resolver's query log");
