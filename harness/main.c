@@ -1167,9 +1167,7 @@ cmd_targets(int argc, char **argv)
 		free(why);
 	}
 	{
-		const char *given = getenv("DANELAB_DELV_BIN");
-		char *bin = given && *given ? xstrdup(given)
-		    : resolver_in_path("delv");
+		char *bin = resolver_delv();
 
 		printf("%-20s %-12s %-8s %s\n", "resolver:delv", bin
 		    ? "available" : "unavailable", "-", bin ? "delv, a stub validator (proto dns; "

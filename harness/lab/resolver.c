@@ -81,6 +81,14 @@ resolver_in_path(const char *name)
 }
 
 char *
+resolver_delv(void)
+{
+	const char *given = getenv("DANELAB_DELV_BIN");
+
+	return given && *given ? xstrdup(given) : resolver_in_path("delv");
+}
+
+char *
 resolver_which(enum resolver_id id, const char *given, int quiet, char **why)
 {
 	const struct resolver_kind *k = &resolver_table[id];

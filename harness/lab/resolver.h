@@ -86,6 +86,10 @@ void resolver_argv_free(char *argv[8]);
  * (/usr/sbin, /sbin, /usr/local/sbin), or NULL; caller frees */
 char *resolver_in_path(const char *name);
 
+/* resolver_delv - the stub validator delv: $DANELAB_DELV_BIN when set,
+ * else delv in PATH, or NULL; caller frees */
+char *resolver_delv(void);
+
 /* resolver_libpath - LD_LIBRARY_PATH the binary needs (the unpacked
  * copy's library directory), or NULL (caller frees) */
 char *resolver_libpath(enum resolver_id id, const char *bin);

@@ -150,9 +150,7 @@ driver_dns_grade(const struct zone_expect *e, const char *type, int rcode,
 static enum cell_state
 driver_delv_probe(struct driver_resolver *d, struct run_target *t, char **why)
 {
-	const char *given = getenv("DANELAB_DELV_BIN");
-
-	d->bin = given && *given ? xstrdup(given) : resolver_in_path("delv");
+	d->bin = resolver_delv();
 	if (d->bin == NULL) {
 		*why = xasprintf("%s unavailable: delv not found in PATH: install "
 		    "the Debian package bind9-dnsutils, or set DANELAB_DELV_BIN",
