@@ -77,6 +77,7 @@ struct zone_tree {
 	ldns_key_list *root_keys;
 	ldns_key_list *tld_keys;
 	ldns_key_list *child_keys;
+	ldns_rr *root_rr, *tld_rr, *child_rr;	/* their DNSKEYs, ownerless */
 	char *keydir;
 	char *tld;			/* "example." */
 	char *ns_addr;
@@ -269,6 +270,16 @@ zone_tree_new(const char *keydir, const char *tld, const char *ns_addr,
 	    (t->tld_keys = zone_load_keys(keydir, ZONE_KEY_TLD)) == NULL ||
 	    (t->child_keys = zone_load_keys(keydir, ZONE_KEY_CHILD)) == NULL)
 		goto fail;
+	/* Each key's DNSKEY once: OpenSSL 3.0 encodes a public key slowly,
+	 * and every zone would otherwise encode its key four times. */
+	t->root_rr = ldns_key2rr(ldns_key_list_key(t->root_keys, 0));
+	t->tld_rr = ldns_key2rr(ldns_key_list_key(t->tld_keys, 0));
+	t->child_rr = ldns_key2rr(ldns_key_list_key(t->child_keys, 0));
+	if (t->root_rr == NULL || t->tld_rr == NULL || t->child_rr == NULL) {
+		msg_warn("cannot make the DNSKEY records of the keys in %s",
+		    keydir);
+		goto fail;
+	}
 
 	root = zone_new(t, ".", ZONE_SECURE, t->root_keys, NULL);
 	zone_tree_push(t, root);
@@ -303,6 +314,9 @@ zone_tree_free(struct zone_tree *t)
 		ldns_key_list_free(t->tld_keys);
 	if (t->child_keys)
 		ldns_key_list_free(t->child_keys);
+	ldns_rr_free(t->root_rr);
+	ldns_rr_free(t->tld_rr);
+	ldns_rr_free(t->child_rr);
 	free(t->keydir);
 	free(t->tld);
 	free(t->ns_addr);
@@ -533,6 +547,27 @@ zone_flip_sigs(struct zone *z, const ldns_rdf *owner, ldns_rr_type type)
 	return found ? 0 : -1;
 }
 
+/* zone_key_rr - the DNSKEY of z's key, owned by z (caller frees) */
+static ldns_rr *
+zone_key_rr(const struct zone *z)
+{
+	const struct zone_tree *t = z->tree;
+	ldns_rr *rr;
+
+	if (z->keys == t->root_keys)
+		rr = ldns_rr_clone(t->root_rr);
+	else if (z->keys == t->tld_keys)
+		rr = ldns_rr_clone(t->tld_rr);
+	else if (z->keys == t->child_keys)
+		rr = ldns_rr_clone(t->child_rr);
+	else
+		msg_panic("zone %s: a key that is not the tree's", z->name);
+	if (ldns_rr_owner(rr) != NULL)
+		ldns_rdf_deep_free(ldns_rr_owner(rr));
+	ldns_rr_set_owner(rr, ldns_rdf_clone(z->origin));
+	return rr;
+}
+
 /* zone_key_prepare - point a key at this zone and the dates given */
 static ldns_key *
 zone_key_prepare(struct zone *z, ldns_key_list *keys, uint32_t inception,
@@ -547,7 +582,7 @@ zone_key_prepare(struct zone *z, ldns_key_list *keys, uint32_t inception,
 	ldns_key_set_inception(key, inception);
 	ldns_key_set_expiration(key, expiration);
 	ldns_key_set_use(key, 1);
-	rr = ldns_key2rr(key);
+	rr = zone_key_rr(z);
 	ldns_key_set_keytag(key, ldns_calc_keytag(rr));
 	ldns_rr_free(rr);
 	return key;
@@ -758,10 +793,10 @@ zone_build(struct zone *z, const ldns_rr_list *extra, ldns_key_list *keys)
 		if (zone_add_clone(z, dz, ldns_rr_list_rr(extra, i)) < 0)
 			goto cleanup;
 	if (z->delegation != ZONE_INSECURE) {
-		ldns_key *key = zone_key_prepare(z, keys,
-		    (uint32_t)z->tree->inception,
+		ldns_rr *dnskey = zone_key_rr(z);
+
+		zone_key_prepare(z, keys, (uint32_t)z->tree->inception,
 		    (uint32_t)z->tree->expiration);
-		ldns_rr *dnskey = ldns_key2rr(key);
 
 		ldns_rr_set_ttl(dnskey, ZONE_TTL);
 		if (ldns_dnssec_zone_add_rr(dz, dnskey) != LDNS_STATUS_OK)
@@ -822,8 +857,7 @@ zone_ds(const struct zone *z)
 static ldns_rr *
 zone_dnskey(struct zone *z)
 {
-	ldns_rr *rr = ldns_key2rr(zone_key_prepare(z, z->keys,
-	    (uint32_t)z->tree->inception, (uint32_t)z->tree->expiration));
+	ldns_rr *rr = zone_key_rr(z);
 
 	ldns_rr_set_ttl(rr, ZONE_TTL);
 	if (z->delegation == ZONE_UNSUPPORTED_ALG)

@@ -275,8 +275,8 @@ ref_dns_hosts(struct ref_probe *p, const struct ref_dns_ans *a,
 
 /*
  * ref_dns_get - a resolver context for a probe: one per running probe,
- * from a pool so that validated keys stay cached from one probe to the
- * next.  Without aggressive NSEC (RFC 8198), as the lab's Unbound: a
+ * from the pool of its round so that validated keys stay cached from one
+ * probe to the next.  Without aggressive NSEC (RFC 8198), as the lab's Unbound: a
  * name the cache could deny is still asked, so that the lab's query log
  * shows every lookup the client makes.  0, or -1 with r->detail set.
  */
@@ -287,8 +287,8 @@ ref_dns_get(struct ref_probe *p)
 	int err;
 
 	pthread_mutex_lock(&c->lock);
-	if (c->npool > 0)
-		p->ub = c->pool[--c->npool];
+	if (p->round < c->npools && c->pools[p->round].n > 0)
+		p->ub = c->pools[p->round].ctx[--c->pools[p->round].n];
 	pthread_mutex_unlock(&c->lock);
 	if (p->ub == NULL && ((p->ub = ub_ctx_create()) == NULL ||
 	    (err = ub_ctx_async(p->ub, 1)) != 0 ||
@@ -312,9 +312,20 @@ ref_dns_put(struct ref_probe *p, int ok)
 	struct refclient *c = p->c;
 
 	if (p->ub != NULL && !p->ub_dirty && ok) {
+		struct ref_pool *pool;
+
 		pthread_mutex_lock(&c->lock);
-		c->pool = xrealloc(c->pool, (c->npool + 1) * sizeof(*c->pool));
-		c->pool[c->npool++] = p->ub;
+		if (p->round >= c->npools) {
+			c->pools = xrealloc(c->pools, (p->round + 1) *
+			    sizeof(*c->pools));
+			memset(c->pools + c->npools, 0, (p->round + 1 -
+			    c->npools) * sizeof(*c->pools));
+			c->npools = p->round + 1;
+		}
+		pool = &c->pools[p->round];
+		pool->ctx = xrealloc(pool->ctx, (pool->n + 1) *
+		    sizeof(*pool->ctx));
+		pool->ctx[pool->n++] = p->ub;
 		pthread_mutex_unlock(&c->lock);
 	} else if (p->ub != NULL)
 		ub_ctx_delete(p->ub);
@@ -325,7 +336,11 @@ void
 refclient_forget(struct refclient *c)
 {
 	pthread_mutex_lock(&c->lock);
-	while (c->npool > 0)
-		ub_ctx_delete(c->pool[--c->npool]);
+	for (size_t i = 0; i < c->npools; i++) {
+		while (c->pools[i].n > 0)
+			ub_ctx_delete(c->pools[i].ctx[--c->pools[i].n]);
+		free(c->pools[i].ctx);
+		c->pools[i].ctx = NULL;
+	}
 	pthread_mutex_unlock(&c->lock);
 }

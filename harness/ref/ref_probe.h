@@ -50,9 +50,12 @@ struct refclient {
 	char *resolver;
 	char *ta_file;
 	SSL_CTX *ssl_ctx;
-	pthread_mutex_t lock;		/* guards the pool */
-	struct ub_ctx **pool;		/* idle resolver contexts */
-	size_t npool;
+	pthread_mutex_t lock;		/* guards the pools */
+	struct ref_pool {		/* one per round (refclient_probe) */
+		struct ub_ctx **ctx;	/* idle resolver contexts */
+		size_t n;
+	} *pools;
+	size_t npools;
 };
 
 /* DNSSEC state of one answer (RFC 4035 4.3; indeterminate counts as bogus). */
@@ -110,6 +113,7 @@ struct ref_probe {
 	struct refclient *c;
 	struct ub_ctx *ub;
 	int ub_dirty;		/* a query was cancelled: do not reuse ub */
+	unsigned round;		/* which pool ub comes from and goes back to */
 	enum proto proto;
 	enum policy policy;
 	const char *domain;
@@ -156,8 +160,9 @@ int ref_left(const struct ref_probe *p);
 
 /* ref_dns.c: lookups within p's deadline, logged */
 
-/* ref_dns_get - a resolver context for p from c's pool; 0, or -1 with
- * r->detail set.  ref_dns_put - back to the pool when ok and clean. */
+/* ref_dns_get - a resolver context for p from c's pool of p's round; 0,
+ * or -1 with r->detail set.  ref_dns_put - back to that pool when ok and
+ * clean. */
 int ref_dns_get(struct ref_probe *p);
 void ref_dns_put(struct ref_probe *p, int ok);
 /* ref_dns_query - name/type (tname for the log) into *a; release with

@@ -12,8 +12,8 @@
  * ref_xmpp.c, ref_conn.c, ref_tls.c and ref_receive.c around the private
  * header ref_probe.h, which maps them.
  *
- * Threads: each probe has a ub_ctx of its own while it runs, taken from a
- * pool so that validated keys stay cached (libunbound in threaded async
+ * Threads: each probe has a ub_ctx of its own while it runs, taken from
+ * the pool of its round so that validated keys stay cached (libunbound in threaded async
  * mode, so every DNS lookup is bounded by the probe's deadline); the one
  * SSL_CTX is shared read-only after refclient_new.
  *
@@ -333,9 +333,8 @@ refclient_free(struct refclient *c)
 	if (c == NULL)
 		return NULL;
 	SSL_CTX_free(c->ssl_ctx);
-	for (size_t i = 0; i < c->npool; i++)
-		ub_ctx_delete(c->pool[i]);
-	free(c->pool);
+	refclient_forget(c);
+	free(c->pools);
 	pthread_mutex_destroy(&c->lock);
 	free(c->resolver);
 	free(c->ta_file);
@@ -350,7 +349,7 @@ refclient_free(struct refclient *c)
  * (one peer), and at least a second.  r starts as no-connect.
  */
 static void
-refclient_start(struct ref_probe *p, struct refclient *c,
+refclient_start(struct ref_probe *p, struct refclient *c, unsigned round,
     enum proto proto, enum policy policy, int deadline_ms,
     struct ref_result *r)
 {
@@ -360,6 +359,7 @@ refclient_start(struct ref_probe *p, struct refclient *c,
 	memset(p, 0, sizeof(*p));
 	r->outcome = OUTCOME_NO_CONNECT;
 	p->c = c;
+	p->round = round;
 	p->proto = proto;
 	p->policy = policy;
 	p->r = r;
@@ -377,7 +377,7 @@ refclient_end(struct ref_probe *p, int ok)
 }
 
 int
-refclient_probe(struct refclient *c, enum proto proto,
+refclient_probe(struct refclient *c, unsigned round, enum proto proto,
     const char *domain, enum policy policy, int deadline_ms,
     struct ref_result *r)
 {
@@ -385,7 +385,7 @@ refclient_probe(struct refclient *c, enum proto proto,
 	char dom[256];
 	int ret = 0;
 
-	refclient_start(&p, c, proto, policy, deadline_ms, r);
+	refclient_start(&p, c, round, proto, policy, deadline_ms, r);
 	/* One spelling of the domain: no trailing dot (name checks, RCPT). */
 	dname_copy(dom, sizeof(dom), domain);
 	p.domain = dom;
@@ -424,7 +424,7 @@ refclient_server_ctx(SSL_CTX *ctx)
 }
 
 int
-refclient_receive(struct refclient *c, int fd, SSL_CTX *ctx,
+refclient_receive(struct refclient *c, unsigned round, int fd, SSL_CTX *ctx,
     const char *local, enum policy policy, int deadline_ms,
     struct ref_result *r)
 {
@@ -432,7 +432,7 @@ refclient_receive(struct refclient *c, int fd, SSL_CTX *ctx,
 	struct ref_conn cn;
 	int ret = 0;
 
-	refclient_start(&p, c, PROTO_XMPP_IN, policy, deadline_ms, r);
+	refclient_start(&p, c, round, PROTO_XMPP_IN, policy, deadline_ms, r);
 	p.domain = local;
 	cn.p = &p;
 	netio_init(&cn.io, p.deadline, p.step_ms, REF_IN_MAX);

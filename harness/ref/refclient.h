@@ -45,8 +45,7 @@ struct refclient *refclient_free(struct refclient *c);
 /*
  * refclient_forget - drop the resolver contexts kept between probes, and
  * with them what they cached: the next probes ask the lab's resolver
- * afresh (its query log then shows every name a probe needs).  Call it
- * between batches, with no probe running.
+ * afresh.  Call it with no probe running.
  */
 void refclient_forget(struct refclient *c);
 
@@ -56,8 +55,13 @@ void refclient_forget(struct refclient *c);
  * probe.  helo/from name the client side (e.g. "ref.client.example").
  * Fills *r; returns 0, or -1 on an internal error (r->detail says why).
  * Thread-safe: probes may run in parallel on one client.
+ *
+ * round: the resolver contexts (and what they cached) a probe uses are
+ * kept for later probes of the same round only.  Probes of one domain
+ * in different rounds never share a cache, so each asks the lab's
+ * resolver afresh and its query log shows every name each one needs.
  */
-int refclient_probe(struct refclient *c, enum proto proto,
+int refclient_probe(struct refclient *c, unsigned round, enum proto proto,
     const char *domain, enum policy policy, int deadline_ms,
     struct ref_result *r);
 
@@ -84,9 +88,9 @@ int refclient_server_ctx(SSL_CTX *ctx);
  * authentication under the opportunistic policy (encrypted) and gets a
  * policy-violation stream error under the mandatory one (refused).
  * r->host is the connecting domain.  Closes fd.  Returns 0, or -1 on an
- * internal error (r->detail says why).
+ * internal error (r->detail says why).  round: as for refclient_probe.
  */
-int refclient_receive(struct refclient *c, int fd, SSL_CTX *ctx,
+int refclient_receive(struct refclient *c, unsigned round, int fd, SSL_CTX *ctx,
     const char *local, enum policy policy, int deadline_ms,
     struct ref_result *r);
 

@@ -30,7 +30,8 @@
 struct run;
 struct run_target;
 
-/* One way of driving a target; every function but serve is required. */
+/* One way of driving a target; every function but serve is required, and
+ * one of run and run_all. */
 struct driver {
 	const char *name;	/* "ref", "adapter" */
 
@@ -58,6 +59,16 @@ struct driver {
 	/* run - probe and judge t's pending cells cells[0..n-1], all of
 	 * protocol p and policy q */
 	void (*run)(struct run *r, struct run_target *t, enum proto p, enum policy q,
+	    const size_t *cells, size_t n);
+
+	/*
+	 * run_all - instead of run, batch by batch: probe and judge all of
+	 * t's pending cells cells[0..n-1] (every protocol and policy, in
+	 * batch order) at once, never two cells of one scenario at a time;
+	 * the driver sets each cell's window (run_window) and joins its
+	 * queries (queries_mark, queries_join) itself, cell by cell.
+	 */
+	void (*run_all)(struct run *r, struct run_target *t,
 	    const size_t *cells, size_t n);
 
 	/* teardown - undo setup; says so when that fails */
@@ -150,6 +161,7 @@ struct run {
 	char **zone_text;		/* per scenario: its zones, read once */
 	int probe_ms;			/* per-probe deadline now (run_scale) */
 	pthread_mutex_t out_lock;	/* progress lines */
+	pthread_mutex_t qlog_lock;	/* qlog, read by workers at once */
 };
 
 /* What run.c lends the drivers. */
@@ -168,6 +180,12 @@ void run_close(struct run *r, size_t ci, enum cell_state state,
 
 /* run_say - one line about a cell that did not pass */
 void run_say(struct run *r, const struct report_cell *c);
+
+/* run_window - the wall-clock time [from, to] of the batch (or the probe)
+ * of cells cells[0..n-1] into each; with a capture, where to find the cell
+ * in it */
+void run_window(struct run *r, const size_t *cells, size_t n, double from,
+    double to);
 
 /* run_transcripts - the endpoints' transcripts conns[0..n-1], for a
  * cell's details; those from own on are stray (judge_attribute) */

@@ -1,9 +1,10 @@
 /*
  * driver_ref.c - the built-in reference client as a driver (driver.h).
  *
- * A batch's probes run in parallel, one scenario each (they share the
- * scenario's listeners, and a connection is attributed to the probe by
- * the scenario's tag prefix).  What a probe observed is the endpoints'
+ * All its cells run at once (run_all), the scenarios side by side and a
+ * scenario's cells one after the other (they share the scenario's
+ * listeners, and a connection is attributed to the probe by the
+ * scenario's tag prefix).  What a probe observed is the endpoints'
  * view of the connections it made; the client's word only upgrades
  * "encrypted" to "authenticated".  Any disagreement between its account
  * and the endpoints' is an error: the oracle must be exactly right.
@@ -25,6 +26,7 @@
 #include "driver.h"
 #include "mem.h"
 #include "plan.h"
+#include "queries.h"
 #include "refclient.h"
 #include "stop.h"
 
@@ -34,6 +36,7 @@
 struct driver_ref_rx {
 	const struct run *r;
 	int lfd;
+	unsigned round;
 	enum policy policy;
 	struct ref_result res;
 	int rc;
@@ -63,7 +66,7 @@ driver_ref_rx_thread(void *arg)
 		rx->rc = 0;
 		return NULL;
 	}
-	rx->rc = refclient_receive((struct refclient *)rx->r->ref, fd,
+	rx->rc = refclient_receive((struct refclient *)rx->r->ref, rx->round, fd,
 	    rx->r->inbound_ctx, TARGET_CLIENT_NAME, rx->policy,
 	    rx->r->probe_ms, &rx->res);
 	return NULL;
@@ -98,7 +101,8 @@ driver_ref_listen(const char *addr, int *port)
  * own account must agree with it.
  */
 static void
-driver_ref_probe_in(struct run *r, const struct run_target *t, size_t ci)
+driver_ref_probe_in(struct run *r, const struct run_target *t, size_t ci,
+    unsigned round)
 {
 	struct report_cell *c = &r->cells[ci];
 	const struct run_key *k = &r->keys[ci];
@@ -115,6 +119,7 @@ driver_ref_probe_in(struct run *r, const struct run_target *t, size_t ci)
 	memset(&rx, 0, sizeof(rx));
 	memset(&ir, 0, sizeof(ir));
 	rx.r = r;
+	rx.round = round;
 	rx.policy = k->policy;
 	if ((rx.lfd = driver_ref_listen(DRIVER_REF_INBOUND_ADDR, &port)) < 0
 	    || pthread_create(&th, NULL, driver_ref_rx_thread, &rx) != 0) {
@@ -172,7 +177,8 @@ driver_ref_disagree(const struct ref_result *res, enum outcome seen,
 
 /* driver_ref_probe - one probe with the reference client; fills the cell */
 static void
-driver_ref_probe(struct run *r, const struct run_target *t, size_t ci)
+driver_ref_probe(struct run *r, const struct run_target *t, size_t ci,
+    unsigned round)
 {
 	struct report_cell *c = &r->cells[ci];
 	const struct run_key *k = &r->keys[ci];
@@ -189,7 +195,7 @@ driver_ref_probe(struct run *r, const struct run_target *t, size_t ci)
 	char *stray, *e = NULL;
 
 	memset(&res, 0, sizeof(res));
-	if (refclient_probe(r->ref, k->proto, domain,
+	if (refclient_probe(r->ref, round, k->proto, domain,
 	    k->policy, r->probe_ms, &res) != 0)
 		why = "the reference client failed";
 	else if (res.timed_out)
@@ -236,52 +242,89 @@ driver_ref_probe(struct run *r, const struct run_target *t, size_t ci)
 	free(e);
 }
 
-/* One batch of ref: its cells, taken by the workers one at a time. */
-struct driver_ref_batch {
+/*
+ * All of ref's cells at once: one work item per scenario, its cells in
+ * batch order one after the other, so that two cells of one scenario
+ * never run at the same time (the endpoints' connections and the
+ * resolver's queries of a scenario are the cell's own), while the
+ * scenarios run side by side.  The k-th cell of a scenario is probe
+ * round k: its resolver context never served that scenario before.
+ */
+struct driver_ref_all {
 	struct run *r;
 	const struct run_target *t;
-	const size_t *cells;
-	size_t n;
+	size_t *cells;			/* grouped by scenario */
+	size_t *group;			/* group g: cells[group[g]..group[g+1]) */
+	size_t ngroups;
 	atomic_size_t next;
 };
 
-/* driver_ref_worker - probe the batch's cells until none is left or a
- * stop is requested */
+/* driver_ref_cell - probe cell ci in round k, then its window, queries
+ * and progress */
+static void
+driver_ref_cell(struct run *r, const struct run_target *t, size_t ci,
+    unsigned k)
+{
+	size_t q0 = queries_mark(r);
+	double from = clock_unix();
+
+	if (r->keys[ci].proto == PROTO_XMPP_IN)
+		driver_ref_probe_in(r, t, ci, k);
+	else
+		driver_ref_probe(r, t, ci, k);
+	run_window(r, &ci, 1, from, clock_unix());
+	queries_join(r, t, &ci, 1, q0);
+	run_say(r, &r->cells[ci]);
+}
+
+/* driver_ref_worker - the scenarios' cells until none is left or a stop
+ * is requested */
 static void *
 driver_ref_worker(void *arg)
 {
-	struct driver_ref_batch *b = arg;
-	struct run *r = b->r;
-	size_t i;
+	struct driver_ref_all *b = arg;
+	size_t g;
 
 	while (!stop_requested()
-	    && (i = atomic_fetch_add(&b->next, 1)) < b->n) {
-		size_t ci = b->cells[i];
-
-		if (r->keys[ci].proto == PROTO_XMPP_IN)
-			driver_ref_probe_in(r, b->t, ci);
-		else
-			driver_ref_probe(r, b->t, ci);
-		run_say(r, &r->cells[ci]);
-	}
+	    && (g = atomic_fetch_add(&b->next, 1)) < b->ngroups)
+		for (size_t i = b->group[g]; i < b->group[g + 1]
+		    && !stop_requested(); i++)
+			driver_ref_cell(b->r, b->t, b->cells[i],
+			    (unsigned)(i - b->group[g]));
 	return NULL;
 }
 
-/* driver_ref_run - the batch's probes, up to --jobs at once */
+/* driver_ref_run_all - every pending cell, up to --jobs scenarios at
+ * once */
 static void
-driver_ref_run(struct run *r, struct run_target *t, enum proto p, enum policy q,
-    const size_t *cells, size_t n)
+driver_ref_run_all(struct run *r, struct run_target *t, const size_t *cells,
+    size_t n)
 {
-	struct driver_ref_batch b = { .r = r, .t = t, .cells = cells, .n = n };
+	struct driver_ref_all b = { .r = r, .t = t };
+	size_t nscn = r->w->cat.n, *count = xcalloc(nscn + 1, sizeof(*count));
 
-	(void)p;
-	(void)q;
-	/* Every probe asks the lab's resolver afresh: what a context
-	 * cached in an earlier batch would hide from its query log. */
+	/* Counting sort by scenario, keeping the batch order within one. */
+	for (size_t i = 0; i < n; i++)
+		count[r->keys[cells[i]].scenario + 1]++;
+	for (size_t s = 0; s < nscn; s++)
+		count[s + 1] += count[s];
+	b.cells = xcalloc(n, sizeof(*b.cells));
+	b.group = xcalloc(nscn + 1, sizeof(*b.group));
+	for (size_t s = 0; s < nscn; s++)
+		if (count[s + 1] > count[s])
+			b.group[b.ngroups++] = count[s];
+	b.group[b.ngroups] = n;
+	for (size_t i = 0; i < n; i++)
+		b.cells[count[r->keys[cells[i]].scenario]++] = cells[i];
+	/* Every probe asks the lab's resolver afresh: nothing cached by
+	 * an earlier run_all. */
 	refclient_forget(r->ref);
 	atomic_init(&b.next, 0);
-	run_threads((size_t)r->o->jobs < n ? (size_t)r->o->jobs : n,
-	    driver_ref_worker, &b);
+	run_threads((size_t)r->o->jobs < b.ngroups ? (size_t)r->o->jobs
+	    : b.ngroups, driver_ref_worker, &b);
+	free(b.cells);
+	free(b.group);
+	free(count);
 }
 
 /* driver_ref_probe_target - ref is built in: always there */
@@ -327,7 +370,8 @@ const struct driver driver_ref = {
 	.probe = driver_ref_probe_target,
 	.setup = driver_ref_setup,
 	.serve = NULL,
-	.run = driver_ref_run,
+	.run = NULL,
+	.run_all = driver_ref_run_all,
 	.teardown = driver_ref_teardown,
 	.release = driver_ref_release,
 };

@@ -2,6 +2,7 @@
  * queries.c - what each cell's client asked the lab's resolver
  * (queries.h).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,12 +42,24 @@ queries_open(struct run *r, const char *labdir)
 	return 0;
 }
 
-size_t
-queries_mark(struct run *r)
+/* queries_mark_locked - queries_mark, r->qlog_lock held */
+static size_t
+queries_mark_locked(struct run *r)
 {
 	if (r->qlog == NULL || qlog_update(r->qlog) < 0)
 		return (size_t)-1;
 	return qlog_count(r->qlog);
+}
+
+size_t
+queries_mark(struct run *r)
+{
+	size_t m;
+
+	pthread_mutex_lock(&r->qlog_lock);
+	m = queries_mark_locked(r);
+	pthread_mutex_unlock(&r->qlog_lock);
+	return m;
 }
 
 /* queries_apexes - the apexes of s's zones ("ID.example", ...); n in
@@ -75,7 +88,8 @@ queries_fill(struct run *r, struct report_cell *c, const size_t *idx,
 	c->queries = xcalloc(k + 1, sizeof(*c->queries));
 	c->nqueries = k;
 	buf_printf(&b, "\n== DNS: %zu quer%s to the lab's resolver for this "
-	    "scenario's names during the batch, in order\n", k, k == 1 ? "y"
+	    "scenario's names while this cell's batch ran (ref: while the "
+	    "cell ran), in order\n", k, k == 1 ? "y"
 	    : "ies");
 	for (size_t i = 0; i < k; i++) {
 		const struct qlog_query *q = qlog_get(r->qlog, idx[i]);
@@ -129,13 +143,16 @@ void
 queries_join(struct run *r, const struct run_target *t, const size_t *cells,
     size_t n, size_t q0)
 {
-	size_t end = queries_mark(r);
+	size_t end;
 
+	pthread_mutex_lock(&r->qlog_lock);
+	end = queries_mark_locked(r);
 	if (q0 == (size_t)-1 || end == (size_t)-1) {
 		for (size_t i = 0; r->qlog_note && i < n; i++)
 			if (r->keys[cells[i]].state != CELL_SKIPPED)
 				r->cells[cells[i]].queries_note =
 				    xstrdup(r->qlog_note);
+		pthread_mutex_unlock(&r->qlog_lock);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -157,4 +174,5 @@ queries_join(struct run *r, const struct run_target *t, const size_t *cells,
 			free(apexes[a]);
 		free(apexes);
 	}
+	pthread_mutex_unlock(&r->qlog_lock);
 }

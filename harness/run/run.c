@@ -372,12 +372,7 @@ run_capture_filter(const struct run *r, size_t ci, double from, double to)
 	return b.data;
 }
 
-/*
- * run_window - the wall-clock time [from, to] of the batch of cells
- * cells[0..n-1] into each; with a capture, where to find the cell in it
- * at the end of its detail
- */
-static void
+void
 run_window(struct run *r, const size_t *cells, size_t n, double from,
     double to)
 {
@@ -455,6 +450,44 @@ out:
 }
 
 /*
+ * run_batch_all - t's pending cells of every protocol and policy, in the
+ * order of the batches, to its driver's run_all at once
+ */
+static void
+run_batch_all(struct run *r, struct run_target *t)
+{
+	size_t n = 0, *cells = NULL;
+
+	run_scale(r);
+	for (int p = 0; p < PROTO_COUNT; p++)
+		for (int q = 0; q < POLICY_COUNT; q++)
+			for (size_t ci = t->cell0; r->o->policies & (1u << q)
+			    && ci < t->cell0 + t->ncells; ci++) {
+				const struct run_key *k = &r->keys[ci];
+
+				if ((int)k->proto != p || (int)k->policy != q
+				    || k->state != CELL_PENDING)
+					continue;
+				cells = xrealloc(cells, (n + 1) *
+				    sizeof(*cells));
+				cells[n++] = ci;
+			}
+	if (n > 0) {
+		run_progress_at(xasprintf("%s every protocol and policy",
+		    t->name), 0);
+		t->driver->run_all(r, t, cells, n);
+		run_progress_at(NULL, 0);
+	}
+	if (clock_phase_on()) {
+		char label[64];
+
+		snprintf(label, sizeof(label), "  %s all (%zu)", t->name, n);
+		clock_phase(label);
+	}
+	free(cells);
+}
+
+/*
  * run_drive - probe, setup, one batch per proto x policy, teardown; a
  * target that is not there or cannot be set up has its cells closed
  * with the reason.  Once a stop is requested, nothing more (the lab's
@@ -486,6 +519,8 @@ run_drive(struct run *r, struct run_target *t)
 	if (st != CELL_PENDING) {
 		run_warn(why);
 		run_mark(r, t, CELL_ERROR, why);
+	} else if (d->run_all) {
+		run_batch_all(r, t);
 	} else {
 		for (int p = 0; p < PROTO_COUNT; p++)
 			for (int q = 0; q < POLICY_COUNT; q++)
@@ -1050,6 +1085,7 @@ run_free(struct run *r)
 	free(r->zone_text);
 	world_free(r->w);
 	pthread_mutex_destroy(&r->out_lock);
+	pthread_mutex_destroy(&r->qlog_lock);
 }
 
 int
@@ -1065,6 +1101,7 @@ run_main(const struct run_options *o)
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	pthread_mutex_init(&r.out_lock, NULL);
+	pthread_mutex_init(&r.qlog_lock, NULL);
 	clock_phase(NULL);
 	id = run_id(started, sizeof(started));
 	if ((status = run_load(&r)) != 0)

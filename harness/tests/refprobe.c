@@ -33,7 +33,7 @@ run_job(void *arg)
 {
 	struct job *j = arg;
 
-	j->ret = refclient_probe(j->c, (enum proto)j->proto, j->domain,
+	j->ret = refclient_probe(j->c, 0, (enum proto)j->proto, j->domain,
 	    j->policy, j->timeout, &j->r);
 	return NULL;
 }
@@ -97,7 +97,7 @@ main(int argc, char **argv)
 		refclient_free(c);
 		return 0;
 	}
-	ret = refclient_probe(c, (enum proto)proto, argv[optind + 1],
+	ret = refclient_probe(c, 0, (enum proto)proto, argv[optind + 1],
 	    policy, timeout, &r);
 	printf("outcome %s\nhost %s\naddr %s\nport %d\ndetail %s\n--- log\n%s",
 	    outcomes[r.outcome], r.host, r.addr, r.port, r.detail, r.log);
