@@ -460,18 +460,21 @@ run_batch_all(struct run *r, struct run_target *t)
 
 	run_scale(r);
 	for (int p = 0; p < PROTO_COUNT; p++)
-		for (int q = 0; q < POLICY_COUNT; q++)
-			for (size_t ci = t->cell0; r->o->policies & (1u << q)
-			    && ci < t->cell0 + t->ncells; ci++) {
+		for (int q = 0; q < POLICY_COUNT; q++) {
+			if (!(r->o->policies & (1u << q)))
+				continue;
+			for (size_t ci = t->cell0; ci < t->cell0 + t->ncells;
+			    ci++) {
 				const struct run_key *k = &r->keys[ci];
 
-				if ((int)k->proto != p || (int)k->policy != q
-				    || k->state != CELL_PENDING)
-					continue;
-				cells = xrealloc(cells, (n + 1) *
-				    sizeof(*cells));
-				cells[n++] = ci;
+				if ((int)k->proto == p && (int)k->policy == q
+				    && k->state == CELL_PENDING) {
+					cells = xrealloc(cells, (n + 1) *
+					    sizeof(*cells));
+					cells[n++] = ci;
+				}
 			}
+		}
 	if (n > 0) {
 		run_progress_at(xasprintf("%s every protocol and policy",
 		    t->name), 0);
