@@ -1297,12 +1297,6 @@ lab_detach(struct lab *l)
 	return NULL;
 }
 
-void
-lab_stop_begin(const struct lab *l)
-{
-	kill(l->keeper, SIGTERM);
-}
-
 struct lab *
 lab_stop(struct lab *l)
 {

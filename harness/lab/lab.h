@@ -104,10 +104,6 @@ struct lab *lab_start(const struct lab_options *o, struct zone_tree *t,
 /* lab_detach - leave the lab running (for "up"); frees l, returns NULL */
 struct lab *lab_detach(struct lab *l);
 
-/* lab_stop_begin - ask the lab to go down, without waiting (its daemons
- * stop while the caller goes on); lab_stop then waits for it */
-void lab_stop_begin(const struct lab *l);
-
 /* lab_stop - tear the lab down and wait for it; frees l, returns NULL */
 struct lab *lab_stop(struct lab *l);
 

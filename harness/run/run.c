@@ -1143,10 +1143,6 @@ run_main(const struct run_options *o)
 		if (k >= 0 && !msg_quiet)
 			printf("capture: %ld packets\n", k);
 	}
-	/* Nothing in the lab is needed for the reports: its daemons stop
-	 * while they are written (run_down waits). */
-	if (r.lab && !r.o->keep)
-		lab_stop_begin(r.lab);
 	if (stop_requested()
 	    || run_report(&r, out, id, started, t0) != 0)
 		goto out;
