@@ -275,10 +275,11 @@ ref_dns_hosts(struct ref_probe *p, const struct ref_dns_ans *a,
 
 /*
  * ref_dns_get - a resolver context for a probe: one per running probe,
- * from the pool of its round so that validated keys stay cached from one
- * probe to the next.  Without aggressive NSEC (RFC 8198), as the lab's Unbound: a
- * name the cache could deny is still asked, so that the lab's query log
- * shows every lookup the client makes.  0, or -1 with r->detail set.
+ * from the pool of its slot so that validated keys stay cached from one
+ * probe to the next.  It caches keys only: no answers (message and RRset
+ * caches of size 0) and no aggressive NSEC (RFC 8198), as the lab's
+ * Unbound, so that every lookup the client makes is asked and the lab's
+ * query log shows it.  0, or -1 with r->detail set.
  */
 int
 ref_dns_get(struct ref_probe *p)
@@ -287,13 +288,15 @@ ref_dns_get(struct ref_probe *p)
 	int err;
 
 	pthread_mutex_lock(&c->lock);
-	if (p->round < c->npools && c->pools[p->round].n > 0)
-		p->ub = c->pools[p->round].ctx[--c->pools[p->round].n];
+	if (p->slot < c->npools && c->pools[p->slot].n > 0)
+		p->ub = c->pools[p->slot].ctx[--c->pools[p->slot].n];
 	pthread_mutex_unlock(&c->lock);
 	if (p->ub == NULL && ((p->ub = ub_ctx_create()) == NULL ||
 	    (err = ub_ctx_async(p->ub, 1)) != 0 ||
 	    (err = ub_ctx_set_option(p->ub, "do-not-query-localhost:", "no"))
 	    != 0 || (err = ub_ctx_set_option(p->ub, "aggressive-nsec:", "no"))
+	    != 0 || (err = ub_ctx_set_option(p->ub, "msg-cache-size:", "0"))
+	    != 0 || (err = ub_ctx_set_option(p->ub, "rrset-cache-size:", "0"))
 	    != 0 || (err = ub_ctx_set_fwd(p->ub, c->resolver)) != 0 ||
 	    (err = ub_ctx_add_ta_file(p->ub, c->ta_file)) != 0)) {
 		snprintf(p->r->detail, sizeof(p->r->detail), "internal: "
@@ -315,14 +318,14 @@ ref_dns_put(struct ref_probe *p, int ok)
 		struct ref_pool *pool;
 
 		pthread_mutex_lock(&c->lock);
-		if (p->round >= c->npools) {
-			c->pools = xrealloc(c->pools, (p->round + 1) *
+		if (p->slot >= c->npools) {
+			c->pools = xrealloc(c->pools, (p->slot + 1) *
 			    sizeof(*c->pools));
-			memset(c->pools + c->npools, 0, (p->round + 1 -
+			memset(c->pools + c->npools, 0, (p->slot + 1 -
 			    c->npools) * sizeof(*c->pools));
-			c->npools = p->round + 1;
+			c->npools = p->slot + 1;
 		}
-		pool = &c->pools[p->round];
+		pool = &c->pools[p->slot];
 		pool->ctx = xrealloc(pool->ctx, (pool->n + 1) *
 		    sizeof(*pool->ctx));
 		pool->ctx[pool->n++] = p->ub;

@@ -51,7 +51,7 @@ struct refclient {
 	char *ta_file;
 	SSL_CTX *ssl_ctx;
 	pthread_mutex_t lock;		/* guards the pools */
-	struct ref_pool {		/* one per round (refclient_probe) */
+	struct ref_pool {		/* one per slot (refclient_probe) */
 		struct ub_ctx **ctx;	/* idle resolver contexts */
 		size_t n;
 	} *pools;
@@ -113,7 +113,7 @@ struct ref_probe {
 	struct refclient *c;
 	struct ub_ctx *ub;
 	int ub_dirty;		/* a query was cancelled: do not reuse ub */
-	unsigned round;		/* which pool ub comes from and goes back to */
+	unsigned slot;		/* which pool ub comes from and goes back to */
 	enum proto proto;
 	enum policy policy;
 	const char *domain;
@@ -160,7 +160,7 @@ int ref_left(const struct ref_probe *p);
 
 /* ref_dns.c: lookups within p's deadline, logged */
 
-/* ref_dns_get - a resolver context for p from c's pool of p's round; 0,
+/* ref_dns_get - a resolver context for p from c's pool of p's slot; 0,
  * or -1 with r->detail set.  ref_dns_put - back to that pool when ok and
  * clean. */
 int ref_dns_get(struct ref_probe *p);

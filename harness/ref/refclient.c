@@ -13,7 +13,7 @@
  * header ref_probe.h, which maps them.
  *
  * Threads: each probe has a ub_ctx of its own while it runs, taken from
- * the pool of its round so that validated keys stay cached (libunbound in threaded async
+ * the pool of its slot so that validated keys (its only cache) stay (libunbound in threaded async
  * mode, so every DNS lookup is bounded by the probe's deadline); the one
  * SSL_CTX is shared read-only after refclient_new.
  *
@@ -349,7 +349,7 @@ refclient_free(struct refclient *c)
  * (one peer), and at least a second.  r starts as no-connect.
  */
 static void
-refclient_start(struct ref_probe *p, struct refclient *c, unsigned round,
+refclient_start(struct ref_probe *p, struct refclient *c, unsigned slot,
     enum proto proto, enum policy policy, int deadline_ms,
     struct ref_result *r)
 {
@@ -359,7 +359,7 @@ refclient_start(struct ref_probe *p, struct refclient *c, unsigned round,
 	memset(p, 0, sizeof(*p));
 	r->outcome = OUTCOME_NO_CONNECT;
 	p->c = c;
-	p->round = round;
+	p->slot = slot;
 	p->proto = proto;
 	p->policy = policy;
 	p->r = r;
@@ -377,7 +377,7 @@ refclient_end(struct ref_probe *p, int ok)
 }
 
 int
-refclient_probe(struct refclient *c, unsigned round, enum proto proto,
+refclient_probe(struct refclient *c, unsigned slot, enum proto proto,
     const char *domain, enum policy policy, int deadline_ms,
     struct ref_result *r)
 {
@@ -385,7 +385,7 @@ refclient_probe(struct refclient *c, unsigned round, enum proto proto,
 	char dom[256];
 	int ret = 0;
 
-	refclient_start(&p, c, round, proto, policy, deadline_ms, r);
+	refclient_start(&p, c, slot, proto, policy, deadline_ms, r);
 	/* One spelling of the domain: no trailing dot (name checks, RCPT). */
 	dname_copy(dom, sizeof(dom), domain);
 	p.domain = dom;
@@ -424,7 +424,7 @@ refclient_server_ctx(SSL_CTX *ctx)
 }
 
 int
-refclient_receive(struct refclient *c, unsigned round, int fd, SSL_CTX *ctx,
+refclient_receive(struct refclient *c, unsigned slot, int fd, SSL_CTX *ctx,
     const char *local, enum policy policy, int deadline_ms,
     struct ref_result *r)
 {
@@ -432,7 +432,7 @@ refclient_receive(struct refclient *c, unsigned round, int fd, SSL_CTX *ctx,
 	struct ref_conn cn;
 	int ret = 0;
 
-	refclient_start(&p, c, round, PROTO_XMPP_IN, policy, deadline_ms, r);
+	refclient_start(&p, c, slot, PROTO_XMPP_IN, policy, deadline_ms, r);
 	p.domain = local;
 	cn.p = &p;
 	netio_init(&cn.io, p.deadline, p.step_ms, REF_IN_MAX);

@@ -56,12 +56,13 @@ void refclient_forget(struct refclient *c);
  * Fills *r; returns 0, or -1 on an internal error (r->detail says why).
  * Thread-safe: probes may run in parallel on one client.
  *
- * round: the resolver contexts (and what they cached) a probe uses are
- * kept for later probes of the same round only.  Probes of one domain
- * in different rounds never share a cache, so each asks the lab's
- * resolver afresh and its query log shows every name each one needs.
+ * slot: which of c's kept resolver contexts the probe uses (a caller
+ * that runs its probes on workers gives each worker a slot).  They keep
+ * validated DNSSEC keys, never answers: every lookup of every probe
+ * reaches the lab's resolver, and its query log shows it, while the
+ * DS and DNSKEY of a zone are asked for once per slot.
  */
-int refclient_probe(struct refclient *c, unsigned round, enum proto proto,
+int refclient_probe(struct refclient *c, unsigned slot, enum proto proto,
     const char *domain, enum policy policy, int deadline_ms,
     struct ref_result *r);
 
@@ -88,9 +89,9 @@ int refclient_server_ctx(SSL_CTX *ctx);
  * authentication under the opportunistic policy (encrypted) and gets a
  * policy-violation stream error under the mandatory one (refused).
  * r->host is the connecting domain.  Closes fd.  Returns 0, or -1 on an
- * internal error (r->detail says why).  round: as for refclient_probe.
+ * internal error (r->detail says why).  slot: as for refclient_probe.
  */
-int refclient_receive(struct refclient *c, unsigned round, int fd, SSL_CTX *ctx,
+int refclient_receive(struct refclient *c, unsigned slot, int fd, SSL_CTX *ctx,
     const char *local, enum policy policy, int deadline_ms,
     struct ref_result *r);
 

@@ -36,7 +36,7 @@
 struct driver_ref_rx {
 	const struct run *r;
 	int lfd;
-	unsigned round;
+	unsigned slot;
 	enum policy policy;
 	struct ref_result res;
 	int rc;
@@ -66,7 +66,7 @@ driver_ref_rx_thread(void *arg)
 		rx->rc = 0;
 		return NULL;
 	}
-	rx->rc = refclient_receive((struct refclient *)rx->r->ref, rx->round, fd,
+	rx->rc = refclient_receive((struct refclient *)rx->r->ref, rx->slot, fd,
 	    rx->r->inbound_ctx, TARGET_CLIENT_NAME, rx->policy,
 	    rx->r->probe_ms, &rx->res);
 	return NULL;
@@ -102,7 +102,7 @@ driver_ref_listen(const char *addr, int *port)
  */
 static void
 driver_ref_probe_in(struct run *r, const struct run_target *t, size_t ci,
-    unsigned round)
+    unsigned slot)
 {
 	struct report_cell *c = &r->cells[ci];
 	const struct run_key *k = &r->keys[ci];
@@ -119,7 +119,7 @@ driver_ref_probe_in(struct run *r, const struct run_target *t, size_t ci,
 	memset(&rx, 0, sizeof(rx));
 	memset(&ir, 0, sizeof(ir));
 	rx.r = r;
-	rx.round = round;
+	rx.slot = slot;
 	rx.policy = k->policy;
 	if ((rx.lfd = driver_ref_listen(DRIVER_REF_INBOUND_ADDR, &port)) < 0
 	    || pthread_create(&th, NULL, driver_ref_rx_thread, &rx) != 0) {
@@ -178,7 +178,7 @@ driver_ref_disagree(const struct ref_result *res, enum outcome seen,
 /* driver_ref_probe - one probe with the reference client; fills the cell */
 static void
 driver_ref_probe(struct run *r, const struct run_target *t, size_t ci,
-    unsigned round)
+    unsigned slot)
 {
 	struct report_cell *c = &r->cells[ci];
 	const struct run_key *k = &r->keys[ci];
@@ -195,7 +195,7 @@ driver_ref_probe(struct run *r, const struct run_target *t, size_t ci,
 	char *stray, *e = NULL;
 
 	memset(&res, 0, sizeof(res));
-	if (refclient_probe(r->ref, round, k->proto, domain,
+	if (refclient_probe(r->ref, slot, k->proto, domain,
 	    k->policy, r->probe_ms, &res) != 0)
 		why = "the reference client failed";
 	else if (res.timed_out)
@@ -247,8 +247,10 @@ driver_ref_probe(struct run *r, const struct run_target *t, size_t ci,
  * batch order one after the other, so that two cells of one scenario
  * never run at the same time (the endpoints' connections and the
  * resolver's queries of a scenario are the cell's own), while the
- * scenarios run side by side.  The k-th cell of a scenario is probe
- * round k: its resolver context never served that scenario before.
+ * scenarios run side by side.  Each worker probes with its own resolver
+ * context (its slot), which keeps validated keys and no answers: a
+ * scenario's first cell asks for its zones' DS and DNSKEY, the later ones
+ * find the keys, and every cell asks for the rest.
  */
 struct driver_ref_all {
 	struct run *r;
@@ -257,10 +259,11 @@ struct driver_ref_all {
 	size_t *group;			/* group g: cells[group[g]..group[g+1]) */
 	size_t ngroups;
 	atomic_size_t next;
+	atomic_uint workers;		/* slots handed out */
 };
 
-/* driver_ref_cell - probe cell ci in round k, then its window, queries
- * and progress */
+/* driver_ref_cell - probe cell ci with resolver slot k, then its window,
+ * queries and progress */
 static void
 driver_ref_cell(struct run *r, const struct run_target *t, size_t ci,
     unsigned k)
@@ -283,14 +286,14 @@ static void *
 driver_ref_worker(void *arg)
 {
 	struct driver_ref_all *b = arg;
+	unsigned slot = atomic_fetch_add(&b->workers, 1);
 	size_t g;
 
 	while (!stop_requested()
 	    && (g = atomic_fetch_add(&b->next, 1)) < b->ngroups)
 		for (size_t i = b->group[g]; i < b->group[g + 1]
 		    && !stop_requested(); i++)
-			driver_ref_cell(b->r, b->t, b->cells[i],
-			    (unsigned)(i - b->group[g]));
+			driver_ref_cell(b->r, b->t, b->cells[i], slot);
 	return NULL;
 }
 
@@ -316,10 +319,10 @@ driver_ref_run_all(struct run *r, struct run_target *t, const size_t *cells,
 	b.group[b.ngroups] = n;
 	for (size_t i = 0; i < n; i++)
 		b.cells[count[r->keys[cells[i]].scenario]++] = cells[i];
-	/* Every probe asks the lab's resolver afresh: nothing cached by
-	 * an earlier run_all. */
+	/* Nothing kept from an earlier run_all. */
 	refclient_forget(r->ref);
 	atomic_init(&b.next, 0);
+	atomic_init(&b.workers, 0);
 	run_threads((size_t)r->o->jobs < b.ngroups ? (size_t)r->o->jobs
 	    : b.ngroups, driver_ref_worker, &b);
 	free(b.cells);
