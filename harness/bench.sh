@@ -36,6 +36,9 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/danelab-bench.XXXXXX")
+# The targets' private instances run as their own users (Postfix,
+# Prosody): they must reach the labs under it.
+chmod 755 "$tmp"
 labs=${BENCH_DIR:-$tmp}
 shm=
 [ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$tmp" ${shm:+"$shm"}' EXIT
@@ -200,6 +203,10 @@ report_target() {
 		tail -n 1 | awk '{ print $1 - $2 }')
 	[ -n "$cells" ] && [ "$cells" -gt 0 ] ||
 		{ echo "$1: no cells but skips (see below)"; tail -n 5 "$2/log"; return; }
+	errs=$(sed -n 's/^[0-9]* cells:.* \([0-9]*\) error.*/\1/p' "$2/log" | tail -n 1)
+	[ "${errs:-0}" -eq 0 ] ||
+		{ echo "$1: $errs of its cells are errors, so no figures; the first:"
+		  grep -m 1 '^error' "$2/log" | cut -c 1-300; return; }
 	procs=- execs=-
 	if ls "$2/s/" 2>/dev/null | grep -q "^st\.$1\."; then
 		procs=$(cat "$2/s/st.$1."* | grep -E '(^|[ >])(clone3?|v?fork)\(' |
@@ -207,7 +214,7 @@ report_target() {
 		execs=$(cat "$2/s/st.$1."* | grep -c 'execve.* = 0$' || true)
 	fi
 	cat "$2/cpu.$1" "$2/floor.$1" 2>/dev/null | awk -v t="$1" -v cells="$cells" \
-	    -v procs="$procs" -v execs="$execs" -v wall="$(cat "$2/wall")" '
+	    -v procs="$procs" -v execs="$execs" -v wall="$(tail -n 1 "$2/wall")" '
 	function sec(s,   m) {	# 1m2.500000s -> 62.5
 		m = s; sub(/m.*/, "", m); sub(/^[0-9]*m/, "", s); sub(/s$/, "", s)
 		return m * 60 + s
