@@ -13,9 +13,10 @@
  * header ref_probe.h, which maps them.
  *
  * Threads: each probe has a ub_ctx of its own while it runs, taken from
- * the pool of its slot so that validated keys (its only cache) stay (libunbound in threaded async
- * mode, so every DNS lookup is bounded by the probe's deadline); the one
- * SSL_CTX is shared read-only after refclient_new.
+ * the pool of its slot, so that the validated keys (its only cache) stay
+ * for the slot's next probes; libunbound runs in threaded async mode, so
+ * every DNS lookup is bounded by the probe's deadline.  The one SSL_CTX
+ * is shared read-only after refclient_new.
  *
  * Choices where the RFCs leave latitude (documented here once):
  * - Equal MX preferences / SRV priorities: tried in a deterministic order,
