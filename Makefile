@@ -82,7 +82,8 @@ LIB_OBJS = \
 	harness/report/report.o \
 	harness/report/diff.o \
 	harness/report/term.o \
-	harness/ground/stop.o
+	harness/ground/stop.o \
+	harness/ground/workers.o
 
 MAIN_OBJ = harness/main.o
 

@@ -91,13 +91,21 @@ netio_sockaddr(struct sockaddr_storage *ss, socklen_t *sl, int fam,
 	}
 }
 
+void
+netio_nodelay(int fd)
+{
+	int one = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 int
 netio_connect(struct netio *io, int fam, const char *addr, int port)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl, el = sizeof(int);
 	struct pollfd pfd;
-	int err = 0, ms, one = 1;
+	int err = 0, ms;
 
 	if (netio_sockaddr(&ss, &sl, fam, addr, port) != 0) {
 		errno = EINVAL;
@@ -106,9 +114,7 @@ netio_connect(struct netio *io, int fam, const char *addr, int port)
 	if ((io->fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) < 0)
 		return NETIO_ESOCKET;
-	/* No Nagle: a command written in two pieces (two TLS records) must
-	 * not wait for the peer's delayed ACK, 40 ms on Linux. */
-	(void)setsockopt(io->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	netio_nodelay(io->fd);
 	if (connect(io->fd, (struct sockaddr *)&ss, sl) < 0) {
 		if (errno != EINPROGRESS) {
 			err = errno;

@@ -61,6 +61,11 @@ int netio_arm(struct netio *io);
  */
 int netio_connect(struct netio *io, int fam, const char *addr, int port);
 
+/* netio_nodelay - no Nagle on the TCP socket fd: a message written in
+ * pieces (two TLS records, a multi-line reply) must not wait for the
+ * peer's delayed ACK, 40 ms on Linux */
+void netio_nodelay(int fd);
+
 /* netio_write - all of s[0..len-1], over TLS once it is up; 0 or -1
  * (io->timed_out when a step ran out of time) */
 int netio_write(struct netio *io, const char *s, size_t len);

@@ -547,21 +547,27 @@ zone_flip_sigs(struct zone *z, const ldns_rdf *owner, ldns_rr_type type)
 	return found ? 0 : -1;
 }
 
+/* zone_key_tpl - the DNSKEY of z's key, ownerless (borrowed) */
+static const ldns_rr *
+zone_key_tpl(const struct zone *z)
+{
+	const struct zone_tree *t = z->tree;
+
+	if (z->keys == t->root_keys)
+		return t->root_rr;
+	if (z->keys == t->tld_keys)
+		return t->tld_rr;
+	if (z->keys != t->child_keys)
+		msg_panic("zone %s: a key that is not the tree's", z->name);
+	return t->child_rr;
+}
+
 /* zone_key_rr - the DNSKEY of z's key, owned by z (caller frees) */
 static ldns_rr *
 zone_key_rr(const struct zone *z)
 {
-	const struct zone_tree *t = z->tree;
-	ldns_rr *rr;
+	ldns_rr *rr = ldns_rr_clone(zone_key_tpl(z));
 
-	if (z->keys == t->root_keys)
-		rr = ldns_rr_clone(t->root_rr);
-	else if (z->keys == t->tld_keys)
-		rr = ldns_rr_clone(t->tld_rr);
-	else if (z->keys == t->child_keys)
-		rr = ldns_rr_clone(t->child_rr);
-	else
-		msg_panic("zone %s: a key that is not the tree's", z->name);
 	if (ldns_rr_owner(rr) != NULL)
 		ldns_rdf_deep_free(ldns_rr_owner(rr));
 	ldns_rr_set_owner(rr, ldns_rdf_clone(z->origin));
@@ -574,7 +580,6 @@ zone_key_prepare(struct zone *z, ldns_key_list *keys, uint32_t inception,
     uint32_t expiration)
 {
 	ldns_key *key = ldns_key_list_key(keys, 0);
-	ldns_rr *rr;
 
 	if (ldns_key_pubkey_owner(key) != NULL)
 		ldns_rdf_deep_free(ldns_key_pubkey_owner(key));
@@ -582,9 +587,7 @@ zone_key_prepare(struct zone *z, ldns_key_list *keys, uint32_t inception,
 	ldns_key_set_inception(key, inception);
 	ldns_key_set_expiration(key, expiration);
 	ldns_key_set_use(key, 1);
-	rr = zone_key_rr(z);
-	ldns_key_set_keytag(key, ldns_calc_keytag(rr));
-	ldns_rr_free(rr);
+	ldns_key_set_keytag(key, ldns_calc_keytag(zone_key_tpl(z)));
 	return key;
 }
 

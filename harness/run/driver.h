@@ -21,6 +21,7 @@
 #include "run.h"
 #include "target.h"
 #include "world.h"
+#include "workers.h"
 #include "zone.h"
 
 #define RUN_QUIESCE_MS	5000	/* for a probe's connections to finish */
@@ -196,10 +197,5 @@ void run_transcripts(struct buf *b, const struct endpoint_conn *conns,
  * domain (xmpp-in), within r->probe_ms */
 void run_initiate(const struct run *r, size_t ci, const char *addr,
     int port, struct initiator_result *ir);
-
-/* run_threads - run fn(arg) on up to n threads at once and wait for
- * them; fn takes its work from a counter in arg, so with no thread
- * started it runs once on the caller's */
-void run_threads(size_t n, void *(*fn)(void *), void *arg);
 
 #endif

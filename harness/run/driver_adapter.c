@@ -205,7 +205,7 @@ driver_adapter_initiate(const struct run *r, const size_t *cells, size_t n)
 
 	w.ir = xcalloc(n, sizeof(*w.ir));
 	atomic_init(&w.next, 0);
-	run_threads((size_t)r->o->jobs < n ? (size_t)r->o->jobs : n,
+	workers_run((size_t)r->o->jobs < n ? (size_t)r->o->jobs : n,
 	    driver_adapter_init_worker, &w);
 	return w.ir;
 }

@@ -19,12 +19,12 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "clock.h"
 #include "driver.h"
 #include "mem.h"
+#include "netio.h"
 #include "plan.h"
 #include "queries.h"
 #include "refclient.h"
@@ -49,14 +49,12 @@ driver_ref_rx_thread(void *arg)
 {
 	struct driver_ref_rx *rx = arg;
 	struct pollfd pfd = { .fd = rx->lfd, .events = POLLIN };
-	int fd = -1, one = 1;
+	int fd = -1;
 
 	if (poll(&pfd, 1, rx->r->probe_ms) == 1)
 		fd = accept4(rx->lfd, NULL, NULL, SOCK_CLOEXEC);
-	/* No Nagle, as the lab's endpoints (endpoint_accept) */
 	if (fd >= 0)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one));
+		netio_nodelay(fd);
 	if (fd < 0) {
 		memset(&rx->res, 0, sizeof(rx->res));
 		rx->res.outcome = OUTCOME_NO_CONNECT;
@@ -323,7 +321,7 @@ driver_ref_run_all(struct run *r, struct run_target *t, const size_t *cells,
 	refclient_forget(r->ref);
 	atomic_init(&b.next, 0);
 	atomic_init(&b.workers, 0);
-	run_threads((size_t)r->o->jobs < b.ngroups ? (size_t)r->o->jobs
+	workers_run((size_t)r->o->jobs < b.ngroups ? (size_t)r->o->jobs
 	    : b.ngroups, driver_ref_worker, &b);
 	free(b.cells);
 	free(b.group);

@@ -419,7 +419,7 @@ driver_resolver_run(struct run *r, struct run_target *t, enum proto p,
 	(void)p;
 	(void)q;
 	pthread_mutex_init(&w.lock, NULL);
-	run_threads(jobs < n ? jobs : n, driver_resolver_worker, &w);
+	workers_run(jobs < n ? jobs : n, driver_resolver_worker, &w);
 	pthread_mutex_destroy(&w.lock);
 }
 

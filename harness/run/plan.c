@@ -1,5 +1,4 @@
 /* plan.c - scenarios into zones, records, TLSA, faults and hosts */
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include "msg.h"
 #include "plan.h"
 #include "tlsa.h"
+#include "workers.h"
 
 #define PLAN_THREADS_MAX	16	/* threads building chains ahead */
 
@@ -170,8 +170,7 @@ plan_ahead_build(struct plan_ahead *a, const struct scn_catalogue *cat,
     struct pki_profile *p)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	pthread_t th[PLAN_THREADS_MAX];
-	size_t nth = ncpu > 1 ? (size_t)ncpu : 1, started = 0;
+	size_t nth = ncpu > 1 ? (size_t)ncpu : 1;
 
 	memset(a, 0, sizeof(*a));
 	a->profile = p;
@@ -195,13 +194,7 @@ plan_ahead_build(struct plan_ahead *a, const struct scn_catalogue *cat,
 	atomic_init(&a->next, 0);
 	if (nth > PLAN_THREADS_MAX)
 		nth = PLAN_THREADS_MAX;
-	for (; started + 1 < nth && started + 1 < a->n; started++)
-		if (pthread_create(&th[started], NULL, plan_ahead_worker, a)
-		    != 0)
-			break;
-	plan_ahead_worker(a);
-	for (size_t k = 0; k < started; k++)
-		pthread_join(th[k], NULL);
+	workers_run(nth < a->n ? nth : a->n, plan_ahead_worker, a);
 }
 
 /* plan_ahead_free - what was built and not taken, and the jobs */

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,24 +323,6 @@ run_mark(struct run *r, const struct run_target *t, enum cell_state state,
 			    why);
 }
 
-void
-run_threads(size_t n, void *(*fn)(void *), void *arg)
-{
-	pthread_t *th = xcalloc(n ? n : 1, sizeof(*th));
-	size_t started = 0;
-
-	for (; started < n; started++)
-		if (pthread_create(&th[started], NULL, fn, arg) != 0) {
-			msg_warn("pthread_create: %s", strerror(errno));
-			break;
-		}
-	if (started == 0)
-		fn(arg);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	free(th);
-}
-
 /*
  * run_capture_filter - a Wireshark display filter for cell ci's own
  * traffic in the capture: its DNS names (its scenario's zones) and its
@@ -396,6 +379,43 @@ run_window(struct run *r, const size_t *cells, size_t n, double from,
 	}
 }
 
+/* run_pending - t's pending cells of protocol p and policy q appended to
+ * (*cells)[0..n-1]; the new count */
+static size_t
+run_pending(const struct run *r, const struct run_target *t, enum proto p,
+    enum policy q, size_t **cells, size_t n)
+{
+	for (size_t ci = t->cell0; ci < t->cell0 + t->ncells; ci++) {
+		const struct run_key *k = &r->keys[ci];
+
+		if (k->proto == p && k->policy == q
+		    && k->state == CELL_PENDING) {
+			*cells = xrealloc(*cells, (n + 1) * sizeof(**cells));
+			(*cells)[n++] = ci;
+		}
+	}
+	return n;
+}
+
+/* run_phase_of - with DANELAB_TIMING, the time line of a batch (label
+ * from fmt) */
+static void
+run_phase_of(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+run_phase_of(const char *fmt, ...)
+{
+	char label[64];
+	va_list ap;
+
+	if (!clock_phase_on())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(label, sizeof(label), fmt, ap);
+	va_end(ap);
+	clock_phase(label);
+}
+
 /*
  * run_batch - t's pending cells of protocol p and policy q, probed by
  * its driver; for an inbound protocol its receiving server is started
@@ -411,16 +431,7 @@ run_batch(struct run *r, struct run_target *t, enum proto p, enum policy q)
 	enum cell_state st;
 
 	run_scale(r);
-	for (size_t ci = t->cell0; ci < t->cell0 + t->ncells; ci++) {
-		const struct run_key *k = &r->keys[ci];
-
-		if (k->proto != p || k->policy != q
-		    || k->state != CELL_PENDING)
-			continue;
-		cells = xrealloc(cells, (n + 1) * sizeof(*cells));
-		cells[n++] = ci;
-	}
-	if (n == 0)
+	if ((n = run_pending(r, t, p, q, &cells, 0)) == 0)
 		goto out;
 	run_progress_at(xasprintf("%s %s %s", t->name, d == &driver_resolver
 	    ? "dns" : proto_name(p), d == &driver_resolver ? "any"
@@ -437,13 +448,8 @@ run_batch(struct run *r, struct run_target *t, enum proto p, enum policy q)
 	run_window(r, cells, n, from, clock_unix());
 	queries_join(r, t, cells, n, q0);
 	run_progress_at(NULL, 0);
-	if (clock_phase_on()) {
-		char label[64];
-
-		snprintf(label, sizeof(label), "  %s %s %s (%zu)", t->name,
-		    proto_name(p), policy_name(q), n);
-		clock_phase(label);
-	}
+	run_phase_of("  %s %s %s (%zu)", t->name, proto_name(p),
+	    policy_name(q), n);
 out:
 	free(why);
 	free(cells);
@@ -460,32 +466,15 @@ run_batch_all(struct run *r, struct run_target *t)
 
 	run_scale(r);
 	for (int p = 0; p < PROTO_COUNT; p++)
-		for (int q = 0; q < POLICY_COUNT; q++) {
-			if (!(r->o->policies & (1u << q)))
-				continue;
-			for (size_t ci = t->cell0; ci < t->cell0 + t->ncells;
-			    ci++) {
-				const struct run_key *k = &r->keys[ci];
-
-				if ((int)k->proto == p && (int)k->policy == q
-				    && k->state == CELL_PENDING) {
-					cells = xrealloc(cells, (n + 1) *
-					    sizeof(*cells));
-					cells[n++] = ci;
-				}
-			}
-		}
+		for (int q = 0; q < POLICY_COUNT; q++)
+			if (r->o->policies & (1u << q))
+				n = run_pending(r, t, p, q, &cells, n);
 	if (n > 0) {
 		run_progress_at(xasprintf("%s every protocol and policy",
 		    t->name), 0);
 		t->driver->run_all(r, t, cells, n);
 		run_progress_at(NULL, 0);
-	}
-	if (clock_phase_on()) {
-		char label[64];
-
-		snprintf(label, sizeof(label), "  %s all (%zu)", t->name, n);
-		clock_phase(label);
+		run_phase_of("  %s all (%zu)", t->name, n);
 	}
 	free(cells);
 }

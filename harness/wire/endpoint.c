@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -42,6 +41,7 @@
 #include "endpoint.h"
 #include "mem.h"
 #include "msg.h"
+#include "netio.h"
 #include "session.h"
 
 #define ENDPOINT_MAX_CONNS	1024	/* default connection limit per set */
@@ -898,8 +898,6 @@ static void
 endpoint_accept(struct endpoint_set *set, struct endpoint_listener *l,
     struct endpoint_pass *p)
 {
-	int one = 1;
-
 	for (int i = 0; i < ENDPOINT_ACCEPT_BURST; i++) {
 		struct session *s;
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -918,11 +916,9 @@ endpoint_accept(struct endpoint_set *set, struct endpoint_listener *l,
 			endpoint_refuse(set, l, fd);
 			continue;
 		}
-		/* No Nagle: a reply written in pieces (SMTP's multi-line
-		 * replies, XMPP's header and features: a TLS record each)
-		 * must not wait 40 ms for the client's delayed ACK. */
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one));
+		/* SMTP's multi-line replies, XMPP's header and features:
+		 * a TLS record each */
+		netio_nodelay(fd);
 		set->warned_full = 0;
 		s = session_new(set, l, fd);
 		pthread_mutex_lock(&set->lock);
